@@ -1,0 +1,134 @@
+import { balanceMinor, daysBetween, type DisplayStatus, displayStatus } from '../invoices/invoice.js';
+import type { InvoiceSummary } from '../invoices/invoiceRepo.js';
+import { formatMinor } from '../invoices/money.js';
+import type { PagePurpose } from '../pages/pageToken.js';
+import type { CardAction, CardObject, CardProperty, CardResponse, IframeAction, StatusOptionType } from './cardResponse.js';
+
+/** Results shown on the card; HubSpot shows at most five. */
+export const CARD_RESULT_LIMIT = 5;
+
+/** HubSpot's default modal size for iframe actions. */
+const MODAL = { width: 890, height: 748 } as const;
+
+/**
+ * The STATUS display property's options, in the order the card definition lists them. The names
+ * are what `invoice_status` carries; hubspot-app.json must declare the same (a test checks it).
+ */
+export const STATUS_OPTIONS: Readonly<Record<DisplayStatus, { name: string; label: string; type: StatusOptionType }>> = {
+  overdue: { name: 'OVERDUE', label: 'Overdue', type: 'DANGER' },
+  partially_paid: { name: 'PARTIALLY_PAID', label: 'Partially paid', type: 'WARNING' },
+  open: { name: 'OPEN', label: 'Open', type: 'INFO' },
+  draft: { name: 'DRAFT', label: 'Draft', type: 'DEFAULT' },
+  paid: { name: 'PAID', label: 'Paid', type: 'SUCCESS' },
+  void: { name: 'VOID', label: 'Void', type: 'DEFAULT' },
+};
+
+/** Builds action URLs; page URLs carry a freshly minted token, hook URLs are signed by HubSpot. */
+export interface CardLinks {
+  page(purpose: PagePurpose, invoiceId: string | null): string;
+  hook(name: 'deleteDraft' | 'void' | 'issue', invoiceId: string): string;
+}
+
+export interface CardView {
+  invoices: InvoiceSummary[];
+  totalCount: number;
+  today: string;
+}
+
+const iframe = (label: string, uri: string): IframeAction => ({ type: 'IFRAME', ...MODAL, uri, label });
+
+function invoiceActions(inv: InvoiceSummary, links: CardLinks): CardAction[] {
+  const pdf = iframe('View PDF', links.page('view', inv.id));
+  switch (inv.status) {
+    case 'draft':
+      return [
+        iframe('Edit draft', links.page('edit', inv.id)),
+        {
+          type: 'CONFIRMATION_ACTION_HOOK',
+          httpMethod: 'POST',
+          uri: links.hook('issue', inv.id),
+          label: 'Issue invoice',
+          confirmationMessage: `Issue ${inv.number}? It becomes an open invoice due ${inv.dueDate} and can no longer be edited.`,
+          confirmButtonText: 'Issue',
+          cancelButtonText: 'Cancel',
+        },
+        pdf,
+        {
+          type: 'CONFIRMATION_ACTION_HOOK',
+          httpMethod: 'DELETE',
+          uri: links.hook('deleteDraft', inv.id),
+          label: 'Delete draft',
+          confirmationMessage: `Delete draft ${inv.number}? It was never issued, so it is deleted rather than voided; it stays in the audit trail.`,
+          confirmButtonText: 'Delete draft',
+          cancelButtonText: 'Cancel',
+        },
+      ];
+    case 'open':
+      return [
+        iframe('Record payment', links.page('payment', inv.id)),
+        pdf,
+        inv.paidMinor > 0n
+          ? // Money was received: voiding needs a reason, which only the page can ask for.
+            iframe('Void invoice…', links.page('void', inv.id))
+          : {
+              type: 'CONFIRMATION_ACTION_HOOK',
+              httpMethod: 'POST',
+              uri: links.hook('void', inv.id),
+              label: 'Void invoice',
+              confirmationMessage: `Void ${inv.number}? It was issued, so it is voided rather than deleted: it stays on record as void and cannot be reopened.`,
+              confirmButtonText: 'Void invoice',
+              cancelButtonText: 'Cancel',
+            },
+      ];
+    case 'paid':
+      return [pdf, iframe('Void invoice…', links.page('void', inv.id))];
+    case 'void':
+      return [pdf];
+  }
+}
+
+function invoiceProperties(inv: InvoiceSummary, status: DisplayStatus, today: string): CardProperty[] {
+  const money = (label: string, minor: bigint): CardProperty => ({
+    label,
+    dataType: 'CURRENCY',
+    value: formatMinor(minor, inv.currency),
+    currencyCode: inv.currency,
+  });
+  const props: CardProperty[] = [money('Total', inv.totalMinor)];
+  if (inv.status !== 'draft') props.push(money('Balance due', balanceMinor(inv)));
+  if (inv.paidMinor > 0n && inv.status === 'open') props.push(money('Paid so far', inv.paidMinor));
+  if (status === 'overdue') {
+    props.push({ label: 'Days overdue', dataType: 'NUMERIC', value: String(daysBetween(inv.dueDate, today)) });
+  }
+  if (inv.billTo) {
+    const who = inv.billTo.company ?? inv.billTo.name ?? inv.billTo.email ?? inv.billTo.externalId;
+    props.push({ label: 'Bill to', dataType: 'STRING', value: who });
+  }
+  if (inv.status === 'void' && inv.voidReason) props.push({ label: 'Void reason', dataType: 'STRING', value: inv.voidReason });
+  return props;
+}
+
+/** Presents a deal's invoices as HubSpot's card JSON (pure apart from the links it is handed). */
+export function presentInvoiceCard(view: CardView, links: CardLinks): CardResponse {
+  const results: CardObject[] = view.invoices.slice(0, CARD_RESULT_LIMIT).map((inv) => {
+    const status = displayStatus(inv, view.today);
+    return {
+      objectId: Number(inv.id),
+      title: inv.number,
+      link: links.page('pdf', inv.id),
+      invoice_status: STATUS_OPTIONS[status].name,
+      issue_date: inv.issueDate,
+      due_date: inv.dueDate,
+      properties: invoiceProperties(inv, status, view.today),
+      actions: invoiceActions(inv, links),
+    };
+  });
+  const response: CardResponse = {
+    results,
+    primaryAction: iframe('Create invoice', links.page('create', null)),
+  };
+  if (view.totalCount > results.length) {
+    response.secondaryActions = [iframe(`View all ${view.totalCount} invoices`, links.page('list', null))];
+  }
+  return response;
+}

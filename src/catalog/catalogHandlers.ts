@@ -1,0 +1,127 @@
+import { AppError, type FieldError, notFound, validationFailed } from '../errors.js';
+import type { Handler } from '../http/handler.js';
+import { check, compile, toFieldErrors } from '../http/validate.js';
+import { type CatalogKind, contactKind, EXTERNAL_ID_PATTERN, productKind } from './catalogKinds.js';
+import * as catalogRepo from './catalogRepo.js';
+
+/** Most items one batch request may carry. */
+export const MAX_BATCH_ITEMS = 1000;
+
+const externalIdRule = {
+  type: 'string',
+  pattern: EXTERNAL_ID_PATTERN,
+  description: 'must be 1-100 characters: letters, digits and . _ : @ / - (starting with a letter or digit)',
+} as const;
+const EXTERNAL_ID = new RegExp(EXTERNAL_ID_PATTERN);
+
+function compileKind<I>(kind: CatalogKind<I>) {
+  const schema = kind.schema as { properties: Record<string, unknown>; required?: readonly string[] };
+  return {
+    single: compile<I>(kind.schema),
+    item: compile<I & { externalId: string }>({
+      ...schema,
+      required: ['externalId', ...(schema.required ?? [])],
+      properties: { externalId: externalIdRule, ...schema.properties },
+    }),
+    batch: compile<{ items: unknown[] }>({
+      type: 'object',
+      additionalProperties: false,
+      required: ['items'],
+      properties: { items: { type: 'array', minItems: 1 } },
+    }),
+  };
+}
+
+const validators = { contact: compileKind(contactKind), product: compileKind(productKind) };
+
+function externalIdParam(raw: unknown): string {
+  const id = String(raw);
+  if (!EXTERNAL_ID.test(id)) throw validationFailed([{ field: 'externalId', message: externalIdRule.description }]);
+  return id;
+}
+
+function presentRecord<I>(kind: CatalogKind<I>, rec: catalogRepo.CatalogRecord) {
+  return {
+    ...kind.present(rec.row),
+    archived: rec.archivedAt !== null,
+    archivedAt: rec.archivedAt,
+    version: rec.version,
+    createdAt: rec.createdAt,
+    updatedAt: rec.updatedAt,
+  };
+}
+
+/** PUT /api/v1/{kind}s/{externalId}: create or replace one record (201 when new). */
+export function putRecord<I>(kind: CatalogKind<I>): Handler {
+  return async (deps, req, res) => {
+    const externalId = externalIdParam(req.params.externalId);
+    const input = check(validators[kind.name].single as never, req.body ?? {}) as I;
+    const problems = kind.check(input);
+    if (problems.length > 0) throw validationFailed(problems);
+    const outcomes = await catalogRepo.upsertMany(deps.db, kind, [{ externalId, input }], deps.clock.now());
+    const rec = await catalogRepo.find(deps.db, kind, externalId);
+    const outcome = outcomes.get(externalId);
+    res.status(outcome === 'created' ? 201 : 200).json({ ...presentRecord(kind, rec!), outcome });
+  };
+}
+
+/**
+ * POST /api/v1/{kind}s/batch: up to 1,000 records, all or nothing. Every item is checked first and
+ * every problem is reported (as items[i].field); nothing is written unless all are valid.
+ */
+export function postBatch<I>(kind: CatalogKind<I>): Handler {
+  return async (deps, req, res) => {
+    const body = check(validators[kind.name].batch, req.body ?? {});
+    if (body.items.length > MAX_BATCH_ITEMS) {
+      throw new AppError('too_many_items', 413, `A batch holds at most ${MAX_BATCH_ITEMS} items; this one has ${body.items.length}. Split it into several requests.`, {
+        max: MAX_BATCH_ITEMS,
+        received: body.items.length,
+      });
+    }
+    const problems: FieldError[] = [];
+    const firstIndex = new Map<string, number>();
+    const items: Array<{ externalId: string; input: I }> = [];
+    const validateItem = validators[kind.name].item;
+    body.items.forEach((raw, i) => {
+      if (!validateItem(raw)) {
+        problems.push(...toFieldErrors(validateItem.errors, `items[${i}]`));
+        return;
+      }
+      const { externalId, ...input } = raw as I & { externalId: string };
+      problems.push(...kind.check(input as I).map((p) => ({ field: `items[${i}].${p.field}`, message: p.message })));
+      const seen = firstIndex.get(externalId);
+      if (seen !== undefined) problems.push({ field: `items[${i}].externalId`, message: `repeats items[${seen}].externalId (${externalId})` });
+      else firstIndex.set(externalId, i);
+      items.push({ externalId, input: input as I });
+    });
+    if (problems.length > 0) throw validationFailed(problems, `${problems.length} problem(s) in the batch; nothing was saved`);
+    const outcomes = await catalogRepo.upsertMany(deps.db, kind, items, deps.clock.now());
+    const counts = { created: 0, updated: 0, unchanged: 0 };
+    const results = items.map(({ externalId }) => {
+      const outcome = outcomes.get(externalId) ?? 'unchanged';
+      counts[outcome] += 1;
+      return { externalId, outcome };
+    });
+    res.status(200).json({ results, counts });
+  };
+}
+
+/** GET /api/v1/{kind}s/{externalId}: one record, archived ones included (flagged). */
+export function getRecord<I>(kind: CatalogKind<I>): Handler {
+  return async (deps, req, res) => {
+    const rec = await catalogRepo.find(deps.db, kind, externalIdParam(req.params.externalId));
+    if (!rec) throw notFound(`${kind.label} ${String(req.params.externalId)}`);
+    res.json(presentRecord(kind, rec));
+  };
+}
+
+/** DELETE /api/v1/{kind}s/{externalId}: archive (tombstone); repeating it is harmless. */
+export function deleteRecord<I>(kind: CatalogKind<I>): Handler {
+  return async (deps, req, res) => {
+    const externalId = externalIdParam(req.params.externalId);
+    const found = await catalogRepo.archive(deps.db, kind, externalId, deps.clock.now());
+    if (!found) throw notFound(`${kind.label} ${externalId}`);
+    const rec = await catalogRepo.find(deps.db, kind, externalId);
+    res.json(presentRecord(kind, rec!));
+  };
+}

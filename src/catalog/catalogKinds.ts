@@ -1,0 +1,177 @@
+import crypto from 'node:crypto';
+import type { FieldError } from '../errors.js';
+import { isCurrency } from '../invoices/currencies.js';
+import { DecimalFormatError, formatDecimal, parseDecimal } from '../invoices/money.js';
+import { UNIT_PRICE_SCALE } from '../invoices/totals.js';
+
+/**
+ * Contacts and products: the two record kinds the accounting system pushes in (and the sync pushes
+ * on to HubSpot). Both follow the same rules, so one generic set of handlers and one repo serve
+ * both; what differs lives here.
+ */
+
+const text = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
+
+export const EXTERNAL_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$';
+
+export const contactSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    email: { type: ['string', 'null'], format: 'email', maxLength: 254 },
+    firstName: text(200),
+    lastName: text(200),
+    phone: text(50),
+    company: text(200),
+    address: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        line1: text(200),
+        line2: text(200),
+        city: text(200),
+        region: text(200),
+        postalCode: text(40),
+        country: text(100),
+      },
+    },
+  },
+} as const;
+
+export const productSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'price', 'currency'],
+  properties: {
+    sku: text(100),
+    name: { type: 'string', minLength: 1, maxLength: 500 },
+    description: text(5000),
+    price: { type: 'string', maxLength: 40 },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'must be an ISO 4217 code in capitals, like "EUR"' },
+    type: { enum: ['service', 'inventory', 'non_inventory'] },
+  },
+} as const;
+
+export interface ContactInput {
+  email?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  phone?: string | null;
+  company?: string | null;
+  address?: Partial<Record<'line1' | 'line2' | 'city' | 'region' | 'postalCode' | 'country', string | null>> | null;
+}
+
+export interface ProductInput {
+  sku?: string | null;
+  name: string;
+  description?: string | null;
+  price: string;
+  currency: string;
+  type?: 'service' | 'inventory' | 'non_inventory';
+}
+
+/** One kind of record: its table, how input becomes columns, how a row is presented. */
+export interface CatalogKind<I> {
+  name: 'contact' | 'product';
+  label: string;
+  table: 'contacts' | 'products';
+  schema: object;
+  /** Semantic checks beyond the schema; returns problems with field names relative to the item. */
+  check(input: I): FieldError[];
+  /** The content columns (no id, hash, timestamps), normalised. */
+  toColumns(input: I): Record<string, unknown>;
+  present(row: Record<string, unknown>): Record<string, unknown>;
+}
+
+const nullIfBlank = (v: string | null | undefined): string | null => (v === undefined || v === null || v.trim() === '' ? null : v.trim());
+
+export const contactKind: CatalogKind<ContactInput> = {
+  name: 'contact',
+  label: 'Contact',
+  table: 'contacts',
+  schema: contactSchema,
+  check: () => [],
+  toColumns(input) {
+    const address = input.address
+      ? Object.fromEntries(Object.entries(input.address).map(([k, v]) => [k, nullIfBlank(v)]).filter(([, v]) => v !== null))
+      : null;
+    return {
+      email: nullIfBlank(input.email),
+      first_name: nullIfBlank(input.firstName),
+      last_name: nullIfBlank(input.lastName),
+      phone: nullIfBlank(input.phone),
+      company: nullIfBlank(input.company),
+      address: address && Object.keys(address).length > 0 ? address : null,
+    };
+  },
+  present(row) {
+    return {
+      externalId: row.external_id,
+      email: row.email,
+      firstName: row.first_name,
+      lastName: row.last_name,
+      phone: row.phone,
+      company: row.company,
+      address: row.address ?? null,
+    };
+  },
+};
+
+export const productKind: CatalogKind<ProductInput> = {
+  name: 'product',
+  label: 'Product',
+  table: 'products',
+  schema: productSchema,
+  check(input) {
+    const errors: FieldError[] = [];
+    if (!isCurrency(input.currency)) errors.push({ field: 'currency', message: `is not an ISO 4217 currency code` });
+    try {
+      const price = parseDecimal(input.price, UNIT_PRICE_SCALE);
+      if (price.units < 0n) errors.push({ field: 'price', message: 'must not be negative' });
+    } catch (err) {
+      if (!(err instanceof DecimalFormatError)) throw err;
+      errors.push({ field: 'price', message: err.message });
+    }
+    return errors;
+  },
+  toColumns(input) {
+    return {
+      sku: nullIfBlank(input.sku),
+      name: input.name.trim(),
+      description: nullIfBlank(input.description),
+      price: formatDecimal(parseDecimal(input.price, UNIT_PRICE_SCALE)),
+      currency: input.currency,
+      type: input.type ?? 'service',
+    };
+  },
+  present(row) {
+    return {
+      externalId: row.external_id,
+      sku: row.sku,
+      name: row.name,
+      description: row.description,
+      price: formatDecimal(parseDecimal(String(row.price), 12)),
+      currency: String(row.currency).trim(),
+      type: row.type,
+    };
+  },
+};
+
+/**
+ * Hash of a record's content columns, with keys sorted so the same content always hashes the
+ * same. The sync compares it with the hash it last pushed to decide what changed.
+ */
+export function contentHash(columns: Record<string, unknown>): string {
+  return crypto.createHash('sha256').update(canonicalJson(columns)).digest('hex');
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

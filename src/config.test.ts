@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeMissingSetup, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('starts with nothing set, on the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.publicBaseUrl).toBe('http://localhost:3000');
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.dataDir).toBe(path.resolve('./data'));
+    expect(c.hubspot.clientSecret).toBeUndefined();
+    expect(c.hubspot.allowV2Only).toBe(false);
+    expect(c.hubspot.apiBaseUrl).toBe('https://api.hubapi.com');
+    expect(c.hubspot.rateLimitPer10s).toBe(100);
+    expect(c.apiToken).toBeUndefined();
+    expect(c.syncIntervalSeconds).toBe(300);
+    expect(c.logLevel).toBe('info');
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.hubspot)).toBe(true);
+  });
+
+  it('derives the public URL from PORT and strips a trailing slash from PUBLIC_BASE_URL', () => {
+    expect(loadConfig({ PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://inv.example.com/app/' }).publicBaseUrl).toBe('https://inv.example.com/app');
+  });
+
+  it('treats empty variables as unset', () => {
+    const c = loadConfig({ PORT: '', API_TOKEN: '  ', HUBSPOT_CLIENT_SECRET: '' });
+    expect(c.port).toBe(3000);
+    expect(c.apiToken).toBeUndefined();
+    expect(c.hubspot.clientSecret).toBeUndefined();
+  });
+
+  it('lists every invalid variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        PUBLIC_BASE_URL: 'ftp://x',
+        DATABASE_URL: 'mysql://x',
+        HUBSPOT_ALLOW_V2_ONLY: 'maybe',
+        HUBSPOT_RATE_LIMIT_PER_10S: '0',
+        API_TOKEN: 'short',
+        SYNC_INTERVAL_SECONDS: '-5',
+        LOG_LEVEL: 'loud',
+        HUBSPOT_ACCESS_TOKEN: 'pat-na1-x',
+        TOKEN_ENCRYPTION_KEY: 'nope',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'PUBLIC_BASE_URL', 'DATABASE_URL', 'HUBSPOT_ALLOW_V2_ONLY', 'HUBSPOT_RATE_LIMIT_PER_10S', 'API_TOKEN', 'SYNC_INTERVAL_SECONDS', 'LOG_LEVEL', 'HUBSPOT_PORTAL_ID', 'TOKEN_ENCRYPTION_KEY']) {
+      expect(problems, name).toContain(name);
+    }
+    expect((error as ConfigError).message).toMatch(/^Invalid configuration:\n  - /);
+  });
+
+  it('parses booleans and keys in the usual spellings', () => {
+    expect(loadConfig({ HUBSPOT_ALLOW_V2_ONLY: 'TRUE' }).hubspot.allowV2Only).toBe(true);
+    expect(loadConfig({ HUBSPOT_ALLOW_V2_ONLY: '0' }).hubspot.allowV2Only).toBe(false);
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ TOKEN_ENCRYPTION_KEY: hex }).tokenEncryptionKey?.length).toBe(32);
+    expect(loadConfig({ TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).tokenEncryptionKey?.length).toBe(32);
+  });
+
+  it('requires the encryption key once OAuth is configured', () => {
+    expect(() => loadConfig({ HUBSPOT_CLIENT_ID: 'id', HUBSPOT_REDIRECT_URI: 'https://x.example/oauth/callback' })).toThrow(/TOKEN_ENCRYPTION_KEY is required/);
+  });
+
+  it('says which optional features are off and which variable enables each', () => {
+    const notes = describeMissingSetup(loadConfig({})).join('\n');
+    expect(notes).toContain('HUBSPOT_CLIENT_SECRET');
+    expect(notes).toContain('API_TOKEN');
+    expect(describeMissingSetup(loadConfig({ HUBSPOT_CLIENT_SECRET: 's', API_TOKEN: 'x'.repeat(16) })).join()).not.toMatch(/SECRET|API_TOKEN/);
+  });
+});

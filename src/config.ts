@@ -1,0 +1,181 @@
+import path from 'node:path';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
+
+export interface Config {
+  readonly port: number;
+  /** Origin (and optional path prefix) HubSpot and browsers use; no trailing slash. */
+  readonly publicBaseUrl: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly hubspot: {
+    readonly clientSecret: string | undefined;
+    readonly allowV2Only: boolean;
+    readonly clientId: string | undefined;
+    readonly redirectUri: string | undefined;
+    readonly accessToken: string | undefined;
+    readonly portalId: string | undefined;
+    readonly apiBaseUrl: string;
+    readonly rateLimitPer10s: number;
+  };
+  readonly apiToken: string | undefined;
+  readonly tokenEncryptionKey: Buffer | undefined;
+  readonly syncIntervalSeconds: number;
+  readonly logLevel: LogLevel;
+}
+
+/** Thrown by loadConfig with every problem found, so start-up can print them all at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+
+/** Reads and validates the environment; the only place that looks at process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  // An empty variable counts as unset: `FOO= npm start` should mean "no FOO".
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name}=${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const lower = raw.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+    if (['false', '0', 'no', 'off'].includes(lower)) return false;
+    problems.push(`${name}=${JSON.stringify(raw)} must be true or false`);
+    return fallback;
+  };
+
+  const url = (name: string, fallback: string | undefined): string | undefined => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      problems.push(`${name}=${JSON.stringify(raw)} is not a URL (expected e.g. https://invoices.example.com)`);
+      return fallback;
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      problems.push(`${name} must be an http:// or https:// URL, got ${parsed.protocol}`);
+      return fallback;
+    }
+    if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+      problems.push(`${name} must not contain a query, fragment or credentials`);
+      return fallback;
+    }
+    return raw.replace(/\/+$/, '');
+  };
+
+  const port = int('PORT', 3000, 0, 65535);
+  const publicBaseUrl = url('PUBLIC_BASE_URL', `http://localhost:${port}`) ?? `http://localhost:${port}`;
+
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a PostgreSQL connection string (postgres://user@host:5432/db)');
+  }
+
+  const clientId = get('HUBSPOT_CLIENT_ID');
+  const redirectUri = url('HUBSPOT_REDIRECT_URI', undefined);
+  const accessToken = get('HUBSPOT_ACCESS_TOKEN');
+  const portalId = get('HUBSPOT_PORTAL_ID');
+  if (portalId !== undefined && !/^\d{1,18}$/.test(portalId)) {
+    problems.push(`HUBSPOT_PORTAL_ID=${JSON.stringify(portalId)} must be the numeric HubSpot account id`);
+  }
+  if ((accessToken === undefined) !== (portalId === undefined)) {
+    problems.push('HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID go together: set both (private-app token and its portal) or neither');
+  }
+  if ((clientId === undefined) !== (redirectUri === undefined)) {
+    problems.push('HUBSPOT_CLIENT_ID and HUBSPOT_REDIRECT_URI go together: set both to enable the OAuth install, or neither');
+  }
+
+  const apiToken = get('API_TOKEN');
+  if (apiToken !== undefined && apiToken.length < 16) {
+    problems.push('API_TOKEN must be at least 16 characters (generate one with: openssl rand -hex 32)');
+  }
+
+  const rawKey = get('TOKEN_ENCRYPTION_KEY');
+  let tokenEncryptionKey: Buffer | undefined;
+  if (rawKey !== undefined) {
+    tokenEncryptionKey = parseKey(rawKey);
+    if (!tokenEncryptionKey) {
+      problems.push('TOKEN_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 (generate one with: openssl rand -hex 32)');
+    }
+  } else if (clientId !== undefined) {
+    problems.push('TOKEN_ENCRYPTION_KEY is required when HUBSPOT_CLIENT_ID is set: OAuth tokens are stored encrypted (openssl rand -hex 32)');
+  }
+
+  const rawLevel = get('LOG_LEVEL') ?? 'info';
+  const logLevel = LOG_LEVELS.find((l) => l === rawLevel.toLowerCase());
+  if (!logLevel) problems.push(`LOG_LEVEL=${JSON.stringify(rawLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const config: Config = {
+    port,
+    publicBaseUrl,
+    databaseUrl,
+    dataDir: path.resolve(get('DATA_DIR') ?? './data'),
+    hubspot: {
+      clientSecret: get('HUBSPOT_CLIENT_SECRET'),
+      allowV2Only: bool('HUBSPOT_ALLOW_V2_ONLY', false),
+      clientId,
+      redirectUri,
+      accessToken,
+      portalId,
+      apiBaseUrl: url('HUBSPOT_API_BASE_URL', 'https://api.hubapi.com') ?? 'https://api.hubapi.com',
+      rateLimitPer10s: int('HUBSPOT_RATE_LIMIT_PER_10S', 100, 1, 100_000),
+    },
+    apiToken,
+    tokenEncryptionKey,
+    syncIntervalSeconds: int('SYNC_INTERVAL_SECONDS', 300, 0, 86_400),
+    logLevel: logLevel ?? 'info',
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/** Lines saying which optional features are off and which variable turns each on. */
+export function describeMissingSetup(config: Config): string[] {
+  const notes: string[] = [];
+  if (!config.hubspot.clientSecret) {
+    notes.push('HUBSPOT_CLIENT_SECRET is not set: the card and action endpoints answer 503 until it is (the app\'s client secret, from HubSpot\'s app settings "Auth" tab)');
+  }
+  if (!config.apiToken) {
+    notes.push('API_TOKEN is not set: /api/v1 answers 503 until it is (openssl rand -hex 32)');
+  }
+  if (!config.hubspot.clientId) {
+    notes.push('HUBSPOT_CLIENT_ID / HUBSPOT_REDIRECT_URI are not set: the OAuth install routes answer 503');
+  }
+  return notes;
+}
+
+function parseKey(raw: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
+  const b64 = Buffer.from(raw, 'base64');
+  if (b64.length === 32 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) return b64;
+  return undefined;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const v of Object.values(value)) {
+    if (v && typeof v === 'object' && !Buffer.isBuffer(v)) deepFreeze(v as object);
+  }
+  return Object.freeze(value);
+}

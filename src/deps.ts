@@ -1,0 +1,43 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { Config } from './config.js';
+import { createDb, type Db } from './db/db.js';
+import { createLogger, type Logger } from './log.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Everything a handler or job needs, passed down explicitly (no module-level singletons). */
+export interface Deps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  clock: Clock;
+  /** Key for the page tokens minted by the signed data fetch; undefined without a client secret. */
+  pageTokenKey: Buffer | undefined;
+}
+
+/**
+ * The page-token key is derived from the client secret (HKDF), so tokens can only be minted by a
+ * service that can also verify HubSpot's signatures, and rotating the secret revokes them all.
+ */
+export function derivePageTokenKey(clientSecret: string | undefined): Buffer | undefined {
+  if (!clientSecret) return undefined;
+  return Buffer.from(crypto.hkdfSync('sha256', clientSecret, 'hubspot-invoice-card', 'page-token-v1', 32));
+}
+
+export function createDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
+  const db =
+    overrides.db ??
+    createDb({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  return {
+    config,
+    db,
+    log: overrides.log ?? createLogger(config.logLevel),
+    clock: overrides.clock ?? systemClock,
+    pageTokenKey: overrides.pageTokenKey ?? derivePageTokenKey(config.hubspot.clientSecret),
+  };
+}

@@ -1,0 +1,46 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
+
+/**
+ * Security headers per kind of route. JSON routes (API, card fetch, action hooks) may not be framed
+ * or run anything. Iframe pages may be framed by HubSpot's app domains only, run scripts from this
+ * origin only, and never send their token-bearing URL as a referrer.
+ */
+export const apiHeaders: RequestHandler = helmet({
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  frameguard: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+});
+
+/** HubSpot's app domains (all data-hosting regions: app.hubspot.com, app-eu1.hubspot.com, …). */
+export const DEFAULT_FRAME_ANCESTORS = ['https://app.hubspot.com', 'https://*.hubspot.com'];
+
+export function pageHeaders(frameAncestors: readonly string[] = DEFAULT_FRAME_ANCESTORS): RequestHandler {
+  const headers = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        frameSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: [...frameAncestors],
+      },
+    },
+    // X-Frame-Options cannot name several origins; CSP frame-ancestors does the job instead.
+    frameguard: false,
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.locals.errorFormat = 'html';
+    res.set('Cache-Control', 'no-store');
+    headers(req, res, next);
+  };
+}

@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../paths.js';
+
+export const APP_DEFINITION_FILE = path.join(PROJECT_ROOT, 'hubspot-app.json');
+const PLACEHOLDER = /\{\{PUBLIC_BASE_URL\}\}/g;
+
+export interface CardDefinition {
+  title: string;
+  fetch: { targetUrl: string; objectTypes: Array<{ name: string; propertiesToSend: string[] }> };
+  display: { properties: Array<{ name: string; label: string; dataType: string; options: Array<{ name: string; label: string; type: string }> }> };
+  actions: { baseUrls: string[] };
+}
+
+export interface AppDefinition {
+  name: string;
+  description: string;
+  card: CardDefinition;
+  scopes: string[];
+  redirectPath: string;
+  permittedUrls: { fetch: string[]; iframe: string[]; img: string[] };
+}
+
+/** hubspot-app.json with every {{PUBLIC_BASE_URL}} replaced by `baseUrl` (no trailing slash). */
+export function renderAppDefinition(baseUrl: string, file = APP_DEFINITION_FILE): AppDefinition {
+  const base = baseUrl.replace(/\/+$/, '');
+  const text = fs.readFileSync(file, 'utf8');
+  // Replace inside the parsed strings rather than the raw text, so a base URL can't break the JSON.
+  return JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' ? value.replace(PLACEHOLDER, base) : value)) as AppDefinition;
+}
+
+/**
+ * The files HubSpot's developer platform (projects, platform 2025.2) needs to serve this card as an
+ * app card through HubSpot's legacy-card-converter: the project file, the app's config with
+ * permittedUrls and scopes, the card's metadata, and the classic card definition it reads.
+ * The converter's React code itself comes from HubSpot's example repository (see the README).
+ */
+export function converterAppCardFiles(def: AppDefinition, baseUrl: string): Record<string, string> {
+  const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+  const base = baseUrl.replace(/\/+$/, '');
+  return {
+    'hsproject.json': json({ name: 'invoices-card', srcDir: 'src', platformVersion: '2025.2' }),
+    'src/app/app-hsmeta.json': json({
+      uid: 'invoices_app',
+      type: 'app',
+      config: {
+        name: def.name,
+        description: def.description,
+        distribution: 'marketplace',
+        auth: {
+          type: 'oauth',
+          redirectUrls: [`${base}${def.redirectPath}`],
+          requiredScopes: def.scopes,
+          optionalScopes: [],
+          conditionallyRequiredScopes: [],
+        },
+        permittedUrls: def.permittedUrls,
+      },
+    }),
+    'src/app/cards/LegacyCardConverter-hsmeta.json': json({
+      uid: 'invoices-card',
+      type: 'card',
+      config: {
+        name: def.card.title,
+        description: def.description,
+        location: 'crm.record.tab',
+        entrypoint: '/app/cards/Converter.tsx',
+        objectTypes: def.card.fetch.objectTypes.map((o) => o.name),
+      },
+    }),
+    'src/app/cards/definition/DEFINITION.json': json(def.card),
+  };
+}
+
+/**
+ * JSON Schema of a classic card definition (HubSpot's CardCreateRequest), written from HubSpot's
+ * card API reference: every display property needs options (empty unless STATUS), and URLs must
+ * be absolute.
+ */
+export const cardDefinitionSchema = {
+  type: 'object',
+  required: ['title', 'fetch', 'display', 'actions'],
+  properties: {
+    title: { type: 'string', minLength: 1 },
+    fetch: {
+      type: 'object',
+      required: ['targetUrl', 'objectTypes'],
+      properties: {
+        targetUrl: { type: 'string', format: 'uri', pattern: '^https?://' },
+        objectTypes: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['name', 'propertiesToSend'],
+            properties: {
+              name: { enum: ['companies', 'contacts', 'deals', 'marketing_events', 'tickets'] },
+              propertiesToSend: { type: 'array', items: { type: 'string', minLength: 1 } },
+            },
+          },
+        },
+        cardType: { enum: ['EXTERNAL', 'SERVERLESS'] },
+      },
+    },
+    display: {
+      type: 'object',
+      required: ['properties'],
+      properties: {
+        properties: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'label', 'dataType', 'options'],
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              label: { type: 'string', minLength: 1 },
+              dataType: { enum: ['BOOLEAN', 'CURRENCY', 'DATE', 'DATETIME', 'EMAIL', 'LINK', 'NUMERIC', 'STATUS', 'STRING'] },
+              options: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['name', 'label', 'type'],
+                  properties: {
+                    name: { type: 'string', minLength: 1 },
+                    label: { type: 'string', minLength: 1 },
+                    type: { enum: ['DANGER', 'DEFAULT', 'INFO', 'SUCCESS', 'WARNING'] },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    actions: {
+      type: 'object',
+      required: ['baseUrls'],
+      properties: { baseUrls: { type: 'array', minItems: 1, items: { type: 'string', format: 'uri', pattern: '^https?://' } } },
+    },
+  },
+} as const;

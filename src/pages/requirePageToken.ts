@@ -1,0 +1,37 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Deps } from '../deps.js';
+import { AppError, notConfigured } from '../errors.js';
+import { type PagePurpose, readPageToken } from './pageToken.js';
+
+const WHY: Record<'missing' | 'malformed' | 'tampered' | 'expired', { status: number; message: string }> = {
+  missing: { status: 401, message: 'This link has no access token. Open it from the Invoices card on the deal record.' },
+  malformed: { status: 401, message: 'This link is not valid. Open it again from the Invoices card on the deal record.' },
+  tampered: { status: 401, message: 'This link has been altered and is not valid. Open it again from the Invoices card on the deal record.' },
+  expired: { status: 401, message: 'This link has expired. Close this window and reopen the deal record to get a fresh one.' },
+};
+
+/**
+ * Iframe pages carry no HubSpot signature, so they carry the token the signed data fetch minted.
+ * The token must be intact, unexpired, minted for this purpose and, for invoice pages, for the
+ * invoice in the path. The claims land in res.locals.page.
+ */
+export function requirePageToken(deps: Deps, purpose: PagePurpose) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!deps.pageTokenKey) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'Card pages');
+    const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+    if (!token) throw new AppError('missing_token', WHY.missing.status, WHY.missing.message);
+    const result = readPageToken(deps.pageTokenKey, token, deps.clock.now().getTime());
+    if (!result.ok) {
+      deps.log.warn('page token rejected', { scope: 'pages', check: result.reason, path: req.path, requestId: res.locals.requestId });
+      throw new AppError(`token_${result.reason}`, WHY[result.reason].status, WHY[result.reason].message);
+    }
+    const { claims } = result;
+    const invoiceId = req.params.invoiceId === undefined ? null : String(req.params.invoiceId);
+    if (claims.purpose !== purpose || claims.invoiceId !== invoiceId) {
+      deps.log.warn('page token rejected', { scope: 'pages', check: 'wrong_target', path: req.path, requestId: res.locals.requestId });
+      throw new AppError('token_wrong_target', 403, 'This link was issued for a different invoice or action. Open it again from the Invoices card.');
+    }
+    res.locals.page = claims;
+    next();
+  };
+}

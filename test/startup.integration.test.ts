@@ -1,0 +1,181 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signV2, signV3 } from '../src/hubspot/signature.js';
+import { PROJECT_ROOT } from '../src/paths.js';
+
+/**
+ * What a newcomer and an operator do: start the built service (`npm start` runs exactly
+ * `node dist/src/main.js` after building), use the CLI, stop it with SIGTERM. Runs the compiled
+ * output, so `npm test` builds first.
+ */
+
+const MAIN = path.join(PROJECT_ROOT, 'dist/src/main.js');
+const CLI = path.join(PROJECT_ROOT, 'dist/src/cli.js');
+const SECRET = 'startup-secret-123';
+const TOKEN = 'startup-api-token-0123456789';
+const children: ChildProcess[] = [];
+let dataDir: string;
+
+beforeAll(() => {
+  if (!fs.existsSync(MAIN)) throw new Error('dist/ is missing: run "npm run build" (npm test does it for you)');
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'invoice-card-'));
+});
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+}
+
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /"port":(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]), output: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+describe('npm start on the embedded database', () => {
+  it('starts with no configuration, says what is not set up, and serves', async () => {
+    const s = await start({ DATA_DIR: dataDir });
+    try {
+      const health = await fetch(`http://127.0.0.1:${s.port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(s.output()).toContain('HUBSPOT_CLIENT_SECRET is not set');
+      expect(s.output()).toContain('API_TOKEN is not set');
+      const card = await fetch(`http://127.0.0.1:${s.port}/hubspot/card?portalId=1&associatedObjectId=2&associatedObjectType=DEAL`);
+      expect(card.status).toBe(503);
+    } finally {
+      s.child.kill('SIGTERM');
+      expect(await exitOf(s.child)).toBe(0);
+    }
+  });
+
+  it('keeps its data across restarts, refuses a second process on the same folder, and stops on SIGTERM', async () => {
+    const env = { DATA_DIR: dataDir, HUBSPOT_CLIENT_SECRET: SECRET, API_TOKEN: TOKEN, PUBLIC_BASE_URL: 'https://invoices.test' };
+    const first = await start(env);
+    const base = `http://127.0.0.1:${first.port}`;
+    const created = await fetch(`${base}/api/v1/invoices`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ portalId: '1', dealId: '2', currency: 'EUR', lines: [{ description: 'x', quantity: '1', unitPrice: '9.99' }] }),
+    });
+    expect(created.status).toBe(201);
+
+    const second = spawnSync(process.execPath, [MAIN], { env: { PATH: process.env.PATH, PORT: '0', ...env }, encoding: 'utf8', timeout: 60_000 });
+    expect(second.status).toBe(1);
+    expect(second.stderr + second.stdout).toMatch(/in use by process \d+/);
+
+    first.child.kill('SIGTERM');
+    expect(await exitOf(first.child)).toBe(0);
+
+    const again = await start(env);
+    try {
+      const url = `http://127.0.0.1:${again.port}`;
+      const pathAndQuery = '/hubspot/card?userId=1&userEmail=a@b.example&associatedObjectId=2&associatedObjectType=DEAL&portalId=1';
+      const signed = `https://invoices.test${pathAndQuery}`; // what HubSpot called, through the proxy
+      const ts = String(Date.now());
+      const res = await fetch(url + pathAndQuery, {
+        headers: {
+          'X-HubSpot-Signature-v3': signV3(SECRET, 'GET', signed, '', ts),
+          'X-HubSpot-Request-Timestamp': ts,
+          'X-HubSpot-Signature': signV2(SECRET, 'GET', signed, ''),
+          'X-HubSpot-Signature-Version': 'v2',
+        },
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { results: Array<{ properties: Array<{ value: string }> }> };
+      expect(body.results).toHaveLength(1);
+      expect(body.results[0]!.properties[0]!.value).toBe('9.99');
+    } finally {
+      again.child.kill('SIGTERM');
+      expect(await exitOf(again.child)).toBe(0);
+    }
+  });
+
+  it('refuses invalid configuration with one message listing every bad variable', () => {
+    const r = spawnSync(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH, PORT: 'x', LOG_LEVEL: 'loud', API_TOKEN: 'short', DATA_DIR: dataDir },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Invalid configuration');
+    for (const v of ['PORT', 'LOG_LEVEL', 'API_TOKEN']) expect(r.stderr).toContain(v);
+  });
+});
+
+describe('CLI', () => {
+  it('prints hubspot-app.json for a base URL and writes the converter app card files', () => {
+    const out = path.join(dataDir, 'hubspot-project');
+    const printed = spawnSync(process.execPath, [CLI, 'app-config', '--base-url', 'https://inv.example.com'], { encoding: 'utf8' });
+    expect(printed.status).toBe(0);
+    expect(JSON.parse(printed.stdout).card.fetch.targetUrl).toBe('https://inv.example.com/hubspot/card');
+    const written = spawnSync(process.execPath, [CLI, 'app-config', '--base-url', 'https://inv.example.com', '--out', out], { encoding: 'utf8' });
+    expect(written.status).toBe(0);
+    for (const f of ['hubspot-app.json', 'hsproject.json', 'src/app/app-hsmeta.json', 'src/app/cards/definition/DEFINITION.json']) {
+      expect(fs.existsSync(path.join(out, f)), f).toBe(true);
+    }
+    const bad = spawnSync(process.execPath, [CLI, 'app-config', '--base-url', 'not a url'], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('--base-url');
+  });
+});
+
+// Only meaningful against a real server: PostgreSQL must be migrated explicitly, the embedded
+// database migrates itself (covered above).
+describe.runIf(process.env.TEST_DATABASE_URL)('npm start on PostgreSQL', () => {
+  it('refuses to start on an unmigrated database until npm run db:migrate has run', async () => {
+    const admin = knexFactory({ client: 'pg', connection: process.env.TEST_DATABASE_URL!, pool: { min: 0, max: 1 } });
+    const name = `startup_${crypto.randomBytes(5).toString('hex')}`;
+    await admin.raw(`create database ${name}`);
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = `/${name}`;
+    const env = { PATH: process.env.PATH!, PORT: '0', DATABASE_URL: url.toString() };
+    try {
+      const refused = spawnSync(process.execPath, [MAIN], { env, encoding: 'utf8', timeout: 30_000 });
+      expect(refused.status).toBe(1);
+      expect(refused.stdout + refused.stderr).toContain('npm run db:migrate');
+      const migrated = spawnSync(process.execPath, [CLI, 'migrate'], { env, encoding: 'utf8', timeout: 30_000 });
+      expect(migrated.status, migrated.stderr).toBe(0);
+      expect(migrated.stdout).toContain('✓');
+      const s = await start(env);
+      expect((await fetch(`http://127.0.0.1:${s.port}/healthz`)).status).toBe(200);
+      s.child.kill('SIGTERM');
+      expect(await exitOf(s.child)).toBe(0);
+    } finally {
+      await admin.raw(`drop database if exists ${name} with (force)`);
+      await admin.destroy();
+    }
+  });
+});
