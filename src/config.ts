@@ -7,6 +7,8 @@ export interface Config {
   /** Origin (and optional path prefix) HubSpot and browsers use; no trailing slash. */
   readonly publicBaseUrl: string;
   readonly databaseUrl: string | undefined;
+  /** Most PostgreSQL connections this process opens (ignored by the single-connection PGlite). */
+  readonly databasePoolMax: number;
   readonly dataDir: string;
   readonly hubspot: {
     readonly clientSecret: string | undefined;
@@ -130,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     publicBaseUrl,
     databaseUrl,
+    databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 500),
     dataDir: path.resolve(get('DATA_DIR') ?? './data'),
     hubspot: {
       clientSecret: get('HUBSPOT_CLIENT_SECRET'),

@@ -32,7 +32,7 @@ export function derivePageTokenKey(clientSecret: string | undefined): Buffer | u
 export function createDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
   const db =
     overrides.db ??
-    createDb({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+    createDb({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), poolMax: config.databasePoolMax });
   return {
     config,
     db,

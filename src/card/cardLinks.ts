@@ -1,4 +1,4 @@
-import { mintPageToken, PAGE_TOKEN_TTL_SECONDS } from '../pages/pageToken.js';
+import { PAGE_TOKEN_TTL_SECONDS, pageTokenMinter } from '../pages/pageToken.js';
 import { cardPaths, fillPath } from './cardPaths.js';
 import type { CardLinks } from './presentInvoiceCard.js';
 
@@ -10,13 +10,12 @@ export interface CardContext {
   userEmail: string | null;
 }
 
-/** Builds the card's action URLs under the public base URL; page URLs get their own token each. */
+/** Builds the card's action URLs under the public base URL; each page URL carries its own token. */
 export function createCardLinks(baseUrl: string, tokenKey: Buffer, ctx: CardContext, nowMs: number): CardLinks {
-  const exp = Math.floor(nowMs / 1000) + PAGE_TOKEN_TTL_SECONDS;
+  const mint = pageTokenMinter(tokenKey, { ...ctx, exp: Math.floor(nowMs / 1000) + PAGE_TOKEN_TTL_SECONDS }, nowMs);
   return {
     page(purpose, invoiceId) {
-      const token = mintPageToken(tokenKey, { purpose, ...ctx, invoiceId, exp });
-      return `${baseUrl}${fillPath(cardPaths.pages[purpose], invoiceId)}?token=${token}`;
+      return `${baseUrl}${fillPath(cardPaths.pages[purpose], invoiceId)}?token=${mint(purpose, invoiceId)}`;
     },
     hook(name, invoiceId) {
       return `${baseUrl}${fillPath(cardPaths.hooks[name], invoiceId)}`;

@@ -1,5 +1,5 @@
 import { balanceMinor, daysBetween, type DisplayStatus, displayStatus } from '../invoices/invoice.js';
-import type { InvoiceSummary } from '../invoices/invoiceRepo.js';
+import type { DealInvoice } from '../invoices/invoiceRepo.js';
 import { formatMinor } from '../invoices/money.js';
 import type { PagePurpose } from '../pages/pageToken.js';
 import type { CardAction, CardObject, CardProperty, CardResponse, IframeAction, StatusOptionType } from './cardResponse.js';
@@ -30,15 +30,15 @@ export interface CardLinks {
 }
 
 export interface CardView {
-  invoices: InvoiceSummary[];
+  invoices: DealInvoice[];
   totalCount: number;
   today: string;
 }
 
 const iframe = (label: string, uri: string): IframeAction => ({ type: 'IFRAME', ...MODAL, uri, label });
 
-function invoiceActions(inv: InvoiceSummary, links: CardLinks): CardAction[] {
-  const pdf = iframe('View PDF', links.page('view', inv.id));
+function invoiceActions(inv: DealInvoice, links: CardLinks, viewUrl: string): CardAction[] {
+  const pdf = iframe('View PDF', viewUrl);
   switch (inv.status) {
     case 'draft':
       return [
@@ -87,7 +87,7 @@ function invoiceActions(inv: InvoiceSummary, links: CardLinks): CardAction[] {
   }
 }
 
-function invoiceProperties(inv: InvoiceSummary, status: DisplayStatus, today: string): CardProperty[] {
+function invoiceProperties(inv: DealInvoice, status: DisplayStatus, today: string): CardProperty[] {
   const money = (label: string, minor: bigint): CardProperty => ({
     label,
     dataType: 'CURRENCY',
@@ -112,15 +112,17 @@ function invoiceProperties(inv: InvoiceSummary, status: DisplayStatus, today: st
 export function presentInvoiceCard(view: CardView, links: CardLinks): CardResponse {
   const results: CardObject[] = view.invoices.slice(0, CARD_RESULT_LIMIT).map((inv) => {
     const status = displayStatus(inv, view.today);
+    // The title opens the same page as "View PDF" (a new tab when followed outside HubSpot).
+    const viewUrl = links.page('view', inv.id);
     return {
       objectId: Number(inv.id),
       title: inv.number,
-      link: links.page('pdf', inv.id),
+      link: viewUrl,
       invoice_status: STATUS_OPTIONS[status].name,
       issue_date: inv.issueDate,
       due_date: inv.dueDate,
       properties: invoiceProperties(inv, status, view.today),
-      actions: invoiceActions(inv, links),
+      actions: invoiceActions(inv, links, viewUrl),
     };
   });
   const response: CardResponse = {

@@ -15,6 +15,10 @@ export function requestContext(log: Logger) {
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : crypto.randomUUID();
     res.locals.requestId = requestId;
     res.set('X-Request-Id', requestId);
+    if (!log.isLevelEnabled('http')) {
+      next();
+      return;
+    }
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       log.http('request', {

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../../test/testDb.js';
+import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { createContact, createInvoice } from '../../test/factories.js';
+import * as invoiceRepo from '../invoices/invoiceRepo.js';
+import { CardReader } from './cardReader.js';
+
+let tdb: TestDb;
+let app: TestApp;
+const deals = ['101', '102', '103', '104', '105', '106'];
+
+beforeAll(async () => {
+  tdb = await createTestDb();
+  app = await startTestApp({ db: tdb.db });
+  const contact = await createContact(app);
+  // Deal i gets 2i + 1 invoices in a mix of states, spread over two portals.
+  for (const [i, deal] of deals.entries()) {
+    for (let k = 0; k <= 2 * i; k++) {
+      const inv = await createInvoice(app, { portalId: k % 2 ? '77' : '88', dealId: deal, issueDate: `2026-0${1 + (k % 9)}-15`, status: k % 3 ? 'open' : 'draft', contactExternalId: contact });
+      if (k === 4) await app.api('POST', `/invoices/${inv.id}/payments`, { amount: inv.total });
+    }
+  }
+});
+afterAll(async () => {
+  await app.close();
+  await tdb.destroy();
+});
+
+describe('CardReader', () => {
+  it('answers concurrent reads of many deals exactly as one query per deal would', async () => {
+    const reader = new CardReader(tdb.db, 3);
+    const keys = deals.flatMap((d) => [{ portalId: '77', dealId: d }, { portalId: '88', dealId: d }, { portalId: '99', dealId: d }]);
+    const requests = [...keys, ...keys.slice(0, 5)]; // duplicates share a batch
+    const batched = await Promise.all(requests.map((k) => reader.read(k.portalId, k.dealId, '2026-11-25')));
+    expect(reader.stats.reads).toBe(requests.length);
+    expect(reader.stats.queries).toBeLessThan(5); // two started at once, the rest waited and shared
+    for (const [i, k] of requests.entries()) {
+      const single = await invoiceRepo.listForDeal(tdb.db, k.portalId, k.dealId, '2026-11-25', { limit: 3 });
+      expect(batched[i], `${k.portalId}/${k.dealId}`).toEqual(single);
+    }
+    expect(batched.some((p) => p.totalCount > 3)).toBe(true);
+    expect(batched.some((p) => p.totalCount === 0)).toBe(true);
+  });
+
+  it('keeps deals of different days apart', async () => {
+    const reader = new CardReader(tdb.db, 5);
+    const [before, after] = await Promise.all([reader.read('88', '106', '2026-01-01'), reader.read('88', '106', '2027-01-01')]);
+    const statuses = (p: typeof before) => p.invoices.map((i) => i.status);
+    expect(statuses(before)).toEqual(statuses(await invoiceRepo.listForDeal(tdb.db, '88', '106', '2026-01-01', { limit: 5 })));
+    expect(statuses(after)).toEqual(statuses(await invoiceRepo.listForDeal(tdb.db, '88', '106', '2027-01-01', { limit: 5 })));
+  });
+
+  it('fails every waiting read when the query fails, and keeps working afterwards', async () => {
+    const reader = new CardReader(tdb.db, 5);
+    const bad = await Promise.allSettled([reader.read('1', '2', 'not-a-date'), reader.read('1', '3', 'not-a-date')]);
+    expect(bad.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((await reader.read('88', '101', '2026-11-25')).totalCount).toBe(1);
+  });
+});
