@@ -299,19 +299,9 @@ export interface DealInvoicesPage {
   totalCount: number;
 }
 
-interface DbDealInvoice extends BillToColumns {
-  id: string;
-  portal_id: string;
-  deal_id: string;
-  number: string;
-  status: InvoiceStatus;
-  currency: string;
-  issue_date: string;
-  due_date: string;
-  total_minor: string;
-  paid_minor: string;
-  void_reason: string | null;
-  contact_external_id: string | null;
+interface DbDealInvoice
+  extends Pick<DbInvoice, 'id' | 'portal_id' | 'deal_id' | 'number' | 'status' | 'currency' | 'issue_date' | 'due_date' | 'total_minor' | 'paid_minor' | 'void_reason' | 'contact_external_id'>,
+    BillToColumns {
   total_count: string;
 }
 
