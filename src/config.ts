@@ -19,6 +19,8 @@ export interface Config {
     readonly portalId: string | undefined;
     readonly apiBaseUrl: string;
     readonly rateLimitPer10s: number;
+    /** Origins allowed to frame the iframe pages (CSP frame-ancestors), never '*'. */
+    readonly frameAncestors: readonly string[];
   };
   readonly apiToken: string | undefined;
   readonly tokenEncryptionKey: Buffer | undefined;
@@ -33,6 +35,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** HubSpot's app domains in every data-hosting region (app.hubspot.com, app-eu1.hubspot.com, …). */
+export const DEFAULT_FRAME_ANCESTORS: readonly string[] = ['https://app.hubspot.com', 'https://*.hubspot.com'];
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
@@ -94,6 +99,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('DATABASE_URL must be a PostgreSQL connection string (postgres://user@host:5432/db)');
   }
 
+  const frameAncestors = (get('HUBSPOT_FRAME_ANCESTORS') ?? DEFAULT_FRAME_ANCESTORS.join(' ')).split(/[\s,]+/).filter(Boolean);
+  const badAncestors = frameAncestors.filter((a) => !/^https?:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i.test(a));
+  if (badAncestors.length > 0 || frameAncestors.length === 0) {
+    problems.push(
+      `HUBSPOT_FRAME_ANCESTORS must list origins like https://app.hubspot.com or https://*.hubspot.com, separated by spaces (not '*'); bad: ${badAncestors.join(' ') || '(empty)'}`,
+    );
+  }
+
   const clientId = get('HUBSPOT_CLIENT_ID');
   const redirectUri = url('HUBSPOT_REDIRECT_URI', undefined);
   const accessToken = get('HUBSPOT_ACCESS_TOKEN');
@@ -143,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       portalId,
       apiBaseUrl: url('HUBSPOT_API_BASE_URL', 'https://api.hubapi.com') ?? 'https://api.hubapi.com',
       rateLimitPer10s: int('HUBSPOT_RATE_LIMIT_PER_10S', 100, 1, 100_000),
+      frameAncestors,
     },
     apiToken,
     tokenEncryptionKey,

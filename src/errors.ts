@@ -14,7 +14,7 @@ export class AppError extends Error {
     readonly status: number,
     message: string,
     readonly details?: unknown,
-    readonly expose = status < 500 || status === 503 || status === 501,
+    readonly expose = status < 500 || status === 503,
   ) {
     super(message);
     this.name = 'AppError';
@@ -36,4 +36,3 @@ export const notFound = (what: string) => new AppError('not_found', 404, `${what
 export const conflict = (code: string, message: string, details?: unknown) => new AppError(code, 409, message, details);
 export const notConfigured = (variable: string, what: string) =>
   new AppError('not_configured', 503, `${what} is not set up: set ${variable} and restart the service`, { variable });
-export const notImplemented = (message: string) => new AppError('not_implemented', 501, message);

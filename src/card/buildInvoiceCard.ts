@@ -1,15 +1,15 @@
 import type { Deps } from '../deps.js';
 import { todayUtc } from '../invoices/invoice.js';
-import { type CardContext, createCardLinks } from './cardLinks.js';
+import { type CardContext, createCardLinks, type CreatePrefill } from './cardLinks.js';
 import { cardReaderFor } from './cardReader.js';
 import type { CardResponse } from './cardResponse.js';
 import { CARD_RESULT_LIMIT, presentInvoiceCard } from './presentInvoiceCard.js';
 
 /** The card for one deal: its most relevant invoices (read with coalescing) plus freshly minted action links. */
-export async function buildInvoiceCard(deps: Deps, ctx: CardContext, tokenKey: Buffer): Promise<CardResponse> {
+export async function buildInvoiceCard(deps: Deps, ctx: CardContext, tokenKey: Buffer, prefill: CreatePrefill = {}): Promise<CardResponse> {
   const now = deps.clock.now();
   const today = todayUtc(now);
   const page = await cardReaderFor(deps.db, CARD_RESULT_LIMIT).read(ctx.portalId, ctx.dealId, today);
-  const links = createCardLinks(deps.config.publicBaseUrl, tokenKey, ctx, now.getTime());
+  const links = createCardLinks(deps.config.publicBaseUrl, tokenKey, ctx, now.getTime(), prefill);
   return presentInvoiceCard({ ...page, today }, links);
 }

@@ -10,12 +10,21 @@ export interface CardContext {
   userEmail: string | null;
 }
 
+/** Deal properties the create form starts from (HubSpot's propertiesToSend values); not security-relevant. */
+export type CreatePrefill = Partial<Record<'dealname' | 'amount' | 'deal_currency_code', string>>;
+
 /** Builds the card's action URLs under the public base URL; each page URL carries its own token. */
-export function createCardLinks(baseUrl: string, tokenKey: Buffer, ctx: CardContext, nowMs: number): CardLinks {
-  const mint = pageTokenMinter(tokenKey, { ...ctx, exp: Math.floor(nowMs / 1000) + PAGE_TOKEN_TTL_SECONDS }, nowMs);
+export function createCardLinks(baseUrl: string, tokenKey: Buffer, ctx: CardContext, nowMs: number, prefill: CreatePrefill = {}): CardLinks {
+  const identity = { portalId: ctx.portalId, dealId: ctx.dealId, userId: ctx.userId, userEmail: ctx.userEmail };
+  const mint = pageTokenMinter(tokenKey, { ...identity, exp: Math.floor(nowMs / 1000) + PAGE_TOKEN_TTL_SECONDS }, nowMs);
+  const prefillQuery = Object.entries(prefill)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `&${k}=${encodeURIComponent(v.slice(0, 200))}`)
+    .join('');
   return {
     page(purpose, invoiceId) {
-      return `${baseUrl}${fillPath(cardPaths.pages[purpose], invoiceId)}?token=${mint(purpose, invoiceId)}`;
+      const url = `${baseUrl}${fillPath(cardPaths.pages[purpose], invoiceId)}?token=${mint(purpose, invoiceId)}`;
+      return purpose === 'create' ? url + prefillQuery : url;
     },
     hook(name, invoiceId) {
       return `${baseUrl}${fillPath(cardPaths.hooks[name], invoiceId)}`;

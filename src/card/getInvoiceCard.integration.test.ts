@@ -217,11 +217,12 @@ describe('page links minted by the card', () => {
       claims: { purpose: 'payment', portalId: PORTAL, dealId: deal, invoiceId: a.id, userId: '77', userEmail: 'rep@seller.example', exp: expect.any(Number) },
     });
 
-    // With the token: the target (not built until the card-actions release) answers, framable by HubSpot only.
+    // With the token: the page, framable by HubSpot (and itself) only.
     const ok = await open(payA);
-    expect(ok.status).toBe(501);
-    expect(ok.headers.get('content-security-policy')).toContain('frame-ancestors https://app.hubspot.com https://*.hubspot.com');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-security-policy')).toContain("frame-ancestors 'self' https://app.hubspot.com https://*.hubspot.com");
     expect(ok.headers.get('content-type')).toContain('text/html');
+    expect(await ok.text()).toContain('Record a payment');
 
     expect((await open(payA.split('?')[0]!)).status).toBe(401);
     const altered = payA.replace(/token=(.)/, (_m, c: string) => `token=${c === 'A' ? 'B' : 'A'}`);

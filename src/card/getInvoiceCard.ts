@@ -34,10 +34,13 @@ export const getInvoiceCard: Handler = async (deps, req, res) => {
     throw badRequest('unsupported_object_type', `This card shows invoices on deals; got associatedObjectType=${q.associatedObjectType}`);
   }
   if (!deps.pageTokenKey) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'The invoice card');
+  const raw = req.query as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const card = await buildInvoiceCard(
     deps,
     { portalId: q.portalId, dealId: q.associatedObjectId, userId: q.userId ?? '', userEmail: q.userEmail || null },
     deps.pageTokenKey,
+    { dealname: text(raw.dealname), amount: text(raw.amount), deal_currency_code: text(raw.deal_currency_code) },
   );
   res.set('Cache-Control', 'no-store').json(card);
 };

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { FieldError } from '../errors.js';
-import { isCurrency } from '../invoices/currencies.js';
+import { currencyExponent, isCurrency } from '../invoices/currencies.js';
 import { DecimalFormatError, formatDecimal, parseDecimal } from '../invoices/money.js';
 import { UNIT_PRICE_SCALE } from '../invoices/totals.js';
 
@@ -150,7 +150,8 @@ export const productKind: CatalogKind<ProductInput> = {
       sku: row.sku,
       name: row.name,
       description: row.description,
-      price: formatDecimal(parseDecimal(String(row.price), 12)),
+      // At least the currency's decimals: "12.50" EUR, "1200" JPY, "0.0125" USD.
+      price: formatDecimal(parseDecimal(String(row.price), 12), isCurrency(String(row.currency).trim()) ? currencyExponent(String(row.currency).trim()) : 0),
       currency: String(row.currency).trim(),
       type: row.type,
     };

@@ -82,3 +82,25 @@ export async function archive<I>(db: Conn, kind: CatalogKind<I>, externalId: str
   if (updated > 0) return true;
   return (await find(db, kind, externalId)) !== undefined;
 }
+
+/**
+ * Live records matching a search text, best matches first (a prefix of a name, email, SKU or
+ * company before a match anywhere). The catalog is the accounting system's, typically thousands of
+ * rows, so a scan is fine here.
+ */
+export async function search<I>(db: Conn, kind: CatalogKind<I>, text: string, limit: number): Promise<CatalogRecord[]> {
+  const q = text.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  const fields =
+    kind.table === 'contacts'
+      ? [`coalesce(first_name, '') || ' ' || coalesce(last_name, '')`, `coalesce(last_name, '')`, `coalesce(company, '')`, `coalesce(email, '')`]
+      : [`coalesce(sku, '')`, `name`];
+  const query = db(kind.table).whereNull('archived_at');
+  if (q) {
+    query.where((w) => {
+      for (const f of fields) w.orWhereRaw(`lower(${f}) like ?`, [`%${q}%`]);
+    });
+    query.orderByRaw(`case when ${fields.map((f) => `lower(${f}) like ?`).join(' or ')} then 0 else 1 end`, fields.map(() => `${q}%`));
+  }
+  const rows = (await query.orderBy(kind.table === 'contacts' ? 'company' : 'name').orderBy('external_id').limit(limit)) as Array<Record<string, unknown>>;
+  return rows.map(toRecord);
+}

@@ -24,6 +24,17 @@ export function apiClient(baseUrl: string, token: string): Api {
  * a newcomer can preview the card without HubSpot. Returns the invoice numbers created.
  */
 export async function seedDemoDeal(api: Api, portalId: string, dealId: string, today: string): Promise<string[]> {
+  await api('PUT', `/portals/${portalId}/settings`, {
+    sellerName: 'Nordlicht Software GmbH',
+    sellerAddress: 'Torstraße 1\n10119 Berlin\nGermany',
+    sellerEmail: 'billing@nordlicht.example',
+    sellerPhone: '+49 30 1234567',
+    sellerTaxId: 'DE123456789',
+    paymentInstructions: 'IBAN DE89 3704 0044 0532 0130 00 · BIC COBADEFFXXX\nPlease quote the invoice number.',
+    invoiceFooter: 'Nordlicht Software GmbH · Amtsgericht Berlin HRB 12345',
+    defaultCurrency: 'EUR',
+    defaultPaymentTermsDays: 30,
+  });
   await api('POST', '/contacts/batch', {
     items: [
       { externalId: 'demo-acme', email: 'ap@acme.example', firstName: 'Ada', lastName: 'Lovelace', company: 'Acme GmbH' },

@@ -56,7 +56,7 @@ export function errorPage(title: string, message: string): string {
 export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const appErr = toAppError(err);
-    if (appErr.status >= 500 && appErr.status !== 503 && appErr.status !== 501) {
+    if (appErr.status >= 500 && appErr.status !== 503) {
       log.error('request failed', {
         scope: 'http',
         requestId: res.locals.requestId,

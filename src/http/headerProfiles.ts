@@ -12,10 +12,11 @@ export const apiHeaders: RequestHandler = helmet({
   referrerPolicy: { policy: 'no-referrer' },
 });
 
-/** HubSpot's app domains (all data-hosting regions: app.hubspot.com, app-eu1.hubspot.com, …). */
-export const DEFAULT_FRAME_ANCESTORS = ['https://app.hubspot.com', 'https://*.hubspot.com'];
-
-export function pageHeaders(frameAncestors: readonly string[] = DEFAULT_FRAME_ANCESTORS): RequestHandler {
+/**
+ * Iframe pages (and the PDF they embed): framable by HubSpot's app domains (HUBSPOT_FRAME_ANCESTORS)
+ * and by this origin (the view page frames the PDF); scripts, styles and fonts from this origin only.
+ */
+export function pageHeaders(frameAncestors: readonly string[]): RequestHandler {
   const headers = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -30,7 +31,7 @@ export function pageHeaders(frameAncestors: readonly string[] = DEFAULT_FRAME_AN
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
         formAction: ["'self'"],
-        frameAncestors: [...frameAncestors],
+        frameAncestors: ["'self'", ...frameAncestors],
       },
     },
     // X-Frame-Options cannot name several origins; CSP frame-ancestors does the job instead.

@@ -1,26 +1,46 @@
+import path from 'node:path';
+import { createRequire } from 'node:module';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { cardPaths } from '../card/cardPaths.js';
+import { deleteDraftHook, postIssueHook, postVoidHook } from '../card/actionHooks.js';
+import { cardPaths, HUBSPOT_PREFIX } from '../card/cardPaths.js';
 import { getInvoiceCard } from '../card/getInvoiceCard.js';
 import { deleteRecord, getRecord, postBatch, putRecord } from '../catalog/catalogHandlers.js';
 import { type CatalogKind, contactKind, productKind } from '../catalog/catalogKinds.js';
 import type { Deps } from '../deps.js';
-import { AppError, notImplemented } from '../errors.js';
+import { AppError } from '../errors.js';
 import { deleteInvoice, getInvoice, listInvoices, patchInvoice, postInvoice, postPayment } from '../invoices/invoiceHandlers.js';
-import type { PagePurpose } from '../pages/pageToken.js';
+import { getInvoicePdf } from '../pages/getInvoicePdf.js';
+import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, postQuote, requirePageApiToken, searchContacts, searchProducts } from '../pages/pageApi.js';
+import { getCreatePage, getEditPage, getListPage, getPaymentPage, getViewPage, getVoidPage } from '../pages/pageHandlers.js';
 import { requirePageToken } from '../pages/requirePageToken.js';
 import { PUBLIC_DIR } from '../paths.js';
+import { getSettings, putSettings } from '../settings/settingsHandlers.js';
 import { bind, type Handler } from './handler.js';
 import { apiHeaders, pageHeaders } from './headerProfiles.js';
 import { requireApiToken } from './requireApiToken.js';
 import { verifyHubSpotSignature } from './verifyHubSpotSignature.js';
 
+const require = createRequire(import.meta.url);
+const UI_FONTS_DIR = path.join(path.dirname(require.resolve('@fontsource/lexend-deca/package.json')), 'files');
+/**
+ * Last-resort web fonts for names in scripts the rep's machine may lack (pages.css lists the usual
+ * system fonts first, and browsers fetch these only for characters in their unicode-range).
+ */
+const FALLBACK_FONTS: Record<string, string> = {
+  'noto-sans-sc.ttf': '@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf',
+  'noto-sans-kr.ttf': '@expo-google-fonts/noto-sans-kr/400Regular/NotoSansKR_400Regular.ttf',
+  'noto-sans-arabic.ttf': '@expo-google-fonts/noto-sans-arabic/400Regular/NotoSansArabic_400Regular.ttf',
+  'noto-sans-hebrew.ttf': '@expo-google-fonts/noto-sans-hebrew/400Regular/NotoSansHebrew_400Regular.ttf',
+};
 
 /** HubSpot's converter app card allows 1 MB bodies; classic hooks send small form bodies. */
 const HUBSPOT_BODY_LIMIT = '1mb';
 /** A 1,000-item batch of contacts is ~0.5 MB; 5 MB leaves room without inviting abuse. */
 const API_BODY_LIMIT = '5mb';
+/** A 500-line invoice from the create form is well under this. */
+const PAGE_API_BODY_LIMIT = '1mb';
 
-/** POST/PUT/PATCH bodies on /api/v1 must be JSON: anything else is a 415, not a confusing 400. */
+/** POST/PUT/PATCH bodies on JSON APIs must be JSON: anything else is a 415, not a confusing 400. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
@@ -29,44 +49,58 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
   next();
 }
 
-const placeholder = (what: string): Handler => () => {
-  throw notImplemented(`${what} is not available yet; it ships with the card-actions release`);
-};
+const isPagePath = (p: string) => (p.startsWith(`${HUBSPOT_PREFIX}/pages/`) && !p.startsWith(`${HUBSPOT_PREFIX}/pages/api/`)) || p.startsWith(`${HUBSPOT_PREFIX}/pdf/`);
 
 /** Every URL the service answers, with its chain: headers → auth/signature → body → handler. */
 export function mountRoutes(app: express.Express, deps: Deps): void {
   const h = (handler: Handler) => bind(deps, handler);
 
+  // Header profiles: iframe pages may be framed by HubSpot (and show HTML errors); nothing else may.
+  const pageProfile = pageHeaders(deps.config.hubspot.frameAncestors);
+  app.use((req: Request, res: Response, next: NextFunction) => (isPagePath(req.path) ? pageProfile(req, res, next) : apiHeaders(req, res, next)));
+
+  app.use('/assets/fonts', express.static(UI_FONTS_DIR, { index: false, maxAge: '30d', immutable: true }));
+  app.get('/assets/fallback-fonts/:file', (req, res, next) => {
+    const source = FALLBACK_FONTS[String(req.params.file)];
+    if (!source) return next();
+    res.sendFile(require.resolve(source), { maxAge: '30d', immutable: true, headers: { 'Content-Type': 'font/ttf' } });
+  });
   app.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
-  app.get('/healthz', apiHeaders, (_req, res) => {
+  app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
   // HubSpot → service: signed. The raw body is kept for the signature and parsed afterwards.
-  const signed = [apiHeaders, express.raw({ type: () => true, limit: HUBSPOT_BODY_LIMIT }), verifyHubSpotSignature(deps)];
+  const signed = [express.raw({ type: () => true, limit: HUBSPOT_BODY_LIMIT }), verifyHubSpotSignature(deps)];
   app.get(cardPaths.fetch, ...signed, h(getInvoiceCard));
-  app.post(cardPaths.hooks.void, ...signed, h(placeholder('Voiding from the card')));
-  app.post(cardPaths.hooks.issue, ...signed, h(placeholder('Issuing from the card')));
-  app.delete(cardPaths.hooks.deleteDraft, ...signed, h(placeholder('Deleting drafts from the card')));
+  app.post(cardPaths.hooks.void, ...signed, h(postVoidHook));
+  app.post(cardPaths.hooks.issue, ...signed, h(postIssueHook));
+  app.delete(cardPaths.hooks.deleteDraft, ...signed, h(deleteDraftHook));
 
-  // Browser (inside HubSpot's modal) → service: unsigned, so every page checks its token.
-  const pages: Array<[PagePurpose, string]> = [
-    ['create', 'Creating invoices from the card'],
-    ['list', 'The full invoice list'],
-    ['edit', 'Editing drafts from the card'],
-    ['payment', 'Recording payments from the card'],
-    ['void', 'Voiding with a reason'],
-    ['pdf', 'The invoice PDF'],
-    ['view', 'The invoice view'],
-    ['settings', 'Settings'],
-  ];
-  for (const [purpose, what] of pages) {
-    app.get(cardPaths.pages[purpose], pageHeaders(), requirePageToken(deps, purpose), h(placeholder(what)));
-  }
+  // The rep's browser (inside HubSpot's modal) → service: unsigned, so every page checks its token.
+  app.get(cardPaths.pages.create, requirePageToken(deps, 'create'), h(getCreatePage));
+  app.get(cardPaths.pages.list, requirePageToken(deps, 'list'), h(getListPage));
+  app.get(cardPaths.pages.edit, requirePageToken(deps, 'edit'), h(getEditPage));
+  app.get(cardPaths.pages.payment, requirePageToken(deps, 'payment'), h(getPaymentPage));
+  app.get(cardPaths.pages.void, requirePageToken(deps, 'void'), h(getVoidPage));
+  app.get(cardPaths.pages.view, requirePageToken(deps, 'view'), h(getViewPage));
+  app.get(cardPaths.pages.pdf, requirePageToken(deps, 'pdf'), h(getInvoicePdf));
+
+  // The pages' own JSON calls: the page's token in X-Page-Token.
+  const pageApi: Router = express.Router();
+  pageApi.use(requireJsonBody, express.json({ limit: PAGE_API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  pageApi.get('/contacts', requirePageApiToken(deps, ['create', 'edit']), h(searchContacts));
+  pageApi.get('/products', requirePageApiToken(deps, ['create', 'edit']), h(searchProducts));
+  pageApi.post('/quote', requirePageApiToken(deps, ['create', 'edit']), h(postQuote));
+  pageApi.post('/invoices', requirePageApiToken(deps, ['create']), h(postPageInvoice));
+  pageApi.patch('/invoices/:invoiceId', requirePageApiToken(deps, ['edit']), h(patchPageInvoice));
+  pageApi.post('/invoices/:invoiceId/payments', requirePageApiToken(deps, ['payment']), h(postPagePayment));
+  pageApi.post('/invoices/:invoiceId/void', requirePageApiToken(deps, ['void']), h(postPageVoid));
+  app.use(`${HUBSPOT_PREFIX}/pages/api`, pageApi);
 
   // The accounting system → service: bearer token, JSON.
   const api: Router = express.Router();
-  api.use(apiHeaders, requireApiToken(deps), requireJsonBody, express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  api.use(requireApiToken(deps), requireJsonBody, express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   for (const kind of [contactKind, productKind] as Array<CatalogKind<unknown>>) {
     const base = `/${kind.table}`;
     api.post(`${base}/batch`, h(postBatch(kind)));
@@ -80,10 +114,11 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   api.patch('/invoices/:id', h(patchInvoice));
   api.delete('/invoices/:id', h(deleteInvoice));
   api.post('/invoices/:id/payments', h(postPayment));
+  api.get('/portals/:portalId/settings', h(getSettings));
+  api.put('/portals/:portalId/settings', h(putSettings));
   app.use('/api/v1', api);
 
   app.use((req: Request, _res: Response) => {
     throw new AppError('not_found', 404, `No route for ${req.method} ${req.path}`);
   });
 }
-

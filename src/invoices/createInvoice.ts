@@ -4,6 +4,7 @@ import { conflict, validationFailed } from '../errors.js';
 import { type InvoiceDetail, todayUtc } from './invoice.js';
 import { checkContact, checkCurrency, priceLines, Problems, resolveDates } from './invoiceInput.js';
 import * as invoiceRepo from './invoiceRepo.js';
+import * as settingsRepo from '../settings/settingsRepo.js';
 import type { CreateInvoiceInput } from './invoiceSchemas.js';
 import { auditSnapshot, type ChangeContext } from './invoiceScope.js';
 
@@ -14,8 +15,10 @@ import { auditSnapshot, type ChangeContext } from './invoiceScope.js';
 export async function createInvoice(trx: Knex.Transaction, input: CreateInvoiceInput, ctx: ChangeContext): Promise<InvoiceDetail> {
   const problems = new Problems();
   const today = todayUtc(ctx.now);
+  const portalId = String(input.portalId);
+  const settings = await settingsRepo.get(trx, portalId);
   const currencyOk = checkCurrency(problems, input.currency);
-  const dates = resolveDates(problems, input, today);
+  const dates = resolveDates(problems, input, today, settings.defaultPaymentTermsDays ?? undefined);
   await checkContact(trx, problems, input.contactExternalId);
   const status = input.status ?? 'draft';
   if (status === 'open' && !input.contactExternalId) {
@@ -24,7 +27,6 @@ export async function createInvoice(trx: Knex.Transaction, input: CreateInvoiceI
   const priced = currencyOk ? await priceLines(trx, problems, input.lines, input.currency) : undefined;
   if (!problems.empty || !priced) throw validationFailed(problems.list);
 
-  const portalId = String(input.portalId);
   let number = input.number;
   if (number !== undefined) {
     if (await invoiceRepo.numberTaken(trx, portalId, number)) {

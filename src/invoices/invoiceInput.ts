@@ -12,7 +12,7 @@ import { computeLine, type LineDiscount, type LinePricing, PERCENT_SCALE, QUANTI
 
 type Conn = Db | Knex.Transaction;
 
-/** Payment terms when neither a due date nor terms are given. */
+/** Payment terms when neither a due date nor terms are given, and the portal sets none. */
 export const DEFAULT_PAYMENT_TERMS_DAYS = 30;
 
 const MAX_QUANTITY: Decimal = { units: 1_000_000_000n, scale: 0 };
@@ -56,6 +56,7 @@ export function resolveDates(
   problems: Problems,
   input: { issueDate?: string | undefined; dueDate?: string | undefined; paymentTermsDays?: number | undefined },
   today: string,
+  defaultTerms = DEFAULT_PAYMENT_TERMS_DAYS,
 ): { issueDate: string; dueDate: string; paymentTermsDays: number | null } {
   const issueDate = input.issueDate ?? today;
   if (input.dueDate !== undefined && input.paymentTermsDays !== undefined) {
@@ -66,7 +67,7 @@ export function resolveDates(
     if (input.dueDate < issueDate) problems.add('dueDate', `must be on or after the issue date (${issueDate})`);
     return { issueDate, dueDate: input.dueDate, paymentTermsDays: null };
   }
-  const terms = input.paymentTermsDays ?? DEFAULT_PAYMENT_TERMS_DAYS;
+  const terms = input.paymentTermsDays ?? defaultTerms;
   return { issueDate, dueDate: addDays(issueDate, terms), paymentTermsDays: terms };
 }
 

@@ -1,0 +1,233 @@
+import type { NextFunction, Request, Response } from 'express';
+import * as auditRepo from '../audit/auditRepo.js';
+import { contactKind, productKind } from '../catalog/catalogKinds.js';
+import * as catalogRepo from '../catalog/catalogRepo.js';
+import type { Deps } from '../deps.js';
+import { AppError, notConfigured } from '../errors.js';
+import type { Handler } from '../http/handler.js';
+import { toAppError } from '../http/errorHandler.js';
+import { idempotencyKey, runIdempotent } from '../http/idempotency.js';
+import { check, compile } from '../http/validate.js';
+import { editInvoice, voidInvoice } from '../invoices/changeInvoice.js';
+import { createInvoice } from '../invoices/createInvoice.js';
+import { currencyExponent, isCurrency } from '../invoices/currencies.js';
+import { todayUtc } from '../invoices/invoice.js';
+import { priceLines, Problems } from '../invoices/invoiceInput.js';
+import { lineSchema, MAX_LINES, type LineInput, type PatchInvoiceInput, type PaymentInput, validatePatchInvoice, validatePayment } from '../invoices/invoiceSchemas.js';
+import type { ChangeContext } from '../invoices/invoiceScope.js';
+import { formatDecimal, formatMinor } from '../invoices/money.js';
+import { presentInvoice } from '../invoices/presentInvoice.js';
+import { recordPayment } from '../invoices/recordPayment.js';
+import { type PageClaims, type PagePurpose, readPageToken } from './pageToken.js';
+
+/**
+ * The JSON calls the iframe pages make. They carry no HubSpot signature either, so each one
+ * presents the page's token (X-Page-Token); the token's purpose must allow the call and its
+ * portal, deal and invoice bound what the call may touch.
+ */
+export function requirePageApiToken(deps: Deps, purposes: readonly PagePurpose[]) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!deps.pageTokenKey) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'Card pages');
+    const token = req.get('x-page-token');
+    if (!token) throw new AppError('missing_token', 401, 'This page has lost its access token. Close it and open it again from the Invoices card.');
+    const result = readPageToken(deps.pageTokenKey, token, deps.clock.now().getTime());
+    if (!result.ok) {
+      deps.log.warn('page token rejected', { scope: 'pages', check: result.reason, path: req.path, requestId: res.locals.requestId });
+      throw new AppError(
+        `token_${result.reason}`,
+        401,
+        result.reason === 'expired' ? 'This page has expired. Close it and open it again from the Invoices card.' : 'This page\'s access token is not valid. Open it again from the Invoices card.',
+      );
+    }
+    const invoiceId = req.params.invoiceId === undefined ? null : String(req.params.invoiceId);
+    if (!purposes.includes(result.claims.purpose) || (invoiceId !== null && result.claims.invoiceId !== invoiceId)) {
+      throw new AppError('token_wrong_target', 403, 'This page is not allowed to do that.');
+    }
+    res.locals.page = result.claims;
+    next();
+  };
+}
+
+const claimsOf = (res: Response) => res.locals.page as PageClaims;
+
+const changeContext = (deps: Deps, res: Response): ChangeContext => {
+  const c = claimsOf(res);
+  return { actor: { type: 'hubspot_user', userId: c.userId, userEmail: c.userEmail }, requestId: res.locals.requestId as string | undefined, now: deps.clock.now() };
+};
+
+/** Runs a change; a refusal (409) is audited as a rejected rep action before it is answered. */
+async function audited<T>(deps: Deps, res: Response, action: string, invoiceId: string | null, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const e = toAppError(err);
+    if (e.status === 409) {
+      const c = claimsOf(res);
+      await auditRepo.record(deps.db, {
+        actor: changeContext(deps, res).actor,
+        action,
+        portalId: c.portalId,
+        dealId: c.dealId,
+        invoiceId,
+        outcome: 'rejected',
+        errorCode: e.code,
+        requestId: res.locals.requestId as string | undefined,
+        at: deps.clock.now(),
+      });
+    }
+    throw err;
+  }
+}
+
+const searchQuery = (req: Request) => {
+  const q = (req.query as Record<string, unknown>).q;
+  return typeof q === 'string' ? q.slice(0, 100) : '';
+};
+
+/** GET /hubspot/pages/api/contacts?q= */
+export const searchContacts: Handler = async (deps, req, res) => {
+  const found = await catalogRepo.search(deps.db, contactKind, searchQuery(req), 20);
+  res.json({
+    contacts: found.map((r) => {
+      const c = contactKind.present(r.row) as { externalId: string; firstName: string | null; lastName: string | null; company: string | null; email: string | null };
+      return { externalId: c.externalId, name: [c.firstName, c.lastName].filter(Boolean).join(' ') || null, company: c.company, email: c.email };
+    }),
+  });
+};
+
+/** GET /hubspot/pages/api/products?q= */
+export const searchProducts: Handler = async (deps, req, res) => {
+  const found = await catalogRepo.search(deps.db, productKind, searchQuery(req), 20);
+  res.json({ products: found.map((r) => productKind.present(r.row)) });
+};
+
+interface QuoteInput {
+  currency: string;
+  lines: LineInput[];
+}
+
+const validateQuote = compile<QuoteInput>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['currency', 'lines'],
+  properties: {
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'must be an ISO 4217 code in capitals, like "EUR"' },
+    lines: { type: 'array', maxItems: MAX_LINES, items: lineSchema },
+  },
+});
+
+/**
+ * POST /hubspot/pages/api/quote: line and invoice totals by the server's money rules, for the
+ * form's live totals. Problems come back as a list (status 200): the rep is still typing.
+ */
+export const postQuote: Handler = async (deps, req, res) => {
+  const input = check(validateQuote, req.body ?? {});
+  if (!isCurrency(input.currency)) {
+    res.json({ problems: [{ field: 'currency', message: 'is not an ISO 4217 currency code that can be invoiced' }] });
+    return;
+  }
+  const problems = new Problems();
+  const priced = await priceLines(deps.db, problems, input.lines, input.currency);
+  const money = (m: bigint) => formatMinor(m, input.currency);
+  if (!priced) {
+    res.json({ problems: problems.list, exponent: currencyExponent(input.currency) });
+    return;
+  }
+  res.json({
+    problems: [],
+    exponent: currencyExponent(input.currency),
+    lines: priced.lines.map((l) => ({ subtotal: money(l.subtotalMinor), discount: money(l.discountMinor), tax: money(l.taxMinor), net: money(l.subtotalMinor - l.discountMinor), total: money(l.totalMinor), description: l.description, unitPrice: formatDecimal(l.unitPrice) })),
+    totals: { subtotal: money(priced.totals.subtotalMinor), discount: money(priced.totals.discountMinor), tax: money(priced.totals.taxMinor), total: money(priced.totals.totalMinor) },
+  });
+};
+
+interface PageCreateInput {
+  currency: string;
+  issueDate?: string;
+  dueDate?: string;
+  paymentTermsDays?: number;
+  contactExternalId?: string | null;
+  lines: LineInput[];
+  status?: 'draft' | 'open';
+  memo?: string | null;
+}
+
+const validatePageCreate = compile<PageCreateInput>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['currency', 'lines'],
+  properties: {
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'must be an ISO 4217 code in capitals, like "EUR"' },
+    issueDate: { type: 'string', format: 'date' },
+    dueDate: { type: 'string', format: 'date' },
+    paymentTermsDays: { type: 'integer', minimum: 0, maximum: 3650 },
+    contactExternalId: { type: ['string', 'null'], maxLength: 100 },
+    lines: { type: 'array', minItems: 1, maxItems: MAX_LINES, items: lineSchema },
+    status: { enum: ['draft', 'open'] },
+    memo: { type: ['string', 'null'], maxLength: 5000 },
+  },
+});
+
+/** POST /hubspot/pages/api/invoices: create on the token's deal; the form's Idempotency-Key makes a double submit one invoice. */
+export const postPageInvoice: Handler = async (deps, req, res) => {
+  const input = check(validatePageCreate, req.body ?? {});
+  const claims = claimsOf(res);
+  const ctx = changeContext(deps, res);
+  const key = idempotencyKey(req.get('idempotency-key'));
+  const result = await audited(deps, res, 'invoice.create', null, () =>
+    runIdempotent(deps.db, `page:create:${claims.portalId}:${claims.dealId}`, key, input, async (trx) => {
+      const invoice = await createInvoice(trx, { ...input, portalId: claims.portalId, dealId: claims.dealId }, ctx);
+      return { status: 201, body: presentInvoice(invoice, todayUtc(ctx.now)) };
+    }),
+  );
+  res.status(result.status).json(result.body);
+};
+
+/** PATCH /hubspot/pages/api/invoices/{id}: edit (and optionally issue) the token's draft. */
+export const patchPageInvoice: Handler = async (deps, req, res) => {
+  const patch = check(validatePatchInvoice, req.body ?? {}) as PatchInvoiceInput;
+  if (patch.dealId !== undefined || patch.status === 'void') {
+    throw new AppError('not_allowed', 403, 'This page edits the draft; it cannot move or void it.');
+  }
+  const claims = claimsOf(res);
+  const ctx = changeContext(deps, res);
+  const id = String(req.params.invoiceId);
+  const { invoice } = await audited(deps, res, 'invoice.edit', id, () =>
+    deps.db.transaction((trx) => editInvoice(trx, id, patch, { portalId: claims.portalId, dealId: claims.dealId }, ctx)),
+  );
+  res.json(presentInvoice(invoice, todayUtc(ctx.now)));
+};
+
+/** POST /hubspot/pages/api/invoices/{id}/payments (Idempotency-Key from the form). */
+export const postPagePayment: Handler = async (deps, req, res) => {
+  const input = check(validatePayment, req.body ?? {}) as PaymentInput;
+  const claims = claimsOf(res);
+  const ctx = changeContext(deps, res);
+  const id = String(req.params.invoiceId);
+  const key = idempotencyKey(req.get('idempotency-key'));
+  const result = await audited(deps, res, 'invoice.payment', id, () =>
+    runIdempotent(deps.db, `page:payment:${id}`, key, input, async (trx) => {
+      const { invoice, paymentId } = await recordPayment(trx, id, input, { portalId: claims.portalId, dealId: claims.dealId }, ctx);
+      return { status: 201, body: { paymentId, invoice: presentInvoice(invoice, todayUtc(ctx.now)) } };
+    }),
+  );
+  res.status(result.status).json(result.body);
+};
+
+const validateVoid = compile<{ voidReason?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { voidReason: { type: 'string', maxLength: 1000 } },
+});
+
+/** POST /hubspot/pages/api/invoices/{id}/void */
+export const postPageVoid: Handler = async (deps, req, res) => {
+  const { voidReason } = check(validateVoid, req.body ?? {});
+  const claims = claimsOf(res);
+  const ctx = changeContext(deps, res);
+  const id = String(req.params.invoiceId);
+  const { invoice } = await audited(deps, res, 'invoice.void', id, () =>
+    deps.db.transaction((trx) => voidInvoice(trx, id, voidReason, { portalId: claims.portalId, dealId: claims.dealId }, ctx)),
+  );
+  res.json(presentInvoice(invoice, todayUtc(ctx.now)));
+};

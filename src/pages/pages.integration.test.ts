@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allActions, expectValidCard } from '../../test/cardAssertions.js';
+import { createContact, createInvoice, createProduct } from '../../test/factories.js';
+import { fetchCard } from '../../test/hubspotCaller.js';
+import { pdfText } from '../../test/pdfText.js';
+import { createTestDb, type TestDb } from '../../test/testDb.js';
+import { startTestApp, type TestApp } from '../../test/testApp.js';
+import * as auditRepo from '../audit/auditRepo.js';
+import type { CardResponse } from '../card/cardResponse.js';
+
+const PORTAL = '987654';
+let tdb: TestDb;
+let app: TestApp;
+let contact: string;
+let dealSeq = 9000;
+
+beforeAll(async () => {
+  tdb = await createTestDb();
+  app = await startTestApp({ db: tdb.db });
+  contact = await createContact(app, { externalId: 'pages-acme', company: 'Acme Widgets Ltd', firstName: 'Grace', lastName: 'Hopper', email: 'grace@acme.example' });
+  await app.api('PUT', `/portals/${PORTAL}/settings`, { sellerName: 'Nordlicht Software GmbH', defaultPaymentTermsDays: 14 });
+});
+afterAll(async () => {
+  await app.close();
+  await tdb.destroy();
+});
+
+async function card(dealId: string, userId = '77'): Promise<CardResponse> {
+  const res = await fetchCard(app, { portalId: PORTAL, dealId, userId, userEmail: 'rep@seller.example', properties: [['dealname', 'Big & Co'], ['amount', '1500'], ['deal_currency_code', 'GBP'], ['hs_object_id', dealId]] });
+  return expectValidCard(res.body, app.publicBaseUrl);
+}
+
+const action = (c: CardResponse, title: string, label: string) => {
+  const a = c.results.find((r) => r.title === title)?.actions.find((x) => x.label === label);
+  if (!a) throw new Error(`no "${label}" on ${title}`);
+  return a.uri;
+};
+
+const tokenOf = (uri: string) => new URL(uri).searchParams.get('token')!;
+
+/** Calls the page API as the page's script does, with its token. */
+async function pageApi(token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${app.url}/hubspot/pages/api${path}`, {
+    method,
+    headers: { 'X-Page-Token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** The session token a page embeds for its own calls. */
+async function pageToken(uri: string): Promise<string> {
+  const page = await (await fetch(uri)).text();
+  const data = JSON.parse(/<script type="application\/json" id="page-data">([^<]*)<\/script>/.exec(page)![1]!) as { token: string };
+  return data.token;
+}
+
+describe('iframe pages', () => {
+  it('open with their token and refuse none, an altered one, another invoice\'s, another purpose\'s or an expired one', async () => {
+    const deal = String(++dealSeq);
+    for (let i = 0; i < 4; i++) await createInvoice(app, { portalId: PORTAL, dealId: deal }); // older drafts: pushed past five
+    const draft = await createInvoice(app, { portalId: PORTAL, dealId: deal, contactExternalId: contact });
+    const open = await createInvoice(app, { portalId: PORTAL, dealId: deal, status: 'open', contactExternalId: contact });
+    await app.api('POST', `/invoices/${open.id}/payments`, { amount: '1.00' });
+    const c = await card(deal);
+    const urls = [...new Set(allActions(c).filter((a) => a.type === 'IFRAME').map((a) => a.uri))];
+    expect(urls.map((u) => new URL(u).pathname.replace(/\d+/g, ':id')).sort()).toEqual(
+      expect.arrayContaining(['/hubspot/pages/invoices', '/hubspot/pages/invoices/new', '/hubspot/pages/invoices/:id', '/hubspot/pages/invoices/:id/edit', '/hubspot/pages/invoices/:id/payment', '/hubspot/pages/invoices/:id/void']),
+    );
+    for (const uri of urls) {
+      const ok = await fetch(uri);
+      expect(ok.status, uri).toBe(200);
+      expect(ok.headers.get('content-type')).toContain('text/html');
+      const csp = ok.headers.get('content-security-policy')!;
+      expect(csp).toContain("frame-ancestors 'self' https://app.hubspot.com https://*.hubspot.com");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/frame-ancestors[^;]*\*(?!\.)/);
+      expect(ok.headers.get('x-frame-options')).toBeNull();
+      expect(ok.headers.get('referrer-policy')).toBe('no-referrer');
+      const page = await ok.text();
+      // Every script, style and font comes from the service itself.
+      for (const [, ref = ''] of page.matchAll(/(?:src|href)="([^"]+)"/g)) expect(ref.startsWith('/') || ref.startsWith(app.url) || ref.startsWith('data:'), ref).toBe(true);
+
+      const bare = await fetch(uri.split('?')[0]!);
+      expect(bare.status).toBe(401);
+      expect(bare.headers.get('content-type')).toContain('text/html');
+      const altered = uri.replace(/token=([^&]*)/, (_m, t: string) => `token=${t.slice(0, -3)}${t.endsWith('A') ? 'B' : 'A'}${t.slice(-2)}`);
+      expect((await fetch(altered)).status, altered).toBe(401);
+    }
+    const payOpen = action(c, open.number, 'Record payment');
+    expect((await fetch(payOpen.replace(`/invoices/${open.id}/`, `/invoices/${draft.id}/`))).status).toBe(403);
+    const editDraft = action(c, draft.number, 'Edit draft');
+    expect((await fetch(editDraft.replace('/edit?', '/payment?'))).status).toBe(403);
+    app.clock.advance(31 * 60_000);
+    try {
+      const expired = await fetch(payOpen);
+      expect(expired.status).toBe(401);
+      expect(await expired.text()).toContain('expired');
+    } finally {
+      app.clock.advance(-31 * 60_000);
+    }
+  });
+
+  it('leaves framing to HubSpot only on iframe routes; every other route refuses it', async () => {
+    for (const path of ['/healthz', '/api/v1/invoices', '/hubspot/card', '/hubspot/pages/api/quote', '/assets/pages.js', '/nowhere']) {
+      const res = await fetch(app.url + path);
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+    }
+    for (const asset of ['/assets/pages.js', '/assets/pages.css', '/assets/fonts/lexend-deca-latin-400-normal.woff2', '/assets/fallback-fonts/noto-sans-arabic.ttf']) {
+      expect((await fetch(app.url + asset)).status, asset).toBe(200);
+    }
+  });
+
+  it('prefills the create form from the deal HubSpot sent and the portal\'s defaults', async () => {
+    const c = await card(String(++dealSeq));
+    const page = await (await fetch(c.primaryAction!.uri)).text();
+    const data = JSON.parse(/id="page-data">([^<]*)</.exec(page)![1]!);
+    expect(data.defaults).toEqual({ currency: 'GBP', paymentTermsDays: 14, dealName: 'Big & Co', amount: '1500' });
+    expect(data.currencies.length).toBeGreaterThan(150);
+  });
+});
+
+describe('page API', () => {
+  it('needs the page token, for the right purpose and invoice', async () => {
+    const deal = String(++dealSeq);
+    const inv = await createInvoice(app, { portalId: PORTAL, dealId: deal, status: 'open', contactExternalId: contact });
+    const c = await card(deal);
+    const payToken = await pageToken(action(c, inv.number, 'Record payment'));
+    expect((await pageApi('', 'GET', '/contacts?q=a')).status).toBe(401);
+    expect((await pageApi('nonsense', 'GET', '/contacts?q=a')).status).toBe(401);
+    expect((await pageApi(payToken, 'GET', '/contacts?q=a')).status).toBe(403); // a payment page does not search contacts
+    const other = await createInvoice(app, { portalId: PORTAL, dealId: deal, status: 'open', contactExternalId: contact });
+    expect((await pageApi(payToken, 'POST', `/invoices/${other.id}/payments`, { amount: '1' })).status).toBe(403);
+  });
+
+  it('searches contacts and products for the create form', async () => {
+    await createProduct(app, { externalId: 'sku-widget', sku: 'WID-1', name: 'Blue widget', price: '12.50', currency: 'GBP' });
+    const token = await pageToken((await card(String(++dealSeq))).primaryAction!.uri);
+    const byCompany = await pageApi(token, 'GET', '/contacts?q=acme%20wid');
+    expect(byCompany.body.contacts).toContainEqual({ externalId: 'pages-acme', name: 'Grace Hopper', company: 'Acme Widgets Ltd', email: 'grace@acme.example' });
+    expect((await pageApi(token, 'GET', '/contacts?q=GRACE@')).body.contacts[0].externalId).toBe('pages-acme');
+    expect((await pageApi(token, 'GET', '/products?q=wid-1')).body.products[0]).toMatchObject({ externalId: 'sku-widget', price: '12.50', currency: 'GBP' });
+    expect((await pageApi(token, 'GET', '/products?q=blue')).body.products[0].externalId).toBe('sku-widget');
+  });
+
+  it('quotes totals by the server\'s money rules', async () => {
+    const token = await pageToken((await card(String(++dealSeq))).primaryAction!.uri);
+    const q = await pageApi(token, 'POST', '/quote', {
+      currency: 'KWD',
+      lines: [
+        { description: 'a', quantity: '3', unitPrice: '125.125', taxRate: '5' },
+        { description: 'b', quantity: '1', unitPrice: '0.0015', discount: { type: 'percent', value: '10' } },
+      ],
+    });
+    // 375.375 + 5% = 18.76875 → 18.769; 0.0015 → 0.002 (half-even), 10% of it → 0.000.
+    expect(q.body.totals).toEqual({ subtotal: '375.377', discount: '0.000', tax: '18.769', total: '394.146' });
+    const bad = await pageApi(token, 'POST', '/quote', { currency: 'KWD', lines: [{ description: 'a', quantity: '1', unitPrice: '1.0000001' }] });
+    expect(bad.body.problems).toEqual([{ field: 'lines[0].unitPrice', message: expect.any(String) }]);
+  });
+
+  it('creates on the token\'s deal only, once per submission, and audits the rep', async () => {
+    const deal = String(++dealSeq);
+    const token = await pageToken((await card(deal)).primaryAction!.uri);
+    const body = { currency: 'GBP', contactExternalId: contact, status: 'open', lines: [{ description: 'Big & Co', quantity: '1', unitPrice: '1500' }] };
+    const moved = await pageApi(token, 'POST', '/invoices', { ...body, portalId: '1', dealId: '2' });
+    expect(moved.status).toBe(400);
+    const [a, b] = await Promise.all([
+      pageApi(token, 'POST', '/invoices', body, { 'Idempotency-Key': 'form-1-open' }),
+      pageApi(token, 'POST', '/invoices', body, { 'Idempotency-Key': 'form-1-open' }),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.body.id).toBe(a.body.id);
+    expect(a.body).toMatchObject({ portalId: PORTAL, dealId: deal, status: 'open', total: '1500.00', paymentTermsDays: 14 });
+    const audit = await auditRepo.listForInvoice(tdb.db, a.body.id);
+    expect(audit).toEqual([expect.objectContaining({ action: 'invoice.create', actor_type: 'hubspot_user', hubspot_user_id: '77', hubspot_user_email: 'rep@seller.example' })]);
+    const listed = await app.api('GET', `/invoices?dealId=${deal}`);
+    expect(listed.body.invoices).toHaveLength(1);
+  });
+
+  it('edits the draft, records payments once per submission, and voids with a reason', async () => {
+    const deal = String(++dealSeq);
+    const draft = await createInvoice(app, { portalId: PORTAL, dealId: deal, contactExternalId: contact });
+    let c = await card(deal);
+    const editToken = await pageToken(action(c, draft.number, 'Edit draft'));
+    expect((await pageApi(editToken, 'PATCH', `/invoices/${draft.id}`, { dealId: '1' })).status).toBe(403);
+    const edited = await pageApi(editToken, 'PATCH', `/invoices/${draft.id}`, { lines: [{ description: 'x', quantity: '4', unitPrice: '25.00' }], status: 'open' });
+    expect(edited.body).toMatchObject({ status: 'open', total: '100.00' });
+    const again = await pageApi(editToken, 'PATCH', `/invoices/${draft.id}`, { lines: [{ description: 'x', quantity: '5', unitPrice: '25.00' }] });
+    expect(again.status).toBe(409);
+    expect((await auditRepo.listForInvoice(tdb.db, draft.id)).some((e) => e.outcome === 'rejected' && e.action === 'invoice.edit')).toBe(true);
+
+    c = await card(deal);
+    const payToken = await pageToken(action(c, draft.number, 'Record payment'));
+    const pay = (amount: string, key: string) => pageApi(payToken, 'POST', `/invoices/${draft.id}/payments`, { amount, method: 'card' }, { 'Idempotency-Key': key });
+    expect((await pay('30.00', 'p1')).status).toBe(201);
+    expect((await pay('30.00', 'p1')).status).toBe(201); // the same submission again
+    const after = await app.api('GET', `/invoices/${draft.id}`);
+    expect(after.body).toMatchObject({ amountPaid: '30.00', balance: '70.00', displayStatus: 'partially_paid' });
+
+    c = await card(deal);
+    const voidToken = await pageToken(action(c, draft.number, 'Void invoice…'));
+    const noReason = await pageApi(voidToken, 'POST', `/invoices/${draft.id}/void`, {});
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.details[0].field).toBe('voidReason');
+    const voided = await pageApi(voidToken, 'POST', `/invoices/${draft.id}/void`, { voidReason: 'Refunded by bank transfer' });
+    expect(voided.body).toMatchObject({ status: 'void', voidReason: 'Refunded by bank transfer' });
+  });
+});
+
+describe('the PDF', () => {
+  it('is a real PDF behind a token, inline or as a download, with an ETag', async () => {
+    const deal = String(++dealSeq);
+    const inv = await createInvoice(app, { portalId: PORTAL, dealId: deal, currency: 'JPY', status: 'open', contactExternalId: contact, lines: [{ description: '導入支援', quantity: '3', unitPrice: '1500', taxRate: '10' }] });
+    const c = await card(deal);
+    const view = await (await fetch(action(c, inv.number, 'View PDF'))).text();
+    const pdfPath = /<iframe class="pdf-frame" src="([^"]+)"/.exec(view)![1]!.replace(/&amp;/g, '&');
+    const res = await fetch(app.url + pdfPath);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(res.headers.get('content-disposition')).toBe(`inline; filename="${inv.number}.pdf"`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const { text } = await pdfText(bytes);
+    for (const s of [inv.number, '¥4,950', 'Nordlicht Software GmbH', 'Acme Widgets Ltd', '導入支援']) expect(text, s).toContain(s);
+
+    const etag = res.headers.get('etag')!;
+    expect((await fetch(app.url + pdfPath, { headers: { 'If-None-Match': etag } })).status).toBe(304);
+    const again = new Uint8Array(await (await fetch(app.url + pdfPath)).arrayBuffer());
+    expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
+    const download = await fetch(`${app.url}${pdfPath}&download=1`);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${inv.number}.pdf"`);
+
+    await app.api('POST', `/invoices/${inv.id}/payments`, { amount: '4950' });
+    const changed = await fetch(app.url + pdfPath, { headers: { 'If-None-Match': etag } });
+    expect(changed.status).toBe(200); // paid now: a new rendering with a PAID mark
+    expect((await pdfText(new Uint8Array(await changed.arrayBuffer()))).text).toContain('PAID');
+    expect((await fetch(app.url + pdfPath.split('?')[0]!)).status).toBe(401);
+  });
+});
