@@ -37,8 +37,8 @@ export interface CardView {
 
 const iframe = (label: string, uri: string): IframeAction => ({ type: 'IFRAME', ...MODAL, uri, label });
 
-function invoiceActions(inv: DealInvoice, links: CardLinks, viewUrl: string): CardAction[] {
-  const pdf = iframe('View PDF', viewUrl);
+function invoiceActions(inv: DealInvoice, links: CardLinks): CardAction[] {
+  const pdf = iframe('View PDF', links.page('view', inv.id));
   switch (inv.status) {
     case 'draft':
       return [
@@ -112,17 +112,16 @@ function invoiceProperties(inv: DealInvoice, status: DisplayStatus, today: strin
 export function presentInvoiceCard(view: CardView, links: CardLinks): CardResponse {
   const results: CardObject[] = view.invoices.slice(0, CARD_RESULT_LIMIT).map((inv) => {
     const status = displayStatus(inv, view.today);
-    // The title opens the same page as "View PDF" (a new tab when followed outside HubSpot).
-    const viewUrl = links.page('view', inv.id);
     return {
       objectId: Number(inv.id),
       title: inv.number,
-      link: viewUrl,
+      // HubSpot opens a result's link in a new window: the PDF itself, inline.
+      link: links.page('pdf', inv.id),
       invoice_status: STATUS_OPTIONS[status].name,
       issue_date: inv.issueDate,
       due_date: inv.dueDate,
       properties: invoiceProperties(inv, status, view.today),
-      actions: invoiceActions(inv, links, viewUrl),
+      actions: invoiceActions(inv, links),
     };
   });
   const response: CardResponse = {

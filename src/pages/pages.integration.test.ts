@@ -238,3 +238,16 @@ describe('the PDF', () => {
     expect((await fetch(app.url + pdfPath.split('?')[0]!)).status).toBe(401);
   });
 });
+
+describe('the card\'s title link', () => {
+  it('opens the PDF itself, with the invoice\'s number and total in its text', async () => {
+    const deal = String(++dealSeq);
+    const inv = await createInvoice(app, { portalId: PORTAL, dealId: deal, currency: 'EUR', status: 'open', contactExternalId: contact, lines: [{ description: 'Audit', quantity: '1', unitPrice: '1234.56' }] });
+    const link = (await card(deal)).results[0]!.link!;
+    const res = await fetch(link);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const { text } = await pdfText(new Uint8Array(await res.arrayBuffer()));
+    expect(text).toContain(inv.number);
+    expect(text).toContain('€1,234.56');
+  });
+});
