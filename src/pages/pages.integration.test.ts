@@ -85,7 +85,8 @@ describe('iframe pages', () => {
       const bare = await fetch(uri.split('?')[0]!);
       expect(bare.status).toBe(401);
       expect(bare.headers.get('content-type')).toContain('text/html');
-      const altered = uri.replace(/token=([^&]*)/, (_m, t: string) => `token=${t.slice(0, -3)}${t.endsWith('A') ? 'B' : 'A'}${t.slice(-2)}`);
+      const altered = uri.replace(/token=([^&]*)/, (_m, t: string) => `token=${t.slice(0, -3)}${t.at(-3) === 'A' ? 'B' : 'A'}${t.slice(-2)}`);
+      expect(altered).not.toBe(uri);
       expect((await fetch(altered)).status, altered).toBe(401);
     }
     const payOpen = action(c, open.number, 'Record payment');
