@@ -1,0 +1,256 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { Client } from '@hubspot/api-client';
+
+/**
+ * The push's view of HubSpot's CRM API, through @hubspot/api-client (the only place that imports
+ * it). The SDK's own retries and limiter stay off: the service decides what to retry, how long to
+ * wait and how fast to go (sync/retryPolicy.ts, sync/rateBudget.ts). Every call returns the
+ * status and the rate-limit headers; every failure becomes a HubSpotError with HubSpot's message,
+ * category and correlation id.
+ */
+
+export type ObjectType = 'contacts' | 'products';
+
+export interface BatchInput {
+  id?: string;
+  idProperty?: string;
+  objectWriteTraceId?: string;
+  properties: Record<string, string>;
+}
+
+export interface BatchResult {
+  id: string;
+  properties: Record<string, string | null>;
+  /** Upsert only: whether HubSpot created the record. */
+  isNew?: boolean;
+  objectWriteTraceId?: string;
+}
+
+export interface BatchError {
+  status: string;
+  category?: string;
+  message: string;
+  /** Trace ids (per-input errors of a 207) or ids (not-found reads). */
+  traceIds: string[];
+  ids: string[];
+}
+
+export interface BatchOutcome {
+  status: number;
+  results: BatchResult[];
+  errors: BatchError[];
+  headers: Record<string, string>;
+}
+
+/** A failed HubSpot call: an HTTP error answer, or no answer at all (status null). */
+export class HubSpotError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly body: unknown,
+    readonly headers: Record<string, string>,
+    /** For network failures: ETIMEDOUT, ECONNRESET, … */
+    readonly networkCode?: string,
+  ) {
+    super(message);
+    this.name = 'HubSpotError';
+  }
+
+  get category(): string | undefined {
+    const b = this.body as { category?: string; errorType?: string } | undefined;
+    return b && typeof b === 'object' ? (b.category ?? b.errorType) : undefined;
+  }
+
+  get policyName(): string | undefined {
+    const b = this.body as { policyName?: string } | undefined;
+    return b && typeof b === 'object' ? b.policyName : undefined;
+  }
+
+  get correlationId(): string | undefined {
+    const b = this.body as { correlationId?: string } | undefined;
+    return (b && typeof b === 'object' ? b.correlationId : undefined) ?? this.headers['x-hubspot-correlation-id'];
+  }
+
+  /** What to keep about the failure (never the request, which may hold personal data). */
+  summary(): { status: number | null; category: string | null; message: string; correlationId: string | null } {
+    return { status: this.status, category: this.category ?? null, message: this.message, correlationId: this.correlationId ?? null };
+  }
+}
+
+/**
+ * A keep-alive agent whose sockets give up after `timeoutMs` without a byte: the SDK sets no
+ * timeout, and node-fetch ignores the socket's 'timeout' event. The agent's `timeout` option keeps
+ * the timer armed on reused sockets; the listener turns it into an error the request sees.
+ */
+function agentFor(baseUrl: string, timeoutMs: number): http.Agent {
+  const Base = baseUrl.startsWith('https:') ? https.Agent : http.Agent;
+  const agent = new Base({ keepAlive: true, maxSockets: 32, timeout: timeoutMs });
+  const create = (agent as unknown as { createConnection: (...a: unknown[]) => Socket }).createConnection.bind(agent);
+  (agent as unknown as { createConnection: (...a: unknown[]) => Socket }).createConnection = (...args: unknown[]) => {
+    const socket = create(...args);
+    socket.on('timeout', () => socket.destroy(Object.assign(new Error(`no answer from HubSpot within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    return socket;
+  };
+  return agent;
+}
+
+function toHubSpotError(err: unknown): HubSpotError {
+  const e = err as { code?: unknown; body?: unknown; headers?: Record<string, string>; message?: string; errno?: unknown; type?: string };
+  if (typeof e.code === 'number') {
+    const body = e.body;
+    const message =
+      body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string'
+        ? (body as { message: string }).message
+        : typeof body === 'string'
+          ? `HubSpot answered ${e.code} with a non-JSON body`
+          : `HubSpot answered ${e.code}`;
+    return new HubSpotError(message, e.code, body, lower(e.headers ?? {}));
+  }
+  const code = typeof e.code === 'string' ? e.code : typeof e.errno === 'string' ? e.errno : 'ENETWORK';
+  return new HubSpotError(`no answer from HubSpot: ${e.message ?? String(err)}`, null, undefined, {}, code);
+}
+
+const lower = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]));
+
+function batchErrors(body: { errors?: Array<{ status?: string; category?: string; message?: string; context?: Record<string, string[]> }> }): BatchError[] {
+  return (body.errors ?? []).map((e) => ({
+    status: e.status ?? 'error',
+    category: e.category,
+    message: e.message ?? 'unknown error',
+    traceIds: e.context?.objectWriteTraceId ?? [],
+    ids: e.context?.ids ?? [],
+  }));
+}
+
+interface SdkHttpInfo {
+  httpStatusCode: number;
+  headers: Record<string, string>;
+  data: {
+    results?: Array<{ id: string; properties: Record<string, string | null>; _new?: boolean; _new_?: boolean; objectWriteTraceId?: string }>;
+    errors?: Array<{ status?: string; category?: string; message?: string; context?: Record<string, string[]> }>;
+  };
+}
+
+export interface HubSpotApiOptions {
+  accessToken: string;
+  /** HUBSPOT_API_BASE_URL, no trailing slash. */
+  baseUrl: string;
+  timeoutMs?: number;
+}
+
+interface RequestContextLike {
+  setAgent(agent: http.Agent): void;
+}
+
+export class HubSpotApi {
+  private readonly client: Client;
+  /**
+   * Passed with every call. In @hubspot/api-client 13.5 the generated APIs apply only call-time
+   * middleware (`allMiddleware` starts empty), so the configured httpAgent would be ignored and
+   * requests would have no timeout at all; handing the agent over per call fixes that.
+   */
+  private readonly callOptions: { middleware: Array<{ pre(ctx: unknown): Promise<unknown>; post(ctx: unknown): Promise<unknown> }>; middlewareMergeStrategy: 'append' };
+
+  constructor(options: HubSpotApiOptions) {
+    const agent = agentFor(options.baseUrl, options.timeoutMs ?? 20_000);
+    this.client = new Client({
+      accessToken: options.accessToken,
+      basePath: options.baseUrl.replace(/\/+$/, ''),
+      numberOfApiCallRetries: 0,
+      httpAgent: agent,
+    });
+    this.callOptions = {
+      middlewareMergeStrategy: 'append',
+      middleware: [
+        {
+          pre: async (ctx) => {
+            (ctx as RequestContextLike).setAgent(agent);
+            return ctx;
+          },
+          post: async (ctx) => ctx,
+        },
+      ],
+    };
+  }
+
+  private objects(type: ObjectType) {
+    return type === 'contacts' ? this.client.crm.contacts : this.client.crm.products;
+  }
+
+  private async batch(call: () => Promise<unknown>): Promise<BatchOutcome> {
+    let info: SdkHttpInfo;
+    try {
+      info = (await call()) as SdkHttpInfo;
+    } catch (err) {
+      throw toHubSpotError(err);
+    }
+    const data = info.data ?? {};
+    return {
+      status: info.httpStatusCode,
+      headers: lower(info.headers ?? {}),
+      results: (data.results ?? []).map((r) => {
+        const raw = r as unknown as { new?: boolean; _new?: boolean };
+        return { id: String(r.id), properties: r.properties ?? {}, isNew: raw._new ?? raw.new, objectWriteTraceId: r.objectWriteTraceId };
+      }),
+      errors: batchErrors(data),
+    };
+  }
+
+  /** Creates or updates by a unique property (email for contacts, the external-id property for products). */
+  batchUpsert(type: ObjectType, inputs: BatchInput[]): Promise<BatchOutcome> {
+    return this.batch(() => this.objects(type).batchApi.upsertWithHttpInfo({ inputs: inputs as never }, this.callOptions as never));
+  }
+
+  /** Updates by HubSpot record id. */
+  batchUpdate(type: ObjectType, inputs: BatchInput[]): Promise<BatchOutcome> {
+    return this.batch(() => this.objects(type).batchApi.updateWithHttpInfo({ inputs: inputs as never }, this.callOptions as never));
+  }
+
+  /** Reads records by id, or by a unique property when idProperty is given. */
+  batchRead(type: ObjectType, ids: string[], properties: string[], idProperty?: string): Promise<BatchOutcome> {
+    return this.batch(() =>
+      this.objects(type).batchApi.readWithHttpInfo({ inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) }, undefined, this.callOptions as never),
+    );
+  }
+
+  /** Archives records by HubSpot id (archiving twice is harmless). */
+  async batchArchive(type: ObjectType, ids: string[]): Promise<{ status: number; headers: Record<string, string> }> {
+    try {
+      const info = (await this.objects(type).batchApi.archiveWithHttpInfo({ inputs: ids.map((id) => ({ id })) }, this.callOptions as never)) as unknown as SdkHttpInfo;
+      return { status: info.httpStatusCode, headers: lower(info.headers ?? {}) };
+    } catch (err) {
+      throw toHubSpotError(err);
+    }
+  }
+
+  /** Whether a property exists; undefined when it does not. */
+  async getProperty(type: ObjectType, name: string): Promise<{ name: string; hasUniqueValue: boolean } | undefined> {
+    try {
+      const p = await this.client.crm.properties.coreApi.getByName(type, name, undefined, undefined, this.callOptions as never);
+      return { name: p.name, hasUniqueValue: !!p.hasUniqueValue };
+    } catch (err) {
+      const e = toHubSpotError(err);
+      if (e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Creates a text property; `unique` makes HubSpot refuse two records with one value. */
+  async createProperty(type: ObjectType, def: { name: string; label: string; groupName: string; unique: boolean; description: string }): Promise<void> {
+    try {
+      await this.client.crm.properties.coreApi.create(type, {
+        name: def.name,
+        label: def.label,
+        groupName: def.groupName,
+        description: def.description,
+        type: 'string' as never,
+        fieldType: 'text' as never,
+        hasUniqueValue: def.unique,
+      }, this.callOptions as never);
+    } catch (err) {
+      throw toHubSpotError(err);
+    }
+  }
+}

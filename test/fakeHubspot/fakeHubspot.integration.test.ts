@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BatchInput, HubSpotApi, type HubSpotError } from '../../src/hubspot/hubspotApi.js';
+import { FakeHubspot } from './fakeHubspot.js';
+
+/** The fake answers the way HubSpot is documented to, seen through the SDK wrapper the push uses. */
+
+let fake: FakeHubspot;
+let api: HubSpotApi;
+const PORTAL = '4711';
+
+beforeAll(async () => {
+  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 10_000, tokens: { 'pat-test': PORTAL } });
+  await fake.start();
+  api = new HubSpotApi({ accessToken: 'pat-test', baseUrl: fake.url, timeoutMs: 500 });
+});
+afterAll(() => fake.stop());
+
+const failure = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (err) {
+    return err as HubSpotError;
+  }
+  throw new Error('expected a failure');
+};
+
+describe('fake HubSpot', () => {
+  it('upserts contacts by lower-cased email and answers "new" only the first time', async () => {
+    const first = await api.batchUpsert('contacts', [{ id: 'Ada@Example.com', idProperty: 'email', properties: { firstname: 'Ada' } }]);
+    expect(first.status).toBe(200);
+    expect(first.results).toEqual([expect.objectContaining({ isNew: true, properties: expect.objectContaining({ email: 'ada@example.com', firstname: 'Ada' }) })]);
+    const again = await api.batchUpsert('contacts', [{ id: 'ada@example.com', idProperty: 'email', properties: { firstname: 'Ada L.' } }]);
+    expect(again.results[0]).toMatchObject({ id: first.results[0]!.id, isNew: false });
+    expect(fake.records(PORTAL, 'contacts')).toHaveLength(1);
+  });
+
+  it('answers 409 "Contact already exists" for an email taken by another contact', async () => {
+    const a = await api.batchUpsert('contacts', [{ id: 'one@x.example', idProperty: 'email', properties: {} }]);
+    const b = await api.batchUpsert('contacts', [{ id: 'two@x.example', idProperty: 'email', properties: {} }]);
+    const err = await failure(api.batchUpdate('contacts', [{ id: b.results[0]!.id, properties: { email: 'ONE@x.example' } }]));
+    expect(err.status).toBe(409);
+    expect(err.message).toBe(`Contact already exists. Existing ID: ${a.results[0]!.id}`);
+    expect(err.category).toBe('CONFLICT');
+    expect(err.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('fails a whole untraced batch for one bad input, and answers 207 per input when every input is traced', async () => {
+    const inputs: BatchInput[] = [
+      { id: 'good@x.example', idProperty: 'email', properties: { firstname: 'G' } },
+      { id: 'bad@x.example', idProperty: 'email', properties: { favourite_colour: 'blue' } },
+    ];
+    const whole = await failure(api.batchUpsert('contacts', inputs));
+    expect(whole.status).toBe(400);
+    expect(whole.message).toContain('Property values were not valid');
+    expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'good@x.example')).toBe(false);
+    const traced = await api.batchUpsert('contacts', inputs.map((i, n) => ({ ...i, objectWriteTraceId: `t${n}` })));
+    expect(traced.status).toBe(207);
+    expect(traced.results.map((r) => r.properties.email)).toEqual(['good@x.example']);
+    expect(traced.errors).toEqual([expect.objectContaining({ traceIds: ['t1'], category: 'VALIDATION_ERROR' })]);
+  });
+
+  it('refuses more than 100 inputs and duplicate ids', async () => {
+    const many = Array.from({ length: 101 }, (_, i) => ({ id: `m${i}@x.example`, idProperty: 'email', properties: {} }));
+    expect((await failure(api.batchUpsert('contacts', many))).status).toBe(400);
+    const dup = await failure(api.batchUpsert('contacts', [{ id: 'd@x.example', idProperty: 'email', properties: {} }, { id: 'D@x.example', idProperty: 'email', properties: {} }]));
+    expect(dup.message).toMatch(/Duplicate IDs found in batch input/);
+  });
+
+  it('never dedupes products, unless through a unique-value property', async () => {
+    await api.batchUpsert('contacts', []).catch(() => undefined);
+    const create = () => fetch(`${fake.url}/crm/v3/objects/products`, { method: 'POST', headers: { authorization: 'Bearer pat-test', 'content-type': 'application/json' }, body: JSON.stringify({ properties: { name: 'Widget' } }) });
+    expect((await create()).status).toBe(201);
+    expect((await create()).status).toBe(201);
+    expect(fake.records(PORTAL, 'products').filter((p) => p.properties.name === 'Widget')).toHaveLength(2);
+
+    expect(await api.getProperty('products', 'acct_id')).toBeUndefined();
+    await api.createProperty('products', { name: 'acct_id', label: 'Accounting id', groupName: 'productinformation', unique: true, description: '' });
+    expect(await api.getProperty('products', 'acct_id')).toEqual({ name: 'acct_id', hasUniqueValue: true });
+    const up = await api.batchUpsert('products', [{ id: 'P-1', idProperty: 'acct_id', properties: { name: 'Gadget' } }]);
+    const up2 = await api.batchUpsert('products', [{ id: 'P-1', idProperty: 'acct_id', properties: { name: 'Gadget v2' } }]);
+    expect(up2.results[0]).toMatchObject({ id: up.results[0]!.id, isNew: false });
+    const second = await fetch(`${fake.url}/crm/v3/objects/products`, { method: 'POST', headers: { authorization: 'Bearer pat-test', 'content-type': 'application/json' }, body: JSON.stringify({ properties: { name: 'Again', acct_id: 'P-1' } }) });
+    expect(second.status).toBe(409);
+    const read = await api.batchRead('products', ['P-1', 'P-404'], ['name'], 'acct_id');
+    expect(read.status).toBe(207);
+    expect(read.results.map((r) => r.properties.name)).toEqual(['Gadget v2']);
+    expect(read.errors[0]!.ids).toEqual(['P-404']);
+  });
+
+  it('counts requests in a rolling window and answers 429 TEN_SECONDLY_ROLLING with rate-limit headers', async () => {
+    const strict = new FakeHubspot({ maxPerWindow: 3, windowMs: 60_000, tokens: { 'pat-s': '1' } });
+    await strict.start();
+    try {
+      const s = new HubSpotApi({ accessToken: 'pat-s', baseUrl: strict.url });
+      const ok = await s.batchUpsert('contacts', [{ id: 'a@x.example', idProperty: 'email', properties: {} }]);
+      expect(ok.headers).toMatchObject({ 'x-hubspot-ratelimit-max': '3', 'x-hubspot-ratelimit-remaining': '2', 'x-hubspot-ratelimit-interval-milliseconds': '60000' });
+      await s.batchUpsert('contacts', [{ id: 'b@x.example', idProperty: 'email', properties: {} }]);
+      await s.batchUpsert('contacts', [{ id: 'c@x.example', idProperty: 'email', properties: {} }]);
+      const limited = await failure(s.batchUpsert('contacts', [{ id: 'd@x.example', idProperty: 'email', properties: {} }]));
+      expect(limited.status).toBe(429);
+      expect(limited.policyName).toBe('TEN_SECONDLY_ROLLING');
+      expect(limited.headers['x-hubspot-ratelimit-remaining']).toBe('0');
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('injects 5xx as JSON and HTML, 423, dropped connections, slow replies and commit-then-fail', async () => {
+    const input = (email: string) => [{ id: email, idProperty: 'email', properties: {} }];
+    fake.inject({ kind: 'status500' });
+    expect((await failure(api.batchUpsert('contacts', input('f1@x.example')))).status).toBe(500);
+    fake.inject({ kind: 'status502html' });
+    const html = await failure(api.batchUpsert('contacts', input('f2@x.example')));
+    expect(html.status).toBe(502);
+    fake.inject({ kind: 'status423' });
+    expect((await failure(api.batchUpsert('contacts', input('f3@x.example')))).status).toBe(423);
+    fake.inject({ kind: 'drop' });
+    const dropped = await failure(api.batchUpsert('contacts', input('f4@x.example')));
+    expect(dropped.status).toBeNull();
+    fake.inject({ kind: 'slow', delayMs: 2000 });
+    const slow = await failure(api.batchUpsert('contacts', input('f5@x.example')));
+    expect(slow.networkCode).toBe('ETIMEDOUT');
+    fake.inject({ kind: 'commitThenFail' });
+    const lost = await failure(api.batchUpsert('contacts', input('f6@x.example')));
+    expect(lost.status).toBeNull();
+    expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'f6@x.example')).toBe(true); // it landed
+    expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'f1@x.example')).toBe(false);
+  });
+
+  it('refuses a bad token with HubSpot\'s 401 body', async () => {
+    const bad = new HubSpotApi({ accessToken: 'pat-nope', baseUrl: fake.url });
+    const err = await failure(bad.batchUpsert('contacts', [{ id: 'x@x.example', idProperty: 'email', properties: {} }]));
+    expect(err.status).toBe(401);
+    expect(err.category).toBe('INVALID_AUTHENTICATION');
+  });
+});

@@ -1,0 +1,799 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+
+/**
+ * A fake HubSpot: a real HTTP server that behaves as HubSpot's CRM v3 objects, properties and
+ * OAuth APIs are documented (and captured) to behave, for tests, benchmarks and local trials:
+ * - contacts and products, single and batch (≤ 100 inputs; 207 with per-input errors only when
+ *   every input has an objectWriteTraceId, otherwise one bad input fails the whole batch; results
+ *   in no particular order; upsert's `new` flag);
+ * - contacts unique by lower-cased email (409 "Contact already exists. Existing ID: …");
+ *   products never deduplicated, except through a property created with hasUniqueValue;
+ * - search (5 requests per second per portal), properties, OAuth token endpoints;
+ * - HubSpot's error bodies, X-HubSpot-Correlation-Id, X-HubSpot-RateLimit-* headers and 429s
+ *   (TEN_SECONDLY_ROLLING in a rolling window of configurable length, DAILY);
+ * - injected faults: 5xx as JSON or HTML, 423, slow replies, dropped connections, and
+ *   commit-then-fail (the write lands, the reply is lost).
+ */
+
+export interface FakeHubspotOptions {
+  /** Requests allowed per window per portal (HubSpot: 100 per 10 s for a Free private app). */
+  maxPerWindow?: number;
+  windowMs?: number;
+  /** Requests allowed per day per portal (private apps only), or unlimited. */
+  dailyLimit?: number;
+  /** Search requests per second per portal. */
+  searchPerSecond?: number;
+  /** Access token → portal id. Tokens starting with "pat-" count as private apps. */
+  tokens?: Record<string, string>;
+  /** OAuth app credentials accepted by /oauth/v1/token. */
+  oauth?: { clientId: string; clientSecret: string; redirectUri: string };
+  /** Delay (ms) added to every reply: HubSpot is not on loopback. */
+  latencyMs?: number;
+}
+
+export type FaultKind = 'status500' | 'status502html' | 'status503' | 'status423' | 'slow' | 'drop' | 'commitThenFail' | 'rateLimit' | 'daily';
+
+export interface Fault {
+  kind: FaultKind;
+  /** Only requests whose "METHOD path" matches. */
+  match?: RegExp;
+  /** How many requests it hits (default 1); ignored when `rate` is set. */
+  times?: number;
+  /** Probability of hitting each matching request, until removed. */
+  rate?: number;
+  /** For 'slow': how long to wait before answering. */
+  delayMs?: number;
+}
+
+type ObjectType = 'contacts' | 'products';
+
+export interface FakeRecord {
+  id: string;
+  properties: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
+interface PropertyDef {
+  name: string;
+  label: string;
+  type: string;
+  fieldType: string;
+  groupName: string;
+  hasUniqueValue: boolean;
+}
+
+interface PortalStore {
+  records: Record<ObjectType, Map<string, FakeRecord>>;
+  properties: Record<ObjectType, Map<string, PropertyDef>>;
+  window: number[];
+  daily: number;
+  searchWindow: number[];
+}
+
+const BASE_PROPERTIES: Record<ObjectType, string[]> = {
+  contacts: ['email', 'firstname', 'lastname', 'phone', 'mobilephone', 'company', 'website', 'jobtitle', 'address', 'city', 'state', 'zip', 'country', 'lifecyclestage', 'hs_lead_status'],
+  products: ['name', 'description', 'price', 'hs_sku', 'hs_cost_of_goods_sold', 'hs_recurring_billing_period', 'hs_product_type', 'hs_url', 'hs_folder_id'],
+};
+const READ_ONLY = ['hs_object_id', 'createdate', 'lastmodifieddate', 'hs_lastmodifieddate'];
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+class HubSpotError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(String(body.message));
+  }
+}
+
+export class FakeHubspot {
+  readonly options: Required<Omit<FakeHubspotOptions, 'oauth'>> & Pick<FakeHubspotOptions, 'oauth'>;
+  private readonly portals = new Map<string, PortalStore>();
+  private faults: Array<Fault & { left: number }> = [];
+  private nextId = 1_000_000;
+  private server: http.Server | undefined;
+  /** OAuth state: codes, refresh tokens, access tokens (all issued by this fake). */
+  private readonly codes = new Map<string, string>();
+  private readonly refreshTokens = new Map<string, { portalId: string; revoked: boolean }>();
+  private readonly accessExpiry = new Map<string, number>();
+  readonly stats = {
+    requests: 0,
+    byRoute: new Map<string, number>(),
+    byStatus: new Map<number, number>(),
+    rateLimited: 0,
+    faultsInjected: 0,
+    recordsWritten: 0,
+  };
+  url = '';
+
+  constructor(options: FakeHubspotOptions = {}) {
+    this.options = {
+      maxPerWindow: options.maxPerWindow ?? 100,
+      windowMs: options.windowMs ?? 10_000,
+      dailyLimit: options.dailyLimit ?? Number.POSITIVE_INFINITY,
+      searchPerSecond: options.searchPerSecond ?? 5,
+      tokens: { ...(options.tokens ?? {}) },
+      latencyMs: options.latencyMs ?? 0,
+      oauth: options.oauth,
+    };
+  }
+
+  /** Starts listening on 127.0.0.1 (port 0 = any free port). */
+  async start(port = 0): Promise<string> {
+    this.server = http.createServer(this.app());
+    this.server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  /** Adds a fault (see FaultKind); returns a function that removes it. */
+  inject(fault: Fault): () => void {
+    const entry = { ...fault, left: fault.times ?? 1 };
+    this.faults.push(entry);
+    return () => {
+      this.faults = this.faults.filter((f) => f !== entry);
+    };
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** Registers an access token for a portal (tests; OAuth issues its own). */
+  addToken(token: string, portalId: string): void {
+    this.options.tokens[token] = portalId;
+  }
+
+  /** Every live (not archived) record of a type in a portal. */
+  records(portalId: string, type: ObjectType, includeArchived = false): FakeRecord[] {
+    return [...this.portal(portalId).records[type].values()].filter((r) => includeArchived || !r.archived);
+  }
+
+  /** Revokes an OAuth refresh token (as uninstalling the app does). */
+  revokeRefreshToken(token: string): void {
+    const t = this.refreshTokens.get(token);
+    if (t) t.revoked = true;
+  }
+
+  /** Makes an issued access token expire now. */
+  expireAccessToken(token: string): void {
+    this.accessExpiry.set(token, 0);
+  }
+
+  private portal(portalId: string): PortalStore {
+    let p = this.portals.get(portalId);
+    if (!p) {
+      const props = (type: ObjectType) =>
+        new Map(BASE_PROPERTIES[type].map((name) => [name, { name, label: name, type: 'string', fieldType: 'text', groupName: 'info', hasUniqueValue: false }]));
+      p = { records: { contacts: new Map(), products: new Map() }, properties: { contacts: props('contacts'), products: props('products') }, window: [], daily: 0, searchWindow: [] };
+      this.portals.set(portalId, p);
+    }
+    return p;
+  }
+
+  private takeFault(route: string): (Fault & { left: number }) | undefined {
+    for (const f of this.faults) {
+      if (f.match && !f.match.test(route)) continue;
+      if (f.rate !== undefined) {
+        if (Math.random() < f.rate) return f;
+        continue;
+      }
+      if (f.left > 0) {
+        f.left -= 1;
+        if (f.left === 0) this.faults = this.faults.filter((x) => x !== f);
+        return f;
+      }
+    }
+    return undefined;
+  }
+
+  private app(): express.Express {
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    app.use(express.json({ limit: '10mb' }));
+    app.use(express.urlencoded({ extended: false }));
+
+    // Control endpoints for the stand-alone fake (npm run fake-hubspot).
+    app.post('/__fake/faults', (req, res) => {
+      const b = req.body as { kind: FaultKind; match?: string; times?: number; rate?: number; delayMs?: number };
+      this.inject({ ...b, match: b.match ? new RegExp(b.match) : undefined });
+      res.json({ ok: true });
+    });
+    app.delete('/__fake/faults', (_req, res) => {
+      this.clearFaults();
+      res.json({ ok: true });
+    });
+    app.get('/__fake/stats', (_req, res) => {
+      res.json({ ...this.stats, byRoute: Object.fromEntries(this.stats.byRoute), byStatus: Object.fromEntries(this.stats.byStatus) });
+    });
+    app.get('/__fake/records/:portalId/:type', (req, res) => {
+      res.json(this.records(String(req.params.portalId), String(req.params.type) as ObjectType, req.query.archived === 'true'));
+    });
+    app.post('/__fake/tokens', (req, res) => {
+      const b = req.body as { token: string; portalId: string };
+      this.addToken(b.token, b.portalId);
+      res.json({ ok: true });
+    });
+
+    app.post('/oauth/v1/token', (req, res) => this.oauthToken(req, res));
+    app.get('/oauth/v1/access-tokens/:token', (req, res) => this.accessTokenInfo(req, res));
+
+    app.use('/crm/v3', (req, res, next) => this.gate(req, res, next));
+    const T = ':type';
+    const handle = (fn: (portalId: string, type: ObjectType, req: Request) => { status: number; body?: unknown }, writes = false) =>
+      (req: Request, res: Response) => this.respond(req, res, fn, writes);
+    app.post(`/crm/v3/objects/${T}/batch/create`, handle((p, t, r) => this.batchCreate(p, t, r.body), true));
+    app.post(`/crm/v3/objects/${T}/batch/update`, handle((p, t, r) => this.batchUpdate(p, t, r.body), true));
+    app.post(`/crm/v3/objects/${T}/batch/upsert`, handle((p, t, r) => this.batchUpsert(p, t, r.body), true));
+    app.post(`/crm/v3/objects/${T}/batch/read`, handle((p, t, r) => this.batchRead(p, t, r.body)));
+    app.post(`/crm/v3/objects/${T}/batch/archive`, handle((p, t, r) => this.batchArchive(p, t, r.body), true));
+    app.post(`/crm/v3/objects/${T}/search`, handle((p, t, r) => this.search(p, t, r.body)));
+    app.post(`/crm/v3/objects/${T}`, handle((p, t, r) => this.createOne(p, t, r.body), true));
+    app.get(`/crm/v3/objects/${T}`, handle((p, t, r) => this.list(p, t, r)));
+    app.get(`/crm/v3/objects/${T}/:id`, handle((p, t, r) => this.getOne(p, t, String(r.params.id), r)));
+    app.patch(`/crm/v3/objects/${T}/:id`, handle((p, t, r) => this.updateOne(p, t, String(r.params.id), r), true));
+    app.delete(`/crm/v3/objects/${T}/:id`, handle((p, t, r) => this.archiveOne(p, t, String(r.params.id)), true));
+    app.post(`/crm/v3/properties/${T}`, handle((p, t, r) => this.createProperty(p, t, r.body), true));
+    app.get(`/crm/v3/properties/${T}`, handle((p, t) => ({ status: 200, body: { results: [...this.portal(p).properties[t].values()] } })));
+    app.get(`/crm/v3/properties/${T}/:name`, handle((p, t, r) => this.getProperty(p, t, String(r.params.name))));
+    app.use((req: Request, res: Response) => {
+      res.status(404).type('html').send(`<html><body><h1>404 Not Found</h1><p>${req.method} ${req.path}</p></body></html>`);
+    });
+    return app;
+  }
+
+  private count(route: string, status: number): void {
+    this.stats.byRoute.set(route, (this.stats.byRoute.get(route) ?? 0) + 1);
+    this.stats.byStatus.set(status, (this.stats.byStatus.get(status) ?? 0) + 1);
+  }
+
+  private send(res: Response, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+    const correlationId = crypto.randomUUID();
+    res.set({ 'X-HubSpot-Correlation-Id': correlationId, ...headers });
+    if (status === 204) {
+      res.status(204).end();
+      return;
+    }
+    const payload = body && typeof body === 'object' && !Array.isArray(body) && status >= 400 ? { ...body, correlationId } : body;
+    res.status(status).type('application/json;charset=utf-8').send(JSON.stringify(payload));
+  }
+
+  /** Auth, rate limits and injected faults, in HubSpot's order: auth first, then the limits. */
+  private gate(req: Request, res: Response, next: NextFunction): void {
+    this.stats.requests += 1;
+    const route = `${req.method} ${req.baseUrl}${req.path}`;
+    const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+    const portalId = token ? this.options.tokens[token] : undefined;
+    const expired = token !== undefined && (this.accessExpiry.get(token) ?? Number.POSITIVE_INFINITY) < Date.now();
+    if (!portalId || expired) {
+      this.count(route, 401);
+      this.send(res, 401, {
+        status: 'error',
+        message: expired
+          ? 'The OAuth token used to make this call expired 1 second(s) ago.'
+          : 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+        category: expired ? 'EXPIRED_AUTHENTICATION' : 'INVALID_AUTHENTICATION',
+      });
+      return;
+    }
+    res.locals.portalId = portalId;
+    res.locals.route = route;
+    const store = this.portal(portalId);
+    const privateApp = token!.startsWith('pat-');
+    const now = Date.now();
+    const isSearch = req.path.endsWith('/search');
+    const headers: Record<string, string> = {};
+    if (!isSearch) {
+      while (store.window.length && store.window[0]! <= now - this.options.windowMs) store.window.shift();
+      headers['X-HubSpot-RateLimit-Interval-Milliseconds'] = String(this.options.windowMs);
+      headers['X-HubSpot-RateLimit-Max'] = String(this.options.maxPerWindow);
+      if (privateApp && Number.isFinite(this.options.dailyLimit)) headers['X-HubSpot-RateLimit-Daily'] = String(this.options.dailyLimit);
+    }
+    const fault = this.takeFault(route);
+    const limited = (policy: 'TEN_SECONDLY_ROLLING' | 'DAILY' | 'SECONDLY') => {
+      this.stats.rateLimited += 1;
+      this.count(route, 429);
+      const body =
+        policy === 'DAILY'
+          ? { status: 'error', message: 'You have reached your daily limit.', errorType: 'RATE_LIMIT', policyName: 'DAILY', requestId: crypto.randomUUID() }
+          : policy === 'SECONDLY'
+            ? { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT' }
+            : { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', groupName: `publicapi:private_app-api-calls-ten-secondly:1:${portalId}` };
+      this.send(res, 429, body, { ...headers, 'X-HubSpot-RateLimit-Remaining': '0' });
+    };
+    if (fault?.kind === 'daily' || (privateApp && store.daily >= this.options.dailyLimit)) {
+      if (fault) this.stats.faultsInjected += 1;
+      limited('DAILY');
+      return;
+    }
+    if (isSearch) {
+      while (store.searchWindow.length && store.searchWindow[0]! <= now - 1000) store.searchWindow.shift();
+      if (store.searchWindow.length >= this.options.searchPerSecond) return limited('SECONDLY');
+      store.searchWindow.push(now);
+    } else {
+      if (fault?.kind === 'rateLimit' || store.window.length >= this.options.maxPerWindow) {
+        if (fault) this.stats.faultsInjected += 1;
+        return limited('TEN_SECONDLY_ROLLING');
+      }
+      store.window.push(now);
+      store.daily += 1;
+      headers['X-HubSpot-RateLimit-Remaining'] = String(this.options.maxPerWindow - store.window.length);
+      if (privateApp && Number.isFinite(this.options.dailyLimit)) headers['X-HubSpot-RateLimit-Daily-Remaining'] = String(Math.max(0, this.options.dailyLimit - store.daily));
+    }
+    res.locals.headers = headers;
+    if (fault) {
+      this.stats.faultsInjected += 1;
+      switch (fault.kind) {
+        case 'status500':
+          this.count(route, 500);
+          return this.send(res, 500, { status: 'error', message: 'internal error' }, headers);
+        case 'status503':
+          this.count(route, 503);
+          return this.send(res, 503, { status: 'error', message: 'Service Unavailable' }, headers);
+        case 'status502html':
+          this.count(route, 502);
+          res.status(502).type('html').send('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>');
+          return;
+        case 'status423':
+          this.count(route, 423);
+          return this.send(res, 423, { status: 'error', message: 'The resource is locked; wait 2 seconds and retry.', category: 'LOCKED' }, headers);
+        case 'drop':
+          this.count(route, 0);
+          req.socket.destroy();
+          return;
+        case 'slow':
+          setTimeout(() => next(), fault.delayMs ?? 3000);
+          return;
+        case 'commitThenFail':
+          res.locals.commitThenFail = true;
+          break;
+        default:
+          break;
+      }
+    }
+    next();
+  }
+
+  private respond(req: Request, res: Response, fn: (portalId: string, type: ObjectType, req: Request) => { status: number; body?: unknown }, writes: boolean): void {
+    const type = ({ contacts: 'contacts', products: 'products', '0-1': 'contacts', '0-7': 'products' } as Record<string, ObjectType>)[String(req.params.type)];
+    const route = String(res.locals.route);
+    if (!type) {
+      this.count(route, 404);
+      res.status(404).type('html').send('<html><body><h1>404 Not Found</h1></body></html>');
+      return;
+    }
+    let out: { status: number; body?: unknown };
+    try {
+      out = fn(String(res.locals.portalId), type, req);
+    } catch (err) {
+      if (!(err instanceof HubSpotError)) throw err;
+      out = { status: err.status, body: err.body };
+    }
+    if (res.locals.commitThenFail && writes) {
+      // The write has landed; the caller never hears about it.
+      this.count(route, 0);
+      req.socket.destroy();
+      return;
+    }
+    this.count(route, out.status);
+    const reply = () => this.send(res, out.status, out.body, res.locals.headers as Record<string, string>);
+    if (this.options.latencyMs > 0) setTimeout(reply, this.options.latencyMs);
+    else reply();
+  }
+
+  // ---- objects ------------------------------------------------------------------------------
+
+  private uniqueProps(portalId: string, type: ObjectType): string[] {
+    return [...this.portal(portalId).properties[type].values()].filter((p) => p.hasUniqueValue).map((p) => p.name);
+  }
+
+  private findBy(portalId: string, type: ObjectType, property: string, value: string): FakeRecord | undefined {
+    const v = property === 'email' ? value.toLowerCase() : value;
+    for (const r of this.portal(portalId).records[type].values()) {
+      if (r.archived) continue;
+      if (property === 'hs_object_id' ? r.id === v : (property === 'email' ? r.properties.email?.toLowerCase() : r.properties[property]) === v) return r;
+    }
+    return undefined;
+  }
+
+  /** Problems with a set of properties, as HubSpot's "Property values were not valid" list. */
+  private invalid(portalId: string, type: ObjectType, props: Record<string, unknown>): Array<{ message: string; code: string; name: string }> {
+    const known = this.portal(portalId).properties[type];
+    const problems: Array<{ message: string; code: string; name: string }> = [];
+    for (const [name, value] of Object.entries(props ?? {})) {
+      if (READ_ONLY.includes(name)) problems.push({ name, code: 'READ_ONLY_VALUE', message: `Property "${name}" is a read-only property; its value cannot be set.` });
+      else if (!known.has(name)) problems.push({ name, code: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` });
+      else if (name === 'email' && value !== '' && !EMAIL.test(String(value))) problems.push({ name, code: 'INVALID_EMAIL', message: `Email address ${String(value)} is invalid` });
+      else if (name === 'price' && value !== '' && !/^-?\d+(\.\d+)?$/.test(String(value))) problems.push({ name, code: 'INVALID_DECIMAL', message: `${String(value)} was not a valid number.` });
+    }
+    return problems;
+  }
+
+  private validationError(portalId: string, problems: Array<{ message: string; code: string; name: string }>): HubSpotError {
+    return new HubSpotError(400, {
+      status: 'error',
+      message: `Property values were not valid: ${JSON.stringify(problems.map((p) => ({ isValid: false, message: p.message, error: p.code, name: p.name, localizedErrorMessage: p.message, portalId: Number(portalId) })))}`,
+      errors: problems.map((p) => ({ message: p.message, code: p.code, context: { propertyName: [p.name] } })),
+      category: 'VALIDATION_ERROR',
+    });
+  }
+
+  /** Checks uniqueness (email for contacts, hasUniqueValue properties) for a write to `id`. */
+  private conflict(portalId: string, type: ObjectType, props: Record<string, string>, id?: string): HubSpotError | undefined {
+    if (type === 'contacts' && props.email) {
+      const other = this.findBy(portalId, 'contacts', 'email', props.email);
+      if (other && other.id !== id) {
+        return new HubSpotError(409, { status: 'error', message: `Contact already exists. Existing ID: ${other.id}`, category: 'CONFLICT' });
+      }
+    }
+    for (const name of this.uniqueProps(portalId, type)) {
+      if (!props[name]) continue;
+      const other = this.findBy(portalId, type, name, props[name]);
+      if (other && other.id !== id) {
+        return new HubSpotError(409, {
+          status: 'error',
+          message: `A ${type === 'products' ? 'product' : 'record'} with ${name}=${props[name]} already exists. Existing ID: ${other.id}`,
+          category: 'CONFLICT',
+        });
+      }
+    }
+    return undefined;
+  }
+
+  private write(portalId: string, type: ObjectType, props: Record<string, unknown>, existing?: FakeRecord): { record: FakeRecord; isNew: boolean } {
+    const now = new Date().toISOString();
+    const clean = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, k === 'email' ? String(v).toLowerCase() : String(v)]));
+    this.stats.recordsWritten += 1;
+    if (existing) {
+      Object.assign(existing.properties, clean, { lastmodifieddate: now });
+      existing.updatedAt = now;
+      return { record: existing, isNew: false };
+    }
+    const id = String(this.nextId++);
+    const record: FakeRecord = { id, properties: { ...clean, hs_object_id: id, createdate: now, lastmodifieddate: now }, createdAt: now, updatedAt: now, archived: false };
+    this.portal(portalId).records[type].set(id, record);
+    return { record, isNew: true };
+  }
+
+  private present(r: FakeRecord, extra: Record<string, unknown> = {}) {
+    return { id: r.id, properties: r.properties, createdAt: r.createdAt, updatedAt: r.updatedAt, archived: r.archived, ...extra };
+  }
+
+  private checkBatch(body: unknown, needId: boolean): Array<Record<string, unknown>> {
+    const inputs = (body as { inputs?: unknown })?.inputs;
+    if (!Array.isArray(inputs)) throw new HubSpotError(400, { status: 'error', message: 'Invalid input JSON on line 1, column 1: inputs is required', category: 'VALIDATION_ERROR' });
+    if (inputs.length > 100) {
+      throw new HubSpotError(400, { status: 'error', message: `Too many inputs: ${inputs.length}. The maximum number of inputs in a batch request is 100.`, category: 'VALIDATION_ERROR' });
+    }
+    if (needId) {
+      const ids = inputs.map((i) => String((i as { id?: unknown }).id).toLowerCase());
+      const dup = ids.filter((id, n) => ids.indexOf(id) !== n);
+      if (dup.length) {
+        throw new HubSpotError(400, { status: 'error', message: `Duplicate IDs found in batch input: [${[...new Set(dup)].join(', ')}]. IDs must be unique`, context: { ids: [...new Set(dup)] }, category: 'VALIDATION_ERROR' });
+      }
+    }
+    return inputs as Array<Record<string, unknown>>;
+  }
+
+  /**
+   * Runs a batch: with a trace id on every input, failures become per-input errors (207) and the
+   * rest lands; otherwise the first failure fails the whole batch and nothing is written.
+   */
+  private runBatch(
+    portalId: string,
+    inputs: Array<Record<string, unknown>>,
+    check: (input: Record<string, unknown>) => HubSpotError | undefined,
+    apply: (input: Record<string, unknown>) => Record<string, unknown> | undefined,
+    okStatus: number,
+  ): { status: number; body: unknown } {
+    const traced = inputs.length > 0 && inputs.every((i) => typeof i.objectWriteTraceId === 'string');
+    const startedAt = new Date().toISOString();
+    if (!traced) {
+      for (const input of inputs) {
+        const err = check(input);
+        if (err) throw err;
+      }
+      const results = inputs.map(apply).filter((r): r is Record<string, unknown> => r !== undefined);
+      return { status: okStatus, body: { status: 'COMPLETE', results: shuffle(results), startedAt, completedAt: new Date().toISOString() } };
+    }
+    const results: Array<Record<string, unknown>> = [];
+    const errors: Array<Record<string, unknown>> = [];
+    for (const input of inputs) {
+      const err = check(input);
+      if (err) errors.push({ ...err.body, status: 'error', context: { ...((err.body.context as object) ?? {}), objectWriteTraceId: [input.objectWriteTraceId] } });
+      else {
+        const r = apply(input);
+        if (r) results.push({ ...r, objectWriteTraceId: input.objectWriteTraceId });
+      }
+    }
+    const body: Record<string, unknown> = { status: 'COMPLETE', results: shuffle(results), startedAt, completedAt: new Date().toISOString() };
+    if (errors.length) Object.assign(body, { numErrors: errors.length, errors });
+    return { status: errors.length ? 207 : okStatus, body };
+  }
+
+  private batchCreate(portalId: string, type: ObjectType, body: unknown) {
+    const inputs = this.checkBatch(body, false);
+    // Uniqueness inside the batch itself counts too.
+    const pending = new Set<string>();
+    return this.runBatch(
+      portalId,
+      inputs,
+      (i) => {
+        const props = (i.properties ?? {}) as Record<string, string>;
+        const bad = this.invalid(portalId, type, props);
+        if (bad.length) return this.validationError(portalId, bad);
+        const c = this.conflict(portalId, type, props);
+        if (c) return c;
+        const key = type === 'contacts' ? props.email?.toLowerCase() : undefined;
+        if (key && pending.has(key)) return new HubSpotError(409, { status: 'error', message: 'Contact already exists. Existing ID: (in this batch)', category: 'CONFLICT' });
+        if (key) pending.add(key);
+        return undefined;
+      },
+      (i) => this.present(this.write(portalId, type, (i.properties ?? {}) as Record<string, string>).record),
+      201,
+    );
+  }
+
+  private resolveId(portalId: string, type: ObjectType, id: string, idProperty?: string): FakeRecord | undefined {
+    if (!idProperty || idProperty === 'hs_object_id') {
+      const r = this.portal(portalId).records[type].get(id);
+      return r && !r.archived ? r : undefined;
+    }
+    return this.findBy(portalId, type, idProperty, id);
+  }
+
+  private checkIdProperty(portalId: string, type: ObjectType, idProperty: string | undefined): void {
+    if (!idProperty || idProperty === 'hs_object_id') return;
+    if ((type === 'contacts' && idProperty === 'email') || this.uniqueProps(portalId, type).includes(idProperty)) return;
+    throw new HubSpotError(400, { status: 'error', message: `Unable to perform update/upsert by non-unique ${type === 'contacts' ? '0-1' : '0-7'} property ${idProperty}`, category: 'VALIDATION_ERROR' });
+  }
+
+  private batchUpdate(portalId: string, type: ObjectType, body: unknown) {
+    const inputs = this.checkBatch(body, true);
+    for (const i of inputs) {
+      // HubSpot refuses email as the key of a contacts batch update (single PATCH accepts it).
+      if (type === 'contacts' && i.idProperty === 'email') {
+        throw new HubSpotError(400, { status: 'error', message: 'Unable to perform update/upsert by non-unique 0-1 property email', category: 'VALIDATION_ERROR' });
+      }
+      this.checkIdProperty(portalId, type, i.idProperty as string | undefined);
+    }
+    return this.runBatch(
+      portalId,
+      inputs,
+      (i) => {
+        const existing = this.resolveId(portalId, type, String(i.id), i.idProperty as string | undefined);
+        if (!existing) return new HubSpotError(404, { status: 'error', message: 'resource not found', category: 'OBJECT_NOT_FOUND', context: { ids: [String(i.id)] } });
+        const props = (i.properties ?? {}) as Record<string, string>;
+        const bad = this.invalid(portalId, type, props);
+        if (bad.length) return this.validationError(portalId, bad);
+        return this.conflict(portalId, type, props, existing.id);
+      },
+      (i) => {
+        const existing = this.resolveId(portalId, type, String(i.id), i.idProperty as string | undefined)!;
+        return this.present(this.write(portalId, type, (i.properties ?? {}) as Record<string, string>, existing).record);
+      },
+      200,
+    );
+  }
+
+  private batchUpsert(portalId: string, type: ObjectType, body: unknown) {
+    const inputs = this.checkBatch(body, true);
+    for (const i of inputs) {
+      if (!i.idProperty) throw new HubSpotError(400, { status: 'error', message: 'idProperty is required for upsert', category: 'VALIDATION_ERROR' });
+      this.checkIdProperty(portalId, type, String(i.idProperty));
+    }
+    const propsOf = (i: Record<string, unknown>) => ({ ...((i.properties ?? {}) as Record<string, string>), [String(i.idProperty)]: String(i.id) });
+    return this.runBatch(
+      portalId,
+      inputs,
+      (i) => {
+        const props = propsOf(i);
+        const bad = this.invalid(portalId, type, props);
+        if (bad.length) return this.validationError(portalId, bad);
+        const existing = this.findBy(portalId, type, String(i.idProperty), String(i.id));
+        return this.conflict(portalId, type, props, existing?.id);
+      },
+      (i) => {
+        const existing = this.findBy(portalId, type, String(i.idProperty), String(i.id));
+        const { record, isNew } = this.write(portalId, type, propsOf(i), existing);
+        return this.present(record, { new: isNew });
+      },
+      200,
+    );
+  }
+
+  private batchRead(portalId: string, type: ObjectType, body: unknown) {
+    const b = body as { inputs?: Array<{ id: string }>; idProperty?: string; properties?: string[] };
+    const inputs = this.checkBatch(body, false);
+    this.checkIdProperty(portalId, type, b.idProperty);
+    const results: unknown[] = [];
+    const missing: string[] = [];
+    for (const i of inputs) {
+      const r = this.resolveId(portalId, type, String(i.id), b.idProperty);
+      if (r) results.push(this.present(r));
+      else missing.push(String(i.id));
+    }
+    const out: Record<string, unknown> = { status: 'COMPLETE', results, startedAt: new Date().toISOString(), completedAt: new Date().toISOString() };
+    if (missing.length) {
+      Object.assign(out, {
+        numErrors: 1,
+        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not get some ${type === 'contacts' ? 'CONTACT' : 'PRODUCT'} objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids: missing } }],
+      });
+    }
+    return { status: missing.length ? 207 : 200, body: out };
+  }
+
+  private batchArchive(portalId: string, type: ObjectType, body: unknown) {
+    for (const i of this.checkBatch(body, false)) {
+      const r = this.portal(portalId).records[type].get(String(i.id));
+      if (r) r.archived = true;
+    }
+    return { status: 204 };
+  }
+
+  private createOne(portalId: string, type: ObjectType, body: unknown) {
+    const props = ((body as { properties?: Record<string, string> })?.properties ?? {}) as Record<string, string>;
+    const bad = this.invalid(portalId, type, props);
+    if (bad.length) throw this.validationError(portalId, bad);
+    const c = this.conflict(portalId, type, props);
+    if (c) throw c;
+    return { status: 201, body: this.present(this.write(portalId, type, props).record) };
+  }
+
+  private getOne(portalId: string, type: ObjectType, id: string, req: Request) {
+    const idProperty = req.query.idProperty as string | undefined;
+    this.checkIdProperty(portalId, type, idProperty);
+    const r = this.resolveId(portalId, type, id, idProperty);
+    if (!r) throw new HubSpotError(404, { status: 'error', message: 'resource not found' });
+    return { status: 200, body: this.present(r) };
+  }
+
+  private updateOne(portalId: string, type: ObjectType, id: string, req: Request) {
+    const idProperty = req.query.idProperty as string | undefined;
+    this.checkIdProperty(portalId, type, idProperty);
+    const r = this.resolveId(portalId, type, id, idProperty);
+    if (!r) throw new HubSpotError(404, { status: 'error', message: 'resource not found' });
+    const props = ((req.body as { properties?: Record<string, string> })?.properties ?? {}) as Record<string, string>;
+    const bad = this.invalid(portalId, type, props);
+    if (bad.length) throw this.validationError(portalId, bad);
+    const c = this.conflict(portalId, type, props, r.id);
+    if (c) throw c;
+    return { status: 200, body: this.present(this.write(portalId, type, props, r).record) };
+  }
+
+  private archiveOne(portalId: string, type: ObjectType, id: string) {
+    const r = this.portal(portalId).records[type].get(id);
+    if (r) r.archived = true;
+    return { status: 204 };
+  }
+
+  private list(portalId: string, type: ObjectType, req: Request) {
+    const limit = Math.min(100, Number(req.query.limit ?? 10));
+    const after = Number(req.query.after ?? 0);
+    const all = this.records(portalId, type).sort((a, b) => Number(a.id) - Number(b.id)).filter((r) => Number(r.id) > after);
+    const page = all.slice(0, limit);
+    const body: Record<string, unknown> = { results: page.map((r) => this.present(r)) };
+    if (all.length > limit) body.paging = { next: { after: page.at(-1)!.id } };
+    return { status: 200, body };
+  }
+
+  private search(portalId: string, type: ObjectType, body: unknown) {
+    const b = (body ?? {}) as { filterGroups?: Array<{ filters: Array<{ propertyName: string; operator: string; value?: string }> }>; limit?: number; after?: string };
+    const limit = Math.min(200, b.limit ?? 10);
+    const matches = this.records(portalId, type).filter((r) =>
+      (b.filterGroups ?? []).length === 0
+        ? true
+        : (b.filterGroups ?? []).some((g) =>
+            g.filters.every((f) => f.operator === 'EQ' && String(r.properties[f.propertyName] ?? '').toLowerCase() === String(f.value ?? '').toLowerCase()),
+          ),
+    );
+    const start = Number(b.after ?? 0);
+    return { status: 200, body: { total: matches.length, results: matches.slice(start, start + limit).map((r) => this.present(r)), ...(start + limit < matches.length ? { paging: { next: { after: String(start + limit) } } } : {}) } };
+  }
+
+  private createProperty(portalId: string, type: ObjectType, body: unknown) {
+    const b = body as Partial<PropertyDef>;
+    const missing = ['name', 'label', 'type', 'fieldType', 'groupName'].filter((k) => !(b as Record<string, unknown>)?.[k]);
+    if (missing.length) throw new HubSpotError(400, { status: 'error', message: `Missing required fields: ${missing.join(', ')}`, category: 'VALIDATION_ERROR' });
+    const props = this.portal(portalId).properties[type];
+    if (props.has(b.name!)) throw new HubSpotError(409, { status: 'error', message: `A property named '${b.name}' already exists.`, category: 'OBJECT_ALREADY_EXISTS' });
+    const def: PropertyDef = { name: b.name!, label: b.label!, type: b.type!, fieldType: b.fieldType!, groupName: b.groupName!, hasUniqueValue: !!b.hasUniqueValue };
+    props.set(def.name, def);
+    return { status: 201, body: def };
+  }
+
+  private getProperty(portalId: string, type: ObjectType, name: string) {
+    const def = this.portal(portalId).properties[type].get(name);
+    if (!def) throw new HubSpotError(404, { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' });
+    return { status: 200, body: def };
+  }
+
+  // ---- OAuth --------------------------------------------------------------------------------
+
+  /** Issues an authorization code for a portal, as HubSpot's consent screen would. */
+  authorize(portalId: string): string {
+    const code = `code-${crypto.randomBytes(8).toString('hex')}`;
+    this.codes.set(code, portalId);
+    return code;
+  }
+
+  private issueTokens(portalId: string, refreshToken?: string) {
+    const accessToken = `oauth-${crypto.randomBytes(12).toString('hex')}`;
+    this.options.tokens[accessToken] = portalId;
+    this.accessExpiry.set(accessToken, Date.now() + 1800_000);
+    const refresh = refreshToken ?? `na1-${crypto.randomBytes(12).toString('hex')}`;
+    this.refreshTokens.set(refresh, { portalId, revoked: false });
+    return { token_type: 'bearer', refresh_token: refresh, hub_id: Number(portalId), scopes: ['oauth', 'crm.objects.contacts.write', 'e-commerce'], access_token: accessToken, expires_in: 1800 };
+  }
+
+  private oauthToken(req: Request, res: Response): void {
+    const b = req.body as Record<string, string>;
+    const app = this.options.oauth;
+    if (!app || b.client_id !== app.clientId || b.client_secret !== app.clientSecret) {
+      this.send(res, 400, { error: 'invalid_client', status: 'BAD_CLIENT_ID', message: 'missing or invalid client id' });
+      return;
+    }
+    if (b.grant_type === 'authorization_code') {
+      const portalId = this.codes.get(b.code ?? '');
+      if (!portalId || b.redirect_uri !== app.redirectUri) {
+        this.send(res, 400, { error: 'invalid_grant', status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' });
+        return;
+      }
+      this.codes.delete(b.code!);
+      this.send(res, 200, this.issueTokens(portalId));
+      return;
+    }
+    if (b.grant_type === 'refresh_token') {
+      const t = this.refreshTokens.get(b.refresh_token ?? '');
+      if (!t || t.revoked) {
+        this.send(res, 400, { error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked', status: 'BAD_REFRESH_TOKEN', message: 'refresh token is invalid, expired or revoked' });
+        return;
+      }
+      this.send(res, 200, this.issueTokens(t.portalId, b.refresh_token));
+      return;
+    }
+    this.send(res, 400, { error: 'unsupported_grant_type', status: 'BAD_GRANT_TYPE', message: `unsupported grant_type ${b.grant_type}` });
+  }
+
+  private accessTokenInfo(req: Request, res: Response): void {
+    const token = String(req.params.token);
+    const portalId = this.options.tokens[token];
+    if (!portalId) {
+      this.send(res, 404, { status: 'error', message: 'Token not found' });
+      return;
+    }
+    this.send(res, 200, {
+      token,
+      user: 'installer@customer.example',
+      hub_domain: `portal-${portalId}.example`,
+      scopes: ['oauth', 'crm.objects.contacts.write', 'e-commerce'],
+      hub_id: Number(portalId),
+      app_id: 777,
+      expires_in: Math.max(0, Math.round(((this.accessExpiry.get(token) ?? Date.now()) - Date.now()) / 1000)),
+      user_id: 4242,
+      token_type: 'access',
+    });
+  }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
