@@ -19,6 +19,8 @@ export interface Config {
     readonly portalId: string | undefined;
     readonly apiBaseUrl: string;
     readonly rateLimitPer10s: number;
+    /** A HubSpot request without a byte for this long is abandoned (and retried). */
+    readonly requestTimeoutMs: number;
     /** Origins allowed to frame the iframe pages (CSP frame-ancestors), never '*'. */
     readonly frameAncestors: readonly string[];
   };
@@ -156,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       portalId,
       apiBaseUrl: url('HUBSPOT_API_BASE_URL', 'https://api.hubapi.com') ?? 'https://api.hubapi.com',
       rateLimitPer10s: int('HUBSPOT_RATE_LIMIT_PER_10S', 100, 1, 100_000),
+      requestTimeoutMs: int('HUBSPOT_REQUEST_TIMEOUT_MS', 20_000, 100, 300_000),
       frameAncestors,
     },
     apiToken,

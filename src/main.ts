@@ -5,6 +5,8 @@ import { ConfigError, describeMissingSetup, loadConfig } from './config.js';
 import { isEmbedded } from './db/db.js';
 import { migrateLatest, pendingMigrations } from './db/migrate.js';
 import { createDeps } from './deps.js';
+import * as portalRepo from './portals/portalRepo.js';
+import { SyncWorker } from './sync/syncWorker.js';
 
 /** Entry point: config → deps → database check → HTTP server; stops cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -35,6 +37,12 @@ async function main(): Promise<void> {
     }
   }
   for (const note of describeMissingSetup(config)) log.warn(note);
+  if (config.hubspot.portalId && config.hubspot.accessToken) {
+    await portalRepo.ensurePrivateApp(deps.db, config.hubspot.portalId, new Date());
+    log.info(`pushing to portal ${config.hubspot.portalId} with the private-app token`);
+  }
+  const worker = new SyncWorker(deps);
+  worker.start();
 
   const app = createApp(deps);
   const server: Server = app.listen(config.port, () => {
@@ -52,13 +60,15 @@ async function main(): Promise<void> {
     stopping = true;
     log.info(`${signal} received, shutting down`);
     const force = setTimeout(() => process.exit(1), 10_000).unref();
-    server.close(() => {
-      void deps.db.destroy().finally(() => {
+    // Stop taking requests and runs; let the batch in flight finish and its outcome be recorded.
+    const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    void Promise.all([httpClosed, worker.stop()])
+      .then(() => deps.db.destroy())
+      .finally(() => {
         clearTimeout(force);
         process.exit(0);
       });
-    });
-    server.closeIdleConnections();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -15,6 +15,7 @@ import { getCreatePage, getEditPage, getListPage, getPaymentPage, getViewPage, g
 import { requirePageToken } from '../pages/requirePageToken.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { getSettings, putSettings } from '../settings/settingsHandlers.js';
+import { getSyncRun, listSyncFailures, listSyncRuns, postReplay, postSyncRun } from '../sync/syncHandlers.js';
 import { bind, type Handler } from './handler.js';
 import { apiHeaders, pageHeaders } from './headerProfiles.js';
 import { requireApiToken } from './requireApiToken.js';
@@ -114,6 +115,11 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   api.patch('/invoices/:id', h(patchInvoice));
   api.delete('/invoices/:id', h(deleteInvoice));
   api.post('/invoices/:id/payments', h(postPayment));
+  api.post('/sync/runs', h(postSyncRun));
+  api.get('/sync/runs', h(listSyncRuns));
+  api.get('/sync/runs/:id', h(getSyncRun));
+  api.get('/sync/failures', h(listSyncFailures));
+  api.post('/sync/failures/:id/replay', h(postReplay));
   api.get('/portals/:portalId/settings', h(getSettings));
   api.put('/portals/:portalId/settings', h(putSettings));
   app.use('/api/v1', api);

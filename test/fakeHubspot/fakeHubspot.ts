@@ -32,6 +32,11 @@ export interface FakeHubspotOptions {
   oauth?: { clientId: string; clientSecret: string; redirectUri: string };
   /** Delay (ms) added to every reply: HubSpot is not on loopback. */
   latencyMs?: number;
+  /**
+   * Portal validation rules (HubSpot enforces admin-defined rules on API writes too): a value of a
+   * listed property that does not match is refused with INVALID_ALPHA.
+   */
+  rules?: Partial<Record<ObjectType, Record<string, RegExp>>>;
 }
 
 export type FaultKind = 'status500' | 'status502html' | 'status503' | 'status423' | 'slow' | 'drop' | 'commitThenFail' | 'rateLimit' | 'daily';
@@ -92,7 +97,7 @@ class HubSpotError extends Error {
 }
 
 export class FakeHubspot {
-  readonly options: Required<Omit<FakeHubspotOptions, 'oauth'>> & Pick<FakeHubspotOptions, 'oauth'>;
+  readonly options: Required<Omit<FakeHubspotOptions, 'oauth' | 'rules'>> & Pick<FakeHubspotOptions, 'oauth' | 'rules'>;
   private readonly portals = new Map<string, PortalStore>();
   private faults: Array<Fault & { left: number }> = [];
   private nextId = 1_000_000;
@@ -120,6 +125,7 @@ export class FakeHubspot {
       tokens: { ...(options.tokens ?? {}) },
       latencyMs: options.latencyMs ?? 0,
       oauth: options.oauth,
+      rules: options.rules,
     };
   }
 
@@ -418,6 +424,9 @@ export class FakeHubspot {
       else if (!known.has(name)) problems.push({ name, code: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` });
       else if (name === 'email' && value !== '' && !EMAIL.test(String(value))) problems.push({ name, code: 'INVALID_EMAIL', message: `Email address ${String(value)} is invalid` });
       else if (name === 'price' && value !== '' && !/^-?\d+(\.\d+)?$/.test(String(value))) problems.push({ name, code: 'INVALID_DECIMAL', message: `${String(value)} was not a valid number.` });
+      else if (this.options.rules?.[type]?.[name] && value !== '' && !this.options.rules[type]![name]!.test(String(value))) {
+        problems.push({ name, code: 'INVALID_ALPHA', message: `Property "${name}" value "${String(value)}" does not match the portal's validation rule` });
+      }
     }
     return problems;
   }

@@ -1,0 +1,70 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db/db.js';
+
+type Conn = Db | Knex.Transaction;
+
+export interface Portal {
+  portalId: string;
+  authType: 'private_app' | 'oauth';
+  status: 'active' | 'error' | 'disconnected';
+  statusMessage: string | null;
+  pushEnabled: boolean;
+  productIdProperty: string;
+  productIdPropertyReady: boolean;
+  pausedUntil: Date | null;
+  pausedReason: string | null;
+}
+
+interface DbPortal {
+  portal_id: string;
+  auth_type: Portal['authType'];
+  status: Portal['status'];
+  status_message: string | null;
+  push_enabled: boolean;
+  product_id_property: string;
+  product_id_property_ready: boolean;
+  paused_until: Date | null;
+  paused_reason: string | null;
+}
+
+const toPortal = (r: DbPortal): Portal => ({
+  portalId: String(r.portal_id),
+  authType: r.auth_type,
+  status: r.status,
+  statusMessage: r.status_message,
+  pushEnabled: r.push_enabled,
+  productIdProperty: r.product_id_property,
+  productIdPropertyReady: r.product_id_property_ready,
+  pausedUntil: r.paused_until,
+  pausedReason: r.paused_reason,
+});
+
+export async function get(db: Conn, portalId: string): Promise<Portal | undefined> {
+  const row = (await db('portals').where({ portal_id: portalId }).first()) as DbPortal | undefined;
+  return row ? toPortal(row) : undefined;
+}
+
+export async function list(db: Conn): Promise<Portal[]> {
+  return ((await db('portals').orderBy('portal_id')) as DbPortal[]).map(toPortal);
+}
+
+/** Registers (or re-activates) the private-app portal named by HUBSPOT_PORTAL_ID. */
+export async function ensurePrivateApp(db: Conn, portalId: string, now: Date): Promise<void> {
+  await db('portals')
+    .insert({ portal_id: portalId, auth_type: 'private_app', status: 'active', created_at: now, updated_at: now })
+    .onConflict('portal_id')
+    .merge({ auth_type: 'private_app', status: 'active', status_message: null, updated_at: now });
+}
+
+export async function markPropertyReady(db: Conn, portalId: string, now: Date): Promise<void> {
+  await db('portals').where({ portal_id: portalId }).update({ product_id_property_ready: true, updated_at: now });
+}
+
+/** Stops the portal's push until `until` (HubSpot's daily limit); null lifts the pause. */
+export async function pause(db: Conn, portalId: string, until: Date | null, reason: string | null, now: Date): Promise<void> {
+  await db('portals').where({ portal_id: portalId }).update({ paused_until: until, paused_reason: reason, updated_at: now });
+}
+
+export async function setStatus(db: Conn, portalId: string, status: Portal['status'], message: string | null, now: Date): Promise<void> {
+  await db('portals').where({ portal_id: portalId }).update({ status, status_message: message, updated_at: now });
+}

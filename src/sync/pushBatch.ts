@@ -1,0 +1,329 @@
+import type { Db } from '../db/db.js';
+import { type BatchInput, type BatchOutcome, HubSpotError, type HubSpotApi, type ObjectType } from '../hubspot/hubspotApi.js';
+import type { Logger } from '../log.js';
+import type { Portal } from '../portals/portalRepo.js';
+import { backoffMs, classify, MAX_ATTEMPTS } from './retryPolicy.js';
+import type { RateBudget } from './rateBudget.js';
+import * as syncRepo from './syncRepo.js';
+import type { ClaimedRecord, ObjectKind, Outcome, RunCounts } from './syncRepo.js';
+
+/**
+ * Pushes one claimed batch (≤ 100 records of one kind) to one portal and records the outcome of
+ * each record. The rules that keep HubSpot free of duplicates:
+ * - a record HubSpot already knows (the dedupe table has its id) is updated by that id;
+ * - an unknown record is upserted by its unique key: lower-cased email for contacts, the
+ *   external-id property (hasUniqueValue) for products; sending it again after a lost reply finds
+ *   the same HubSpot record instead of creating a second one;
+ * - a record whose last push may have landed unheard (in_flight_since) is first looked up by
+ *   that key, so its id is recovered by reading, never by creating again.
+ */
+
+/** The daily limit: stop this portal's push until it resets. */
+export class DailyLimitReached extends Error {}
+
+export interface PushEnv {
+  db: Db;
+  api: HubSpotApi;
+  budget: RateBudget;
+  portal: Portal;
+  worker: string;
+  log: Logger;
+  counts: RunCounts;
+  random?: () => number;
+  signal?: AbortSignal;
+}
+
+interface Kind {
+  kind: ObjectKind;
+  type: ObjectType;
+  /** The unique key HubSpot can upsert and read by, or null when the record has none. */
+  key(r: ClaimedRecord): string | null;
+  idProperty(portal: Portal): string;
+  properties(r: ClaimedRecord, portal: Portal): Record<string, string>;
+  /** Reads a key back from a HubSpot result. */
+  resultKey(properties: Record<string, string | null>, portal: Portal): string | null;
+}
+
+const s = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+
+export const CONTACTS: Kind = {
+  kind: 'contact',
+  type: 'contacts',
+  key: (r) => (r.row.email ? String(r.row.email).trim().toLowerCase() : null),
+  idProperty: () => 'email',
+  properties: (r) => {
+    const a = (typeof r.row.address === 'string' ? JSON.parse(r.row.address) : r.row.address ?? {}) as Record<string, string | undefined>;
+    return {
+      email: s(r.row.email).trim().toLowerCase(),
+      firstname: s(r.row.first_name),
+      lastname: s(r.row.last_name),
+      phone: s(r.row.phone),
+      company: s(r.row.company),
+      address: [a.line1, a.line2].filter(Boolean).join(', '),
+      city: s(a.city),
+      state: s(a.region),
+      zip: s(a.postalCode),
+      country: s(a.country),
+    };
+  },
+  resultKey: (p) => (p.email ? p.email.toLowerCase() : null),
+};
+
+export const PRODUCTS: Kind = {
+  kind: 'product',
+  type: 'products',
+  key: (r) => r.externalId,
+  idProperty: (portal) => portal.productIdProperty,
+  properties: (r, portal) => ({
+    name: s(r.row.name),
+    description: s(r.row.description),
+    price: s(r.row.price).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
+    hs_sku: s(r.row.sku),
+    hs_product_type: s(r.row.type),
+    [portal.productIdProperty]: r.externalId,
+  }),
+  resultKey: (p, portal) => p[portal.productIdProperty] ?? null,
+};
+
+type Finished = Omit<Outcome, 'stateId'>;
+
+/** A record HubSpot refused inside a batch that otherwise answered (207): its own error, the reply's correlation id. */
+function refusedIn(outcome: BatchOutcome, r: ClaimedRecord): Finished {
+  const error = outcome.errors.find((e) => e.traceIds.includes(r.stateId));
+  const message = error?.message ?? 'HubSpot returned no result for this record';
+  return failed(r, { status: outcome.status, category: error?.category ?? null, message, correlationId: outcome.headers['x-hubspot-correlation-id'] ?? null }, `HubSpot refused it: ${message}`);
+}
+
+function done(r: ClaimedRecord, hubspotId: string | null, state: 'synced' | 'skipped'): Finished {
+  return { state, hubspotId, pushedVersion: r.version, pushedHash: r.contentHash, reason: null, error: null, failedVersion: null, attempts: 0, nextAttemptAt: null };
+}
+
+function failed(r: ClaimedRecord, error: unknown, reason: string): Finished {
+  return { state: 'failed', hubspotId: null, pushedVersion: null, pushedHash: null, reason, error, failedVersion: r.version, attempts: r.attempts + 1, nextAttemptAt: null };
+}
+
+/** Sends one request, retrying transient failures a few times in place before giving up for now. */
+async function send<T>(env: PushEnv, what: string, call: () => Promise<T>): Promise<T> {
+  const IN_PLACE = 4;
+  for (let attempt = 1; ; attempt++) {
+    await env.budget.take(env.signal);
+    try {
+      const out = await call();
+      const headers = (out as { headers?: Record<string, string> }).headers;
+      if (headers) env.budget.adapt(headers);
+      return out;
+    } catch (err) {
+      if (!(err instanceof HubSpotError)) throw err;
+      env.budget.adapt(err.headers);
+      const verdict = classify(err);
+      if (verdict.kind === 'daily_limit') throw new DailyLimitReached(verdict.reason);
+      if (verdict.kind === 'permanent' || attempt >= IN_PLACE) throw err;
+      env.counts.retries += 1;
+      if (err.status === 429) {
+        env.counts.rateLimited += 1;
+        await env.budget.backOff(verdict.waitMs ?? 1000);
+      } else {
+        const wait = Math.max(verdict.waitMs ?? 0, backoffMs(attempt, env.random, { baseMs: 250, capMs: 5000 }));
+        env.log.debug('retrying', { what, attempt, wait, reason: verdict.reason, correlationId: err.correlationId });
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+}
+
+interface Sent {
+  record: ClaimedRecord;
+  input: BatchInput;
+}
+
+/**
+ * Writes a set of records with `write` (upsert or update); when HubSpot refuses the whole batch
+ * for one bad record (untraced batches are all-or-nothing), halves it until the bad record stands
+ * alone, so its batchmates still land.
+ */
+async function writeOrBisect(
+  env: PushEnv,
+  kind: Kind,
+  items: Sent[],
+  write: (inputs: BatchInput[]) => Promise<BatchOutcome>,
+  out: Map<string, Finished>,
+  onResult: (outcome: BatchOutcome, items: Sent[]) => void,
+): Promise<void> {
+  if (items.length === 0) return;
+  try {
+    const outcome = await send(env, `${kind.type} write`, () => write(items.map((i) => i.input)));
+    onResult(outcome, items);
+  } catch (err) {
+    if (!(err instanceof HubSpotError) || classify(err).kind !== 'permanent') throw err;
+    if (items.length === 1) {
+      out.set(items[0]!.record.stateId, failed(items[0]!.record, err.summary(), `HubSpot refused it: ${err.message}`));
+      return;
+    }
+    const half = Math.ceil(items.length / 2);
+    await writeOrBisect(env, kind, items.slice(0, half), write, out, onResult);
+    await writeOrBisect(env, kind, items.slice(half), write, out, onResult);
+  }
+}
+
+/** Pushes one claimed batch; every claimed record gets an outcome (or goes back to the queue). */
+export async function pushBatch(env: PushEnv, kind: Kind, claimed: ClaimedRecord[]): Promise<{ finished: number }> {
+  const out = new Map<string, Finished>();
+  const idProperty = kind.idProperty(env.portal);
+  try {
+    await pushRecords(env, kind, claimed, idProperty, out);
+  } catch (err) {
+    if (!(err instanceof HubSpotError)) {
+      // The daily limit, a stop, or a database error: keep what is known, give the rest back.
+      await syncRepo.release(env.db, claimed.filter((r) => !out.has(r.stateId)).map((r) => r.stateId), env.worker);
+      await recordAll(env, kind, claimed, out);
+      throw err;
+    }
+    // Still failing after the in-place retries: back in the queue with a growing, jittered delay.
+    const verdict = classify(err);
+    for (const r of claimed) {
+      if (out.has(r.stateId)) continue;
+      const attempts = r.attempts + 1;
+      if (attempts >= MAX_ATTEMPTS) {
+        out.set(r.stateId, failed(r, err.summary(), `gave up after ${attempts} attempts: ${verdict.reason}`));
+        continue;
+      }
+      out.set(r.stateId, {
+        state: 'pending',
+        hubspotId: null,
+        pushedVersion: null,
+        pushedHash: null,
+        reason: `will retry: ${verdict.reason}`,
+        error: err.summary(),
+        failedVersion: null,
+        attempts,
+        nextAttemptAt: new Date(Date.now() + backoffMs(attempts, env.random)),
+      });
+    }
+  }
+  return { finished: await recordAll(env, kind, claimed, out) };
+}
+
+async function recordAll(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], out: Map<string, Finished>): Promise<number> {
+  const outcomes = claimed.filter((r) => out.has(r.stateId)).map((r) => ({ stateId: r.stateId, ...out.get(r.stateId)! }));
+  await syncRepo.record(env.db, kind.kind, env.worker, outcomes);
+  let finished = 0;
+  for (const o of outcomes) {
+    if (o.state === 'pending') continue;
+    finished += 1;
+    if (o.state === 'failed') env.counts.failed += 1;
+    if (o.state === 'skipped') env.counts.skipped += 1;
+    if (o.state === 'conflict') env.counts.conflicts += 1;
+  }
+  return finished;
+}
+
+async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], idProperty: string, out: Map<string, Finished>): Promise<void> {
+  const live = claimed.filter((r) => !r.archived);
+  const archived = claimed.filter((r) => r.archived);
+
+  // Records that cannot go: contacts without an email, and contacts sharing one.
+  const sendable: ClaimedRecord[] = [];
+  const conflicts = kind.kind === 'contact' ? await syncRepo.emailConflicts(env.db, live.map((r) => kind.key(r)).filter((k): k is string => !!k)) : new Map<string, string[]>();
+  for (const r of live) {
+    const key = kind.key(r);
+    if (!key) {
+      out.set(r.stateId, { ...done(r, r.hubspotId, 'skipped'), reason: 'no email: HubSpot keys contacts by email, so this one is not pushed until it has one' });
+      continue;
+    }
+    const shared = conflicts.get(key);
+    if (shared) {
+      out.set(r.stateId, {
+        state: 'conflict',
+        hubspotId: r.hubspotId,
+        pushedVersion: null,
+        pushedHash: null,
+        reason: `email ${key} is shared by contacts ${shared.join(', ')}: HubSpot keeps one contact per email, so none of them is pushed until they differ`,
+        error: null,
+        failedVersion: null,
+        attempts: 0,
+        nextAttemptAt: null,
+      });
+      continue;
+    }
+    sendable.push(r);
+  }
+
+  // A push that may have landed unheard: find what HubSpot has under the key before writing.
+  const uncertain = [...sendable, ...archived].filter((r) => !r.hubspotId && r.inFlightSince && kind.key(r));
+  const recovered = new Map<string, string>();
+  if (uncertain.length > 0) {
+    const read = await send(env, `${kind.type} read`, () => env.api.batchRead(kind.type, uncertain.map((r) => kind.key(r)!), [idProperty], idProperty));
+    for (const res of read.results) {
+      const key = kind.resultKey(res.properties, env.portal);
+      if (key) recovered.set(key, res.id);
+    }
+  }
+  const idOf = (r: ClaimedRecord) => r.hubspotId ?? recovered.get(kind.key(r) ?? '') ?? null;
+
+  await syncRepo.markInFlight(env.db, [...sendable, ...archived].map((r) => r.stateId), env.worker);
+
+  // Known to HubSpot: update by id. An id HubSpot no longer has (deleted there) falls back to the upsert.
+  const byId = sendable.filter((r) => idOf(r));
+  const toUpsert = sendable.filter((r) => !idOf(r));
+  await writeOrBisect(
+    env,
+    kind,
+    byId.map((r) => ({ record: r, input: { id: idOf(r)!, objectWriteTraceId: r.stateId, properties: kind.properties(r, env.portal) } })),
+    (inputs) => env.api.batchUpdate(kind.type, inputs),
+    out,
+    (outcome, items) => {
+      const byHubspotId = new Map(outcome.results.map((x) => [x.id, x]));
+      const missing = new Set(outcome.errors.filter((e) => e.category === 'OBJECT_NOT_FOUND').flatMap((e) => [...e.traceIds, ...e.ids]));
+      for (const item of items) {
+        const id = idOf(item.record)!;
+        if (byHubspotId.has(id)) {
+          out.set(item.record.stateId, done(item.record, id, 'synced'));
+          env.counts.updated += 1;
+        } else if (missing.has(item.record.stateId) || missing.has(id)) {
+          item.record.hubspotId = null;
+          recovered.delete(kind.key(item.record) ?? '');
+          toUpsert.push(item.record);
+        } else {
+          out.set(item.record.stateId, refusedIn(outcome, item.record));
+        }
+      }
+    },
+  );
+
+  // Unknown to HubSpot: upsert by the unique key (idempotent: a repeat finds the same record).
+  await writeOrBisect(
+    env,
+    kind,
+    toUpsert.map((r) => {
+      const properties = kind.properties(r, env.portal);
+      delete properties[idProperty];
+      return { record: r, input: { id: kind.key(r)!, idProperty, objectWriteTraceId: r.stateId, properties } };
+    }),
+    (inputs) => env.api.batchUpsert(kind.type, inputs),
+    out,
+    (outcome, items) => {
+      const byKey = new Map(outcome.results.map((x) => [kind.resultKey(x.properties, env.portal) ?? '', x]));
+      const byTrace = new Map(outcome.results.filter((x) => x.objectWriteTraceId).map((x) => [x.objectWriteTraceId!, x]));
+      for (const item of items) {
+        const res = byTrace.get(item.record.stateId) ?? byKey.get(kind.key(item.record)!);
+        if (res) {
+          out.set(item.record.stateId, done(item.record, res.id, 'synced'));
+          if (res.isNew) env.counts.created += 1;
+          else env.counts.updated += 1;
+        } else {
+          out.set(item.record.stateId, refusedIn(outcome, item.record));
+        }
+      }
+    },
+  );
+
+  // Tombstones: archive what HubSpot has; what it never had is done already.
+  const toArchive = archived.filter((r) => idOf(r));
+  if (toArchive.length > 0) {
+    await send(env, `${kind.type} archive`, () => env.api.batchArchive(kind.type, toArchive.map((r) => idOf(r)!)));
+  }
+  for (const r of archived) {
+    out.set(r.stateId, { ...done(r, idOf(r), 'synced'), reason: 'archived' });
+    env.counts.archived += 1;
+  }
+}

@@ -1,0 +1,177 @@
+import type { Deps } from '../deps.js';
+import { HubSpotApi, HubSpotError } from '../hubspot/hubspotApi.js';
+import * as portalRepo from '../portals/portalRepo.js';
+import type { Portal } from '../portals/portalRepo.js';
+import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv } from './pushBatch.js';
+import { RateBudget, Stopped } from './rateBudget.js';
+import { classify } from './retryPolicy.js';
+import * as syncRepo from './syncRepo.js';
+import { emptyCounts, type SyncRun } from './syncRepo.js';
+
+/** Records per HubSpot batch request (HubSpot's maximum). */
+export const BATCH_SIZE = 100;
+/** Batches in flight at once per run; the rate budget, not this, sets the pace. */
+export const LANES = 6;
+/** A run waits this long at most for retries that come due; later ones are left to the next run. */
+const MAX_WAIT_FOR_RETRIES_MS = 15_000;
+/** The daily limit resets at midnight in the portal's time zone, which we don't know: look again hourly. */
+const DAILY_PAUSE_MS = 60 * 60_000;
+
+export interface RunOptions {
+  worker: string;
+  signal?: AbortSignal;
+  lanes?: number;
+  batchSize?: number;
+  /** Called after each batch (tests use it to crash at chosen points). */
+  onBatch?: (progress: { processed: number; total: number }) => void | Promise<void>;
+}
+
+/** The access token for a portal's API calls. */
+export function accessTokenFor(deps: Deps, portal: Portal): string {
+  if (portal.authType === 'private_app') {
+    const { accessToken, portalId } = deps.config.hubspot;
+    if (!accessToken || portalId !== portal.portalId) {
+      throw new Error(`portal ${portal.portalId} is a private-app portal but HUBSPOT_ACCESS_TOKEN / HUBSPOT_PORTAL_ID name another (or none)`);
+    }
+    return accessToken;
+  }
+  throw new Error(`portal ${portal.portalId} was installed with OAuth; OAuth tokens are not supported yet`);
+}
+
+/**
+ * Creates the products' external-id property once per portal, with hasUniqueValue, so HubSpot
+ * itself refuses a second product with the same accounting id.
+ */
+async function ensureIdProperty(env: PushEnv): Promise<void> {
+  if (env.portal.productIdPropertyReady) return;
+  const name = env.portal.productIdProperty;
+  await env.budget.take(env.signal);
+  const existing = await env.api.getProperty('products', name);
+  if (existing && !existing.hasUniqueValue) {
+    throw new Error(`HubSpot product property "${name}" exists but does not require unique values; choose another name in the portal's settings`);
+  }
+  if (!existing) {
+    await env.budget.take(env.signal);
+    try {
+      await env.api.createProperty('products', {
+        name,
+        label: 'Accounting external ID',
+        groupName: 'productinformation',
+        unique: true,
+        description: 'The product\'s id in the accounting system. Set by the invoice service; unique, so a product cannot be pushed twice.',
+      });
+    } catch (err) {
+      if (!(err instanceof HubSpotError) || err.status !== 409) throw err; // another worker made it first
+    }
+  }
+  await portalRepo.markPropertyReady(env.db, env.portal.portalId, new Date());
+  env.portal.productIdPropertyReady = true;
+}
+
+/**
+ * Executes one run for one portal: brings the dedupe table up to date, then pushes every pending
+ * record in batches over several lanes until none is left (or only retries due later), saving
+ * progress and a heartbeat as it goes.
+ */
+export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Promise<SyncRun> {
+  const log = deps.log.child({ scope: 'sync', portalId: run.portalId, runId: run.id });
+  const started = Date.now();
+  const counts = emptyCounts();
+  const progress = { total: 0, processed: 0, counts };
+  const finish = async (status: 'done' | 'failed' | 'paused', error: string | null) => {
+    await syncRepo.finishRun(deps.db, run.id, opts.worker, status, progress, error);
+    log.info(`run ${status}`, { durationMs: Date.now() - started, ...counts, total: progress.total, processed: progress.processed, error });
+    return (await syncRepo.getRun(deps.db, run.id))!;
+  };
+
+  const portal = await portalRepo.get(deps.db, run.portalId);
+  if (!portal || portal.status === 'disconnected') return finish('failed', `portal ${run.portalId} is not connected`);
+  if (!portal.pushEnabled) return finish('failed', `the push is turned off for portal ${run.portalId}`);
+  if (portal.pausedUntil && portal.pausedUntil > new Date()) return finish('paused', `paused until ${portal.pausedUntil.toISOString()}: ${portal.pausedReason ?? ''}`);
+
+  let api: HubSpotApi;
+  try {
+    api = new HubSpotApi({ accessToken: accessTokenFor(deps, portal), baseUrl: deps.config.hubspot.apiBaseUrl, timeoutMs: deps.config.hubspot.requestTimeoutMs });
+  } catch (err) {
+    return finish('failed', (err as Error).message);
+  }
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  opts.signal?.addEventListener('abort', onAbort);
+  const env: PushEnv = {
+    db: deps.db,
+    api,
+    budget: new RateBudget(deps.db, portal.portalId, deps.config.hubspot.rateLimitPer10s),
+    portal,
+    worker: opts.worker,
+    log,
+    counts,
+    signal: controller.signal,
+  };
+
+  let takenOver = false;
+  const beat = setInterval(() => {
+    void syncRepo.heartbeat(deps.db, run.id, opts.worker, progress).then((mine) => {
+      if (!mine) {
+        takenOver = true; // someone took the run over: stop quietly
+        controller.abort();
+      }
+    }, () => undefined);
+  }, 2000);
+  const stopped = async () => {
+    if (!takenOver) await syncRepo.requeueRun(deps.db, run.id, opts.worker, progress);
+    log.info('run handed back', { durationMs: Date.now() - started, processed: progress.processed });
+    return (await syncRepo.getRun(deps.db, run.id))!;
+  };
+
+  try {
+    await ensureIdProperty(env);
+    const queued = await syncRepo.enqueue(deps.db, portal.portalId);
+    progress.total = queued.pending;
+    counts.unchanged = queued.upToDate;
+    await syncRepo.heartbeat(deps.db, run.id, opts.worker, progress);
+
+    const lane = async (n: number) => {
+      const kinds = n % 2 === 0 ? [CONTACTS, PRODUCTS] : [PRODUCTS, CONTACTS];
+      while (!controller.signal.aborted) {
+        let worked = false;
+        for (const kind of kinds) {
+          const claimed = await syncRepo.claim(deps.db, portal.portalId, kind.kind, opts.worker, opts.batchSize ?? BATCH_SIZE);
+          if (claimed.length === 0) continue;
+          worked = true;
+          const { finished } = await pushBatch(env, kind, claimed);
+          progress.processed += finished;
+          await opts.onBatch?.({ processed: progress.processed, total: progress.total });
+          break;
+        }
+        if (worked) continue;
+        const { pending, dueAt } = await syncRepo.pendingSummary(deps.db, portal.portalId);
+        if (pending === 0 || !dueAt) return;
+        const wait = dueAt.getTime() - Date.now();
+        if (wait > MAX_WAIT_FOR_RETRIES_MS) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.min(wait, 1000))));
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: opts.lanes ?? LANES }, (_, n) => lane(n)));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    if (controller.signal.aborted) return await stopped();
+    const left = await syncRepo.pendingSummary(deps.db, portal.portalId);
+    return finish('done', left.pending > 0 ? `${left.pending} record(s) wait for a retry; the next run takes them` : null);
+  } catch (err) {
+    if (err instanceof Stopped || controller.signal.aborted) return await stopped();
+    if (err instanceof DailyLimitReached) {
+      const until = new Date(Date.now() + DAILY_PAUSE_MS);
+      await portalRepo.pause(deps.db, portal.portalId, until, err.message, new Date());
+      return finish('paused', `${err.message}: paused until ${until.toISOString()}`);
+    }
+    if (err instanceof HubSpotError) {
+      return finish('failed', `HubSpot: ${err.message}${err.correlationId ? ` (correlation id ${err.correlationId})` : ''} — ${classify(err).reason}`);
+    }
+    log.error('run failed', { error: (err as Error).stack });
+    return finish('failed', (err as Error).message);
+  } finally {
+    clearInterval(beat);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}

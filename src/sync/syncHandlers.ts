@@ -1,0 +1,93 @@
+import { AppError, notFound, validationFailed } from '../errors.js';
+import type { Handler } from '../http/handler.js';
+import { check, compile } from '../http/validate.js';
+import * as portalRepo from '../portals/portalRepo.js';
+import * as syncRepo from './syncRepo.js';
+import type { SyncRun } from './syncRepo.js';
+
+const portalIdRule = { type: 'string', pattern: '^[1-9][0-9]{0,17}$', description: 'must be a HubSpot portal id (digits only)' } as const;
+
+const validateStart = compile<{ portalId?: string | number }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { portalId: { type: ['string', 'integer'], pattern: '^[1-9][0-9]{0,17}$', minimum: 1, description: 'must be a HubSpot portal id (digits only)' } },
+});
+
+const validateFailuresQuery = compile<{ portalId?: string; objectType?: 'contact' | 'product'; include?: string; limit?: string; before?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    portalId: portalIdRule,
+    objectType: { enum: ['contact', 'product'] },
+    include: { type: 'string', pattern: '^(skipped|conflict)(,(skipped|conflict))*$', description: 'must be skipped, conflict, or both separated by a comma' },
+    limit: { type: 'string', pattern: '^([1-9][0-9]?|[1-4][0-9][0-9]|500)$', description: 'must be a whole number from 1 to 500' },
+    before: { type: 'string', pattern: '^[1-9][0-9]{0,18}$', description: 'must be a failure id (the nextBefore of the previous page)' },
+  },
+});
+
+export function presentRun(r: SyncRun) {
+  return {
+    id: r.id,
+    portalId: r.portalId,
+    trigger: r.trigger,
+    status: r.status,
+    total: r.total,
+    processed: r.processed,
+    counts: r.counts,
+    error: r.error,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  };
+}
+
+/** POST /api/v1/sync/runs: start a push now (or get the one already queued or running). */
+export const postSyncRun: Handler = async (deps, req, res) => {
+  const body = check(validateStart, req.body ?? {});
+  const portals = await portalRepo.list(deps.db);
+  let portalId = body.portalId === undefined ? undefined : String(body.portalId);
+  if (!portalId) {
+    if (portals.length === 1) portalId = portals[0]!.portalId;
+    else if (portals.length === 0) {
+      throw new AppError('no_portal', 409, 'No HubSpot portal is connected: set HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID (private app) or install the app');
+    } else throw validationFailed([{ field: 'portalId', message: `is required when several portals are connected (${portals.map((p) => p.portalId).join(', ')})` }]);
+  }
+  const portal = portals.find((p) => p.portalId === portalId);
+  if (!portal) throw notFound(`Portal ${portalId}`);
+  if (!portal.pushEnabled) throw new AppError('push_disabled', 409, `The push is turned off for portal ${portalId}`);
+  const { run, created } = await syncRepo.startRun(deps.db, portalId, 'api');
+  res.status(created ? 202 : 200).json({ ...presentRun(run), alreadyRunning: !created });
+};
+
+/** GET /api/v1/sync/runs/{id}: progress and counts. */
+export const getSyncRun: Handler = async (deps, req, res) => {
+  const id = String(req.params.id);
+  const run = /^[1-9][0-9]{0,18}$/.test(id) ? await syncRepo.getRun(deps.db, id) : undefined;
+  if (!run) throw notFound(`Sync run ${id}`);
+  res.json(presentRun(run));
+};
+
+/** GET /api/v1/sync/runs?portalId=: the latest runs. */
+export const listSyncRuns: Handler = async (deps, req, res) => {
+  const q = req.query as Record<string, unknown>;
+  const portalId = typeof q.portalId === 'string' && /^[1-9][0-9]{0,17}$/.test(q.portalId) ? q.portalId : undefined;
+  res.json({ runs: (await syncRepo.listRuns(deps.db, portalId, 50)).map(presentRun) });
+};
+
+/** GET /api/v1/sync/failures: records HubSpot refused, with its message and correlation id. */
+export const listSyncFailures: Handler = async (deps, req, res) => {
+  const q = check(validateFailuresQuery, { ...(req.query as Record<string, unknown>) });
+  const limit = Number(q.limit ?? 100);
+  const states: syncRepo.SyncStateName[] = ['failed', ...((q.include?.split(',') ?? []) as syncRepo.SyncStateName[])];
+  const failures = await syncRepo.listFailures(deps.db, { portalId: q.portalId, objectType: q.objectType, states, limit, beforeId: q.before });
+  res.json({ failures, nextBefore: failures.length === limit ? failures.at(-1)!.id : null });
+};
+
+/** POST /api/v1/sync/failures/{id}/replay: push that record again (a run is queued). */
+export const postReplay: Handler = async (deps, req, res) => {
+  const id = String(req.params.id);
+  const replayed = /^[1-9][0-9]{0,18}$/.test(id) ? await syncRepo.replay(deps.db, id) : undefined;
+  if (!replayed) throw notFound(`Failure ${id}`);
+  const { run } = await syncRepo.startRun(deps.db, replayed.portalId, 'replay');
+  res.status(202).json({ replayed: id, run: presentRun(run) });
+};

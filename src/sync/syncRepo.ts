@@ -1,0 +1,368 @@
+import type { Db } from '../db/db.js';
+
+/**
+ * The dedupe table (sync_state) and the runs. One sync_state row per (portal, record): the HubSpot
+ * id once known, the record version HubSpot holds (pushed_version), and where the record stands.
+ * A record needs a push when its version is ahead of pushed_version; rows are claimed with
+ * FOR UPDATE SKIP LOCKED and a lease, so several workers never push the same record at once.
+ */
+
+export type ObjectKind = 'contact' | 'product';
+export type SyncStateName = 'pending' | 'synced' | 'failed' | 'skipped' | 'conflict';
+
+export interface ClaimedRecord {
+  stateId: string;
+  externalId: string;
+  hubspotId: string | null;
+  /** Set when a previous push of this row may have reached HubSpot without us hearing back. */
+  inFlightSince: Date | null;
+  attempts: number;
+  version: string;
+  contentHash: string;
+  archived: boolean;
+  row: Record<string, unknown>;
+}
+
+const TABLE: Record<ObjectKind, 'contacts' | 'products'> = { contact: 'contacts', product: 'products' };
+const LEASE_SECONDS = 300;
+
+/**
+ * Makes sure every record has a row for the portal and marks changed ones pending. Records that
+ * failed permanently come back only once they change again (or an admin replays them). A conflict
+ * never advances pushed_version, so it is looked at again on every run: the fix may come from the
+ * other record.
+ */
+export async function enqueue(db: Db, portalId: string): Promise<{ pending: number; upToDate: number }> {
+  for (const kind of ['contact', 'product'] as const) {
+    const table = TABLE[kind];
+    await db.raw(
+      `insert into sync_state (portal_id, object_type, external_id)
+       select ?, ?, r.external_id from ${table} r
+       where not exists (select 1 from sync_state s where s.portal_id = ? and s.object_type = ? and s.external_id = r.external_id)
+       on conflict do nothing`,
+      [portalId, kind, portalId, kind],
+    );
+    await db.raw(
+      `update sync_state s set state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+       from ${table} r
+       where s.portal_id = ? and s.object_type = ? and r.external_id = s.external_id and s.state <> 'pending'
+         and r.version > s.pushed_version and (s.state <> 'failed' or s.failed_version is null or r.version > s.failed_version)`,
+      [portalId, kind],
+    );
+  }
+  const counts = (await db.raw(
+    `select count(*) filter (where state = 'pending') as pending, count(*) filter (where state = 'synced') as up_to_date from sync_state where portal_id = ?`,
+    [portalId],
+  )) as { rows: Array<{ pending: string; up_to_date: string }> };
+  return { pending: Number(counts.rows[0]!.pending), upToDate: Number(counts.rows[0]!.up_to_date) };
+}
+
+/** Claims up to `limit` pending rows of one kind for `worker`, with the record content as of now. */
+export async function claim(db: Db, portalId: string, kind: ObjectKind, worker: string, limit: number): Promise<ClaimedRecord[]> {
+  const table = TABLE[kind];
+  const result = (await db.raw(
+    `with picked as (
+       select s.id from sync_state s
+       where s.portal_id = ? and s.object_type = ? and s.state = 'pending' and s.next_attempt_at <= now()
+         and (s.claimed_until is null or s.claimed_until < now())
+       order by s.next_attempt_at, s.id
+       limit ? for update skip locked
+     ), claimed as (
+       update sync_state s set claimed_by = ?, claimed_until = now() + make_interval(secs => ${LEASE_SECONDS}), updated_at = now()
+       from picked where s.id = picked.id
+       returning s.id, s.external_id, s.hubspot_id, s.in_flight_since, s.attempts
+     )
+     select r.*, cl.id as state_id, cl.hubspot_id, cl.in_flight_since, cl.attempts
+     from claimed cl join ${table} r on r.external_id = cl.external_id
+     order by cl.id`,
+    [portalId, kind, limit, worker],
+  )) as { rows: Array<Record<string, unknown>> };
+  return result.rows.map((r) => ({
+    stateId: String(r.state_id),
+    externalId: String(r.external_id),
+    hubspotId: (r.hubspot_id as string | null) ?? null,
+    inFlightSince: (r.in_flight_since as Date | null) ?? null,
+    attempts: Number(r.attempts),
+    version: String(r.version),
+    contentHash: String(r.content_hash),
+    archived: r.archived_at !== null && r.archived_at !== undefined,
+    row: r,
+  }));
+}
+
+/** Marks rows as about to be sent: after a crash, their outcome in HubSpot is unknown. */
+export async function markInFlight(db: Db, stateIds: string[], worker: string): Promise<void> {
+  if (stateIds.length === 0) return;
+  await db.raw(`update sync_state set in_flight_since = now() where id = any(?::bigint[]) and claimed_by = ?`, [stateIds, worker]);
+}
+
+export interface Outcome {
+  stateId: string;
+  state: Exclude<SyncStateName, 'pending'> | 'pending';
+  hubspotId: string | null;
+  /** The version now in HubSpot (finished rows), or unchanged (retries). */
+  pushedVersion: string | null;
+  pushedHash: string | null;
+  reason: string | null;
+  error: unknown;
+  failedVersion: string | null;
+  attempts: number;
+  nextAttemptAt: Date | null;
+}
+
+/**
+ * Writes the outcome of a batch and releases the claims, in one statement. Only rows this worker
+ * still holds are written (a lease that ran out belongs to someone else now); a pushed version
+ * never goes backwards; a record that changed while in flight stays pending.
+ */
+export async function record(db: Db, kind: ObjectKind, worker: string, outcomes: Outcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  const table = TABLE[kind];
+  await db.raw(
+    `update sync_state s set
+       hubspot_id = coalesce(v.hubspot_id, s.hubspot_id),
+       pushed_version = greatest(s.pushed_version, coalesce(v.pushed_version, s.pushed_version)),
+       pushed_hash = coalesce(v.pushed_hash, s.pushed_hash),
+       state = case when v.state in ('synced', 'skipped')
+                     and (select r.version from ${table} r where r.external_id = s.external_id) > coalesce(v.pushed_version, s.pushed_version)
+                    then 'pending' else v.state end,
+       reason = v.reason,
+       error = v.error::jsonb,
+       failed_version = coalesce(v.failed_version, case when v.state = 'failed' then s.failed_version end),
+       attempts = v.attempts,
+       next_attempt_at = coalesce(v.next_attempt_at, now()),
+       in_flight_since = case when v.state = 'pending' and v.hubspot_id is null then s.in_flight_since end,
+       claimed_by = null,
+       claimed_until = null,
+       updated_at = now()
+     from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::timestamptz[])
+       as v(id, state, hubspot_id, pushed_version, pushed_hash, reason, error, failed_version, attempts, next_attempt_at)
+     where s.id = v.id and s.claimed_by = ?`,
+    // Arrays may hold nulls; knex's binding types do not say so.
+    [
+      outcomes.map((o) => o.stateId),
+      outcomes.map((o) => o.state),
+      outcomes.map((o) => o.hubspotId),
+      outcomes.map((o) => o.pushedVersion),
+      outcomes.map((o) => o.pushedHash),
+      outcomes.map((o) => o.reason),
+      outcomes.map((o) => (o.error === null || o.error === undefined ? null : JSON.stringify(o.error))),
+      outcomes.map((o) => o.failedVersion),
+      outcomes.map((o) => o.attempts),
+      outcomes.map((o) => o.nextAttemptAt?.toISOString() ?? null),
+      worker,
+    ] as never,
+  );
+}
+
+/** Gives claimed rows back untouched (a worker stopping before it sent them). */
+export async function release(db: Db, stateIds: string[], worker: string): Promise<void> {
+  if (stateIds.length === 0) return;
+  await db.raw(`update sync_state set claimed_by = null, claimed_until = null where id = any(?::bigint[]) and claimed_by = ?`, [stateIds, worker]);
+}
+
+/** Pending rows of the portal and when the earliest becomes due (null when none). */
+export async function pendingSummary(db: Db, portalId: string): Promise<{ pending: number; dueAt: Date | null }> {
+  const r = (await db.raw(
+    `select count(*) as n, min(greatest(next_attempt_at, coalesce(claimed_until, next_attempt_at))) as due from sync_state where portal_id = ? and state = 'pending'`,
+    [portalId],
+  )) as { rows: Array<{ n: string; due: Date | null }> };
+  return { pending: Number(r.rows[0]!.n), dueAt: r.rows[0]!.due };
+}
+
+/** Other live contacts sharing each given (lower-cased) email: HubSpot would merge them into one. */
+export async function emailConflicts(db: Db, emails: string[]): Promise<Map<string, string[]>> {
+  if (emails.length === 0) return new Map();
+  const r = (await db.raw(
+    `select lower(email) as email, array_agg(external_id order by external_id) as ids
+     from contacts where archived_at is null and lower(email) = any(?::text[])
+     group by lower(email) having count(*) > 1`,
+    [emails],
+  )) as { rows: Array<{ email: string; ids: string[] }> };
+  return new Map(r.rows.map((x) => [x.email, x.ids]));
+}
+
+// ---- runs ---------------------------------------------------------------------------------
+
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'paused';
+export type RunTrigger = 'api' | 'interval' | 'cli' | 'replay';
+
+export interface RunCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  archived: number;
+  skipped: number;
+  conflicts: number;
+  failed: number;
+  retries: number;
+  rateLimited: number;
+}
+
+export const emptyCounts = (): RunCounts => ({ created: 0, updated: 0, unchanged: 0, archived: 0, skipped: 0, conflicts: 0, failed: 0, retries: 0, rateLimited: 0 });
+
+export interface SyncRun {
+  id: string;
+  portalId: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  total: number;
+  processed: number;
+  counts: RunCounts;
+  error: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  heartbeatAt: Date | null;
+}
+
+interface DbRun {
+  id: string;
+  portal_id: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  total: number;
+  processed: number;
+  counts: Partial<RunCounts> | string;
+  error: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  heartbeat_at: Date | null;
+}
+
+const toRun = (r: DbRun): SyncRun => ({
+  id: String(r.id),
+  portalId: String(r.portal_id),
+  trigger: r.trigger,
+  status: r.status,
+  total: r.total,
+  processed: r.processed,
+  counts: { ...emptyCounts(), ...(typeof r.counts === 'string' ? (JSON.parse(r.counts) as Partial<RunCounts>) : r.counts) },
+  error: r.error,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  heartbeatAt: r.heartbeat_at,
+});
+
+/**
+ * Queues a run for the portal, or returns the one already queued or running (a partial unique
+ * index allows one): starting a push twice starts it once.
+ */
+export async function startRun(db: Db, portalId: string, trigger: RunTrigger): Promise<{ run: SyncRun; created: boolean }> {
+  const inserted = (await db.raw(
+    `insert into sync_runs (portal_id, trigger, status) values (?, ?, 'queued')
+     on conflict (portal_id) where status in ('queued', 'running') do nothing returning *`,
+    [portalId, trigger],
+  )) as { rows: DbRun[] };
+  if (inserted.rows[0]) return { run: toRun(inserted.rows[0]), created: true };
+  const existing = (await db('sync_runs').where({ portal_id: portalId }).whereIn('status', ['queued', 'running']).first()) as DbRun | undefined;
+  if (existing) return { run: toRun(existing), created: false };
+  return startRun(db, portalId, trigger); // it finished between the two statements
+}
+
+export async function getRun(db: Db, id: string): Promise<SyncRun | undefined> {
+  const row = (await db('sync_runs').where({ id }).first()) as DbRun | undefined;
+  return row ? toRun(row) : undefined;
+}
+
+export async function listRuns(db: Db, portalId: string | undefined, limit: number): Promise<SyncRun[]> {
+  const q = db('sync_runs').orderBy('id', 'desc').limit(limit);
+  if (portalId) q.where({ portal_id: portalId });
+  return ((await q) as DbRun[]).map(toRun);
+}
+
+/**
+ * Takes the oldest queued run (or a running one whose worker stopped beating) for `worker`. A
+ * heartbeat older than `staleSeconds` means its worker died: the run is taken over.
+ */
+export async function claimRun(db: Db, worker: string, staleSeconds: number): Promise<SyncRun | undefined> {
+  const r = (await db.raw(
+    `update sync_runs set status = 'running', worker = ?, heartbeat_at = now(), started_at = coalesce(started_at, now())
+     where id = (
+       select id from sync_runs
+       where status = 'queued' or (status = 'running' and heartbeat_at < now() - make_interval(secs => ?))
+       order by id limit 1 for update skip locked)
+     returning *`,
+    [worker, staleSeconds],
+  )) as { rows: DbRun[] };
+  return r.rows[0] ? toRun(r.rows[0]) : undefined;
+}
+
+/** Saves progress and proves the worker is alive; false when the run is no longer this worker's. */
+export async function heartbeat(db: Db, runId: string, worker: string, progress: { total: number; processed: number; counts: RunCounts }): Promise<boolean> {
+  const n = await db('sync_runs')
+    .where({ id: runId, worker, status: 'running' })
+    .update({ heartbeat_at: db.fn.now(), total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts) });
+  return n > 0;
+}
+
+/** Hands a run back to the queue (its worker is stopping; another one, or the next start, carries on). */
+export async function requeueRun(db: Db, runId: string, worker: string, progress: { total: number; processed: number; counts: RunCounts }): Promise<void> {
+  await db('sync_runs')
+    .where({ id: runId, worker, status: 'running' })
+    .update({ status: 'queued', worker: null, total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts) });
+}
+
+export async function finishRun(
+  db: Db,
+  runId: string,
+  worker: string,
+  status: Extract<RunStatus, 'done' | 'failed' | 'paused'>,
+  progress: { total: number; processed: number; counts: RunCounts },
+  error: string | null,
+): Promise<void> {
+  await db('sync_runs')
+    .where({ id: runId, worker })
+    .update({ status, finished_at: db.fn.now(), heartbeat_at: db.fn.now(), total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts), error });
+}
+
+// ---- failures -----------------------------------------------------------------------------
+
+export interface SyncFailure {
+  id: string;
+  portalId: string;
+  objectType: ObjectKind;
+  externalId: string;
+  state: SyncStateName;
+  reason: string | null;
+  error: { status: number | null; category: string | null; message: string; correlationId: string | null } | null;
+  attempts: number;
+  hubspotId: string | null;
+  updatedAt: Date;
+}
+
+/** Records HubSpot refused (failed), and, on request, those skipped or in conflict. */
+export async function listFailures(
+  db: Db,
+  filter: { portalId?: string | undefined; objectType?: ObjectKind | undefined; states: SyncStateName[]; limit: number; beforeId?: string | undefined },
+): Promise<SyncFailure[]> {
+  const q = db('sync_state').whereIn('state', filter.states).orderBy('id', 'desc').limit(filter.limit);
+  if (filter.portalId) q.where({ portal_id: filter.portalId });
+  if (filter.objectType) q.where({ object_type: filter.objectType });
+  if (filter.beforeId) q.where('id', '<', filter.beforeId);
+  const rows = (await q) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    id: String(r.id),
+    portalId: String(r.portal_id),
+    objectType: r.object_type as ObjectKind,
+    externalId: String(r.external_id),
+    state: r.state as SyncStateName,
+    reason: (r.reason as string | null) ?? null,
+    error: (typeof r.error === 'string' ? JSON.parse(r.error) : r.error) as SyncFailure['error'],
+    attempts: Number(r.attempts),
+    hubspotId: (r.hubspot_id as string | null) ?? null,
+    updatedAt: r.updated_at as Date,
+  }));
+}
+
+/** Puts a refused record back in line; returns its portal, or undefined when there is no such failure. */
+export async function replay(db: Db, id: string): Promise<{ portalId: string } | undefined> {
+  const r = (await db.raw(
+    `update sync_state set state = 'pending', attempts = 0, failed_version = null, next_attempt_at = now(), updated_at = now()
+     where id = ? and state in ('failed', 'conflict', 'skipped') returning portal_id`,
+    [id],
+  )) as { rows: Array<{ portal_id: string }> };
+  return r.rows[0] ? { portalId: String(r.rows[0].portal_id) } : undefined;
+}

@@ -1,0 +1,92 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Deps } from '../deps.js';
+import * as portalRepo from '../portals/portalRepo.js';
+import { executeRun, type RunOptions } from './runSync.js';
+import * as syncRepo from './syncRepo.js';
+import type { SyncRun } from './syncRepo.js';
+
+/** A running run whose heartbeat is older than this has lost its worker and is taken over. */
+export const STALE_RUN_SECONDS = 30;
+
+/**
+ * Executes queued push runs: those started through the API or CLI, and, every
+ * SYNC_INTERVAL_SECONDS (0 turns this off), one per active portal. Workers in several processes
+ * coordinate through the database only: a run is claimed with SKIP LOCKED, records with leases,
+ * and the rate budget is a row. runOnce() is one iteration, callable on its own (tests never
+ * sleep); start() loops it.
+ */
+export class SyncWorker {
+  readonly id: string;
+  private timer: NodeJS.Timeout | undefined;
+  private controller = new AbortController();
+  private current: Promise<unknown> | undefined;
+  private lastInterval = 0;
+  private stopping = false;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly options: Partial<Pick<RunOptions, 'lanes' | 'batchSize' | 'onBatch'>> & { pollMs?: number } = {},
+  ) {
+    this.id = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  }
+
+  /** Claims one queued (or abandoned) run and executes it; undefined when there was none. */
+  async runOnce(): Promise<SyncRun | undefined> {
+    const run = await syncRepo.claimRun(this.deps.db, this.id, STALE_RUN_SECONDS);
+    if (!run) return undefined;
+    const work = executeRun(this.deps, run, { worker: this.id, signal: this.controller.signal, ...this.options });
+    this.current = work;
+    try {
+      return await work;
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  /** Runs queued runs until none is left. */
+  async drain(): Promise<SyncRun[]> {
+    const done: SyncRun[] = [];
+    for (let run = await this.runOnce(); run; run = await this.runOnce()) done.push(run);
+    return done;
+  }
+
+  /** Queues a run for every active, push-enabled, unpaused portal that has none. */
+  async scheduleIntervalRuns(now = new Date()): Promise<void> {
+    for (const p of await portalRepo.list(this.deps.db)) {
+      if (p.status !== 'active' || !p.pushEnabled || (p.pausedUntil && p.pausedUntil > now)) continue;
+      await syncRepo.startRun(this.deps.db, p.portalId, 'interval');
+    }
+  }
+
+  start(): void {
+    const pollMs = this.options.pollMs ?? 1000;
+    const intervalMs = this.deps.config.syncIntervalSeconds * 1000;
+    const tick = async () => {
+      if (this.stopping) return;
+      try {
+        if (intervalMs > 0 && Date.now() - this.lastInterval >= intervalMs) {
+          this.lastInterval = Date.now();
+          await this.scheduleIntervalRuns();
+        }
+        while (!this.stopping && (await this.runOnce()));
+      } catch (err) {
+        this.deps.log.error('sync worker iteration failed', { scope: 'sync', error: (err as Error).stack });
+      }
+      if (!this.stopping) this.timer = setTimeout(() => void tick(), pollMs);
+    };
+    this.timer = setTimeout(() => void tick(), 0);
+  }
+
+  /**
+   * Stops taking work; the run in progress finishes its batches in flight (their outcomes are
+   * recorded), gives back what it had claimed but not sent, and is marked for the next worker.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.controller.abort();
+    await this.current?.catch(() => undefined);
+    this.controller = new AbortController();
+  }
+}
