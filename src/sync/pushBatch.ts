@@ -33,7 +33,7 @@ export interface PushEnv {
   signal?: AbortSignal;
 }
 
-interface Kind {
+export interface Kind {
   kind: ObjectKind;
   type: ObjectType;
   /** The unique key HubSpot can upsert and read by, or null when the record has none. */
@@ -85,7 +85,7 @@ export const PRODUCTS: Kind = {
   resultKey: (p, portal) => p[portal.productIdProperty] ?? null,
 };
 
-type Finished = Omit<Outcome, 'stateId'>;
+export type Finished = Omit<Outcome, 'stateId'>;
 
 /** A record HubSpot refused inside a batch that otherwise answered (207): its own error, the reply's correlation id. */
 function refusedIn(outcome: BatchOutcome, r: ClaimedRecord): Finished {
@@ -131,7 +131,7 @@ async function send<T>(env: PushEnv, what: string, call: () => Promise<T>): Prom
   }
 }
 
-interface Sent {
+export interface Sent {
   record: ClaimedRecord;
   input: BatchInput;
 }
@@ -141,7 +141,7 @@ interface Sent {
  * for one bad record (untraced batches are all-or-nothing), halves it until the bad record stands
  * alone, so its batchmates still land.
  */
-async function writeOrBisect(
+export async function writeOrBisect(
   env: PushEnv,
   kind: Kind,
   items: Sent[],
