@@ -260,7 +260,11 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
   }
   const idOf = (r: ClaimedRecord) => r.hubspotId ?? recovered.get(kind.key(r) ?? '') ?? null;
 
-  await syncRepo.markInFlight(env.db, [...sendable, ...archived].map((r) => r.stateId), env.worker);
+  // Rows whose claim ran out meanwhile belong to another worker now: they are not ours to send.
+  const held = await syncRepo.markInFlight(env.db, [...sendable, ...archived].map((r) => r.stateId), env.worker);
+  for (const list of [sendable, archived]) {
+    for (let i = list.length - 1; i >= 0; i -= 1) if (!held.has(list[i]!.stateId)) list.splice(i, 1);
+  }
 
   // Known to HubSpot: update by id. An id HubSpot no longer has (deleted there) falls back to the upsert.
   const byId = sendable.filter((r) => idOf(r));

@@ -38,6 +38,8 @@ export function presentRun(r: SyncRun) {
     createdAt: r.createdAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
+    heartbeatAt: r.heartbeatAt,
+    worker: r.worker,
   };
 }
 

@@ -24,7 +24,8 @@ export interface ClaimedRecord {
 }
 
 const TABLE: Record<ObjectKind, 'contacts' | 'products'> = { contact: 'contacts', product: 'products' };
-const LEASE_SECONDS = 300;
+/** A claim lasts this long unless its worker's heartbeat renews it: a vanished worker's rows come back. */
+export const LEASE_SECONDS = 60;
 
 /**
  * Makes sure every record has a row for the portal and marks changed ones pending. Records that
@@ -90,10 +91,17 @@ export async function claim(db: Db, portalId: string, kind: ObjectKind, worker: 
   }));
 }
 
-/** Marks rows as about to be sent: after a crash, their outcome in HubSpot is unknown. */
-export async function markInFlight(db: Db, stateIds: string[], worker: string): Promise<void> {
-  if (stateIds.length === 0) return;
-  await db.raw(`update sync_state set in_flight_since = now() where id = any(?::bigint[]) and claimed_by = ?`, [stateIds, worker]);
+/**
+ * Marks rows as about to be sent (after a crash, their outcome in HubSpot is unknown) and returns
+ * the ids this worker still holds: a row whose claim was lost meanwhile is not sent.
+ */
+export async function markInFlight(db: Db, stateIds: string[], worker: string): Promise<Set<string>> {
+  if (stateIds.length === 0) return new Set();
+  const r = (await db.raw(
+    `update sync_state set in_flight_since = now() where id = any(?::bigint[]) and claimed_by = ? and claimed_until > now() returning id`,
+    [stateIds, worker],
+  )) as { rows: Array<{ id: string | number }> };
+  return new Set(r.rows.map((x) => String(x.id)));
 }
 
 export interface Outcome {
@@ -214,6 +222,8 @@ export interface SyncRun {
   startedAt: Date | null;
   finishedAt: Date | null;
   heartbeatAt: Date | null;
+  /** The worker (host~pid-namespace:pid:nonce) running it, or that last ran it. */
+  worker: string | null;
 }
 
 interface DbRun {
@@ -229,6 +239,7 @@ interface DbRun {
   started_at: Date | null;
   finished_at: Date | null;
   heartbeat_at: Date | null;
+  worker: string | null;
 }
 
 const toRun = (r: DbRun): SyncRun => ({
@@ -244,6 +255,7 @@ const toRun = (r: DbRun): SyncRun => ({
   startedAt: r.started_at,
   finishedAt: r.finished_at,
   heartbeatAt: r.heartbeat_at,
+  worker: r.worker,
 });
 
 /**
@@ -274,10 +286,25 @@ export async function listRuns(db: Db, portalId: string | undefined, limit: numb
 }
 
 /**
- * Takes the oldest queued run (or a running one whose worker stopped beating) for `worker`. A
- * heartbeat older than `staleSeconds` means its worker died: the run is taken over.
+ * Takes a run for `worker`: first a running one whose worker is known dead (`isDead`: it crashed
+ * on this machine; its claims are released at once), then the oldest queued one, or a running one
+ * whose heartbeat is older than `staleSeconds` (its worker is gone or cut off; its claims run out
+ * with their leases, so a worker that is merely slow never pushes alongside the new one).
  */
-export async function claimRun(db: Db, worker: string, staleSeconds: number): Promise<SyncRun | undefined> {
+export async function claimRun(db: Db, worker: string, staleSeconds: number, isDead: (worker: string | null) => boolean = () => false): Promise<SyncRun | undefined> {
+  const running = (await db('sync_runs').where({ status: 'running' }).select('id', 'worker')) as Array<{ id: string; worker: string | null }>;
+  for (const candidate of running.filter((x) => isDead(x.worker))) {
+    const taken = await db.transaction(async (trx) => {
+      const t = (await trx.raw(
+        `update sync_runs set worker = ?, heartbeat_at = now() where id = ? and status = 'running' and worker = ? returning *`,
+        [worker, candidate.id, candidate.worker],
+      )) as { rows: DbRun[] };
+      if (!t.rows[0]) return undefined;
+      await trx.raw(`update sync_state set claimed_by = null, claimed_until = null where claimed_by = ?`, [candidate.worker]);
+      return toRun(t.rows[0]);
+    });
+    if (taken) return taken;
+  }
   const r = (await db.raw(
     `update sync_runs set status = 'running', worker = ?, heartbeat_at = now(), started_at = coalesce(started_at, now())
      where id = (
@@ -290,12 +317,20 @@ export async function claimRun(db: Db, worker: string, staleSeconds: number): Pr
   return r.rows[0] ? toRun(r.rows[0]) : undefined;
 }
 
-/** Saves progress and proves the worker is alive; false when the run is no longer this worker's. */
+/**
+ * Saves progress, proves the worker is alive and renews its claims; false when the run is no
+ * longer this worker's.
+ */
 export async function heartbeat(db: Db, runId: string, worker: string, progress: { total: number; processed: number; counts: RunCounts }): Promise<boolean> {
   const n = await db('sync_runs')
     .where({ id: runId, worker, status: 'running' })
     .update({ heartbeat_at: db.fn.now(), total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts) });
-  return n > 0;
+  if (n === 0) return false;
+  await db.raw(
+    `update sync_state set claimed_until = now() + make_interval(secs => ${LEASE_SECONDS}) where claimed_by = ? and claimed_until > now()`,
+    [worker],
+  );
+  return true;
 }
 
 /** Hands a run back to the queue (its worker is stopping; another one, or the next start, carries on). */

@@ -1,12 +1,14 @@
-import crypto from 'node:crypto';
-import os from 'node:os';
 import type { Deps } from '../deps.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { executeRun, type RunOptions } from './runSync.js';
 import * as syncRepo from './syncRepo.js';
 import type { SyncRun } from './syncRepo.js';
+import { isDeadWorker, newWorkerId, releaseWorkerId } from './workerIdentity.js';
 
-/** A running run whose heartbeat is older than this has lost its worker and is taken over. */
+/**
+ * A running run whose heartbeat is older than this has lost its worker and is taken over. A
+ * worker that crashed on this machine is recognised at once (workerIdentity).
+ */
 export const STALE_RUN_SECONDS = 30;
 
 /**
@@ -28,12 +30,12 @@ export class SyncWorker {
     private readonly deps: Deps,
     private readonly options: Partial<Pick<RunOptions, 'lanes' | 'batchSize' | 'onBatch'>> & { pollMs?: number } = {},
   ) {
-    this.id = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+    this.id = newWorkerId();
   }
 
   /** Claims one queued (or abandoned) run and executes it; undefined when there was none. */
   async runOnce(): Promise<SyncRun | undefined> {
-    const run = await syncRepo.claimRun(this.deps.db, this.id, STALE_RUN_SECONDS);
+    const run = await syncRepo.claimRun(this.deps.db, this.id, STALE_RUN_SECONDS, isDeadWorker);
     if (!run) return undefined;
     const work = executeRun(this.deps, run, { worker: this.id, signal: this.controller.signal, ...this.options });
     this.current = work;
@@ -88,5 +90,6 @@ export class SyncWorker {
     this.controller.abort();
     await this.current?.catch(() => undefined);
     this.controller = new AbortController();
+    releaseWorkerId(this.id);
   }
 }
