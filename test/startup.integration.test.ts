@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signV2, signV3 } from '../src/hubspot/signature.js';
-import { PROJECT_ROOT } from '../src/paths.js';
+import { CLI, MAIN, requireBuild, startService } from './serviceProcess.js';
 
 /**
  * What a newcomer and an operator do: start the built service (`npm start` runs exactly
@@ -14,15 +14,13 @@ import { PROJECT_ROOT } from '../src/paths.js';
  * output, so `npm test` builds first.
  */
 
-const MAIN = path.join(PROJECT_ROOT, 'dist/src/main.js');
-const CLI = path.join(PROJECT_ROOT, 'dist/src/cli.js');
 const SECRET = 'startup-secret-123';
 const TOKEN = 'startup-api-token-0123456789';
 const children: ChildProcess[] = [];
 let dataDir: string;
 
 beforeAll(() => {
-  if (!fs.existsSync(MAIN)) throw new Error('dist/ is missing: run "npm run build" (npm test does it for you)');
+  requireBuild();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'invoice-card-'));
 });
 afterAll(() => {
@@ -30,45 +28,9 @@ afterAll(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-}
-
-function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /"port":(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), output: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code}:\n${out}`));
-    });
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
-
 describe('npm start on the embedded database', () => {
   it('starts with no configuration, says what is not set up, and serves', async () => {
-    const s = await start({ DATA_DIR: dataDir });
+    const s = await startService({ DATA_DIR: dataDir }, children);
     try {
       const health = await fetch(`http://127.0.0.1:${s.port}/healthz`);
       expect(health.status).toBe(200);
@@ -78,13 +40,13 @@ describe('npm start on the embedded database', () => {
       expect(card.status).toBe(503);
     } finally {
       s.child.kill('SIGTERM');
-      expect(await exitOf(s.child)).toBe(0);
+      expect(await s.exited).toBe(0);
     }
   });
 
   it('keeps its data across restarts, refuses a second process on the same folder, and stops on SIGTERM', async () => {
     const env = { DATA_DIR: dataDir, HUBSPOT_CLIENT_SECRET: SECRET, API_TOKEN: TOKEN, PUBLIC_BASE_URL: 'https://invoices.test' };
-    const first = await start(env);
+    const first = await startService(env, children);
     const base = `http://127.0.0.1:${first.port}`;
     const created = await fetch(`${base}/api/v1/invoices`, {
       method: 'POST',
@@ -98,9 +60,9 @@ describe('npm start on the embedded database', () => {
     expect(second.stderr + second.stdout).toMatch(/in use by process \d+/);
 
     first.child.kill('SIGTERM');
-    expect(await exitOf(first.child)).toBe(0);
+    expect(await first.exited).toBe(0);
 
-    const again = await start(env);
+    const again = await startService(env, children);
     try {
       const url = `http://127.0.0.1:${again.port}`;
       const pathAndQuery = '/hubspot/card?userId=1&userEmail=a@b.example&associatedObjectId=2&associatedObjectType=DEAL&portalId=1';
@@ -120,7 +82,7 @@ describe('npm start on the embedded database', () => {
       expect(body.results[0]!.properties[0]!.value).toBe('9.99');
     } finally {
       again.child.kill('SIGTERM');
-      expect(await exitOf(again.child)).toBe(0);
+      expect(await again.exited).toBe(0);
     }
   });
 
@@ -169,10 +131,10 @@ describe.runIf(process.env.TEST_DATABASE_URL)('npm start on PostgreSQL', () => {
       const migrated = spawnSync(process.execPath, [CLI, 'migrate'], { env, encoding: 'utf8', timeout: 30_000 });
       expect(migrated.status, migrated.stderr).toBe(0);
       expect(migrated.stdout).toContain('✓');
-      const s = await start(env);
+      const s = await startService(env, children);
       expect((await fetch(`http://127.0.0.1:${s.port}/healthz`)).status).toBe(200);
       s.child.kill('SIGTERM');
-      expect(await exitOf(s.child)).toBe(0);
+      expect(await s.exited).toBe(0);
     } finally {
       await admin.raw(`drop database if exists ${name} with (force)`);
       await admin.destroy();

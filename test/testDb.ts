@@ -5,6 +5,8 @@ import { migrateLatest } from '../src/db/migrate.js';
 
 export interface TestDb {
   db: Db;
+  /** The database's connection string (PostgreSQL only; PGlite lives in this process). */
+  url?: string;
   destroy(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function createTestDb(): Promise<TestDb> {
   await migrateLatest(db);
   return {
     db,
+    url: url.toString(),
     async destroy() {
       await db.destroy();
       await admin.raw(`drop database if exists ${name} with (force)`);

@@ -36,8 +36,6 @@ const action = (c: CardResponse, title: string, label: string) => {
   return a.uri;
 };
 
-const tokenOf = (uri: string) => new URL(uri).searchParams.get('token')!;
-
 /** Calls the page API as the page's script does, with its token. */
 async function pageApi(token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${app.url}/hubspot/pages/api${path}`, {

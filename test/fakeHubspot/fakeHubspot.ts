@@ -113,8 +113,18 @@ export class FakeHubspot {
     rateLimited: 0,
     faultsInjected: 0,
     recordsWritten: 0,
+    /** Most requests a portal had in one rolling window (never above maxPerWindow unless a client overran it). */
+    peakInWindow: 0,
+    /** Writes that named a record another write still in flight had named: two pushers at once. */
+    overlaps: 0,
   };
   url = '';
+  /**
+   * Called when a write request arrives (before it lands) and once it has landed (before the
+   * reply leaves): a crash test kills its client at exactly these instants.
+   */
+  onWrite: ((event: { phase: 'received' | 'committed'; route: string; portalId: string }) => void) | undefined;
+  private readonly inFlightKeys = new Map<string, number>();
 
   constructor(options: FakeHubspotOptions = {}) {
     this.options = {
@@ -133,7 +143,10 @@ export class FakeHubspot {
   async start(port = 0): Promise<string> {
     this.server = http.createServer(this.app());
     this.server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }
@@ -335,6 +348,7 @@ export class FakeHubspot {
         return limited('TEN_SECONDLY_ROLLING');
       }
       store.window.push(now);
+      this.stats.peakInWindow = Math.max(this.stats.peakInWindow, store.window.length);
       store.daily += 1;
       headers['X-HubSpot-RateLimit-Remaining'] = String(this.options.maxPerWindow - store.window.length);
       if (privateApp && Number.isFinite(this.options.dailyLimit)) headers['X-HubSpot-RateLimit-Daily-Remaining'] = String(Math.max(0, this.options.dailyLimit - store.daily));
@@ -381,6 +395,8 @@ export class FakeHubspot {
       res.status(404).type('html').send('<html><body><h1>404 Not Found</h1></body></html>');
       return;
     }
+    if (writes) this.trackInFlight(`${String(res.locals.portalId)}:${type}`, req, res);
+    if (writes) this.onWrite?.({ phase: 'received', route, portalId: String(res.locals.portalId) });
     let out: { status: number; body?: unknown };
     try {
       out = fn(String(res.locals.portalId), type, req);
@@ -388,6 +404,7 @@ export class FakeHubspot {
       if (!(err instanceof HubSpotError)) throw err;
       out = { status: err.status, body: err.body };
     }
+    if (writes) this.onWrite?.({ phase: 'committed', route, portalId: String(res.locals.portalId) });
     if (res.locals.commitThenFail && writes) {
       // The write has landed; the caller never hears about it.
       this.count(route, 0);
@@ -398,6 +415,30 @@ export class FakeHubspot {
     const reply = () => this.send(res, out.status, out.body, res.locals.headers as Record<string, string>);
     if (this.options.latencyMs > 0) setTimeout(reply, this.options.latencyMs);
     else reply();
+  }
+
+  /** Counts a write naming a record that another unanswered write named too. */
+  private trackInFlight(scope: string, req: Request, res: Response): void {
+    const body = req.body as { inputs?: Array<{ id?: unknown; idProperty?: unknown; properties?: Record<string, unknown> }>; properties?: Record<string, unknown> } | undefined;
+    const inputs = Array.isArray(body?.inputs) ? body.inputs : [{ id: req.params.id, properties: body?.properties }];
+    const keys = new Set<string>();
+    for (const input of inputs) {
+      if (input?.id !== undefined) keys.add(`${scope}:${typeof input.idProperty === 'string' ? input.idProperty : 'id'}:${String(input.id)}`);
+      const email = input?.properties?.email;
+      if (typeof email === 'string') keys.add(`${scope}:email:${email.toLowerCase()}`);
+    }
+    for (const key of keys) {
+      const n = this.inFlightKeys.get(key) ?? 0;
+      if (n > 0) this.stats.overlaps += 1;
+      this.inFlightKeys.set(key, n + 1);
+    }
+    res.once('close', () => {
+      for (const key of keys) {
+        const n = (this.inFlightKeys.get(key) ?? 1) - 1;
+        if (n <= 0) this.inFlightKeys.delete(key);
+        else this.inFlightKeys.set(key, n);
+      }
+    });
   }
 
   // ---- objects ------------------------------------------------------------------------------

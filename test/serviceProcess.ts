@@ -1,0 +1,55 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../src/paths.js';
+
+/**
+ * The built service as a child process, exactly as `npm start` runs it (node dist/src/main.js):
+ * tests that stop, kill and restart it. `npm test` builds first.
+ */
+
+export const MAIN = path.join(PROJECT_ROOT, 'dist/src/main.js');
+export const CLI = path.join(PROJECT_ROOT, 'dist/src/cli.js');
+
+export function requireBuild(): void {
+  if (!fs.existsSync(MAIN)) throw new Error('dist/ is missing: run "npm run build" (npm test does it for you)');
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  output: () => string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/** Starts the service with only PATH and `env` (PORT 0 unless given); resolves once it listens. */
+export function startService(env: Record<string, string>, register?: ChildProcess[]): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  register?.push(child);
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /"port":(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
+        // Keep draining both pipes (a full pipe would block the child), and keep the output.
+        child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+        resolve({ child, port: Number(m[1]), url: `http://127.0.0.1:${m[1]}`, output: () => out, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited with ${code}:\n${out}`));
+    });
+  });
+}
