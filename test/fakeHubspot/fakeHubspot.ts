@@ -87,6 +87,22 @@ const BASE_PROPERTIES: Record<ObjectType, string[]> = {
 const READ_ONLY = ['hs_object_id', 'createdate', 'lastmodifieddate', 'hs_lastmodifieddate'];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+let lastMs = 0;
+let lastIso = '';
+/** The time as HubSpot writes it, computed once per millisecond (a batch stamps 100 records). */
+function nowIso(): string {
+  const t = Date.now();
+  if (t !== lastMs) {
+    lastMs = t;
+    lastIso = new Date(t).toISOString();
+  }
+  return lastIso;
+}
+
+/** A key property's value as lookups compare it (emails without case), or undefined when empty. */
+const keyValue = (property: string, value: string | undefined): string | undefined =>
+  value === undefined || value === '' ? undefined : property === 'email' ? value.toLowerCase() : value;
+
 class HubSpotError extends Error {
   constructor(
     readonly status: number,
@@ -443,17 +459,78 @@ export class FakeHubspot {
 
   // ---- objects ------------------------------------------------------------------------------
 
+  /** Key properties per portal and type; dropped whenever a property is created. */
+  private readonly keyPropsCache = new Map<string, string[]>();
+
   private uniqueProps(portalId: string, type: ObjectType): string[] {
     return [...this.portal(portalId).properties[type].values()].filter((p) => p.hasUniqueValue).map((p) => p.name);
   }
 
+  /**
+   * Live records by the value of a key property (email, or a unique-value property), built on
+   * first use and kept current by every write and archive: lookups stay O(1) at 200,000 records.
+   */
+  private readonly indexes = new Map<string, Map<string, FakeRecord>>();
+
+  private keyProps(portalId: string, type: ObjectType): string[] {
+    const key = `${portalId}:${type}`;
+    let props = this.keyPropsCache.get(key);
+    if (!props) {
+      const unique = this.uniqueProps(portalId, type);
+      props = type === 'contacts' ? ['email', ...unique] : unique;
+      this.keyPropsCache.set(key, props);
+    }
+    return props;
+  }
+
+  private index(portalId: string, type: ObjectType, property: string): Map<string, FakeRecord> {
+    const key = `${portalId}:${type}:${property}`;
+    let m = this.indexes.get(key);
+    if (!m) {
+      m = new Map();
+      for (const r of this.portal(portalId).records[type].values()) {
+        const v = keyValue(property, r.properties[property]);
+        if (!r.archived && v && !m.has(v)) m.set(v, r);
+      }
+      this.indexes.set(key, m);
+    }
+    return m;
+  }
+
+  /** Brings the indexes up to date for `r`, whose key values were `before` (none when new). */
+  private reindex(portalId: string, type: ObjectType, r: FakeRecord, before: Record<string, string> | undefined): void {
+    for (const property of this.keyProps(portalId, type)) {
+      const m = this.indexes.get(`${portalId}:${type}:${property}`);
+      if (!m) continue; // built on first use, from the records as they are then
+      const old = keyValue(property, before?.[property]);
+      if (old && m.get(old) === r) m.delete(old);
+      const now = keyValue(property, r.properties[property]);
+      if (now && !r.archived) m.set(now, r);
+    }
+  }
+
   private findBy(portalId: string, type: ObjectType, property: string, value: string): FakeRecord | undefined {
+    if (property === 'hs_object_id') {
+      const r = this.portal(portalId).records[type].get(value);
+      return r && !r.archived ? r : undefined;
+    }
+    if (this.keyProps(portalId, type).includes(property)) {
+      const r = this.index(portalId, type, property).get(keyValue(property, value)!);
+      return r && !r.archived ? r : undefined;
+    }
     const v = property === 'email' ? value.toLowerCase() : value;
     for (const r of this.portal(portalId).records[type].values()) {
       if (r.archived) continue;
-      if (property === 'hs_object_id' ? r.id === v : (property === 'email' ? r.properties.email?.toLowerCase() : r.properties[property]) === v) return r;
+      if ((property === 'email' ? r.properties.email?.toLowerCase() : r.properties[property]) === v) return r;
     }
     return undefined;
+  }
+
+  private archive(portalId: string, type: ObjectType, id: string): void {
+    const r = this.portal(portalId).records[type].get(id);
+    if (!r || r.archived) return;
+    r.archived = true;
+    this.reindex(portalId, type, r, r.properties);
   }
 
   /** Problems with a set of properties, as HubSpot's "Property values were not valid" list. */
@@ -504,17 +581,22 @@ export class FakeHubspot {
   }
 
   private write(portalId: string, type: ObjectType, props: Record<string, unknown>, existing?: FakeRecord): { record: FakeRecord; isNew: boolean } {
-    const now = new Date().toISOString();
-    const clean = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, k === 'email' ? String(v).toLowerCase() : String(v)]));
+    const now = nowIso();
+    const clean: Record<string, string> = {};
+    for (const k in props) clean[k] = k === 'email' ? String(props[k]).toLowerCase() : String(props[k]);
     this.stats.recordsWritten += 1;
     if (existing) {
+      const before: Record<string, string> = {};
+      for (const k of this.keyProps(portalId, type)) if (existing.properties[k] !== undefined) before[k] = existing.properties[k]!;
       Object.assign(existing.properties, clean, { lastmodifieddate: now });
       existing.updatedAt = now;
+      this.reindex(portalId, type, existing, before);
       return { record: existing, isNew: false };
     }
     const id = String(this.nextId++);
     const record: FakeRecord = { id, properties: { ...clean, hs_object_id: id, createdate: now, lastmodifieddate: now }, createdAt: now, updatedAt: now, archived: false };
     this.portal(portalId).records[type].set(id, record);
+    this.reindex(portalId, type, record, undefined);
     return { record, isNew: true };
   }
 
@@ -687,10 +769,7 @@ export class FakeHubspot {
   }
 
   private batchArchive(portalId: string, type: ObjectType, body: unknown) {
-    for (const i of this.checkBatch(body, false)) {
-      const r = this.portal(portalId).records[type].get(String(i.id));
-      if (r) r.archived = true;
-    }
+    for (const i of this.checkBatch(body, false)) this.archive(portalId, type, String(i.id));
     return { status: 204 };
   }
 
@@ -725,8 +804,7 @@ export class FakeHubspot {
   }
 
   private archiveOne(portalId: string, type: ObjectType, id: string) {
-    const r = this.portal(portalId).records[type].get(id);
-    if (r) r.archived = true;
+    this.archive(portalId, type, id);
     return { status: 204 };
   }
 
@@ -762,6 +840,7 @@ export class FakeHubspot {
     if (props.has(b.name!)) throw new HubSpotError(409, { status: 'error', message: `A property named '${b.name}' already exists.`, category: 'OBJECT_ALREADY_EXISTS' });
     const def: PropertyDef = { name: b.name!, label: b.label!, type: b.type!, fieldType: b.fieldType!, groupName: b.groupName!, hasUniqueValue: !!b.hasUniqueValue };
     props.set(def.name, def);
+    this.keyPropsCache.clear();
     return { status: 201, body: def };
   }
 
