@@ -30,38 +30,50 @@ afterAll(async () => {
   await tdb.destroy();
 });
 
+/** Makes `worker` the live runner of the portal's run (one run per portal at a time). */
+async function runFor(worker: string) {
+  await tdb.db('sync_runs').where({ portal_id: PORTAL }).whereIn('status', ['queued', 'running']).update({ status: 'done' });
+  const { run } = await syncRepo.startRun(tdb.db, PORTAL, 'api');
+  await tdb.db('sync_runs').where({ id: run.id }).update({ status: 'running', worker, heartbeat_at: tdb.db.fn.now() });
+  return run;
+}
+
 describe('record claims', () => {
-  it('never hand the same record to two workers, however they race', async () => {
+  it('never hand the same record to two lanes, however they race across connections', async () => {
     await syncRepo.enqueue(tdb.db, PORTAL);
-    const claims = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => syncRepo.claim(i % 2 ? other : tdb.db, PORTAL, 'contact', `worker-${i % 2}-${i}`, 50)),
-    );
+    await runFor('worker-a');
+    const claims = await Promise.all(Array.from({ length: 24 }, (_, i) => syncRepo.claim(i % 2 ? other : tdb.db, PORTAL, 'contact', 'worker-a', 50)));
     const ids = claims.flat().map((c) => c.externalId);
     expect(ids).toHaveLength(1000);
     expect(new Set(ids).size).toBe(1000);
     // Both pools got work (the race was real, not serialised by one side).
     expect(claims.filter((c, i) => i % 2 === 1 && c.length > 0).length).toBeGreaterThan(0);
     expect(claims.filter((c, i) => i % 2 === 0 && c.length > 0).length).toBeGreaterThan(0);
+    // Nobody had claimed them before: none is suspected sent.
+    expect(claims.flat().filter((c) => c.inFlightSince)).toEqual([]);
   });
 
-  it('are not sent once their lease has lapsed, and a lapsed lease can go to another worker', async () => {
-    // Every record is claimed by now; give three back and let worker A claim them.
-    await tdb.db.raw(`update sync_state set claimed_by = null, claimed_until = null where external_id in ('c-1', 'c-2', 'c-3')`);
-    const mine = await syncRepo.claim(tdb.db, PORTAL, 'contact', 'lease-a', 10);
-    expect(mine.map((c) => c.externalId).sort()).toEqual(['c-1', 'c-2', 'c-3']);
-    // A stalls past its lease; B claims two of them.
-    await tdb.db.raw(`update sync_state set claimed_until = now() - interval '1 second' where claimed_by = 'lease-a'`);
-    const theirs = await syncRepo.claim(other, PORTAL, 'contact', 'lease-b', 2);
-    expect(theirs).toHaveLength(2);
-    // A wakes up: nothing is still its own to send (two are B's, the third's lease lapsed).
-    expect([...(await syncRepo.markInFlight(tdb.db, mine.map((c) => c.stateId), 'lease-a'))]).toEqual([]);
-    expect((await syncRepo.markInFlight(other, theirs.map((c) => c.stateId), 'lease-b')).size).toBe(2);
+  it('hold while their worker\'s run is alive, and pass on, flagged in flight, once it is not', async () => {
+    // A's run is alive: B finds nothing to take.
+    expect(await syncRepo.claim(other, PORTAL, 'contact', 'worker-b', 100)).toEqual([]);
+    // A's heartbeat goes stale (it hangs, or died on another machine): its claims lapse.
+    await tdb.db('sync_runs').where({ worker: 'worker-a' }).update({ heartbeat_at: tdb.db.raw(`now() - interval '${syncRepo.RUN_STALE_SECONDS + 1} seconds'`) });
+    const taken = await syncRepo.claim(other, PORTAL, 'contact', 'worker-b', 100);
+    expect(taken).toHaveLength(100);
+    // A may have sent them before it stopped: B must find out what HubSpot holds before writing.
+    expect(taken.every((c) => c.inFlightSince instanceof Date)).toBe(true);
+    // A's outcome for a row B now holds is not written.
+    await syncRepo.record(tdb.db, 'contact', 'worker-a', [
+      { stateId: taken[0]!.stateId, state: 'synced', hubspotId: '999', pushedVersion: taken[0]!.version, pushedHash: null, reason: null, error: null, failedVersion: null, attempts: 0, nextAttemptAt: null },
+    ]);
+    expect(await tdb.db('sync_state').where({ id: taken[0]!.stateId }).first()).toMatchObject({ claimed_by: 'worker-b', state: 'pending', hubspot_id: null });
   });
 });
 
 describe('the run', () => {
-  it('is taken over at once from a worker known dead, and its claims are released', async () => {
-    await tdb.db.raw(`update sync_state set claimed_by = null, claimed_until = null, state = 'pending'`);
+  it('is taken over at once from a worker known dead, with its claims', async () => {
+    await tdb.db.raw(`update sync_state set claimed_by = null, claimed_at = null, in_flight_since = null, state = 'pending'`);
+    await tdb.db('sync_runs').whereIn('status', ['queued', 'running']).update({ status: 'done' });
     const dead = newWorkerId();
     releaseWorkerId(dead); // this process no longer runs it: as if it had crashed
     expect(isDeadWorker(dead)).toBe(true);
@@ -77,8 +89,9 @@ describe('the run', () => {
     // ...a dead one's is, with its claims.
     const taken = await syncRepo.claimRun(other, alive, 30, isDeadWorker);
     expect(taken).toMatchObject({ id: run.id, worker: alive, status: 'running' });
-    const stillClaimed = await tdb.db('sync_state').where({ claimed_by: dead }).count<Array<{ count: string }>>({ count: '*' });
-    expect(Number(stillClaimed[0]!.count)).toBe(0);
+    // The dead worker's rows are the new worker's to take, flagged as possibly sent.
+    const inherited = await syncRepo.claim(other, PORTAL, 'contact', alive, 1000);
+    expect(inherited.filter((c) => c.inFlightSince).map((c) => c.stateId).sort()).toEqual(claimed.map((c) => c.stateId).sort());
     releaseWorkerId(alive);
   });
 

@@ -223,15 +223,14 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
 
   // Records that cannot go: contacts without an email, and contacts sharing one.
   const sendable: ClaimedRecord[] = [];
-  const conflicts = kind.kind === 'contact' ? await syncRepo.emailConflicts(env.db, live.map((r) => kind.key(r)).filter((k): k is string => !!k)) : new Map<string, string[]>();
   for (const r of live) {
     const key = kind.key(r);
     if (!key) {
       out.set(r.stateId, { ...done(r, r.hubspotId, 'skipped'), reason: 'no email: HubSpot keys contacts by email, so this one is not pushed until it has one' });
       continue;
     }
-    const shared = conflicts.get(key);
-    if (shared) {
+    const shared = r.emailSharedBy;
+    if (shared.length > 1) {
       out.set(r.stateId, {
         state: 'conflict',
         hubspotId: r.hubspotId,
@@ -259,12 +258,6 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
     }
   }
   const idOf = (r: ClaimedRecord) => r.hubspotId ?? recovered.get(kind.key(r) ?? '') ?? null;
-
-  // Rows whose claim ran out meanwhile belong to another worker now: they are not ours to send.
-  const held = await syncRepo.markInFlight(env.db, [...sendable, ...archived].map((r) => r.stateId), env.worker);
-  for (const list of [sendable, archived]) {
-    for (let i = list.length - 1; i >= 0; i -= 1) if (!held.has(list[i]!.stateId)) list.splice(i, 1);
-  }
 
   // Known to HubSpot: update by id. An id HubSpot no longer has (deleted there) falls back to the upsert.
   const byId = sendable.filter((r) => idOf(r));

@@ -9,9 +9,11 @@ export class Stopped extends Error {
 
 /**
  * A portal's request budget, shared by every process pushing to it: requests are spaced evenly
- * (GCRA without burst) through a timestamp in the portal's row, advanced atomically by whoever
- * sends next, on PostgreSQL's clock. Evenly spaced at `safety` × the limit, a rolling window of
- * HubSpot's length never holds more than the limit, so 429s stay rare even with several workers.
+ * (GCRA without burst) through a timestamp in the portal's row, on PostgreSQL's clock. Each
+ * request reserves the next free slot in one atomic statement, which also says how long to wait
+ * for it: one round trip per request, no polling, and lanes and processes queue in the order they
+ * asked. Evenly spaced at `safety` × the limit, a rolling window of HubSpot's length never holds
+ * more than the limit, so 429s stay rare even with several workers.
  *
  * The limit is HUBSPOT_RATE_LIMIT_PER_10S, tightened to what HubSpot's X-HubSpot-RateLimit-Max and
  * -Interval-Milliseconds headers say when they say less.
@@ -19,8 +21,6 @@ export class Stopped extends Error {
 export class RateBudget {
   private configuredMs: number;
   private learnedMs = 0;
-  /** Lanes of this process queue here, so only one at a time polls the shared slot. */
-  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -43,34 +43,38 @@ export class RateBudget {
     if (max > 0 && interval > 0) this.learnedMs = interval / (max * this.safety);
   }
 
-  /** Waits until this process may send one request to the portal, then takes the slot. */
-  take(signal?: AbortSignal): Promise<void> {
-    const turn = this.queue.then(() => this.takeNow(signal));
-    this.queue = turn.catch(() => undefined);
-    return turn;
-  }
-
-  private async takeNow(signal?: AbortSignal): Promise<void> {
+  /** Reserves the portal's next request slot and waits for it. */
+  async take(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw new Stopped();
     const spacing = this.spacingMs / 1000;
-    for (;;) {
-      if (signal?.aborted) throw new Stopped();
-      const taken = (await this.db.raw(
-        `update portals set rate_tat = greatest(rate_tat, clock_timestamp()) + make_interval(secs => ?)
-         where portal_id = ? and rate_tat <= clock_timestamp()
-         returning 1 as ok`,
-        [spacing, this.portalId],
-      )) as { rows: unknown[] };
-      if (taken.rows.length > 0) return;
-      const wait = (await this.db.raw(`select greatest(0, extract(epoch from (rate_tat - clock_timestamp())) * 1000) as ms from portals where portal_id = ?`, [
-        this.portalId,
-      ])) as { rows: Array<{ ms: string | number }> };
-      const ms = Number(wait.rows[0]?.ms ?? 10);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(ms, 1000))));
-    }
+    // The slot is max(tat, now); the new tat is one spacing after it. RETURNING sees the new tat.
+    const r = (await this.db.raw(
+      `update portals set rate_tat = greatest(rate_tat, clock_timestamp()) + make_interval(secs => ?)
+       where portal_id = ?
+       returning extract(epoch from (rate_tat - make_interval(secs => ?) - clock_timestamp())) * 1000 as wait_ms`,
+      [spacing, this.portalId, spacing],
+    )) as { rows: Array<{ wait_ms: string | number }> };
+    if (r.rows.length === 0) throw new Error(`portal ${this.portalId} is not registered`);
+    const wait = Number(r.rows[0]!.wait_ms);
+    if (wait > 0) await sleep(wait, signal);
   }
 
   /** Pushes the next slot out by `ms` (after a 429: let HubSpot's window drain). */
   async backOff(ms: number): Promise<void> {
     await this.db.raw(`update portals set rate_tat = greatest(rate_tat, clock_timestamp() + make_interval(secs => ?)) where portal_id = ?`, [ms / 1000, this.portalId]);
   }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Stopped());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

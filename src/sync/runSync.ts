@@ -117,19 +117,37 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
         controller.abort();
       }
     }, () => undefined);
-  }, 2000);
+  }, 1000);
   const stopped = async () => {
     if (!takenOver) await syncRepo.requeueRun(deps.db, run.id, opts.worker, progress);
     log.info('run handed back', { durationMs: Date.now() - started, processed: progress.processed });
     return (await syncRepo.getRun(deps.db, run.id))!;
   };
 
+  let enqueueError: unknown;
   try {
-    await ensureIdProperty(env);
-    const queued = await syncRepo.enqueue(deps.db, portal.portalId);
-    progress.total = queued.pending;
-    counts.unchanged = queued.upToDate;
-    await syncRepo.heartbeat(deps.db, run.id, opts.worker, progress);
+    // The unique product property, and the queue, in parallel; lanes start pushing as soon as the
+    // property exists and the first chunk of records is queued.
+    const propertyReady = ensureIdProperty(env);
+    const enqueueStarted = Date.now();
+    let enqueued = false;
+    const enqueueing = syncRepo
+      .enqueue(deps.db, portal.portalId, (n) => {
+        progress.total += n;
+      })
+      .then(async (queued) => {
+        log.info('run queued its records', { pending: queued.pending, upToDate: queued.upToDate, durationMs: Date.now() - enqueueStarted });
+        // Rows left pending by an earlier run count too.
+        progress.total = Math.max(progress.total, queued.pending + progress.processed);
+        counts.unchanged = queued.upToDate;
+        enqueued = true;
+      });
+    // An enqueue failure must not leave lanes waiting for it.
+    enqueueing.catch((err: unknown) => {
+      enqueueError = err;
+      controller.abort();
+    });
+    await propertyReady;
 
     const lane = async (n: number) => {
       const kinds = n % 2 === 0 ? [CONTACTS, PRODUCTS] : [PRODUCTS, CONTACTS];
@@ -145,6 +163,10 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
           break;
         }
         if (worked) continue;
+        if (!enqueued) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          continue;
+        }
         const { pending, dueAt } = await syncRepo.pendingSummary(deps.db, portal.portalId);
         if (pending === 0 || !dueAt) return;
         const wait = dueAt.getTime() - Date.now();
@@ -155,10 +177,15 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
     const results = await Promise.allSettled(Array.from({ length: opts.lanes ?? LANES }, (_, n) => lane(n)));
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
+    if (enqueueError) throw enqueueError;
     if (controller.signal.aborted) return await stopped();
     const left = await syncRepo.pendingSummary(deps.db, portal.portalId);
     return finish('done', left.pending > 0 ? `${left.pending} record(s) wait for a retry; the next run takes them` : null);
   } catch (err) {
+    if (enqueueError) {
+      log.error('run failed to queue its records', { error: (enqueueError as Error).stack });
+      return finish('failed', `could not queue the records: ${(enqueueError as Error).message}`);
+    }
     if (err instanceof Stopped || controller.signal.aborted) return await stopped();
     if (err instanceof DailyLimitReached) {
       const until = new Date(Date.now() + DAILY_PAUSE_MS);

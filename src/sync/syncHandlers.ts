@@ -4,6 +4,7 @@ import { check, compile } from '../http/validate.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import * as syncRepo from './syncRepo.js';
 import type { SyncRun } from './syncRepo.js';
+import { runQueued } from './syncWorker.js';
 
 const portalIdRule = { type: 'string', pattern: '^[1-9][0-9]{0,17}$', description: 'must be a HubSpot portal id (digits only)' } as const;
 
@@ -58,6 +59,7 @@ export const postSyncRun: Handler = async (deps, req, res) => {
   if (!portal) throw notFound(`Portal ${portalId}`);
   if (!portal.pushEnabled) throw new AppError('push_disabled', 409, `The push is turned off for portal ${portalId}`);
   const { run, created } = await syncRepo.startRun(deps.db, portalId, 'api');
+  if (created) runQueued.emit('queued');
   res.status(created ? 202 : 200).json({ ...presentRun(run), alreadyRunning: !created });
 };
 
@@ -90,6 +92,7 @@ export const postReplay: Handler = async (deps, req, res) => {
   const id = String(req.params.id);
   const replayed = /^[1-9][0-9]{0,18}$/.test(id) ? await syncRepo.replay(deps.db, id) : undefined;
   if (!replayed) throw notFound(`Failure ${id}`);
-  const { run } = await syncRepo.startRun(deps.db, replayed.portalId, 'replay');
+  const { run, created } = await syncRepo.startRun(deps.db, replayed.portalId, 'replay');
+  if (created) runQueued.emit('queued');
   res.status(202).json({ replayed: id, run: presentRun(run) });
 };

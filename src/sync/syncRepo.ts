@@ -3,8 +3,10 @@ import type { Db } from '../db/db.js';
 /**
  * The dedupe table (sync_state) and the runs. One sync_state row per (portal, record): the HubSpot
  * id once known, the record version HubSpot holds (pushed_version), and where the record stands.
- * A record needs a push when its version is ahead of pushed_version; rows are claimed with
- * FOR UPDATE SKIP LOCKED and a lease, so several workers never push the same record at once.
+ * A record needs a push when its version is ahead of pushed_version. Rows are claimed with
+ * FOR UPDATE SKIP LOCKED, and a claim holds while the claiming worker's run is alive (running,
+ * heartbeat fresher than RUN_STALE_SECONDS): several workers never push the same record at once,
+ * and a dead worker's claims lapse with its run, with nothing to renew or release.
  */
 
 export type ObjectKind = 'contact' | 'product';
@@ -14,8 +16,13 @@ export interface ClaimedRecord {
   stateId: string;
   externalId: string;
   hubspotId: string | null;
-  /** Set when a previous push of this row may have reached HubSpot without us hearing back. */
+  /**
+   * Set when an earlier push of this row may have reached HubSpot without us hearing back: its
+   * reply was lost, or the worker that had claimed it died.
+   */
   inFlightSince: Date | null;
+  /** Contacts only: every live contact with this email, itself included (more than one: HubSpot would merge them). */
+  emailSharedBy: string[];
   attempts: number;
   version: string;
   contentHash: string;
@@ -24,32 +31,54 @@ export interface ClaimedRecord {
 }
 
 const TABLE: Record<ObjectKind, 'contacts' | 'products'> = { contact: 'contacts', product: 'products' };
-/** A claim lasts this long unless its worker's heartbeat renews it: a vanished worker's rows come back. */
-export const LEASE_SECONDS = 60;
+/** A running run whose heartbeat is older than this has lost its worker: its run and claims are taken over. */
+export const RUN_STALE_SECONDS = 30;
+
+/** Records enqueued per statement: the first ones are pushed while the rest are still being enqueued. */
+const ENQUEUE_FIRST_CHUNK = 1000;
+const ENQUEUE_CHUNK = 5000;
 
 /**
- * Makes sure every record has a row for the portal and marks changed ones pending. Records that
+ * Makes sure every record has a row for the portal and marks changed ones pending, in chunks of
+ * records (by external id), calling `onChunk` with how many became pending in each. Records that
  * failed permanently come back only once they change again (or an admin replays them). A conflict
  * never advances pushed_version, so it is looked at again on every run: the fix may come from the
  * other record.
  */
-export async function enqueue(db: Db, portalId: string): Promise<{ pending: number; upToDate: number }> {
+export async function enqueue(db: Db, portalId: string, onChunk?: (newlyPending: number) => void): Promise<{ pending: number; upToDate: number }> {
   for (const kind of ['contact', 'product'] as const) {
     const table = TABLE[kind];
-    await db.raw(
-      `insert into sync_state (portal_id, object_type, external_id)
-       select ?, ?, r.external_id from ${table} r
-       where not exists (select 1 from sync_state s where s.portal_id = ? and s.object_type = ? and s.external_id = r.external_id)
-       on conflict do nothing`,
-      [portalId, kind, portalId, kind],
-    );
-    await db.raw(
-      `update sync_state s set state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
-       from ${table} r
-       where s.portal_id = ? and s.object_type = ? and r.external_id = s.external_id and s.state <> 'pending'
-         and r.version > s.pushed_version and (s.state <> 'failed' or s.failed_version is null or r.version > s.failed_version)`,
-      [portalId, kind],
-    );
+    let after = '';
+    // A small first chunk, so the lanes start at once; then larger ones.
+    for (let size = ENQUEUE_FIRST_CHUNK; ; size = ENQUEUE_CHUNK) {
+      const bound = (await db.raw(`select external_id from ${table} where external_id > ? order by external_id offset ${size - 1} limit 1`, [after])) as {
+        rows: Array<{ external_id: string }>;
+      };
+      const upTo = bound.rows[0]?.external_id ?? null;
+      // The range is spelled out on both tables so each statement reads only its chunk.
+      const rRange = upTo === null ? `r.external_id > ?` : `r.external_id > ? and r.external_id <= ?`;
+      const sRange = upTo === null ? `s.external_id > ?` : `s.external_id > ? and s.external_id <= ?`;
+      const bounds = upTo === null ? [after] : [after, upTo];
+      // No anti-join: while the table grows its statistics lag, and the planner would pick a plan
+      // quadratic in the chunk; the unique key skips rows that exist in one index probe each.
+      const inserted = (await db.raw(
+        `insert into sync_state (portal_id, object_type, external_id)
+         select ?, ?, r.external_id from ${table} r where ${rRange}
+         on conflict (portal_id, object_type, external_id) do nothing`,
+        [portalId, kind, ...bounds],
+      )) as { rowCount: number | null };
+      const marked = (await db.raw(
+        `update sync_state s set state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+         from ${table} r
+         where s.portal_id = ? and s.object_type = ? and ${sRange} and ${rRange}
+           and r.external_id = s.external_id and s.state <> 'pending'
+           and r.version > s.pushed_version and (s.state <> 'failed' or s.failed_version is null or r.version > s.failed_version)`,
+        [portalId, kind, ...bounds, ...bounds],
+      )) as { rowCount: number | null };
+      onChunk?.((inserted.rowCount ?? 0) + (marked.rowCount ?? 0));
+      if (upTo === null) break;
+      after = upTo;
+    }
   }
   const counts = (await db.raw(
     `select count(*) filter (where state = 'pending') as pending, count(*) filter (where state = 'synced') as up_to_date from sync_state where portal_id = ?`,
@@ -58,22 +87,35 @@ export async function enqueue(db: Db, portalId: string): Promise<{ pending: numb
   return { pending: Number(counts.rows[0]!.pending), upToDate: Number(counts.rows[0]!.up_to_date) };
 }
 
-/** Claims up to `limit` pending rows of one kind for `worker`, with the record content as of now. */
+/**
+ * Claims up to `limit` due rows of one kind for `worker`, with the record content as of now. A row
+ * claimed by a worker whose run is no longer alive is taken too, and flagged in flight: that
+ * worker may have sent it before it died.
+ */
 export async function claim(db: Db, portalId: string, kind: ObjectKind, worker: string, limit: number): Promise<ClaimedRecord[]> {
   const table = TABLE[kind];
+  const shared =
+    kind === 'contact'
+      ? `, (select array_agg(o.external_id order by o.external_id) from contacts o
+           where r.email is not null and r.archived_at is null and o.archived_at is null
+             and lower(o.email) = lower(r.email)) as email_shared_by`
+      : '';
   const result = (await db.raw(
     `with picked as (
        select s.id from sync_state s
        where s.portal_id = ? and s.object_type = ? and s.state = 'pending' and s.next_attempt_at <= now()
-         and (s.claimed_until is null or s.claimed_until < now())
+         and (s.claimed_by is null or not exists (
+           select 1 from sync_runs w
+           where w.worker = s.claimed_by and w.status = 'running' and w.heartbeat_at > now() - make_interval(secs => ${RUN_STALE_SECONDS})))
        order by s.next_attempt_at, s.id
        limit ? for update skip locked
      ), claimed as (
-       update sync_state s set claimed_by = ?, claimed_until = now() + make_interval(secs => ${LEASE_SECONDS}), updated_at = now()
+       update sync_state s set claimed_by = ?, claimed_at = now(),
+         in_flight_since = case when s.claimed_by is not null then coalesce(s.in_flight_since, s.claimed_at, now()) else s.in_flight_since end
        from picked where s.id = picked.id
        returning s.id, s.external_id, s.hubspot_id, s.in_flight_since, s.attempts
      )
-     select r.*, cl.id as state_id, cl.hubspot_id, cl.in_flight_since, cl.attempts
+     select r.*, cl.id as state_id, cl.hubspot_id, cl.in_flight_since, cl.attempts${shared}
      from claimed cl join ${table} r on r.external_id = cl.external_id
      order by cl.id`,
     [portalId, kind, limit, worker],
@@ -83,25 +125,13 @@ export async function claim(db: Db, portalId: string, kind: ObjectKind, worker: 
     externalId: String(r.external_id),
     hubspotId: (r.hubspot_id as string | null) ?? null,
     inFlightSince: (r.in_flight_since as Date | null) ?? null,
+    emailSharedBy: (r.email_shared_by as string[] | null) ?? [],
     attempts: Number(r.attempts),
     version: String(r.version),
     contentHash: String(r.content_hash),
     archived: r.archived_at !== null && r.archived_at !== undefined,
     row: r,
   }));
-}
-
-/**
- * Marks rows as about to be sent (after a crash, their outcome in HubSpot is unknown) and returns
- * the ids this worker still holds: a row whose claim was lost meanwhile is not sent.
- */
-export async function markInFlight(db: Db, stateIds: string[], worker: string): Promise<Set<string>> {
-  if (stateIds.length === 0) return new Set();
-  const r = (await db.raw(
-    `update sync_state set in_flight_since = now() where id = any(?::bigint[]) and claimed_by = ? and claimed_until > now() returning id`,
-    [stateIds, worker],
-  )) as { rows: Array<{ id: string | number }> };
-  return new Set(r.rows.map((x) => String(x.id)));
 }
 
 export interface Outcome {
@@ -139,9 +169,9 @@ export async function record(db: Db, kind: ObjectKind, worker: string, outcomes:
        failed_version = coalesce(v.failed_version, case when v.state = 'failed' then s.failed_version end),
        attempts = v.attempts,
        next_attempt_at = coalesce(v.next_attempt_at, now()),
-       in_flight_since = case when v.state = 'pending' and v.hubspot_id is null then s.in_flight_since end,
+       in_flight_since = case when v.state = 'pending' and v.hubspot_id is null then coalesce(s.in_flight_since, now()) end,
        claimed_by = null,
-       claimed_until = null,
+       claimed_at = null,
        updated_at = now()
      from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::timestamptz[])
        as v(id, state, hubspot_id, pushed_version, pushed_hash, reason, error, failed_version, attempts, next_attempt_at)
@@ -166,28 +196,16 @@ export async function record(db: Db, kind: ObjectKind, worker: string, outcomes:
 /** Gives claimed rows back untouched (a worker stopping before it sent them). */
 export async function release(db: Db, stateIds: string[], worker: string): Promise<void> {
   if (stateIds.length === 0) return;
-  await db.raw(`update sync_state set claimed_by = null, claimed_until = null where id = any(?::bigint[]) and claimed_by = ?`, [stateIds, worker]);
+  await db.raw(`update sync_state set claimed_by = null, claimed_at = null where id = any(?::bigint[]) and claimed_by = ?`, [stateIds, worker]);
 }
 
 /** Pending rows of the portal and when the earliest becomes due (null when none). */
 export async function pendingSummary(db: Db, portalId: string): Promise<{ pending: number; dueAt: Date | null }> {
   const r = (await db.raw(
-    `select count(*) as n, min(greatest(next_attempt_at, coalesce(claimed_until, next_attempt_at))) as due from sync_state where portal_id = ? and state = 'pending'`,
+    `select count(*) as n, min(next_attempt_at) as due from sync_state where portal_id = ? and state = 'pending'`,
     [portalId],
   )) as { rows: Array<{ n: string; due: Date | null }> };
   return { pending: Number(r.rows[0]!.n), dueAt: r.rows[0]!.due };
-}
-
-/** Other live contacts sharing each given (lower-cased) email: HubSpot would merge them into one. */
-export async function emailConflicts(db: Db, emails: string[]): Promise<Map<string, string[]>> {
-  if (emails.length === 0) return new Map();
-  const r = (await db.raw(
-    `select lower(email) as email, array_agg(external_id order by external_id) as ids
-     from contacts where archived_at is null and lower(email) = any(?::text[])
-     group by lower(email) having count(*) > 1`,
-    [emails],
-  )) as { rows: Array<{ email: string; ids: string[] }> };
-  return new Map(r.rows.map((x) => [x.email, x.ids]));
 }
 
 // ---- runs ---------------------------------------------------------------------------------
@@ -287,23 +305,17 @@ export async function listRuns(db: Db, portalId: string | undefined, limit: numb
 
 /**
  * Takes a run for `worker`: first a running one whose worker is known dead (`isDead`: it crashed
- * on this machine; its claims are released at once), then the oldest queued one, or a running one
- * whose heartbeat is older than `staleSeconds` (its worker is gone or cut off; its claims run out
- * with their leases, so a worker that is merely slow never pushes alongside the new one).
+ * on this machine), then the oldest queued one, or a running one whose heartbeat is older than
+ * `staleSeconds` (its worker is gone or cut off). The old worker's claims lapse with the run.
  */
 export async function claimRun(db: Db, worker: string, staleSeconds: number, isDead: (worker: string | null) => boolean = () => false): Promise<SyncRun | undefined> {
   const running = (await db('sync_runs').where({ status: 'running' }).select('id', 'worker')) as Array<{ id: string; worker: string | null }>;
   for (const candidate of running.filter((x) => isDead(x.worker))) {
-    const taken = await db.transaction(async (trx) => {
-      const t = (await trx.raw(
-        `update sync_runs set worker = ?, heartbeat_at = now() where id = ? and status = 'running' and worker = ? returning *`,
-        [worker, candidate.id, candidate.worker],
-      )) as { rows: DbRun[] };
-      if (!t.rows[0]) return undefined;
-      await trx.raw(`update sync_state set claimed_by = null, claimed_until = null where claimed_by = ?`, [candidate.worker]);
-      return toRun(t.rows[0]);
-    });
-    if (taken) return taken;
+    const taken = (await db.raw(
+      `update sync_runs set worker = ?, heartbeat_at = now() where id = ? and status = 'running' and worker = ? returning *`,
+      [worker, candidate.id, candidate.worker],
+    )) as { rows: DbRun[] };
+    if (taken.rows[0]) return toRun(taken.rows[0]);
   }
   const r = (await db.raw(
     `update sync_runs set status = 'running', worker = ?, heartbeat_at = now(), started_at = coalesce(started_at, now())
@@ -317,20 +329,12 @@ export async function claimRun(db: Db, worker: string, staleSeconds: number, isD
   return r.rows[0] ? toRun(r.rows[0]) : undefined;
 }
 
-/**
- * Saves progress, proves the worker is alive and renews its claims; false when the run is no
- * longer this worker's.
- */
+/** Saves progress and proves the worker (and so its claims) alive; false when the run is no longer this worker's. */
 export async function heartbeat(db: Db, runId: string, worker: string, progress: { total: number; processed: number; counts: RunCounts }): Promise<boolean> {
   const n = await db('sync_runs')
     .where({ id: runId, worker, status: 'running' })
     .update({ heartbeat_at: db.fn.now(), total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts) });
-  if (n === 0) return false;
-  await db.raw(
-    `update sync_state set claimed_until = now() + make_interval(secs => ${LEASE_SECONDS}) where claimed_by = ? and claimed_until > now()`,
-    [worker],
-  );
-  return true;
+  return n > 0;
 }
 
 /** Hands a run back to the queue (its worker is stopping; another one, or the next start, carries on). */

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Deps } from '../deps.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { executeRun, type RunOptions } from './runSync.js';
@@ -5,19 +6,18 @@ import * as syncRepo from './syncRepo.js';
 import type { SyncRun } from './syncRepo.js';
 import { isDeadWorker, newWorkerId, releaseWorkerId } from './workerIdentity.js';
 
-/**
- * A running run whose heartbeat is older than this has lost its worker and is taken over. A
- * worker that crashed on this machine is recognised at once (workerIdentity).
- */
-export const STALE_RUN_SECONDS = 30;
 
 /**
  * Executes queued push runs: those started through the API or CLI, and, every
  * SYNC_INTERVAL_SECONDS (0 turns this off), one per active portal. Workers in several processes
- * coordinate through the database only: a run is claimed with SKIP LOCKED, records with leases,
- * and the rate budget is a row. runOnce() is one iteration, callable on its own (tests never
- * sleep); start() loops it.
+ * coordinate through the database only: a run is claimed with SKIP LOCKED, records with claims
+ * that hold while the run's heartbeat is fresh (a worker that crashed on this machine is
+ * recognised at once), and the rate budget is a row. runOnce() is one iteration, callable on its
+ * own (tests never sleep); start() loops it.
  */
+/** Says a run was queued in this process, so its worker starts it now instead of at its next poll. */
+export const runQueued = new EventEmitter();
+
 export class SyncWorker {
   readonly id: string;
   private timer: NodeJS.Timeout | undefined;
@@ -25,6 +25,7 @@ export class SyncWorker {
   private current: Promise<unknown> | undefined;
   private lastInterval = 0;
   private stopping = false;
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly deps: Deps,
@@ -35,7 +36,7 @@ export class SyncWorker {
 
   /** Claims one queued (or abandoned) run and executes it; undefined when there was none. */
   async runOnce(): Promise<SyncRun | undefined> {
-    const run = await syncRepo.claimRun(this.deps.db, this.id, STALE_RUN_SECONDS, isDeadWorker);
+    const run = await syncRepo.claimRun(this.deps.db, this.id, syncRepo.RUN_STALE_SECONDS, isDeadWorker);
     if (!run) return undefined;
     const work = executeRun(this.deps, run, { worker: this.id, signal: this.controller.signal, ...this.options });
     this.current = work;
@@ -64,8 +65,11 @@ export class SyncWorker {
   start(): void {
     const pollMs = this.options.pollMs ?? 1000;
     const intervalMs = this.deps.config.syncIntervalSeconds * 1000;
+    let busy = false;
     const tick = async () => {
-      if (this.stopping) return;
+      if (this.stopping || busy) return;
+      busy = true;
+      if (this.timer) clearTimeout(this.timer);
       try {
         if (intervalMs > 0 && Date.now() - this.lastInterval >= intervalMs) {
           this.lastInterval = Date.now();
@@ -74,9 +78,13 @@ export class SyncWorker {
         while (!this.stopping && (await this.runOnce()));
       } catch (err) {
         this.deps.log.error('sync worker iteration failed', { scope: 'sync', error: (err as Error).stack });
+      } finally {
+        busy = false;
       }
       if (!this.stopping) this.timer = setTimeout(() => void tick(), pollMs);
     };
+    this.wake = () => void tick();
+    runQueued.on('queued', this.wake);
     this.timer = setTimeout(() => void tick(), 0);
   }
 
@@ -87,6 +95,7 @@ export class SyncWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.wake) runQueued.off('queued', this.wake);
     this.controller.abort();
     await this.current?.catch(() => undefined);
     this.controller = new AbortController();
