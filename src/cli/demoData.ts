@@ -1,22 +1,5 @@
 import { addDays } from '../invoices/invoice.js';
-
-interface Api {
-  (method: string, path: string, body?: unknown): Promise<unknown>;
-}
-
-/** A tiny /api/v1 client that turns error answers into readable exceptions. */
-export function apiClient(baseUrl: string, token: string): Api {
-  return async (method, path, body) => {
-    const res = await fetch(`${baseUrl.replace(/\/+$/, '')}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as { error?: { message: string } };
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${json.error?.message ?? JSON.stringify(json)}`);
-    return json;
-  };
-}
+import type { Api } from './apiClient.js';
 
 /**
  * Seeds one deal with invoices in every state (overdue, partially paid, open, draft, paid, void,
