@@ -29,7 +29,9 @@ const children: ServiceProcess['child'][] = [];
 
 beforeAll(async () => {
   requireBuild();
-  fake = new FakeHubspot({ maxPerWindow: 100, windowMs: 10_000, latencyMs: 3, tokens: { [TOKEN]: PORTAL } });
+  // 10 requests per second: the push of 2,400 records takes a few seconds, so every kill lands
+  // mid-push.
+  fake = new FakeHubspot({ maxPerWindow: 10, windowMs: 1_000, latencyMs: 3, tokens: { [TOKEN]: PORTAL } });
   await fake.start();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crash-test-'));
   env = {

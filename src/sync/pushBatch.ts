@@ -121,7 +121,11 @@ async function send<T>(env: PushEnv, what: string, call: () => Promise<T>): Prom
       env.counts.retries += 1;
       if (err.status === 429) {
         env.counts.rateLimited += 1;
-        await env.budget.backOff(verdict.waitMs ?? 1000);
+        // The window is full by HubSpot's count, which our budget keeps just under: a slot frees
+        // up soon. Hold the portal's requests back a tenth of the window, doubling while 429s go
+        // on, up to the whole window.
+        const windowMs = verdict.waitMs ?? 1000;
+        await env.budget.backOff(Math.min(windowMs, (windowMs / 10) * 2 ** (attempt - 1)));
       } else {
         const wait = Math.max(verdict.waitMs ?? 0, backoffMs(attempt, env.random, { baseMs: 250, capMs: 5000 }));
         env.log.debug('retrying', { what, attempt, wait, reason: verdict.reason, correlationId: err.correlationId });

@@ -7,20 +7,39 @@ export class Stopped extends Error {
   }
 }
 
+/** How late a request may reach HubSpot after its slot, at most, as the window allows for it. */
+const JITTER_PAD_MS = 50;
+
 /**
- * A portal's request budget, shared by every process pushing to it: requests are spaced evenly
- * (GCRA without burst) through a timestamp in the portal's row, on PostgreSQL's clock. Each
- * request reserves the next free slot in one atomic statement, which also says how long to wait
- * for it: one round trip per request, no polling, and lanes and processes queue in the order they
- * asked. Evenly spaced at `safety` × the limit, a rolling window of HubSpot's length never holds
- * more than the limit, so 429s stay rare even with several workers.
+ * Requests we allow ourselves per window of a limit: `safety` of it, and at least two fewer than
+ * the limit (a small limit needs a few requests' room as much as a large one).
+ */
+const spare = (limit: number, safety: number) => Math.max(1, Math.min(Math.floor(limit * safety), limit - 2));
+
+export interface Window {
+  /** Requests allowed per window. */
+  capacity: number;
+  windowMs: number;
+}
+
+/**
+ * A portal's request budget, shared by every process pushing to it, counted the way HubSpot
+ * counts (a rolling window, TEN_SECONDLY_ROLLING): a request may go once fewer than `capacity`
+ * requests went in the window before it. The portal's row keeps the times of its latest
+ * `capacity` requests, on PostgreSQL's clock; each request reserves the next slot in one atomic
+ * statement (the later of now, the previous slot, and one window after the request `capacity`
+ * back), which also says how long to wait for it: one round trip per request, no polling, and
+ * lanes and processes queue in the order they asked. A slot a slow lane did not use is not lost,
+ * and a short push goes out at once.
  *
- * The limit is HUBSPOT_RATE_LIMIT_PER_10S, tightened to what HubSpot's X-HubSpot-RateLimit-Max and
- * -Interval-Milliseconds headers say when they say less.
+ * The limit is HUBSPOT_RATE_LIMIT_PER_10S, until HubSpot's X-HubSpot-RateLimit-Max and
+ * -Interval-Milliseconds headers name the real window; then the lower of the two over that window.
+ * Both are tightened: `safety` leaves a few requests of the window spare, and each window is
+ * padded by 2 % (at most 50 ms), so requests that reach HubSpot later than their slot still fit.
  */
 export class RateBudget {
-  private configuredMs: number;
-  private learnedMs = 0;
+  private readonly configured: Window;
+  private learned: Window | undefined;
 
   constructor(
     private readonly db: Db,
@@ -28,38 +47,83 @@ export class RateBudget {
     perTenSeconds: number,
     private readonly safety = 0.97,
   ) {
-    this.configuredMs = 10_000 / (perTenSeconds * safety);
+    this.configured = { capacity: spare(perTenSeconds, safety), windowMs: 10_000 };
   }
 
-  /** Milliseconds between two requests. */
-  get spacingMs(): number {
-    return Math.max(this.configuredMs, this.learnedMs);
+  /**
+   * The window in force: HubSpot's own once its headers named it, holding no more than the
+   * configured rate allows over that length (a shorter window is the stricter one: it also
+   * bounds bursts); the configured one before that.
+   */
+  get window(): Window {
+    const l = this.learned;
+    const c = this.configured;
+    if (!l) return c;
+    return { windowMs: l.windowMs, capacity: Math.max(1, Math.min(l.capacity, Math.floor((c.capacity * l.windowMs) / c.windowMs))) };
   }
 
-  /** Learns the real limit from a response's rate-limit headers. */
+  /**
+   * Learns the real limit from a response's rate-limit headers, and keeps it with the portal when
+   * it is new, for the other processes and the next runs.
+   */
   adapt(headers: Record<string, string>): void {
     const max = Number(headers['x-hubspot-ratelimit-max']);
     const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
-    if (max > 0 && interval > 0) this.learnedMs = interval / (max * this.safety);
+    if (!(Number.isInteger(max) && max > 0 && Number.isInteger(interval) && interval > 0)) return;
+    if (this.heard?.max === max && this.heard.interval === interval) return;
+    this.heard = { max, interval };
+    this.learned = { capacity: spare(max, this.safety), windowMs: interval };
+    this.db
+      .raw(`update portals set rate_limit_max = ?, rate_limit_interval_ms = ? where portal_id = ? and (rate_limit_max is distinct from ? or rate_limit_interval_ms is distinct from ?)`, [
+        max,
+        interval,
+        this.portalId,
+        max,
+        interval,
+      ])
+      .catch(() => undefined); // only a hint for others: the next answer says it again
   }
+
+  private heard: { max: number; interval: number } | undefined;
+  private loaded = false;
 
   /** Reserves the portal's next request slot and waits for it. */
   async take(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new Stopped();
-    const spacing = this.spacingMs / 1000;
-    // The slot is max(tat, now); the new tat is one spacing after it. RETURNING sees the new tat.
+    if (!this.loaded) {
+      // What HubSpot said to any process before: pace by it from the first request.
+      this.loaded = true;
+      const row = (await this.db('portals').where({ portal_id: this.portalId }).first('rate_limit_max', 'rate_limit_interval_ms')) as
+        | { rate_limit_max: number | null; rate_limit_interval_ms: number | null }
+        | undefined;
+      if (!this.heard && row?.rate_limit_max && row.rate_limit_interval_ms) {
+        this.learned = { capacity: spare(row.rate_limit_max, this.safety), windowMs: row.rate_limit_interval_ms };
+      }
+    }
+    const { capacity, windowMs } = this.window;
+    // A request reserved a window after another may still reach HubSpot inside that window when
+    // the earlier one was held up on its way (a busy event loop, a slow socket): pad the window.
+    const paddedMs = windowMs + Math.min(JITTER_PAD_MS, windowMs * 0.02);
+    // The new slot is appended to the log, which keeps the latest `capacity` slots; RETURNING
+    // sees the new log, whose last element is the slot.
     const r = (await this.db.raw(
-      `update portals set rate_tat = greatest(rate_tat, clock_timestamp()) + make_interval(secs => ?)
-       where portal_id = ?
-       returning extract(epoch from (rate_tat - make_interval(secs => ?) - clock_timestamp())) * 1000 as wait_ms`,
-      [spacing, this.portalId, spacing],
+      `update portals set rate_log = (rate_log || greatest(
+           clock_timestamp(),
+           rate_tat,
+           rate_log[cardinality(rate_log)],
+           case when cardinality(rate_log) >= :capacity
+                then rate_log[cardinality(rate_log) - :capacity + 1] + make_interval(secs => :windowSeconds) end
+         ))[greatest(1, cardinality(rate_log) + 2 - :capacity):]
+       where portal_id = :portalId
+       returning extract(epoch from (rate_log[cardinality(rate_log)] - clock_timestamp())) * 1000 as wait_ms`,
+      { capacity, windowSeconds: paddedMs / 1000, portalId: this.portalId },
     )) as { rows: Array<{ wait_ms: string | number }> };
     if (r.rows.length === 0) throw new Error(`portal ${this.portalId} is not registered`);
     const wait = Number(r.rows[0]!.wait_ms);
     if (wait > 0) await sleep(wait, signal);
   }
 
-  /** Pushes the next slot out by `ms` (after a 429: let HubSpot's window drain). */
+  /** Holds every request back for `ms` (after a 429: let HubSpot's window drain). */
   async backOff(ms: number): Promise<void> {
     await this.db.raw(`update portals set rate_tat = greatest(rate_tat, clock_timestamp() + make_interval(secs => ?)) where portal_id = ?`, [ms / 1000, this.portalId]);
   }

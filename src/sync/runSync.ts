@@ -125,10 +125,18 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
   };
 
   let enqueueError: unknown;
+  let propertyError: unknown;
   try {
-    // The unique product property, and the queue, in parallel; lanes start pushing as soon as the
-    // property exists and the first chunk of records is queued.
-    const propertyReady = ensureIdProperty(env);
+    // The unique product property, and the queue, in parallel; lanes push contacts as soon as the
+    // first chunk of records is queued, and products once the property exists too.
+    let productsReady = false;
+    const propertyReady = ensureIdProperty(env).then(() => {
+      productsReady = true;
+    });
+    propertyReady.catch((err: unknown) => {
+      propertyError = err;
+      controller.abort();
+    });
     const enqueueStarted = Date.now();
     let enqueued = false;
     const enqueueing = syncRepo
@@ -147,13 +155,12 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
       enqueueError = err;
       controller.abort();
     });
-    await propertyReady;
-
     const lane = async (n: number) => {
       const kinds = n % 2 === 0 ? [CONTACTS, PRODUCTS] : [PRODUCTS, CONTACTS];
       while (!controller.signal.aborted) {
         let worked = false;
         for (const kind of kinds) {
+          if (kind === PRODUCTS && !productsReady) continue;
           const claimed = await syncRepo.claim(deps.db, portal.portalId, kind.kind, opts.worker, opts.batchSize ?? BATCH_SIZE);
           if (claimed.length === 0) continue;
           worked = true;
@@ -163,7 +170,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
           break;
         }
         if (worked) continue;
-        if (!enqueued) {
+        if (!enqueued || !productsReady) {
           await new Promise((resolve) => setTimeout(resolve, 20));
           continue;
         }
@@ -175,6 +182,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
       }
     };
     const results = await Promise.allSettled(Array.from({ length: opts.lanes ?? LANES }, (_, n) => lane(n)));
+    if (propertyError) throw propertyError;
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
     if (enqueueError) throw enqueueError;
@@ -186,7 +194,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
       log.error('run failed to queue its records', { error: (enqueueError as Error).stack });
       return finish('failed', `could not queue the records: ${(enqueueError as Error).message}`);
     }
-    if (err instanceof Stopped || controller.signal.aborted) return await stopped();
+    if (err !== propertyError && (err instanceof Stopped || controller.signal.aborted)) return await stopped();
     if (err instanceof DailyLimitReached) {
       const until = new Date(Date.now() + DAILY_PAUSE_MS);
       await portalRepo.pause(deps.db, portal.portalId, until, err.message, new Date());
