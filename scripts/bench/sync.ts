@@ -1,0 +1,314 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+import { PROJECT_ROOT } from '../../src/paths.js';
+import { median, startProcess } from './benchUtil.js';
+
+/**
+ * bench:sync — the push to HubSpot against the fake at 100 requests per 1 s window, so the ceiling
+ * is 100 records × 100 requests/s = 10,000 records/s.
+ *
+ * 1. 20,000 contacts and 20,000 products pushed by the service (built, as `npm start` runs it) on
+ *    PostgreSQL, as it runs in production: BENCH_DATABASE_URL (default: TEST_DATABASE_URL, else the
+ *    local server); BENCH_DATABASE_URL=embedded runs it on the embedded PGlite instead. Records/s,
+ *    the ratio to the ceiling, 429s, duplicates, the service's peak RSS during the push.
+ * 2. The baseline, in the same run: the same records pushed one POST per record (the migration
+ *    guide's literal advice), by a plain client that honours the same limit and waits out 429s.
+ *    BENCH_BASELINE_RECORDS caps how many it sends (default: all 40,000, about 7 minutes).
+ * 3. Peak RSS while the service pushes 200,000 records (100,000 of each), BENCH_BIG_RECORDS to change.
+ *
+ * BENCH_ROUNDS (default 3) repeats step 1 on fresh databases and reports the median.
+ */
+
+const CEILING = 100 * 100;
+const N = 20_000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BASELINE_RECORDS = Number(process.env.BENCH_BASELINE_RECORDS ?? 2 * N);
+const BIG = Number(process.env.BENCH_BIG_RECORDS ?? 200_000);
+const DB_SETTING = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SERVER_URL = DB_SETTING === 'embedded' ? undefined : DB_SETTING;
+const API_TOKEN = 'bench-sync-api-token-0123';
+const MAIN = path.join(PROJECT_ROOT, 'dist/src/main.js');
+const FAKE = path.join(PROJECT_ROOT, 'dist/test/fakeHubspot/main.js');
+
+const contact = (prefix: string, i: number) => ({
+  externalId: `${prefix}c-${i}`,
+  email: `${prefix}.${i}@bench.example`,
+  firstName: `First ${i}`,
+  lastName: `Last ${i}`,
+  company: `Company ${i % 997}`,
+  address: { city: 'Berlin', country: 'DE' },
+});
+const product = (prefix: string, i: number) => ({
+  externalId: `${prefix}p-${i}`,
+  sku: `${prefix.toUpperCase()}-${i}`,
+  name: `Product ${i}`,
+  price: `${(i % 500) + 1}.${String(i % 100).padStart(2, '0')}`,
+  currency: 'EUR',
+  type: 'service',
+});
+
+const children: ChildProcess[] = [];
+const cleanups: Array<() => Promise<void> | void> = [];
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+async function startFake(): Promise<string> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [FAKE, '--port', '0', '--window-ms', '1000', '--max', '100', '--token', 'pat-bench=7001', '--token', 'pat-baseline=7002', '--token', 'pat-big=7003'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening at (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the fake HubSpot exited with ${code}`)));
+  });
+}
+
+interface FakeStats {
+  requests: number;
+  rateLimited: number;
+  recordsWritten: number;
+  peakInWindow: number;
+}
+const fakeStats = async (fake: string) => (await (await fetch(`${fake}/__fake/stats`)).json()) as FakeStats;
+const fakeRecords = async (fake: string, portal: string, type: string) =>
+  (await (await fetch(`${fake}/__fake/records/${portal}/${type}`)).json()) as Array<{ properties: Record<string, string> }>;
+
+/** A fresh database for one service: a PGlite data directory, or a new database on the server. */
+async function freshDatabase(label: string): Promise<Record<string, string>> {
+  if (!SERVER_URL) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-sync-${label}-`));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return { DATA_DIR: dir };
+  }
+  const name = `bench_sync_${label}_${process.pid}`;
+  const admin = knexFactory({ client: 'pg', connection: SERVER_URL, pool: { min: 0, max: 1 } });
+  try {
+    await admin.raw(`drop database if exists ${name} with (force)`);
+  } catch (err) {
+    await admin.destroy();
+    throw new Error(`bench:sync needs PostgreSQL at ${SERVER_URL}: ${(err as Error).message}. Start it, set BENCH_DATABASE_URL, or run on the embedded database with BENCH_DATABASE_URL=embedded.`);
+  }
+  await admin.raw(`create database ${name}`);
+  cleanups.push(async () => {
+    await admin.raw(`drop database if exists ${name} with (force)`);
+    await admin.destroy();
+  });
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  const { spawnSync } = await import('node:child_process');
+  const migrated = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/cli.js'), 'migrate'], { env: { PATH: process.env.PATH, DATABASE_URL: url.toString() }, encoding: 'utf8' });
+  if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
+  return { DATABASE_URL: url.toString() };
+}
+
+/** Peak RSS of a process since the last reset, in MB (Linux's VmHWM). */
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+function resetPeakRss(pid: number): void {
+  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+async function api(base: string, method: string, p: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${base}/api/v1${p}`, {
+    method,
+    headers: { authorization: `Bearer ${API_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${p} → ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function startService(fake: string, token: string, portal: string, label: string) {
+  const dbEnv = await freshDatabase(label);
+  const { child, port } = await startProcess(MAIN, {
+    ...dbEnv,
+    PORT: '0',
+    API_TOKEN,
+    HUBSPOT_ACCESS_TOKEN: token,
+    HUBSPOT_PORTAL_ID: portal,
+    HUBSPOT_API_BASE_URL: fake,
+    HUBSPOT_RATE_LIMIT_PER_10S: '1000',
+    SYNC_INTERVAL_SECONDS: '0',
+    LOG_LEVEL: 'info',
+  });
+  children.push(child);
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+async function load(base: string, prefix: string, count: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < count; i += 1000) {
+    const n = Math.min(1000, count - i);
+    await api(base, 'POST', '/contacts/batch', { items: Array.from({ length: n }, (_, k) => contact(prefix, i + k)) });
+    await api(base, 'POST', '/products/batch', { items: Array.from({ length: n }, (_, k) => product(prefix, i + k)) });
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/** Starts a push and waits for it; returns the run and the wall-clock seconds. */
+async function push(base: string): Promise<{ run: any; seconds: number; observedSeconds: number }> {
+  const t0 = performance.now();
+  const started = await api(base, 'POST', '/sync/runs', {});
+  for (;;) {
+    const run = await api(base, 'GET', `/sync/runs/${started.id}`);
+    if (run.status === 'done' || run.status === 'failed' || run.status === 'paused') {
+      if (run.status !== 'done') throw new Error(`the push ended ${run.status}: ${run.error}`);
+      // The push as the service recorded it (from the request that queued it to its end), and as
+      // seen from here (which adds up to one polling interval).
+      return { run, seconds: (Date.parse(run.finishedAt) - Date.parse(run.createdAt)) / 1000, observedSeconds: (performance.now() - t0) / 1000 };
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function stopService(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function pipelineRound(fake: string, round: number) {
+  const before = await fakeStats(fake);
+  const svc = await startService(fake, 'pat-bench', '7001', `r${round}`);
+  const prefix = `r${round}`;
+  const loadSeconds = await load(svc.base, prefix, N);
+  resetPeakRss(svc.child.pid!);
+  const { run, seconds, observedSeconds } = await push(svc.base);
+  const rss = peakRssMb(svc.child.pid!);
+  await stopService(svc.child);
+  const after = await fakeStats(fake);
+  const contacts = (await fakeRecords(fake, '7001', 'contacts')).filter((r) => r.properties.email?.startsWith(`${prefix}.`));
+  const products = (await fakeRecords(fake, '7001', 'products')).filter((r) => r.properties.accounting_external_id?.startsWith(`${prefix}p-`));
+  const duplicates =
+    contacts.length - new Set(contacts.map((r) => r.properties.email)).size + (products.length - new Set(products.map((r) => r.properties.accounting_external_id)).size);
+  const missing = 2 * N - new Set([...contacts.map((r) => r.properties.email), ...products.map((r) => r.properties.accounting_external_id)]).size;
+  return {
+    loadSeconds,
+    seconds,
+    observedSeconds,
+    recordsPerSecond: (2 * N) / seconds,
+    requests: after.requests - before.requests,
+    rateLimited: after.rateLimited - before.rateLimited,
+    duplicates,
+    missing,
+    rss,
+    counts: run.counts,
+  };
+}
+
+/** The baseline: one POST per record, paced to the same limit, waiting out any 429. */
+async function baseline(fake: string, records: number) {
+  const before = await fakeStats(fake);
+  const items: Array<{ type: string; properties: Record<string, string> }> = [];
+  for (let i = 0; items.length < records && i < N; i++) {
+    const c = contact('base', i);
+    items.push({ type: 'contacts', properties: { email: c.email, firstname: c.firstName, lastname: c.lastName, company: c.company, city: 'Berlin', country: 'DE' } });
+    if (items.length >= records) break;
+    const p = product('base', i);
+    items.push({ type: 'products', properties: { name: p.name, price: p.price, hs_sku: p.sku, hs_product_type: p.type } });
+  }
+  const spacingMs = 1000 / 97; // the same 97 % of the limit the service allows itself
+  let next = performance.now();
+  let rateLimited = 0;
+  const t0 = performance.now();
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < items.length) {
+      const item = items[cursor++]!;
+      for (;;) {
+        const slot = Math.max(next, performance.now());
+        next = slot + spacingMs;
+        const wait = slot - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const res = await fetch(`${fake}/crm/v3/objects/${item.type}`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer pat-baseline', 'content-type': 'application/json' },
+          body: JSON.stringify({ properties: item.properties }),
+        });
+        await res.arrayBuffer();
+        if (res.status === 429) {
+          rateLimited += 1;
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
+        if (res.status >= 300) throw new Error(`baseline POST answered ${res.status}`);
+        break;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  const after = await fakeStats(fake);
+  return { records: items.length, seconds, recordsPerSecond: items.length / seconds, rateLimited, requests: after.requests - before.requests };
+}
+
+async function bigRun(fake: string, total: number) {
+  const svc = await startService(fake, 'pat-big', '7003', 'big');
+  const loadSeconds = await load(svc.base, 'big', total / 2);
+  const loadRss = peakRssMb(svc.child.pid!);
+  resetPeakRss(svc.child.pid!);
+  const { run, seconds } = await push(svc.base);
+  const rss = peakRssMb(svc.child.pid!);
+  await stopService(svc.child);
+  return { loadSeconds, loadRss, seconds, rss, processed: run.processed, recordsPerSecond: run.processed / seconds };
+}
+
+async function main() {
+  if (!fs.existsSync(MAIN) || !fs.existsSync(FAKE)) throw new Error('dist/ is missing: run "npm run build" (npm run bench:sync does it)');
+  const fake = await startFake();
+  const db = SERVER_URL ? `PostgreSQL (${new URL(SERVER_URL).host})` : 'embedded PGlite (BENCH_DATABASE_URL=embedded)';
+  console.log(`bench:sync — fake HubSpot at 100 requests / 1 s per portal; ceiling ${CEILING.toLocaleString('en')} records/s; database: ${db}; ${os.cpus().length} CPUs\n`);
+
+  const rounds = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    const x = await pipelineRound(fake, r);
+    rounds.push(x);
+    console.log(
+      `pipeline round ${r}: ${(2 * N).toLocaleString('en')} records in ${x.seconds.toFixed(2)} s (${x.observedSeconds.toFixed(2)} s seen by the poller) = ${Math.round(x.recordsPerSecond).toLocaleString('en')} records/s ` +
+        `(${((x.recordsPerSecond / CEILING) * 100).toFixed(1)} % of ceiling), ${x.requests} requests, ${x.rateLimited} × 429, ` +
+        `${x.duplicates} duplicates, ${x.missing} missing, peak RSS ${x.rss.toFixed(0)} MB (load took ${x.loadSeconds.toFixed(1)} s)`,
+    );
+  }
+
+  console.log(`\nbaseline: one POST per record, ${BASELINE_RECORDS.toLocaleString('en')} records${BASELINE_RECORDS < 2 * N ? ` (of ${2 * N}; BENCH_BASELINE_RECORDS)` : ''} …`);
+  const base = await baseline(fake, BASELINE_RECORDS);
+  console.log(`baseline: ${base.records.toLocaleString('en')} records in ${base.seconds.toFixed(1)} s = ${base.recordsPerSecond.toFixed(1)} records/s, ${base.rateLimited} × 429`);
+
+  console.log(`\n${BIG.toLocaleString('en')}-record push for memory …`);
+  const big = await bigRun(fake, BIG);
+  console.log(
+    `big: ${big.processed.toLocaleString('en')} records in ${big.seconds.toFixed(1)} s = ${Math.round(big.recordsPerSecond).toLocaleString('en')} records/s; ` +
+      `peak RSS during the push ${big.rss.toFixed(0)} MB (during the load through /api/v1: ${big.loadRss.toFixed(0)} MB)`,
+  );
+
+  const rps = median(rounds.map((x) => x.recordsPerSecond));
+  console.log('\nsummary (medians over rounds)');
+  console.log(`  pipeline   ${Math.round(rps).toLocaleString('en').padStart(7)} records/s   ${((rps / CEILING) * 100).toFixed(1)} % of the ${CEILING.toLocaleString('en')} records/s ceiling (target ≥ 90 %)`);
+  console.log(`  baseline   ${base.recordsPerSecond.toFixed(1).padStart(7)} records/s   one POST per record; the pipeline is ${(rps / base.recordsPerSecond).toFixed(0)}× faster`);
+  console.log(`  429s       ${median(rounds.map((x) => x.rateLimited))} per push (pipeline), ${base.rateLimited} (baseline)`);
+  console.log(`  duplicates ${rounds.reduce((a, x) => a + x.duplicates, 0)}, missing ${rounds.reduce((a, x) => a + x.missing, 0)} (all rounds)`);
+  console.log(`  peak RSS   ${median(rounds.map((x) => x.rss)).toFixed(0)} MB pushing 40,000; ${big.rss.toFixed(0)} MB pushing ${BIG.toLocaleString('en')} (target < 300 MB)`);
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    for (const f of cleanups) await f();
+  });
