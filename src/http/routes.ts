@@ -15,6 +15,8 @@ import { getCreatePage, getEditPage, getListPage, getPaymentPage, getViewPage, g
 import { requirePageToken } from '../pages/requirePageToken.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { getSettings, putSettings } from '../settings/settingsHandlers.js';
+import { callbackPath, getOAuthCallback, getOAuthInstall } from '../portals/oauthHandlers.js';
+import { deletePortal, listPortals, patchPortal } from '../portals/portalHandlers.js';
 import { getSyncRun, listSyncFailures, listSyncRuns, postReplay, postSyncRun } from '../sync/syncHandlers.js';
 import { bind, type Handler } from './handler.js';
 import { apiHeaders, pageHeaders } from './headerProfiles.js';
@@ -71,6 +73,10 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
     res.json({ status: 'ok' });
   });
 
+  // The OAuth install of the public app (the admin's browser, sent on by HubSpot).
+  app.get('/oauth/install', h(getOAuthInstall));
+  app.get(callbackPath(deps), h(getOAuthCallback));
+
   // HubSpot → service: signed. The raw body is kept for the signature and parsed afterwards.
   const signed = [express.raw({ type: () => true, limit: HUBSPOT_BODY_LIMIT }), verifyHubSpotSignature(deps)];
   app.get(cardPaths.fetch, ...signed, h(getInvoiceCard));
@@ -120,6 +126,9 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   api.get('/sync/runs/:id', h(getSyncRun));
   api.get('/sync/failures', h(listSyncFailures));
   api.post('/sync/failures/:id/replay', h(postReplay));
+  api.get('/portals', h(listPortals));
+  api.patch('/portals/:portalId', h(patchPortal));
+  api.delete('/portals/:portalId', h(deletePortal));
   api.get('/portals/:portalId/settings', h(getSettings));
   api.put('/portals/:portalId/settings', h(putSettings));
   app.use('/api/v1', api);

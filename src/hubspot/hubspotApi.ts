@@ -84,7 +84,7 @@ export class HubSpotError extends Error {
  * timeout, and node-fetch ignores the socket's 'timeout' event. The agent's `timeout` option keeps
  * the timer armed on reused sockets; the listener turns it into an error the request sees.
  */
-function agentFor(baseUrl: string, timeoutMs: number): http.Agent {
+export function agentFor(baseUrl: string, timeoutMs: number): http.Agent {
   const Base = baseUrl.startsWith('https:') ? https.Agent : http.Agent;
   const agent = new Base({ keepAlive: true, maxSockets: 32, timeout: timeoutMs });
   const create = (agent as unknown as { createConnection: (...a: unknown[]) => Socket }).createConnection.bind(agent);
@@ -96,7 +96,7 @@ function agentFor(baseUrl: string, timeoutMs: number): http.Agent {
   return agent;
 }
 
-function toHubSpotError(err: unknown): HubSpotError {
+export function toHubSpotError(err: unknown): HubSpotError {
   const e = err as { code?: unknown; body?: unknown; headers?: Record<string, string>; message?: string; errno?: unknown; type?: string };
   if (typeof e.code === 'number') {
     const body = e.body;
@@ -144,14 +144,32 @@ interface RequestContextLike {
   setAgent(agent: http.Agent): void;
 }
 
+export type CallOptions = { middleware: Array<{ pre(ctx: unknown): Promise<unknown>; post(ctx: unknown): Promise<unknown> }>; middlewareMergeStrategy: 'append' };
+
+/**
+ * Per-call options that hand the agent over. In @hubspot/api-client 13.5 the generated APIs apply
+ * only call-time middleware (`allMiddleware` starts empty), so the configured httpAgent would be
+ * ignored and requests would have no timeout at all.
+ */
+export function callOptionsFor(agent: http.Agent): CallOptions {
+  return {
+    middlewareMergeStrategy: 'append',
+    middleware: [
+      {
+        pre: async (ctx) => {
+          (ctx as RequestContextLike).setAgent(agent);
+          return ctx;
+        },
+        post: async (ctx) => ctx,
+      },
+    ],
+  };
+}
+
 export class HubSpotApi {
   private readonly client: Client;
-  /**
-   * Passed with every call. In @hubspot/api-client 13.5 the generated APIs apply only call-time
-   * middleware (`allMiddleware` starts empty), so the configured httpAgent would be ignored and
-   * requests would have no timeout at all; handing the agent over per call fixes that.
-   */
-  private readonly callOptions: { middleware: Array<{ pre(ctx: unknown): Promise<unknown>; post(ctx: unknown): Promise<unknown> }>; middlewareMergeStrategy: 'append' };
+  /** Passed with every call (see callOptionsFor). */
+  private readonly callOptions: CallOptions;
 
   constructor(options: HubSpotApiOptions) {
     const agent = agentFor(options.baseUrl, options.timeoutMs ?? 20_000);
@@ -161,18 +179,12 @@ export class HubSpotApi {
       numberOfApiCallRetries: 0,
       httpAgent: agent,
     });
-    this.callOptions = {
-      middlewareMergeStrategy: 'append',
-      middleware: [
-        {
-          pre: async (ctx) => {
-            (ctx as RequestContextLike).setAgent(agent);
-            return ctx;
-          },
-          post: async (ctx) => ctx,
-        },
-      ],
-    };
+    this.callOptions = callOptionsFor(agent);
+  }
+
+  /** Uses another access token from now on (an OAuth token refreshed mid-run). */
+  setAccessToken(token: string): void {
+    this.client.setAccessToken(token);
   }
 
   private objects(type: ObjectType) {

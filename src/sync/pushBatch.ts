@@ -31,6 +31,8 @@ export interface PushEnv {
   counts: RunCounts;
   random?: () => number;
   signal?: AbortSignal;
+  /** Gets a new access token after HubSpot called ours expired (OAuth portals). */
+  reauthorize?: () => Promise<void>;
 }
 
 export interface Kind {
@@ -117,6 +119,10 @@ async function send<T>(env: PushEnv, what: string, call: () => Promise<T>): Prom
       env.budget.adapt(err.headers);
       const verdict = classify(err);
       if (verdict.kind === 'daily_limit') throw new DailyLimitReached(verdict.reason);
+      if (err.status === 401 && err.category === 'EXPIRED_AUTHENTICATION' && env.reauthorize && attempt < IN_PLACE) {
+        await env.reauthorize();
+        continue;
+      }
       if (verdict.kind === 'permanent' || attempt >= IN_PLACE) throw err;
       env.counts.retries += 1;
       if (err.status === 429) {

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { HubSpotApi, HubSpotError } from '../hubspot/hubspotApi.js';
 import * as portalRepo from '../portals/portalRepo.js';
-import type { Portal } from '../portals/portalRepo.js';
+import { accessTokenFor, PortalAuthError } from '../portals/portalTokens.js';
 import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv } from './pushBatch.js';
 import { RateBudget, Stopped } from './rateBudget.js';
 import { classify } from './retryPolicy.js';
@@ -24,18 +24,6 @@ export interface RunOptions {
   batchSize?: number;
   /** Called after each batch (tests use it to crash at chosen points). */
   onBatch?: (progress: { processed: number; total: number }) => void | Promise<void>;
-}
-
-/** The access token for a portal's API calls. */
-export function accessTokenFor(deps: Deps, portal: Portal): string {
-  if (portal.authType === 'private_app') {
-    const { accessToken, portalId } = deps.config.hubspot;
-    if (!accessToken || portalId !== portal.portalId) {
-      throw new Error(`portal ${portal.portalId} is a private-app portal but HUBSPOT_ACCESS_TOKEN / HUBSPOT_PORTAL_ID name another (or none)`);
-    }
-    return accessToken;
-  }
-  throw new Error(`portal ${portal.portalId} was installed with OAuth; OAuth tokens are not supported yet`);
 }
 
 /**
@@ -90,11 +78,25 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
   if (portal.pausedUntil && portal.pausedUntil > new Date()) return finish('paused', `paused until ${portal.pausedUntil.toISOString()}: ${portal.pausedReason ?? ''}`);
 
   let api: HubSpotApi;
+  let token: string;
   try {
-    api = new HubSpotApi({ accessToken: accessTokenFor(deps, portal), baseUrl: deps.config.hubspot.apiBaseUrl, timeoutMs: deps.config.hubspot.requestTimeoutMs });
+    token = await accessTokenFor(deps, portal);
+    api = new HubSpotApi({ accessToken: token, baseUrl: deps.config.hubspot.apiBaseUrl, timeoutMs: deps.config.hubspot.requestTimeoutMs });
   } catch (err) {
+    if (!(err instanceof PortalAuthError)) log.error('could not get the portal\'s access token', { error: (err as Error).stack });
     return finish('failed', (err as Error).message);
   }
+  // HubSpot called the token expired: refresh it (once, however many lanes saw it) and go on.
+  let reauthorizing: Promise<void> | undefined;
+  const reauthorize = (): Promise<void> =>
+    (reauthorizing ??= accessTokenFor(deps, portal, token)
+      .then((fresh) => {
+        token = fresh;
+        api.setAccessToken(fresh);
+      })
+      .finally(() => {
+        reauthorizing = undefined;
+      }));
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   opts.signal?.addEventListener('abort', onAbort);
@@ -107,6 +109,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
     log,
     counts,
     signal: controller.signal,
+    reauthorize,
   };
 
   let takenOver = false;
@@ -200,6 +203,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
       await portalRepo.pause(deps.db, portal.portalId, until, err.message, new Date());
       return finish('paused', `${err.message}: paused until ${until.toISOString()}`);
     }
+    if (err instanceof PortalAuthError) return finish('failed', err.message);
     if (err instanceof HubSpotError) {
       return finish('failed', `HubSpot: ${err.message}${err.correlationId ? ` (correlation id ${err.correlationId})` : ''} — ${classify(err).reason}`);
     }

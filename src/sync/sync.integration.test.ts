@@ -213,3 +213,37 @@ describe('the push under faults', () => {
     expectExactlyOnce('daily', 10, 0);
   });
 });
+
+describe('the portal\'s push settings', () => {
+  it('turns the push off and on', async () => {
+    expect((await app.api('PATCH', `/portals/${PORTAL}`, { pushEnabled: false })).body).toMatchObject({ pushEnabled: false });
+    const refused = await app.api('POST', '/sync/runs', { portalId: PORTAL });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('push_disabled');
+    expect((await app.api('PATCH', `/portals/${PORTAL}`, { pushEnabled: true })).status).toBe(200);
+    expect((await push()).status).toBe('done');
+  });
+
+  it('renames the unique product property: HubSpot gets it, and products already there carry it too, without duplicates', async () => {
+    await app.api('POST', '/products/batch', { items: products('ren', 20) });
+    await push();
+    const bad = await app.api('PATCH', `/portals/${PORTAL}`, { productIdProperty: 'ERP id' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].field).toBe('productIdProperty');
+    expect((await app.api('PATCH', `/portals/${PORTAL}`, { productIdProperty: 'erp_product_id' })).body).toMatchObject({ productIdProperty: 'erp_product_id' });
+
+    const { externalId: _id, ...fresh } = products('ren', 21)[20]!;
+    expect((await app.api('PUT', '/products/ren-20', fresh)).status).toBe(201);
+    const run = await push();
+    expect(run.status).toBe('done');
+    const all = fake.records(PORTAL, 'products');
+    const renamed = all.filter((r) => r.properties.erp_product_id?.startsWith('ren-'));
+    expect(renamed).toHaveLength(21);
+    expect(new Set(renamed.map((r) => r.properties.erp_product_id)).size).toBe(21);
+    expect(all.filter((r) => r.properties.accounting_external_id?.startsWith('ren-'))).toHaveLength(20); // the old value stays on the old ones
+    // Every product pushed before carries the new property now (sent again, updated by id): no product lacks it.
+    expect(all.filter((r) => !r.properties.erp_product_id)).toEqual([]);
+    await app.api('PATCH', `/portals/${PORTAL}`, { productIdProperty: 'accounting_external_id' });
+    await push();
+  });
+});

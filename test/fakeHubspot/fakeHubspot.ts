@@ -133,6 +133,8 @@ export class FakeHubspot {
     peakInWindow: 0,
     /** Writes that named a record another write still in flight had named: two pushers at once. */
     overlaps: 0,
+    /** Successful refresh_token grants. */
+    tokenRefreshes: 0,
   };
   url = '';
   /**
@@ -202,6 +204,19 @@ export class FakeHubspot {
     if (t) t.revoked = true;
   }
 
+  /** The OAuth tokens this fake issued for a portal (tests check none is stored in plaintext). */
+  issuedTokens(portalId: string): { access: string[]; refresh: string[] } {
+    return {
+      access: Object.entries(this.options.tokens).filter(([t, p]) => p === portalId && t.startsWith('oauth-')).map(([t]) => t),
+      refresh: [...this.refreshTokens].filter(([, v]) => v.portalId === portalId).map(([t]) => t),
+    };
+  }
+
+  /** Whether a refresh token was revoked (uninstall, or our disconnect). */
+  isRevoked(refreshToken: string): boolean {
+    return this.refreshTokens.get(refreshToken)?.revoked ?? false;
+  }
+
   /** Makes an issued access token expire now. */
   expireAccessToken(token: string): void {
     this.accessExpiry.set(token, 0);
@@ -265,6 +280,12 @@ export class FakeHubspot {
 
     app.post('/oauth/v1/token', (req, res) => this.oauthToken(req, res));
     app.get('/oauth/v1/access-tokens/:token', (req, res) => this.accessTokenInfo(req, res));
+    app.delete('/oauth/v1/refresh-tokens/:token', (req, res) => {
+      const t = this.refreshTokens.get(String(req.params.token));
+      if (!t) return this.send(res, 404, { status: 'error', message: 'Refresh token not found' });
+      t.revoked = true;
+      this.send(res, 204);
+    });
 
     app.use('/crm/v3', (req, res, next) => this.gate(req, res, next));
     const T = ':type';
@@ -891,6 +912,7 @@ export class FakeHubspot {
         this.send(res, 400, { error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked', status: 'BAD_REFRESH_TOKEN', message: 'refresh token is invalid, expired or revoked' });
         return;
       }
+      this.stats.tokenRefreshes += 1;
       this.send(res, 200, this.issueTokens(t.portalId, b.refresh_token));
       return;
     }

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
+import { createTestDb, type TestDb } from '../../test/testDb.js';
+import { startTestApp, TEST_CLIENT_SECRET, type TestApp } from '../../test/testApp.js';
+import { SyncWorker } from '../sync/syncWorker.js';
+import * as portalRepo from './portalRepo.js';
+import { accessTokenFor } from './portalTokens.js';
+
+/**
+ * The OAuth install against the fake HubSpot: consent redirect, callback, encrypted tokens, the
+ * push with the portal's own token, refresh (once, however many ask), revocation, disconnect.
+ */
+
+const PUBLIC = 'https://invoices.example.com';
+const REDIRECT = `${PUBLIC}/oauth/callback`;
+const CLIENT_ID = 'client-id-0f2e7a';
+const KEY = 'a1'.repeat(32);
+const PORTAL = '7777';
+
+let fake: FakeHubspot;
+let tdb: TestDb;
+let app: TestApp;
+let worker: SyncWorker;
+
+beforeAll(async () => {
+  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, oauth: { clientId: CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUri: REDIRECT } });
+  await fake.start();
+  tdb = await createTestDb();
+  app = await startTestApp({
+    db: tdb.db,
+    publicBaseUrl: PUBLIC,
+    env: { HUBSPOT_CLIENT_ID: CLIENT_ID, HUBSPOT_REDIRECT_URI: REDIRECT, TOKEN_ENCRYPTION_KEY: KEY, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_RATE_LIMIT_PER_10S: '10000' },
+  });
+  worker = new SyncWorker(app.deps);
+});
+afterAll(async () => {
+  await app.close();
+  await tdb.destroy();
+  await fake.stop();
+});
+
+/** Starts the install as a browser would; returns HubSpot's consent URL and the state cookie. */
+async function startInstall() {
+  const res = await fetch(`${app.url}/oauth/install`, { redirect: 'manual' });
+  expect(res.status).toBe(302);
+  const location = new URL(res.headers.get('location')!);
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  return { location, cookie, state: location.searchParams.get('state')! };
+}
+
+const callback = (query: string, cookie?: string) => fetch(`${app.url}/oauth/callback?${query}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+
+async function push() {
+  const started = await app.api('POST', '/sync/runs', { portalId: PORTAL });
+  expect([200, 202]).toContain(started.status);
+  await worker.drain();
+  return (await app.api('GET', `/sync/runs/${started.body.id}`)).body;
+}
+
+/** Every stored byte of the portal's rows, as text. */
+async function storedText(): Promise<string> {
+  const rows = await tdb.db.raw(`select (select json_agg(t)::text from portal_tokens t) as tokens, (select json_agg(p)::text from portals p) as portals`);
+  return JSON.stringify(rows.rows);
+}
+
+describe('the OAuth install', () => {
+  it('sends the admin to HubSpot with the client id, the redirect URI, the app\'s scopes and a signed state', async () => {
+    const { location, cookie, state } = await startInstall();
+    expect(`${location.origin}${location.pathname}`).toBe('https://app.hubspot.com/oauth/authorize');
+    expect(location.searchParams.get('client_id')).toBe(CLIENT_ID);
+    expect(location.searchParams.get('redirect_uri')).toBe(REDIRECT);
+    expect(location.searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['oauth', 'crm.objects.deals.read', 'crm.objects.contacts.write', 'e-commerce']));
+    expect(state).toMatch(/^[\w-]+\.[\w-]+$/);
+    expect(cookie).toMatch(/^hs_oauth_state=[\w-]{16,}$/);
+  });
+
+  it('refuses a callback with an altered state, without the cookie, or when the admin declined', async () => {
+    const { cookie, state } = await startInstall();
+    const code = fake.authorize(PORTAL);
+    const tampered = `${state.slice(0, -2)}${state.endsWith('A') ? 'B' : 'A'}x`;
+    for (const res of [await callback(`code=${code}&state=${tampered}`, cookie), await callback(`code=${code}&state=${state}`), await callback(`code=${code}&state=${state}`, 'hs_oauth_state=someone-elses-nonce-1234')]) {
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('not valid');
+    }
+    const declined = await callback(`error=access_denied&error_description=${encodeURIComponent('The user declined <b>')}&state=${state}`, cookie);
+    expect(declined.status).toBe(400);
+    expect(await declined.text()).toContain('The user declined &lt;b&gt;');
+    expect(await portalRepo.get(tdb.db, PORTAL)).toBeUndefined();
+  });
+
+  it('installs: the portal comes from the token\'s metadata and the tokens are stored encrypted, never in plaintext', async () => {
+    const { cookie, state } = await startInstall();
+    const code = fake.authorize(PORTAL);
+    const res = await callback(`code=${code}&state=${state}`, cookie);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(`portal <strong>${PORTAL}</strong> is connected`);
+    expect(await portalRepo.get(tdb.db, PORTAL)).toMatchObject({ authType: 'oauth', status: 'active' });
+
+    const issued = fake.issuedTokens(PORTAL);
+    expect(issued.access).toHaveLength(1);
+    expect(issued.refresh).toHaveLength(1);
+    const stored = await storedText();
+    expect(stored).toMatch(/access_token.*v1\./);
+    for (const t of [...issued.access, ...issued.refresh]) expect(stored).not.toContain(t);
+    expect(await accessTokenFor(app.deps, (await portalRepo.get(tdb.db, PORTAL))!)).toBe(issued.access[0]);
+
+    // A code works once.
+    const replayed = await startInstall();
+    expect((await callback(`code=${code}&state=${replayed.state}`, replayed.cookie)).status).toBe(502);
+
+    const listed = (await app.api('GET', '/portals')).body.portals;
+    expect(listed).toContainEqual(expect.objectContaining({ portalId: PORTAL, authType: 'oauth', status: 'active', token: expect.objectContaining({ installedBy: 'installer@customer.example' }) }));
+    expect(JSON.stringify(listed)).not.toContain(issued.access[0]!);
+  });
+
+  it('pushes with the portal\'s own token, refreshing it when it is about to expire, once however many ask', async () => {
+    await app.api('POST', '/contacts/batch', { items: Array.from({ length: 30 }, (_, i) => ({ externalId: `o-${i}`, email: `o.${i}@oauth.example` })) });
+    expect(await push()).toMatchObject({ status: 'done', counts: { created: 30 } });
+    // The fake files each record under the portal its token belongs to.
+    expect(fake.records(PORTAL, 'contacts').filter((r) => r.properties.email?.endsWith('@oauth.example'))).toHaveLength(30);
+    expect(fake.stats.tokenRefreshes).toBe(0);
+
+    app.clock.advance(26 * 60_000); // 4 minutes left of 30: inside the 5-minute margin
+    const portal = (await portalRepo.get(tdb.db, PORTAL))!;
+    const tokens = await Promise.all([accessTokenFor(app.deps, portal), accessTokenFor(app.deps, portal), accessTokenFor(app.deps, portal)]);
+    expect(new Set(tokens).size).toBe(1);
+    expect(fake.stats.tokenRefreshes).toBe(1);
+    expect(fake.issuedTokens(PORTAL).access).toContain(tokens[0]);
+  });
+
+  it('refreshes when HubSpot calls the token expired before our clock does, and goes on', async () => {
+    const portal = (await portalRepo.get(tdb.db, PORTAL))!;
+    fake.expireAccessToken(await accessTokenFor(app.deps, portal));
+    const before = fake.stats.tokenRefreshes;
+    await app.api('PUT', '/contacts/o-1', { email: 'o.1@oauth.example', firstName: 'Changed' });
+    expect(await push()).toMatchObject({ status: 'done', counts: { updated: 1 } });
+    expect(fake.stats.tokenRefreshes).toBe(before + 1);
+  });
+
+  it('marks the portal in error, saying to reinstall, when HubSpot refuses the refresh token', async () => {
+    for (const t of fake.issuedTokens(PORTAL).refresh) fake.revokeRefreshToken(t);
+    app.clock.advance(31 * 60_000);
+    await app.api('PUT', '/contacts/o-2', { email: 'o.2@oauth.example', firstName: 'Changed' });
+    const run = await push();
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain(`Install it again from ${PUBLIC}/oauth/install`);
+    const portal = (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL);
+    expect(portal).toMatchObject({ status: 'error', statusMessage: expect.stringContaining('uninstalled or its access revoked') });
+  });
+
+  it('reinstalling brings the portal back; disconnecting revokes the refresh token and deletes the tokens', async () => {
+    const { cookie, state } = await startInstall();
+    expect((await callback(`code=${fake.authorize(PORTAL)}&state=${state}`, cookie)).status).toBe(200);
+    expect(await push()).toMatchObject({ status: 'done', counts: { updated: 1 } });
+
+    const live = fake.issuedTokens(PORTAL).refresh.filter((t) => !fake.isRevoked(t));
+    expect(live).toHaveLength(1);
+    const res = await app.api('DELETE', `/portals/${PORTAL}`);
+    expect(res.body).toEqual({ portalId: PORTAL, status: 'disconnected', refreshTokenRevoked: true });
+    expect(fake.isRevoked(live[0]!)).toBe(true);
+    expect(await tdb.db('portal_tokens').where({ portal_id: PORTAL })).toEqual([]);
+    expect((await push()).status).toBe('failed');
+    // Nothing secret reached the logs.
+    const logged = JSON.stringify(app.logs.records);
+    for (const t of [...fake.issuedTokens(PORTAL).access, ...fake.issuedTokens(PORTAL).refresh]) expect(logged).not.toContain(t);
+  });
+});

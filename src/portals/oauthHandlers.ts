@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Deps } from '../deps.js';
+import { notConfigured } from '../errors.js';
+import type { Handler } from '../http/handler.js';
+import { renderAppDefinition } from '../hubspot/appDefinition.js';
+import { HubSpotError } from '../hubspot/hubspotApi.js';
+import { signState, verifyState } from '../hubspot/tokenCrypto.js';
+import { html, type SafeHtml } from '../pages/html.js';
+import * as portalRepo from './portalRepo.js';
+import { oauthClient, saveTokens } from './portalTokens.js';
+
+/**
+ * The OAuth install of the HubSpot public app. /oauth/install sends the admin to HubSpot's consent
+ * screen with the scopes of hubspot-app.json and a signed, expiring `state` whose nonce is also
+ * in a cookie; the callback checks both, exchanges the code through @hubspot/api-client, learns
+ * the portal from the token's metadata and stores the tokens encrypted.
+ */
+
+const STATE_COOKIE = 'hs_oauth_state';
+const STATE_TTL_MS = 10 * 60_000;
+
+function setup(deps: Deps) {
+  const h = deps.config.hubspot;
+  if (!h.clientId || !h.redirectUri) throw notConfigured('HUBSPOT_CLIENT_ID and HUBSPOT_REDIRECT_URI', 'The OAuth install');
+  if (!h.clientSecret) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'The OAuth install');
+  if (!deps.config.tokenEncryptionKey) throw notConfigured('TOKEN_ENCRYPTION_KEY', 'The OAuth install');
+  return { oauth: oauthClient(deps)!, key: deps.config.tokenEncryptionKey, redirectUri: h.redirectUri };
+}
+
+function page(res: Response, status: number, title: string, body: SafeHtml): void {
+  res
+    .status(status)
+    .type('html')
+    .send(
+      html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; padding: 0 1rem; color: #33475b"><h1 style="font-size: 1.4rem">${title}</h1>${body}</body></html>`.toString(),
+    );
+}
+
+const cookieOf = (req: Request, name: string): string | undefined =>
+  (req.get('cookie') ?? '')
+    .split(';')
+    .map((c) => c.trim().split('='))
+    .find(([k]) => k === name)?.[1];
+
+/** GET /oauth/install: to HubSpot's consent screen. */
+export const getOAuthInstall: Handler = (deps, _req, res) => {
+  const { oauth, key } = setup(deps);
+  const nonce = crypto.randomBytes(16).toString('base64url');
+  const state = signState(key, { nonce, exp: Date.now() + STATE_TTL_MS });
+  const secure = deps.config.publicBaseUrl.startsWith('https:') ? '; Secure' : '';
+  res.set('Set-Cookie', `${STATE_COOKIE}=${nonce}; Path=/oauth; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; SameSite=Lax${secure}`);
+  res.redirect(302, oauth.authorizeUrl(renderAppDefinition(deps.config.publicBaseUrl).scopes, state));
+};
+
+/** GET {HUBSPOT_REDIRECT_URI's path}: HubSpot sends the admin back here with a code. */
+export const getOAuthCallback: Handler = async (deps, req, res) => {
+  const { oauth, key } = setup(deps);
+  const q = req.query as Record<string, unknown>;
+  const again = html`<p><a href="/oauth/install">Start the installation again</a>.</p>`;
+  if (typeof q.error === 'string') {
+    page(res, 400, 'The app was not installed', html`<p>HubSpot answered: ${typeof q.error_description === 'string' ? q.error_description : q.error}.</p>${again}`);
+    return;
+  }
+  const payload = typeof q.state === 'string' ? verifyState(key, q.state, Date.now()) : undefined;
+  const nonce = cookieOf(req, STATE_COOKIE);
+  if (!payload || !nonce || nonce.length !== payload.nonce.length || !crypto.timingSafeEqual(Buffer.from(nonce), Buffer.from(payload.nonce))) {
+    page(res, 400, 'This installation link is not valid', html`<p>It expired, was altered, or was opened in another browser than the one that started it.</p>${again}`);
+    return;
+  }
+  if (typeof q.code !== 'string' || !/^[\w.-]{1,512}$/.test(q.code)) {
+    page(res, 400, 'This installation link is not valid', html`<p>HubSpot's answer has no authorization code.</p>${again}`);
+    return;
+  }
+  res.set('Set-Cookie', `${STATE_COOKIE}=; Path=/oauth; Max-Age=0; HttpOnly; SameSite=Lax`);
+  const log = deps.log.child({ scope: 'oauth' });
+  let portalId: string;
+  try {
+    const tokens = await oauth.exchangeCode(q.code);
+    const info = await oauth.tokenInfo(tokens.accessToken);
+    portalId = info.hubId;
+    if (!/^[1-9][0-9]{0,17}$/.test(portalId)) throw new Error(`HubSpot named no portal for the token (hub_id ${portalId})`);
+    const now = deps.clock.now();
+    await deps.db.transaction(async (trx) => {
+      await trx('portals')
+        .insert({ portal_id: portalId, auth_type: 'oauth', status: 'active', created_at: now, updated_at: now })
+        .onConflict('portal_id')
+        .merge({ auth_type: 'oauth', status: 'active', status_message: null, updated_at: now });
+      await saveTokens(deps, trx, portalId, { ...tokens, scopes: info.scopes.length ? info.scopes : tokens.scopes }, { hubDomain: info.hubDomain, installedBy: info.user });
+    });
+    log.info('app installed', { portalId, hubDomain: info.hubDomain });
+  } catch (err) {
+    const detail = err instanceof HubSpotError ? `HubSpot answered ${err.status ?? 'nothing'}: ${err.message}` : (err as Error).message;
+    log.warn('app install failed', { error: detail });
+    page(res, 502, 'The app could not be installed', html`<p>${detail}</p><p>Authorization codes work once and expire after a few minutes.</p>${again}`);
+    return;
+  }
+  const portal = await portalRepo.get(deps.db, portalId);
+  page(
+    res,
+    200,
+    'Invoice card installed',
+    html`<p>HubSpot portal <strong>${portalId}</strong> is connected${portal?.pushEnabled ? ', and its contacts and products will be pushed on the next run' : ''}.</p><p>Open a deal in HubSpot to see its invoices. You can close this tab.</p>`,
+  );
+};
+
+/** The path HubSpot redirects to, from HUBSPOT_REDIRECT_URI (hubspot-app.json's redirectPath). */
+export const callbackPath = (deps: Deps): string => (deps.config.hubspot.redirectUri ? new URL(deps.config.hubspot.redirectUri).pathname : '/oauth/callback');

@@ -1,0 +1,105 @@
+import { conflict, notFound } from '../errors.js';
+import type { Handler } from '../http/handler.js';
+import { check, compile } from '../http/validate.js';
+import * as syncRepo from '../sync/syncRepo.js';
+import * as portalRepo from './portalRepo.js';
+import { oauthClient, tokenState } from './portalTokens.js';
+import { decryptToken } from '../hubspot/tokenCrypto.js';
+
+const PORTAL = /^[1-9][0-9]{0,17}$/;
+
+/** GET /api/v1/portals: every connected portal with its status, token state and last push. */
+export const listPortals: Handler = async (deps, _req, res) => {
+  const portals = await portalRepo.list(deps.db);
+  res.json({
+    portals: await Promise.all(
+      portals.map(async (p) => {
+        const [token, last] = await Promise.all([tokenState(deps.db, p.portalId), syncRepo.listRuns(deps.db, p.portalId, 1)]);
+        return {
+          portalId: p.portalId,
+          authType: p.authType,
+          status: p.status,
+          statusMessage: p.statusMessage,
+          pushEnabled: p.pushEnabled,
+          productIdProperty: p.productIdProperty,
+          pausedUntil: p.pausedUntil,
+          pausedReason: p.pausedReason,
+          token: token ? { expiresAt: token.expiresAt, refreshedAt: token.refreshedAt, scopes: token.scopes, installedBy: token.installedBy } : null,
+          lastRun: last[0] ? { id: last[0].id, status: last[0].status, finishedAt: last[0].finishedAt, counts: last[0].counts } : null,
+        };
+      }),
+    ),
+  });
+};
+
+/**
+ * DELETE /api/v1/portals/{portalId}: disconnect. The refresh token is revoked at HubSpot (when it
+ * can be) and the stored tokens deleted; the portal's records of what was pushed stay, so a
+ * reinstall carries on without duplicates.
+ */
+export const deletePortal: Handler = async (deps, req, res) => {
+  const portalId = String(req.params.portalId);
+  const portal = PORTAL.test(portalId) ? await portalRepo.get(deps.db, portalId) : undefined;
+  if (!portal) throw notFound(`Portal ${portalId}`);
+  const stored = (await deps.db('portal_tokens').where({ portal_id: portalId }).first('refresh_token')) as { refresh_token: string } | undefined;
+  let revoked = false;
+  const oauth = oauthClient(deps);
+  if (stored && oauth && deps.config.tokenEncryptionKey) {
+    try {
+      await oauth.revoke(decryptToken(deps.config.tokenEncryptionKey, portalId, stored.refresh_token));
+      revoked = true;
+    } catch (err) {
+      deps.log.warn('could not revoke the refresh token at HubSpot; deleting it here anyway', { scope: 'oauth', portalId, error: (err as Error).message });
+    }
+  }
+  await deps.db.transaction(async (trx) => {
+    await trx('portal_tokens').where({ portal_id: portalId }).delete();
+    await portalRepo.setStatus(trx, portalId, 'disconnected', 'disconnected by an admin', deps.clock.now());
+  });
+  deps.log.info('portal disconnected', { scope: 'oauth', portalId, revoked });
+  res.json({ portalId, status: 'disconnected', refreshTokenRevoked: revoked });
+};
+
+const validatePortalPatch = compile<{ pushEnabled?: boolean; productIdProperty?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    pushEnabled: { type: 'boolean' },
+    productIdProperty: {
+      type: 'string',
+      pattern: '^[a-z][a-z0-9_]{0,99}$',
+      description: 'must be a HubSpot property name: lower-case letters, digits and underscores, starting with a letter',
+    },
+  },
+});
+
+/**
+ * PATCH /api/v1/portals/{portalId}: whether the push runs, and the name of the products' unique
+ * external-id property. A new name is created (or checked) by the next push, and every product
+ * already pushed is sent again (updated by its HubSpot id) so it carries the new property too.
+ */
+export const patchPortal: Handler = async (deps, req, res) => {
+  const portalId = String(req.params.portalId);
+  const portal = PORTAL.test(portalId) ? await portalRepo.get(deps.db, portalId) : undefined;
+  if (!portal) throw notFound(`Portal ${portalId}`);
+  const input = check(validatePortalPatch, req.body ?? {});
+  const now = deps.clock.now();
+  const renamed = input.productIdProperty !== undefined && input.productIdProperty !== portal.productIdProperty;
+  if (renamed && (await syncRepo.listRuns(deps.db, portalId, 1)).some((r) => r.status === 'queued' || r.status === 'running')) {
+    throw conflict('push_running', `A push to portal ${portalId} is queued or running; change the property name once it has finished`);
+  }
+  await deps.db.transaction(async (trx) => {
+    await trx('portals')
+      .where({ portal_id: portalId })
+      .update({
+        ...(input.pushEnabled !== undefined ? { push_enabled: input.pushEnabled } : {}),
+        ...(renamed ? { product_id_property: input.productIdProperty, product_id_property_ready: false } : {}),
+        updated_at: now,
+      });
+    if (renamed) await trx('sync_state').where({ portal_id: portalId, object_type: 'product' }).whereNotNull('hubspot_id').update({ pushed_version: 0, pushed_hash: null, updated_at: now });
+  });
+  deps.log.info('portal settings changed', { scope: 'portal', portalId, pushEnabled: input.pushEnabled, productIdProperty: renamed ? input.productIdProperty : undefined });
+  const after = (await portalRepo.get(deps.db, portalId))!;
+  res.json({ portalId, pushEnabled: after.pushEnabled, productIdProperty: after.productIdProperty });
+};
