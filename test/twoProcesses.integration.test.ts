@@ -138,7 +138,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two processes on one PostgreSQL',
 
     // Never two writers of one record at once.
     expect(fake.stats.overlaps).toBe(0);
-    // 429s stay rare: a request can reach HubSpot later than its slot on a loaded machine.
+    // 429s stay rare (a request can reach HubSpot later than its slot on a loaded machine).
     expect(fake.stats.rateLimited).toBeLessThanOrEqual(Math.ceil(fake.stats.requests * 0.02));
 
     // Runs never overlapped in time, and both processes (three pids in all) did some of the work.

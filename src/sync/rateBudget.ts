@@ -28,9 +28,11 @@ export interface Window {
  * requests went in the window before it. The portal's row keeps the times of its latest
  * `capacity` requests, on PostgreSQL's clock; each request reserves the next slot in one atomic
  * statement (the later of now, the previous slot, and one window after the request `capacity`
- * back), which also says how long to wait for it: one round trip per request, no polling, and
- * lanes and processes queue in the order they asked. A slot a slow lane did not use is not lost,
- * and a short push goes out at once.
+ * back, and at least half an even spacing after the previous slot), which also says how long to
+ * wait for it: one round trip per request, no polling, and lanes and processes queue in the order
+ * they asked. A slot a slow lane did not use is not lost: the push catches up at up to twice the
+ * even rate, and a short push goes out at once; never in one clump, whose requests could reach
+ * HubSpot out of order.
  *
  * The limit is HUBSPOT_RATE_LIMIT_PER_10S, until HubSpot's X-HubSpot-RateLimit-Max and
  * -Interval-Milliseconds headers name the real window; then the lower of the two over that window.
@@ -110,13 +112,13 @@ export class RateBudget {
       `update portals set rate_log = (rate_log || greatest(
            clock_timestamp(),
            rate_tat,
-           rate_log[cardinality(rate_log)],
+           rate_log[cardinality(rate_log)] + make_interval(secs => :gapSeconds),
            case when cardinality(rate_log) >= :capacity
                 then rate_log[cardinality(rate_log) - :capacity + 1] + make_interval(secs => :windowSeconds) end
          ))[greatest(1, cardinality(rate_log) + 2 - :capacity):]
        where portal_id = :portalId
        returning extract(epoch from (rate_log[cardinality(rate_log)] - clock_timestamp())) * 1000 as wait_ms`,
-      { capacity, windowSeconds: paddedMs / 1000, portalId: this.portalId },
+      { capacity, windowSeconds: paddedMs / 1000, gapSeconds: windowMs / capacity / 2 / 1000, portalId: this.portalId },
     )) as { rows: Array<{ wait_ms: string | number }> };
     if (r.rows.length === 0) throw new Error(`portal ${this.portalId} is not registered`);
     const wait = Number(r.rows[0]!.wait_ms);
