@@ -10,7 +10,7 @@ export function createApp(deps: Deps): express.Express {
   app.disable('x-powered-by');
   // Card answers are per-request and never cached; skipping ETag hashing saves work on every fetch.
   app.set('etag', false);
-  app.use(requestContext(deps.log));
+  app.use(requestContext(deps.log, deps.metrics));
   mountRoutes(app, deps);
   app.use(errorHandler(deps.log));
   return app;

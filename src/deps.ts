@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/db.js';
 import { createLogger, type Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
 
 export interface Clock {
   now(): Date;
@@ -18,6 +19,7 @@ export interface Deps {
   clock: Clock;
   /** Key for the page tokens minted by the signed data fetch; undefined without a client secret. */
   pageTokenKey: Buffer | undefined;
+  metrics: Metrics;
 }
 
 /**
@@ -39,5 +41,6 @@ export function createDeps(config: Config, overrides: Partial<Deps> = {}): Deps 
     log: overrides.log ?? createLogger(config.logLevel),
     clock: overrides.clock ?? systemClock,
     pageTokenKey: overrides.pageTokenKey ?? derivePageTokenKey(config.hubspot.clientSecret),
+    metrics: overrides.metrics ?? createMetrics(),
   };
 }

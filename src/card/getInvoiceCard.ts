@@ -42,5 +42,6 @@ export const getInvoiceCard: Handler = async (deps, req, res) => {
     deps.pageTokenKey,
     { dealname: text(raw.dealname), amount: text(raw.amount), deal_currency_code: text(raw.deal_currency_code) },
   );
+  deps.metrics.cardFetches.inc({ caller: raw.appId === undefined ? 'classic_card' : 'app_card' });
   res.set('Cache-Control', 'no-store').json(card);
 };

@@ -19,6 +19,8 @@ import { callbackPath, getOAuthCallback, getOAuthInstall } from '../portals/oaut
 import { deletePortal, listPortals, patchPortal } from '../portals/portalHandlers.js';
 import { getSyncRun, listSyncFailures, listSyncRuns, postReplay, postSyncRun } from '../sync/syncHandlers.js';
 import { bind, type Handler } from './handler.js';
+import { registerDatabaseGauges } from '../metrics.js';
+import { getReadyz } from './health.js';
 import { apiHeaders, pageHeaders } from './headerProfiles.js';
 import { requireApiToken } from './requireApiToken.js';
 import { verifyHubSpotSignature } from './verifyHubSpotSignature.js';
@@ -71,6 +73,13 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   app.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/readyz', h(getReadyz));
+  // Prometheus text format. Operational figures only (no secrets), but keep it off the public
+  // load balancer: route only /hubspot, /oauth, /api and /assets there.
+  if (!deps.metrics.registry.getSingleMetric('sync_queue_depth')) registerDatabaseGauges(deps.metrics, deps.db, deps.config.hubspot.rateLimitPer10s);
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', deps.metrics.registry.contentType).set('Cache-Control', 'no-store').send(await deps.metrics.registry.metrics());
   });
 
   // The OAuth install of the public app (the admin's browser, sent on by HubSpot).

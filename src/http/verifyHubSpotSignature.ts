@@ -38,6 +38,7 @@ export function verifyHubSpotSignature(deps: Deps) {
       { clientSecret, nowMs: deps.clock.now().getTime(), allowV2Only: deps.config.hubspot.allowV2Only },
     );
     if (!result.ok) {
+      deps.metrics.signatureFailures.inc({ check: result.reason });
       // Which check failed, but never the secret or the signatures themselves.
       deps.log.warn('hubspot signature rejected', {
         scope: 'signature',

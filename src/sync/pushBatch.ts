@@ -3,6 +3,7 @@ import { type BatchInput, type BatchOutcome, HubSpotError, type HubSpotApi, type
 import type { Logger } from '../log.js';
 import type { Portal } from '../portals/portalRepo.js';
 import { backoffMs, classify, MAX_ATTEMPTS } from './retryPolicy.js';
+import type { Metrics } from '../metrics.js';
 import type { RateBudget } from './rateBudget.js';
 import * as syncRepo from './syncRepo.js';
 import type { ClaimedRecord, ObjectKind, Outcome, RunCounts } from './syncRepo.js';
@@ -33,6 +34,7 @@ export interface PushEnv {
   signal?: AbortSignal;
   /** Gets a new access token after HubSpot called ours expired (OAuth portals). */
   reauthorize?: () => Promise<void>;
+  metrics?: Metrics;
 }
 
 export interface Kind {
@@ -111,11 +113,13 @@ async function send<T>(env: PushEnv, what: string, call: () => Promise<T>): Prom
     await env.budget.take(env.signal);
     try {
       const out = await call();
+      env.metrics?.hubspotRequests.inc({ status: String((out as { status?: number }).status ?? 200) });
       const headers = (out as { headers?: Record<string, string> }).headers;
       if (headers) env.budget.adapt(headers);
       return out;
     } catch (err) {
       if (!(err instanceof HubSpotError)) throw err;
+      env.metrics?.hubspotRequests.inc({ status: err.status === null ? 'network' : String(err.status) });
       env.budget.adapt(err.headers);
       const verdict = classify(err);
       if (verdict.kind === 'daily_limit') throw new DailyLimitReached(verdict.reason);
@@ -127,6 +131,7 @@ async function send<T>(env: PushEnv, what: string, call: () => Promise<T>): Prom
       env.counts.retries += 1;
       if (err.status === 429) {
         env.counts.rateLimited += 1;
+        env.metrics?.hubspotRateLimited.inc({ portal: env.portal.portalId });
         // The window is full by HubSpot's count, which our budget keeps just under: a slot frees
         // up soon. Hold the portal's requests back a tenth of the window, doubling while 429s go
         // on, up to the whole window.
@@ -213,6 +218,12 @@ export async function pushBatch(env: PushEnv, kind: Kind, claimed: ClaimedRecord
   return { finished: await recordAll(env, kind, claimed, out) };
 }
 
+/** Counts a finished record in the run's counts and the metrics. */
+function tally(env: PushEnv, kind: Kind, outcome: 'created' | 'updated' | 'archived' | 'skipped' | 'conflicts' | 'failed'): void {
+  env.counts[outcome] += 1;
+  env.metrics?.syncRecords.inc({ type: kind.kind, outcome });
+}
+
 async function recordAll(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], out: Map<string, Finished>): Promise<number> {
   const outcomes = claimed.filter((r) => out.has(r.stateId)).map((r) => ({ stateId: r.stateId, ...out.get(r.stateId)! }));
   await syncRepo.record(env.db, kind.kind, env.worker, outcomes);
@@ -220,9 +231,9 @@ async function recordAll(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], out
   for (const o of outcomes) {
     if (o.state === 'pending') continue;
     finished += 1;
-    if (o.state === 'failed') env.counts.failed += 1;
-    if (o.state === 'skipped') env.counts.skipped += 1;
-    if (o.state === 'conflict') env.counts.conflicts += 1;
+    if (o.state === 'failed') tally(env, kind, 'failed');
+    if (o.state === 'skipped') tally(env, kind, 'skipped');
+    if (o.state === 'conflict') tally(env, kind, 'conflicts');
   }
   return finished;
 }
@@ -285,7 +296,7 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
         const id = idOf(item.record)!;
         if (byHubspotId.has(id)) {
           out.set(item.record.stateId, done(item.record, id, 'synced'));
-          env.counts.updated += 1;
+          tally(env, kind, 'updated');
         } else if (missing.has(item.record.stateId) || missing.has(id)) {
           item.record.hubspotId = null;
           recovered.delete(kind.key(item.record) ?? '');
@@ -315,8 +326,8 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
         const res = byTrace.get(item.record.stateId) ?? byKey.get(kind.key(item.record)!);
         if (res) {
           out.set(item.record.stateId, done(item.record, res.id, 'synced'));
-          if (res.isNew) env.counts.created += 1;
-          else env.counts.updated += 1;
+          if (res.isNew) tally(env, kind, 'created');
+          else tally(env, kind, 'updated');
         } else {
           out.set(item.record.stateId, refusedIn(outcome, item.record));
         }
@@ -331,6 +342,6 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
   }
   for (const r of archived) {
     out.set(r.stateId, { ...done(r, idOf(r), 'synced'), reason: 'archived' });
-    env.counts.archived += 1;
+    tally(env, kind, 'archived');
   }
 }

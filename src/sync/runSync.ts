@@ -110,6 +110,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
     counts,
     signal: controller.signal,
     reauthorize,
+    metrics: deps.metrics,
   };
 
   let takenOver = false;
@@ -129,6 +130,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
 
   let enqueueError: unknown;
   let propertyError: unknown;
+  let dailyLimit: DailyLimitReached | undefined;
   try {
     // The unique product property, and the queue, in parallel; lanes push contacts as soon as the
     // first chunk of records is queued, and products once the property exists too.
@@ -184,7 +186,19 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
         await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.min(wait, 1000))));
       }
     };
-    const results = await Promise.allSettled(Array.from({ length: opts.lanes ?? LANES }, (_, n) => lane(n)));
+    // HubSpot's daily limit is the portal's, not the lane's: the first lane to meet it stops the others.
+    const results = await Promise.allSettled(
+      Array.from({ length: opts.lanes ?? LANES }, (_, n) =>
+        lane(n).catch((err: unknown) => {
+          if (err instanceof DailyLimitReached && !dailyLimit) {
+            dailyLimit = err;
+            controller.abort();
+          }
+          throw err;
+        }),
+      ),
+    );
+    if (dailyLimit) throw dailyLimit;
     if (propertyError) throw propertyError;
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
@@ -197,7 +211,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
       log.error('run failed to queue its records', { error: (enqueueError as Error).stack });
       return finish('failed', `could not queue the records: ${(enqueueError as Error).message}`);
     }
-    if (err !== propertyError && (err instanceof Stopped || controller.signal.aborted)) return await stopped();
+    if (err !== propertyError && err !== dailyLimit && (err instanceof Stopped || controller.signal.aborted)) return await stopped();
     if (err instanceof DailyLimitReached) {
       const until = new Date(Date.now() + DAILY_PAUSE_MS);
       await portalRepo.pause(deps.db, portal.portalId, until, err.message, new Date());
