@@ -147,7 +147,7 @@ describe('the rate budget', () => {
     expect(strict.window).toEqual({ capacity: 9, windowMs: 1000 });
     // Configured 1,000 per 10 s allows more than HubSpot's 20 per second: HubSpot's holds.
     expect(budget.window).toEqual({ capacity: 18, windowMs: 1000 });
-    // Before any answer, the configured limit.
-    expect(new RateBudget(tdb.db, PORTAL, 190).window).toEqual({ capacity: 184, windowMs: 10_000 });
+    // Before any answer, a tenth of the configured limit per second (never a 10-second burst).
+    expect(new RateBudget(tdb.db, 'not-a-portal', 190).window).toEqual({ capacity: 18, windowMs: 1000 });
   });
 });

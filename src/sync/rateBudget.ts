@@ -34,8 +34,9 @@ export interface Window {
  * even rate, and a short push goes out at once; never in one clump, whose requests could reach
  * HubSpot out of order.
  *
- * The limit is HUBSPOT_RATE_LIMIT_PER_10S, until HubSpot's X-HubSpot-RateLimit-Max and
- * -Interval-Milliseconds headers name the real window; then the lower of the two over that window.
+ * The limit is HUBSPOT_RATE_LIMIT_PER_10S (spread as a tenth per second) until HubSpot's
+ * X-HubSpot-RateLimit-Max and -Interval-Milliseconds headers name the real window; then the lower
+ * of the two over that window.
  * Both are tightened: `safety` leaves a few requests of the window spare, and each window is
  * padded by 2 % (at most 50 ms), so requests that reach HubSpot later than their slot still fit.
  */
@@ -49,7 +50,9 @@ export class RateBudget {
     perTenSeconds: number,
     private readonly safety = 0.97,
   ) {
-    this.configured = { capacity: spare(perTenSeconds, safety), windowMs: 10_000 };
+    // Until HubSpot's headers name the window, a tenth of the limit per second: whatever the real
+    // window (HubSpot's is 10 s), that never bursts past it.
+    this.configured = { capacity: Math.max(1, Math.floor((perTenSeconds * safety) / 10)), windowMs: 1000 };
   }
 
   /**
