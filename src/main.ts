@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './app.js';
+import { createApp, createOpsApp } from './app.js';
 import { ConfigError, describeMissingSetup, loadConfig } from './config.js';
 import { isEmbedded } from './db/db.js';
 import { migrateLatest, pendingMigrations } from './db/migrate.js';
@@ -8,8 +8,24 @@ import { createDeps } from './deps.js';
 import * as portalRepo from './portals/portalRepo.js';
 import { SyncWorker } from './sync/syncWorker.js';
 
-/** Entry point: config → deps → database check → HTTP server; stops cleanly on SIGTERM/SIGINT. */
+type Role = 'all' | 'web' | 'worker';
+
+/**
+ * `--role web` serves HubSpot, the pages and /api/v1 without pushing; `--role worker` pushes and
+ * serves only /healthz, /readyz and /metrics; no role (npm start) does both in one process.
+ */
+function roleFrom(argv: string[]): Role {
+  const i = argv.findIndex((a) => a === '--role' || a.startsWith('--role='));
+  if (i < 0) return 'all';
+  const value = argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
+  if (value === 'web' || value === 'worker' || value === 'all') return value;
+  process.stderr.write(`--role must be web, worker or all (got ${JSON.stringify(value ?? '')})\n`);
+  process.exit(1);
+}
+
+/** Entry point: config → deps → database check → HTTP server and/or push worker; stops cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
+  const role = roleFrom(process.argv.slice(2));
   let config;
   try {
     config = loadConfig(process.env);
@@ -41,13 +57,14 @@ async function main(): Promise<void> {
     await portalRepo.ensurePrivateApp(deps.db, config.hubspot.portalId, new Date());
     log.info(`pushing to portal ${config.hubspot.portalId} with the private-app token`);
   }
-  const worker = new SyncWorker(deps);
-  worker.start();
+  const worker = role === 'web' ? undefined : new SyncWorker(deps);
+  worker?.start();
 
-  const app = createApp(deps);
+  const app = role === 'worker' ? createOpsApp(deps) : createApp(deps);
   const server: Server = app.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;
-    log.info(`listening on port ${port}; HubSpot reaches it at ${config.publicBaseUrl}`, { port });
+    const what = role === 'worker' ? 'push worker; health and metrics' : `HubSpot reaches it at ${config.publicBaseUrl}`;
+    log.info(`${role === 'all' ? '' : `${role} role, `}listening on port ${port}; ${what}`, { port, role });
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     log.error(err.code === 'EADDRINUSE' ? `port ${config.port} is already in use: stop the other process or set PORT` : err.message);
@@ -63,7 +80,7 @@ async function main(): Promise<void> {
     // Stop taking requests and runs; let the batch in flight finish and its outcome be recorded.
     const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    void Promise.all([httpClosed, worker.stop()])
+    void Promise.all([httpClosed, worker?.stop()])
       .then(() => deps.db.destroy())
       .finally(() => {
         clearTimeout(force);

@@ -24,9 +24,9 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts the service with only PATH and `env` (PORT 0 unless given); resolves once it listens. */
-export function startService(env: Record<string, string>, register?: ChildProcess[]): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the service with only PATH and `env` (PORT 0 unless given), and `args` (e.g. --role web); resolves once it listens. */
+export function startService(env: Record<string, string>, register?: ChildProcess[], args: string[] = []): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   register?.push(child);
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

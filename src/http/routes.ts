@@ -71,16 +71,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
     res.sendFile(require.resolve(source), { maxAge: '30d', immutable: true, headers: { 'Content-Type': 'font/ttf' } });
   });
   app.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', h(getReadyz));
-  // Prometheus text format. Operational figures only (no secrets), but keep it off the public
-  // load balancer: route only /hubspot, /oauth, /api and /assets there.
-  if (!deps.metrics.registry.getSingleMetric('sync_queue_depth')) registerDatabaseGauges(deps.metrics, deps.db, deps.config.hubspot.rateLimitPer10s);
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', deps.metrics.registry.contentType).set('Cache-Control', 'no-store').send(await deps.metrics.registry.metrics());
-  });
+  mountOpsRoutes(app, deps);
 
   // The OAuth install of the public app (the admin's browser, sent on by HubSpot).
   app.get('/oauth/install', h(getOAuthInstall));
@@ -144,5 +135,20 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   app.use((req: Request, _res: Response) => {
     throw new AppError('not_found', 404, `No route for ${req.method} ${req.path}`);
+  });
+}
+
+/** Health, readiness and metrics: on every role's server (web and worker). */
+export function mountOpsRoutes(app: express.Express, deps: Deps): void {
+  const h = (handler: Handler) => bind(deps, handler);
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', h(getReadyz));
+  // Prometheus text format. Operational figures only (no secrets), but keep it off the public
+  // load balancer: route only /hubspot, /oauth, /api and /assets there.
+  if (!deps.metrics.registry.getSingleMetric('sync_queue_depth')) registerDatabaseGauges(deps.metrics, deps.db, deps.config.hubspot.rateLimitPer10s);
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', deps.metrics.registry.contentType).set('Cache-Control', 'no-store').send(await deps.metrics.registry.metrics());
   });
 }
