@@ -53,9 +53,10 @@ export function errorPage(title: string, message: string): string {
  * small HTML page for iframe pages (they set res.locals.errorFormat = 'html'). 5xx are logged once
  * with the stack; their message is never shown to the caller.
  */
-export function errorHandler(log: Logger) {
+export function errorHandler(log: Logger, onError?: (req: Request, res: Response, err: AppError) => void) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const appErr = toAppError(err);
+    onError?.(req, res, appErr);
     if (appErr.status >= 500 && appErr.status !== 503) {
       log.error('request failed', {
         scope: 'http',

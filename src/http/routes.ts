@@ -15,13 +15,16 @@ import { getCreatePage, getEditPage, getListPage, getPaymentPage, getViewPage, g
 import { requirePageToken } from '../pages/requirePageToken.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { getSettings, putSettings } from '../settings/settingsHandlers.js';
+import { requireAdmin } from '../admin/adminAuth.js';
+import { getDashboard, getLogin, getOverview, postAdminReplay, postLogin, postLogout } from '../admin/adminHandlers.js';
+import { rateLimit } from './rateLimit.js';
 import { callbackPath, getOAuthCallback, getOAuthInstall } from '../portals/oauthHandlers.js';
 import { deletePortal, listPortals, patchPortal } from '../portals/portalHandlers.js';
 import { getSyncRun, listSyncFailures, listSyncRuns, postReplay, postSyncRun } from '../sync/syncHandlers.js';
 import { bind, type Handler } from './handler.js';
 import { registerDatabaseGauges } from '../metrics.js';
 import { getReadyz } from './health.js';
-import { apiHeaders, pageHeaders } from './headerProfiles.js';
+import { adminHeaders, apiHeaders, pageHeaders } from './headerProfiles.js';
 import { requireApiToken } from './requireApiToken.js';
 import { verifyHubSpotSignature } from './verifyHubSpotSignature.js';
 
@@ -62,7 +65,9 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   // Header profiles: iframe pages may be framed by HubSpot (and show HTML errors); nothing else may.
   const pageProfile = pageHeaders(deps.config.hubspot.frameAncestors);
-  app.use((req: Request, res: Response, next: NextFunction) => (isPagePath(req.path) ? pageProfile(req, res, next) : apiHeaders(req, res, next)));
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    isPagePath(req.path) ? pageProfile(req, res, next) : req.path.startsWith('/admin') && !req.path.startsWith('/admin/api/') ? adminHeaders(req, res, next) : apiHeaders(req, res, next),
+  );
 
   app.use('/assets/fonts', express.static(UI_FONTS_DIR, { index: false, maxAge: '30d', immutable: true }));
   app.get('/assets/fallback-fonts/:file', (req, res, next) => {
@@ -74,8 +79,21 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   mountOpsRoutes(app, deps);
 
   // The OAuth install of the public app (the admin's browser, sent on by HubSpot).
-  app.get('/oauth/install', h(getOAuthInstall));
-  app.get(callbackPath(deps), h(getOAuthCallback));
+  const oauthLimit = rateLimit({ name: 'the OAuth install', max: 30, windowMs: 60_000 });
+  app.get('/oauth/install', oauthLimit, h(getOAuthInstall));
+  app.get(callbackPath(deps), oauthLimit, h(getOAuthCallback));
+
+  // The admins' dashboard: signs in with API_TOKEN, then a session cookie.
+  app.get('/admin/login', h(getLogin));
+  app.post('/admin/login', rateLimit({ name: 'the dashboard sign-in', max: 10, windowMs: 60_000 }), express.urlencoded({ extended: false, limit: '4kb' }), h(postLogin));
+  app.post('/admin/logout', h(postLogout));
+  // Routing is not strict: this serves /admin and /admin/; the page's relative URLs need the slash.
+  app.get('/admin/', (req, res, next) => (req.path.endsWith('/') ? next() : res.redirect(301, 'admin/')), requireAdmin(deps, 'page'), h(getDashboard));
+  const admin: Router = express.Router();
+  admin.use(requireAdmin(deps, 'api'));
+  admin.get('/overview', h(getOverview));
+  admin.post('/failures/:id/replay', h(postAdminReplay));
+  app.use('/admin/api', admin);
 
   // HubSpot → service: signed. The raw body is kept for the signature and parsed afterwards.
   const signed = [express.raw({ type: () => true, limit: HUBSPOT_BODY_LIMIT }), verifyHubSpotSignature(deps)];
@@ -85,6 +103,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   app.delete(cardPaths.hooks.deleteDraft, ...signed, h(deleteDraftHook));
 
   // The rep's browser (inside HubSpot's modal) → service: unsigned, so every page checks its token.
+  app.use(`${HUBSPOT_PREFIX}/pages`, rateLimit({ name: 'the card pages', max: 1200, windowMs: 60_000 }));
   app.get(cardPaths.pages.create, requirePageToken(deps, 'create'), h(getCreatePage));
   app.get(cardPaths.pages.list, requirePageToken(deps, 'list'), h(getListPage));
   app.get(cardPaths.pages.edit, requirePageToken(deps, 'edit'), h(getEditPage));

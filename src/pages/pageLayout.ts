@@ -15,6 +15,11 @@ function assetVersion(file: string): string {
   return v;
 }
 
+/** An asset's URL relative to a page one level below the root (/admin/…), with its content hash. */
+export function assetUrl(file: string): string {
+  return `../assets/${file}?v=${assetVersion(file)}`;
+}
+
 /** The path prefix of PUBLIC_BASE_URL ("" or "/invoicing"), for URLs the browser resolves. */
 export function basePath(publicBaseUrl: string): string {
   return new URL(publicBaseUrl).pathname.replace(/\/+$/, '');

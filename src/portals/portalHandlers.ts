@@ -1,4 +1,5 @@
 import { conflict, notFound } from '../errors.js';
+import type { Deps } from '../deps.js';
 import type { Handler } from '../http/handler.js';
 import { check, compile } from '../http/validate.js';
 import * as syncRepo from '../sync/syncRepo.js';
@@ -8,28 +9,31 @@ import { decryptToken } from '../hubspot/tokenCrypto.js';
 
 const PORTAL = /^[1-9][0-9]{0,17}$/;
 
+/** Every connected portal with its status, token state and last push (never the tokens). */
+export async function describePortals(deps: Deps) {
+  const portals = await portalRepo.list(deps.db);
+  return Promise.all(
+    portals.map(async (p) => {
+      const [token, last] = await Promise.all([tokenState(deps.db, p.portalId), syncRepo.listRuns(deps.db, p.portalId, 1)]);
+      return {
+        portalId: p.portalId,
+        authType: p.authType,
+        status: p.status,
+        statusMessage: p.statusMessage,
+        pushEnabled: p.pushEnabled,
+        productIdProperty: p.productIdProperty,
+        pausedUntil: p.pausedUntil,
+        pausedReason: p.pausedReason,
+        token: token ? { expiresAt: token.expiresAt, refreshedAt: token.refreshedAt, scopes: token.scopes, installedBy: token.installedBy } : null,
+        lastRun: last[0] ? { id: last[0].id, status: last[0].status, finishedAt: last[0].finishedAt, counts: last[0].counts } : null,
+      };
+    }),
+  );
+}
+
 /** GET /api/v1/portals: every connected portal with its status, token state and last push. */
 export const listPortals: Handler = async (deps, _req, res) => {
-  const portals = await portalRepo.list(deps.db);
-  res.json({
-    portals: await Promise.all(
-      portals.map(async (p) => {
-        const [token, last] = await Promise.all([tokenState(deps.db, p.portalId), syncRepo.listRuns(deps.db, p.portalId, 1)]);
-        return {
-          portalId: p.portalId,
-          authType: p.authType,
-          status: p.status,
-          statusMessage: p.statusMessage,
-          pushEnabled: p.pushEnabled,
-          productIdProperty: p.productIdProperty,
-          pausedUntil: p.pausedUntil,
-          pausedReason: p.pausedReason,
-          token: token ? { expiresAt: token.expiresAt, refreshedAt: token.refreshedAt, scopes: token.scopes, installedBy: token.installedBy } : null,
-          lastRun: last[0] ? { id: last[0].id, status: last[0].status, finishedAt: last[0].finishedAt, counts: last[0].counts } : null,
-        };
-      }),
-    ),
-  });
+  res.json({ portals: await describePortals(deps) });
 };
 
 /**

@@ -1,0 +1,119 @@
+// The admins' dashboard: loads /admin/api/overview, renders it, refreshes every 10 s, and replays
+// failures. No framework, no CDN: everything comes from this service.
+
+const $ = (id) => document.getElementById(id);
+const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const when = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }) : '—');
+const ago = (iso) => {
+  if (!iso) return '—';
+  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : s < 86400 ? `${Math.round(s / 3600)} h ago` : `${Math.round(s / 86400)} d ago`;
+};
+const badge = (status) => `<span class="badge badge-${esc(status)}">${esc(status)}</span>`;
+const table = (head, rows, empty) =>
+  rows.length === 0
+    ? `<p class="empty">${esc(empty)}</p>`
+    : `<table><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+
+function renderPortals(portals) {
+  $('portals').innerHTML = table(
+    ['Portal', 'Status', 'Auth', 'Push', 'Token', 'Last push'],
+    portals.map((p) => {
+      const token = p.authType === 'private_app' ? 'private-app token' : p.token ? `expires ${ago(p.token.expiresAt).replace(' ago', '')} (${when(p.token.expiresAt)})` : 'none: reinstall';
+      const last = p.lastRun ? `${badge(p.lastRun.status)} ${ago(p.lastRun.finishedAt)}` : 'never';
+      return `<tr><td>${esc(p.portalId)}</td><td>${badge(p.status)}${p.statusMessage ? `<div class="note">${esc(p.statusMessage)}</div>` : ''}${p.pausedUntil ? `<div class="note">paused until ${when(p.pausedUntil)}</div>` : ''}</td><td>${esc(p.authType === 'oauth' ? 'OAuth' : 'private app')}</td><td>${p.pushEnabled ? 'on' : 'off'}</td><td>${esc(token)}</td><td>${last}</td></tr>`;
+    }),
+    'No portal is connected yet: install the app (/oauth/install) or set HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID.',
+  );
+}
+
+function renderRuns(runs) {
+  $('runs').innerHTML = table(
+    ['#', 'Portal', 'Status', 'Trigger', 'Started', 'Duration', 'Created', 'Updated', 'Unchanged', 'Failed', 'Skipped', 'Conflicts', '429s'],
+    runs.slice(0, 20).map(
+      (r) =>
+        `<tr><td>${esc(r.id)}</td><td>${esc(r.portalId)}</td><td>${badge(r.status)}${r.error ? `<div class="note">${esc(r.error)}</div>` : ''}</td><td>${esc(r.trigger)}</td><td>${when(r.startedAt)}</td><td>${r.durationMs === null ? '—' : `${(r.durationMs / 1000).toFixed(1)} s`}</td><td class="num">${r.counts.created}</td><td class="num">${r.counts.updated}</td><td class="num">${r.counts.unchanged}</td><td class="num ${r.counts.failed ? 'bad' : ''}">${r.counts.failed}</td><td class="num">${r.counts.skipped}</td><td class="num">${r.counts.conflicts}</td><td class="num">${r.counts.rateLimited}</td></tr>`,
+    ),
+    'No push has run yet.',
+  );
+}
+
+function renderFailures(failures) {
+  $('failures').innerHTML = table(
+    ['Record', 'State', 'Why', 'HubSpot said', 'Attempts', 'Since', ''],
+    failures.map(
+      (f) =>
+        `<tr data-failure="${esc(f.id)}"><td>${esc(f.objectType)} <strong>${esc(f.externalId)}</strong><div class="note">portal ${esc(f.portalId)}</div></td><td>${badge(f.state)}</td><td>${esc(f.error && f.reason ? f.reason.split(': ')[0] : f.reason)}</td><td>${f.error ? `${esc(f.error.message)}${f.error.correlationId ? `<div class="note">correlation id ${esc(f.error.correlationId)}</div>` : ''}` : '—'}</td><td class="num">${esc(f.attempts)}</td><td>${ago(f.updatedAt)}</td><td><button type="button" class="replay" data-id="${esc(f.id)}">Replay</button></td></tr>`,
+    ),
+    'No failures: HubSpot has accepted every record.',
+  );
+}
+
+function renderCardErrors(errors) {
+  $('card-errors').innerHTML = table(
+    ['When', 'Portal', 'Request', 'Status', 'Error'],
+    errors.map((e) => `<tr><td>${ago(e.createdAt)}</td><td>${esc(e.portalId ?? '—')}</td><td><code>${esc(e.method)} ${esc(e.route)}</code></td><td class="num">${esc(e.status)}</td><td><code>${esc(e.code)}</code> ${esc(e.message)}</td></tr>`),
+    'No errors on the card in the last week.',
+  );
+}
+
+/** Bars per finished push, oldest left: records pushed (created + updated + archived) and failed. */
+function renderChart(runs) {
+  const done = runs.filter((r) => r.finishedAt).reverse().slice(-40);
+  if (done.length === 0) {
+    $('chart').innerHTML = '<p class="empty">Nothing pushed yet.</p>';
+    return;
+  }
+  const pushed = (r) => r.counts.created + r.counts.updated + r.counts.archived;
+  const max = Math.max(1, ...done.map((r) => pushed(r) + r.counts.failed));
+  const W = 760, H = 180, pad = 36, bw = Math.max(4, Math.min(40, (W - pad) / done.length - 4));
+  const bars = done
+    .map((r, i) => {
+      const x = pad + i * (bw + 4);
+      const hp = Math.round((pushed(r) / max) * (H - 40));
+      const hf = Math.round((r.counts.failed / max) * (H - 40));
+      const rate = r.durationMs ? Math.round(pushed(r) / (r.durationMs / 1000)) : 0;
+      return `<g><title>Push #${r.id} (${when(r.finishedAt)}): ${pushed(r)} pushed, ${r.counts.failed} failed${rate ? `, ${rate} records/s` : ''}</title>
+<rect class="bar-ok" x="${x}" y="${H - 20 - hp - hf}" width="${bw}" height="${hp}"></rect><rect class="bar-bad" x="${x}" y="${H - 20 - hf}" width="${bw}" height="${hf}"></rect></g>`;
+    })
+    .join('');
+  $('chart').innerHTML = `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Records pushed and failed per push">
+<line class="axis" x1="${pad}" y1="${H - 20}" x2="${W}" y2="${H - 20}"></line>
+<text class="tick" x="${pad - 6}" y="16" text-anchor="end">${max}</text><text class="tick" x="${pad - 6}" y="${H - 20}" text-anchor="end">0</text>
+${bars}
+<text class="tick" x="${pad}" y="${H - 4}">${esc(when(done[0].finishedAt))}</text><text class="tick" x="${W}" y="${H - 4}" text-anchor="end">${esc(when(done[done.length - 1].finishedAt))}</text>
+</svg><p class="legend"><span class="key key-ok"></span> pushed <span class="key key-bad"></span> failed · per push, oldest first</p>`;
+}
+
+async function load() {
+  const res = await fetch('api/overview', { headers: { accept: 'application/json' } });
+  if (res.status === 401) {
+    location.href = 'login';
+    return;
+  }
+  const data = await res.json();
+  renderPortals(data.portals);
+  renderChart(data.runs);
+  renderRuns(data.runs);
+  renderFailures(data.failures);
+  renderCardErrors(data.cardErrors);
+  $('dashboard').setAttribute('aria-busy', 'false');
+}
+
+document.addEventListener('click', async (event) => {
+  const button = event.target.closest('button.replay');
+  if (!button) return;
+  button.disabled = true;
+  button.textContent = 'Queued…';
+  const res = await fetch(`api/failures/${encodeURIComponent(button.dataset.id)}/replay`, { method: 'POST', headers: { 'x-admin-request': '1' } });
+  if (!res.ok) {
+    button.disabled = false;
+    button.textContent = 'Replay';
+    alert(`Replay failed: ${(await res.json()).error?.message ?? res.status}`);
+    return;
+  }
+  setTimeout(load, 1500);
+});
+
+load();
+setInterval(load, 10_000);

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
+import { fetchCard } from '../../test/hubspotCaller.js';
+import { createTestDb, type TestDb } from '../../test/testDb.js';
+import { startTestApp, TEST_API_TOKEN, type TestApp } from '../../test/testApp.js';
+import { PROJECT_ROOT } from '../paths.js';
+import * as portalRepo from '../portals/portalRepo.js';
+import { SyncWorker } from '../sync/syncWorker.js';
+
+/**
+ * The admins' dashboard in Chromium, on real data: pushes against the fake HubSpot (one product
+ * refused by the portal's rule), a card error, then sign-in, the tables and chart, and Replay.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = fs.existsSync(CHROMIUM);
+if (!hasChromium && process.env.REQUIRE_BROWSER_TESTS) throw new Error(`Chromium not found at ${CHROMIUM}; install it (apt-get install chromium) or set CHROMIUM_PATH`);
+const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
+const PORTAL = '9191';
+
+let fake: FakeHubspot;
+let tdb: TestDb;
+let app: TestApp;
+let browser: Browser;
+let worker: SyncWorker;
+
+describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-admin': PORTAL }, rules: { products: { hs_sku: /^[A-Z0-9-]+$/ } } });
+    await fake.start();
+    tdb = await createTestDb();
+    app = await startTestApp({ db: tdb.db, env: { HUBSPOT_ACCESS_TOKEN: 'pat-admin', HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url } });
+    await portalRepo.ensurePrivateApp(tdb.db, PORTAL, new Date());
+    worker = new SyncWorker(app.deps);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+
+    // Real history: three pushes, the last with a product HubSpot refuses; and a card error.
+    for (const [n, size] of [[1, 120], [2, 60], [3, 40]] as const) {
+      await app.api('POST', '/contacts/batch', { items: Array.from({ length: size }, (_, i) => ({ externalId: `d${n}-${i}`, email: `d${n}.${i}@dash.example` })) });
+      const products = Array.from({ length: size / 2 }, (_, i) => ({ externalId: `dp${n}-${i}`, sku: `DP${n}-${i}`, name: `Product ${i}`, price: '12.00', currency: 'EUR' }));
+      if (n === 3) products[3]!.sku = 'bad sku!';
+      await app.api('POST', '/products/batch', { items: products });
+      await app.api('POST', '/sync/runs', { portalId: PORTAL });
+      await worker.drain();
+    }
+    expect((await fetchCard(app, { portalId: PORTAL, dealId: '1' }, { secret: 'not-the-secret' })).status).toBe(401);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await tdb?.destroy();
+    await fake?.stop();
+  });
+
+  it('refuses a wrong token, then shows portals, pushes, the chart, failures and card errors; Replay pushes the record again', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+
+    await page.goto(`${app.url}/admin`);
+    expect(new URL(page.url()).pathname).toBe('/admin/login');
+    await page.fill('#token', 'not-the-token-at-all');
+    await page.press('#token', 'Enter');
+    await expect.poll(() => page.textContent('.error')).toContain('not the API token');
+
+    await page.fill('#token', TEST_API_TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#dashboard[aria-busy=false]');
+    expect(new URL(page.url()).pathname).toBe('/admin/');
+
+    const portals = await page.textContent('#portals');
+    expect(portals).toContain(PORTAL);
+    expect(portals).toContain('private app');
+    expect(await page.locator('#runs tbody tr').count()).toBe(3);
+    expect(await page.locator('#chart svg rect.bar-ok').count()).toBe(3);
+    expect(await page.locator('#chart svg rect.bar-bad').count()).toBe(3);
+    const failure = page.locator('#failures tbody tr');
+    expect(await failure.count()).toBe(1);
+    expect(await failure.textContent()).toContain('dp3-3');
+    expect(await failure.textContent()).toContain("does not match the portal's validation rule");
+    expect(await page.textContent('#card-errors')).toContain('invalid_signature');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'admin-dashboard.png'), fullPage: true });
+
+    // The admin fixes the rule in HubSpot and replays the record from the dashboard.
+    fake.options.rules = {};
+    await page.click('#failures button.replay');
+    await expect.poll(() => page.locator('#failures button.replay').first().textContent()).toBe('Queued…');
+    await worker.drain();
+    await expect.poll(async () => page.textContent('#failures'), { timeout: 10_000 }).toContain('No failures');
+    expect(fake.records(PORTAL, 'products').filter((r) => r.properties.accounting_external_id === 'dp3-3')).toHaveLength(1);
+    expect(await page.locator('#runs tbody tr').count()).toBe(4);
+    // The refused sign-in answered 401, which Chromium reports; nothing else may fail.
+    expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('keeps its API to signed-in admins, and its writes to the dashboard itself', async () => {
+    expect((await fetch(`${app.url}/admin/api/overview`)).status).toBe(401);
+    const login = await fetch(`${app.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ token: TEST_API_TOKEN }), redirect: 'manual' });
+    expect(login.status).toBe(303);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect(login.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    expect((await fetch(`${app.url}/admin/api/overview`, { headers: { cookie } })).status).toBe(200);
+    // A cross-site form cannot add the header: refused.
+    expect((await fetch(`${app.url}/admin/api/failures/1/replay`, { method: 'POST', headers: { cookie } })).status).toBe(403);
+    // A forged session is not one.
+    expect((await fetch(`${app.url}/admin/api/overview`, { headers: { cookie: `admin_session=${Date.now() + 3600_000}.forged` } })).status).toBe(401);
+    const page = await fetch(`${app.url}/admin/`, { headers: { cookie } });
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+});

@@ -1,0 +1,126 @@
+import type { Request, Response } from 'express';
+import { notFound } from '../errors.js';
+import type { Handler } from '../http/handler.js';
+import { html, type SafeHtml } from '../pages/html.js';
+import { assetUrl } from '../pages/pageLayout.js';
+import { describePortals } from '../portals/portalHandlers.js';
+import * as syncRepo from '../sync/syncRepo.js';
+import { runQueued } from '../sync/syncWorker.js';
+import * as cardErrors from './cardErrors.js';
+import { sessionCookie, startSession, tokenMatches } from './adminAuth.js';
+
+/** The admins' dashboard: portals, pushes, failures with Replay, card errors and a throughput chart. */
+
+function shell(res: Response, status: number, title: string, body: SafeHtml, withScript: boolean): void {
+  res
+    .status(status)
+    .type('html')
+    .set('Cache-Control', 'no-store')
+    .send(
+      html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${title}</title>
+<link rel="stylesheet" href="${assetUrl('admin.css')}">
+${withScript ? html`<script type="module" src="${assetUrl('admin.js')}"></script>` : ''}
+</head>
+<body class="admin">${body}</body>
+</html>
+`.value,
+    );
+}
+
+const loginForm = (message?: string) => html`<main class="login">
+<h1>Invoice card · operations</h1>
+<form method="post" action="login">
+<label for="token">API token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+${message ? html`<p class="error" role="alert">${message}</p>` : ''}
+<button type="submit">Sign in</button>
+<p class="hint">The service's <code>API_TOKEN</code>. A session lasts 12 hours.</p>
+</form>
+</main>`;
+
+/** GET /admin/login */
+export const getLogin: Handler = (_deps, _req, res) => {
+  shell(res, 200, 'Sign in · Invoice card', loginForm(), false);
+};
+
+/** POST /admin/login (form) */
+export const postLogin: Handler = (deps, req: Request, res: Response) => {
+  const token = typeof (req.body as Record<string, unknown> | undefined)?.token === 'string' ? String((req.body as Record<string, string>).token) : '';
+  if (!deps.config.apiToken || !tokenMatches(deps, token)) {
+    deps.log.warn('dashboard sign-in refused', { scope: 'admin', ip: req.ip });
+    shell(res, 401, 'Sign in · Invoice card', loginForm(deps.config.apiToken ? 'That is not the API token.' : 'API_TOKEN is not set on the service: set it and restart.'), false);
+    return;
+  }
+  startSession(deps, res);
+  res.redirect(303, './');
+};
+
+/** POST /admin/logout */
+export const postLogout: Handler = (deps, _req, res) => {
+  res.append('Set-Cookie', sessionCookie(deps, '', 0));
+  res.redirect(303, 'login');
+};
+
+/** GET /admin/ */
+export const getDashboard: Handler = (_deps, _req, res) => {
+  shell(
+    res,
+    200,
+    'Operations · Invoice card',
+    html`<header><h1>Invoice card · operations</h1><form method="post" action="logout"><button type="submit" class="link">Sign out</button></form></header>
+<main id="dashboard" aria-busy="true">
+<section><h2>Portals</h2><div id="portals"></div></section>
+<section><h2>Push throughput</h2><div id="chart"></div></section>
+<section><h2>Pushes</h2><div id="runs"></div></section>
+<section><h2>Failures</h2><div id="failures"></div></section>
+<section><h2>Recent card errors</h2><div id="card-errors"></div></section>
+</main>`,
+    true,
+  );
+};
+
+/** GET /admin/api/overview: everything the dashboard shows. */
+export const getOverview: Handler = async (deps, _req, res) => {
+  const [portals, runs, failures, errors] = await Promise.all([
+    describePortals(deps),
+    syncRepo.listRuns(deps.db, undefined, 50),
+    syncRepo.listFailures(deps.db, { states: ['failed', 'conflict', 'skipped'], limit: 100 }),
+    cardErrors.listRecent(deps.db, 30),
+  ]);
+  res.set('Cache-Control', 'no-store').json({
+    portals,
+    runs: runs.map((r) => ({
+      id: r.id,
+      portalId: r.portalId,
+      trigger: r.trigger,
+      status: r.status,
+      total: r.total,
+      processed: r.processed,
+      counts: r.counts,
+      error: r.error,
+      createdAt: r.createdAt,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      durationMs: r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
+    })),
+    failures,
+    cardErrors: errors,
+  });
+};
+
+/** POST /admin/api/failures/{id}/replay */
+export const postAdminReplay: Handler = async (deps, req, res) => {
+  const id = String(req.params.id);
+  const replayed = /^[1-9][0-9]{0,18}$/.test(id) ? await syncRepo.replay(deps.db, id) : undefined;
+  if (!replayed) throw notFound(`Failure ${id}`);
+  const { run, created } = await syncRepo.startRun(deps.db, replayed.portalId, 'replay');
+  if (created) runQueued.emit('queued');
+  deps.log.info('failure replayed from the dashboard', { scope: 'admin', failureId: id, runId: run.id });
+  res.status(202).json({ replayed: id, runId: run.id });
+};
