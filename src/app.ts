@@ -11,6 +11,8 @@ import { HUBSPOT_PREFIX } from './card/cardPaths.js';
 export function createApp(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Behind a load balancer on a private network, req.ip is the client's (rate limits, logs).
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   // Card answers are per-request and never cached; skipping ETag hashing saves work on every fetch.
   app.set('etag', false);
   app.use(requestContext(deps.log, deps.metrics));
