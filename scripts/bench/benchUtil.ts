@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import autocannon from 'autocannon';
 
 /** Median of a list of numbers. */
@@ -29,6 +32,33 @@ export function startProcess(script: string, env: Record<string, string>, args: 
       reject(new Error(`${script} exited with ${code}:\n${out}`));
     });
   });
+}
+
+/** The fake HubSpot (built) as a child process; resolves with its URL once it listens. */
+export function startFakeHubspot(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const script = path.join(PROJECT_ROOT, 'dist/test/fakeHubspot/main.js');
+  const child = spawn(process.execPath, [script, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening at (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`the fake HubSpot exited with ${code}`)));
+  });
+}
+
+/** Peak RSS of a process since the last reset, in MB (Linux's VmHWM). */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** Current RSS of a process, in MB. */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 export interface LoadResult {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { median, startProcess } from './benchUtil.js';
+import { median, peakRssMb, startFakeHubspot, startProcess } from './benchUtil.js';
 
 /**
  * bench:sync — the push to HubSpot against the fake at 100 requests per 1 s window, so the ceiling
@@ -57,20 +57,9 @@ process.on('exit', () => {
 });
 
 async function startFake(): Promise<string> {
-  const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [FAKE, '--port', '0', '--window-ms', '1000', '--max', '100', '--token', 'pat-bench=7001', '--token', 'pat-baseline=7002', '--token', 'pat-big=7003'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { child, url } = await startFakeHubspot(['--window-ms', '1000', '--max', '100', '--token', 'pat-bench=7001', '--token', 'pat-baseline=7002', '--token', 'pat-big=7003']);
   children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the fake HubSpot exited with ${code}`)));
-  });
+  return url;
 }
 
 interface FakeStats {
@@ -111,11 +100,6 @@ async function freshDatabase(label: string): Promise<Record<string, string>> {
   return { DATABASE_URL: url.toString() };
 }
 
-/** Peak RSS of a process since the last reset, in MB (Linux's VmHWM). */
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
 function resetPeakRss(pid: number): void {
   fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
