@@ -107,14 +107,16 @@ function failed(r: ClaimedRecord, error: unknown, reason: string): Finished {
 }
 
 /** Sends one request, retrying transient failures a few times in place before giving up for now. */
-async function send<T>(env: PushEnv, what: string, call: () => Promise<T>): Promise<T> {
+export async function send<T>(env: PushEnv, what: string, call: () => Promise<T>): Promise<T> {
   const IN_PLACE = 4;
   for (let attempt = 1; ; attempt++) {
     await env.budget.take(env.signal);
     try {
       const out = await call();
-      env.metrics?.hubspotRequests.inc({ status: String((out as { status?: number }).status ?? 200) });
-      const headers = (out as { headers?: Record<string, string> }).headers;
+      // Not every call answers with a body (a property HubSpot does not have comes back undefined).
+      const answer = out as { status?: number; headers?: Record<string, string> } | undefined;
+      env.metrics?.hubspotRequests.inc({ status: String(answer?.status ?? 200) });
+      const headers = answer?.headers;
       if (headers) env.budget.adapt(headers);
       return out;
     } catch (err) {

@@ -2,7 +2,7 @@ import type { Deps } from '../deps.js';
 import { HubSpotApi, HubSpotError } from '../hubspot/hubspotApi.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { accessTokenFor, PortalAuthError } from '../portals/portalTokens.js';
-import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv } from './pushBatch.js';
+import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv, send } from './pushBatch.js';
 import { RateBudget, Stopped } from './rateBudget.js';
 import { classify } from './retryPolicy.js';
 import * as syncRepo from './syncRepo.js';
@@ -33,21 +33,20 @@ export interface RunOptions {
 async function ensureIdProperty(env: PushEnv): Promise<void> {
   if (env.portal.productIdPropertyReady) return;
   const name = env.portal.productIdProperty;
-  await env.budget.take(env.signal);
-  const existing = await env.api.getProperty('products', name);
+  // Through send(): paced, and retried in place on 5xx, 429 and timeouts like every other call.
+  const existing = await send(env, 'product property read', () => env.api.getProperty('products', name));
   if (existing && !existing.hasUniqueValue) {
     throw new Error(`HubSpot product property "${name}" exists but does not require unique values; choose another name in the portal's settings`);
   }
   if (!existing) {
-    await env.budget.take(env.signal);
     try {
-      await env.api.createProperty('products', {
+      await send(env, 'product property create', () => env.api.createProperty('products', {
         name,
         label: 'Accounting external ID',
         groupName: 'productinformation',
         unique: true,
         description: 'The product\'s id in the accounting system. Set by the invoice service; unique, so a product cannot be pushed twice.',
-      });
+      }));
     } catch (err) {
       if (!(err instanceof HubSpotError) || err.status !== 409) throw err; // another worker made it first
     }

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
+import { cardFetchPath, hubspotHeaders } from './hubspotCaller.js';
+import { requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
+import { TEST_CLIENT_SECRET, type TestApp } from './testApp.js';
+import { createTestDb, type TestDb } from './testDb.js';
+
+/**
+ * The built service at LOG_LEVEL=debug (every line it can write), driven through everything that
+ * carries a secret: signed card fetches (and a forged one), the iframe pages' token URLs, the API's
+ * bearer token, the dashboard sign-in and its session, the OAuth install (code, tokens, state) and
+ * a push with a private-app token. Then its whole output is searched for each secret.
+ */
+
+const PUBLIC = 'https://invoices.example.com';
+const API_TOKEN = 'log-redaction-api-token-7c1d2e';
+const PRIVATE_TOKEN = 'pat-na1-log-redaction-private-0042';
+const KEY = 'b2'.repeat(32);
+const CLIENT_ID = 'client-log-redaction';
+const PORTAL = '6464';
+const OAUTH_PORTAL = '6565';
+
+let fake: FakeHubspot;
+let tdb: TestDb | undefined;
+let service: ServiceProcess;
+const children: ServiceProcess['child'][] = [];
+const secrets = new Set<string>([TEST_CLIENT_SECRET, API_TOKEN, PRIVATE_TOKEN, KEY]);
+
+beforeAll(async () => {
+  requireBuild();
+  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { [PRIVATE_TOKEN]: PORTAL }, oauth: { clientId: CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUri: `${PUBLIC}/oauth/callback` } });
+  await fake.start();
+  const env: Record<string, string> = {
+    LOG_LEVEL: 'debug',
+    PUBLIC_BASE_URL: PUBLIC,
+    API_TOKEN,
+    HUBSPOT_CLIENT_SECRET: TEST_CLIENT_SECRET,
+    HUBSPOT_CLIENT_ID: CLIENT_ID,
+    HUBSPOT_REDIRECT_URI: `${PUBLIC}/oauth/callback`,
+    TOKEN_ENCRYPTION_KEY: KEY,
+    HUBSPOT_ACCESS_TOKEN: PRIVATE_TOKEN,
+    HUBSPOT_PORTAL_ID: PORTAL,
+    HUBSPOT_API_BASE_URL: fake.url,
+    SYNC_INTERVAL_SECONDS: '0',
+  };
+  if (process.env.TEST_DATABASE_URL) {
+    tdb = await createTestDb();
+    env.DATABASE_URL = tdb.url!;
+  } else {
+    env.DATA_DIR = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/log-redaction-`);
+  }
+  service = await startService(env, children);
+});
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await tdb?.destroy();
+  await fake?.stop();
+});
+
+const signer = { publicBaseUrl: PUBLIC, clock: { now: () => new Date() } } as unknown as TestApp;
+async function api(method: string, p: string, body?: unknown) {
+  const res = await fetch(`${service.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+describe('logs', () => {
+  it('never carry a secret, a token, a signature or a session, even at debug level', { timeout: 60_000 }, async () => {
+    // The API, and an invoice on a deal so the card has action and page URLs.
+    await api('PUT', '/contacts/lr-1', { email: 'lr.1@logs.example', firstName: 'Log' });
+    const invoice = await api('POST', '/invoices', { portalId: PORTAL, dealId: '77', currency: 'EUR', contactExternalId: 'lr-1', lines: [{ description: 'Work', quantity: '1', unitPrice: '10.00' }] });
+    expect(invoice.status).toBe(201);
+    expect((await fetch(`${service.url}/api/v1/invoices`, { headers: { authorization: 'Bearer wrong-token-but-long-enough' } })).status).toBe(401);
+
+    // Signed card fetches: good and forged. Their signatures are secrets too.
+    const pathAndQuery = cardFetchPath({ portalId: PORTAL, dealId: '77' });
+    const headers = hubspotHeaders(signer, { method: 'GET', pathAndQuery });
+    for (const v of Object.values(headers)) if (v.length > 20) secrets.add(v);
+    const card = (await (await fetch(service.url + pathAndQuery, { headers })).json()) as Record<string, unknown>;
+    const forged = hubspotHeaders(signer, { method: 'GET', pathAndQuery, secret: 'forged-secret-0000' });
+    for (const v of Object.values(forged)) if (v.length > 20) secrets.add(v);
+    expect((await fetch(service.url + pathAndQuery, { headers: forged })).status).toBe(401);
+
+    // Every page URL the card handed out, opened as the rep's browser would, and once tampered.
+    const urls = [...JSON.stringify(card).matchAll(/https:\/\/invoices\.example\.com(\/hubspot\/[^"\\]+)/g)].map((m) => m[1]!);
+    expect(urls.length).toBeGreaterThan(2);
+    for (const u of urls) {
+      for (const t of u.matchAll(/token=([^&]+)/g)) secrets.add(decodeURIComponent(t[1]!));
+      await (await fetch(service.url + u)).arrayBuffer();
+      await (await fetch(service.url + u.replace(/token=([^&]{5})/, 'token=XXXXX'))).arrayBuffer();
+    }
+
+    // The dashboard: a wrong and a right sign-in; the session cookie is a secret.
+    await fetch(`${service.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ token: 'not-the-api-token-guess' }), redirect: 'manual' });
+    const login = await fetch(`${service.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ token: API_TOKEN }), redirect: 'manual' });
+    const session = login.headers.get('set-cookie')!.split(';')[0]!;
+    secrets.add(session.split('=')[1]!);
+    expect((await fetch(`${service.url}/admin/api/overview`, { headers: { cookie: session } })).status).toBe(200);
+
+    // The OAuth install: state, code, and the tokens HubSpot issues.
+    const install = await fetch(`${service.url}/oauth/install`, { redirect: 'manual' });
+    const state = new URL(install.headers.get('location')!).searchParams.get('state')!;
+    const cookie = install.headers.get('set-cookie')!.split(';')[0]!;
+    secrets.add(state.split('.')[1]!);
+    const code = fake.authorize(OAUTH_PORTAL);
+    secrets.add(code);
+    expect((await fetch(`${service.url}/oauth/callback?code=${code}&state=${encodeURIComponent(state)}`, { headers: { cookie } })).status).toBe(200);
+    const issued = fake.issuedTokens(OAUTH_PORTAL);
+    for (const t of [...issued.access, ...issued.refresh]) secrets.add(t);
+
+    // A push with the private-app token (debug logs each retry and batch).
+    fake.inject({ kind: 'status503', times: 2 });
+    const run = await api('POST', '/sync/runs', { portalId: PORTAL });
+    for (let i = 0; i < 100; i++) {
+      const r = await api('GET', `/sync/runs/${run.body.id}`);
+      if (r.body.status === 'done' || r.body.status === 'failed') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const ended = (await api('GET', `/sync/runs/${run.body.id}`)).body;
+    expect(ended.status, JSON.stringify(ended)).toBe('done');
+    expect(fake.records(PORTAL, 'contacts')).toHaveLength(1);
+
+    const logs = service.output();
+    expect(logs.split('\n').filter((l) => l.startsWith('{')).length).toBeGreaterThan(30); // it did log, at length
+    expect(logs).toContain('"message":"request"'); // including every request (http level)
+    const leaked = [...secrets].filter((s) => s.length >= 8 && logs.includes(s));
+    expect(leaked).toEqual([]);
+  });
+});
