@@ -1,4 +1,4 @@
-// The card's iframe pages: create and edit invoices, record payments, void, view, list.
+// The card's iframe pages: create and edit invoices, record payments, void, view, list, settings.
 // Plain browser JavaScript, no build step and no third-party code: every request goes to this
 // service with the page's token, and every amount shown comes from the server's money rules.
 
@@ -568,4 +568,40 @@ function voidForm() {
   form.elements.voidReason.focus();
 }
 
-({ create: invoiceForm, edit: invoiceForm, payment: paymentForm, void: voidForm })[data.kind]?.();
+// ---- Settings --------------------------------------------------------------------------------
+
+function settingsForm() {
+  const form = document.getElementById('settings-form');
+  const text = (name) => form.elements[name].value.trim() || null;
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const terms = form.elements.defaultPaymentTermsDays.value.trim();
+    const currency = text('defaultCurrency');
+    const settings = {
+      sellerName: text('sellerName'),
+      sellerAddress: text('sellerAddress'),
+      sellerEmail: text('sellerEmail'),
+      sellerPhone: text('sellerPhone'),
+      sellerTaxId: text('sellerTaxId'),
+      paymentInstructions: text('paymentInstructions'),
+      invoiceFooter: text('invoiceFooter'),
+      defaultCurrency: currency ? currency.toUpperCase() : null,
+      defaultPaymentTermsDays: terms === '' ? null : Number.isInteger(Number(terms)) ? Number(terms) : terms,
+    };
+    if (typeof settings.defaultPaymentTermsDays === 'string') return showErrors([{ field: 'defaultPaymentTermsDays', message: 'must be a whole number of days' }]);
+    const body = { settings };
+    if (data.pushConnected) body.push = { pushEnabled: form.elements.pushEnabled.checked, productIdProperty: form.elements.productIdProperty.value.trim() };
+    busy(form, true);
+    try {
+      await api('PUT', '/settings', body);
+      closeModal('DONE');
+    } catch (err) {
+      busy(form, false);
+      showErrors(err.details ?? [], err.details?.length ? null : err.message);
+    }
+  });
+  form.elements.sellerName.focus();
+}
+
+({ create: invoiceForm, edit: invoiceForm, payment: paymentForm, void: voidForm, settings: settingsForm })[data.kind]?.();

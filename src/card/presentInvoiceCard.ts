@@ -127,6 +127,7 @@ export function presentInvoiceCard(view: CardView, links: CardLinks): CardRespon
   const response: CardResponse = {
     results,
     primaryAction: iframe('Create invoice', links.page('create', null)),
+    settingsAction: iframe('Invoice settings', links.page('settings', null)),
   };
   if (view.totalCount > results.length) {
     response.secondaryActions = [iframe(`View all ${view.totalCount} invoices`, links.page('list', null))];

@@ -10,8 +10,8 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { deleteInvoice, getInvoice, listInvoices, patchInvoice, postInvoice, postPayment } from '../invoices/invoiceHandlers.js';
 import { getInvoicePdf } from '../pages/getInvoicePdf.js';
-import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, postQuote, requirePageApiToken, searchContacts, searchProducts } from '../pages/pageApi.js';
-import { getCreatePage, getEditPage, getListPage, getPaymentPage, getViewPage, getVoidPage } from '../pages/pageHandlers.js';
+import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, putPageSettings, postQuote, requirePageApiToken, searchContacts, searchProducts } from '../pages/pageApi.js';
+import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from '../pages/pageHandlers.js';
 import { requirePageToken } from '../pages/requirePageToken.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { getSettings, putSettings } from '../settings/settingsHandlers.js';
@@ -111,6 +111,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   app.get(cardPaths.pages.void, requirePageToken(deps, 'void'), h(getVoidPage));
   app.get(cardPaths.pages.view, requirePageToken(deps, 'view'), h(getViewPage));
   app.get(cardPaths.pages.pdf, requirePageToken(deps, 'pdf'), h(getInvoicePdf));
+  app.get(cardPaths.pages.settings, requirePageToken(deps, 'settings'), h(getSettingsPage));
 
   // The pages' own JSON calls: the page's token in X-Page-Token.
   const pageApi: Router = express.Router();
@@ -122,6 +123,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   pageApi.patch('/invoices/:invoiceId', requirePageApiToken(deps, ['edit']), h(patchPageInvoice));
   pageApi.post('/invoices/:invoiceId/payments', requirePageApiToken(deps, ['payment']), h(postPagePayment));
   pageApi.post('/invoices/:invoiceId/void', requirePageApiToken(deps, ['void']), h(postPageVoid));
+  pageApi.put('/settings', requirePageApiToken(deps, ['settings']), h(putPageSettings));
   app.use(`${HUBSPOT_PREFIX}/pages/api`, pageApi);
 
   // The accounting system → service: bearer token, JSON.

@@ -3,7 +3,7 @@ import * as auditRepo from '../audit/auditRepo.js';
 import { contactKind, productKind } from '../catalog/catalogKinds.js';
 import * as catalogRepo from '../catalog/catalogRepo.js';
 import type { Deps } from '../deps.js';
-import { AppError, notConfigured } from '../errors.js';
+import { AppError, notConfigured, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { toAppError } from '../http/errorHandler.js';
 import { idempotencyKey, runIdempotent } from '../http/idempotency.js';
@@ -19,6 +19,10 @@ import { formatDecimal, formatMinor } from '../invoices/money.js';
 import { presentInvoice } from '../invoices/presentInvoice.js';
 import { recordPayment } from '../invoices/recordPayment.js';
 import { type PageClaims, type PagePurpose, readPageToken } from './pageToken.js';
+import { applyPortalPatch, checkPortalPatch } from '../portals/portalHandlers.js';
+import * as portalRepo from '../portals/portalRepo.js';
+import { checkSettings } from '../settings/settingsHandlers.js';
+import * as settingsRepo from '../settings/settingsRepo.js';
 
 /**
  * The JSON calls the iframe pages make. They carry no HubSpot signature either, so each one
@@ -230,4 +234,52 @@ export const postPageVoid: Handler = async (deps, req, res) => {
     deps.db.transaction((trx) => voidInvoice(trx, id, voidReason, { portalId: claims.portalId, dealId: claims.dealId }, ctx)),
   );
   res.json(presentInvoice(invoice, todayUtc(ctx.now)));
+};
+
+/**
+ * PUT /hubspot/pages/api/settings: the settings page saves the portal's invoice settings and, when
+ * the portal is connected for the push, its push settings; both are checked before either is
+ * written, and both land in one transaction.
+ */
+export const putPageSettings: Handler = async (deps, req, res) => {
+  const claims = claimsOf(res);
+  const body = (req.body ?? {}) as { settings?: unknown; push?: unknown };
+  const problems: Array<{ field: string; message: string }> = [];
+  const settings = (() => {
+    try {
+      return checkSettings(body.settings ?? {});
+    } catch (err) {
+      problems.push(...(((err as AppError).details as Array<{ field: string; message: string }> | undefined) ?? [{ field: '', message: (err as Error).message }]));
+      return undefined;
+    }
+  })();
+  const portal = await portalRepo.get(deps.db, claims.portalId);
+  const push = (() => {
+    if (body.push === undefined || !portal) return undefined;
+    try {
+      return checkPortalPatch(body.push);
+    } catch (err) {
+      problems.push(...(((err as AppError).details as Array<{ field: string; message: string }> | undefined) ?? [{ field: '', message: (err as Error).message }]));
+      return undefined;
+    }
+  })();
+  if (problems.length > 0 || !settings) throw validationFailed(problems);
+  await deps.db.transaction(async (trx) => {
+    const before = await settingsRepo.get(trx, claims.portalId);
+    await settingsRepo.put(trx, { portalId: claims.portalId, ...settings }, deps.clock.now());
+    if (push && portal) await applyPortalPatch(deps, trx, portal, push);
+    const { updatedAt: _b, ...beforeFields } = before;
+    await auditRepo.record(trx, {
+      actor: changeContext(deps, res).actor,
+      action: 'settings.update',
+      portalId: claims.portalId,
+      before: { ...beforeFields, ...(portal ? { pushEnabled: portal.pushEnabled, productIdProperty: portal.productIdProperty } : {}) },
+      after: { ...settings, ...(push ?? {}) },
+      outcome: 'ok',
+      requestId: res.locals.requestId as string | undefined,
+      at: deps.clock.now(),
+    });
+  });
+  deps.log.info('settings saved from the card', { scope: 'pages', portalId: claims.portalId, userId: claims.userId });
+  res.json({ saved: true });
 };

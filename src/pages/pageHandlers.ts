@@ -9,8 +9,9 @@ import { DEFAULT_PAYMENT_TERMS_DAYS } from '../invoices/invoiceInput.js';
 import * as invoiceRepo from '../invoices/invoiceRepo.js';
 import { formatMoney } from '../invoices/pdf/renderInvoicePdf.js';
 import { presentInvoice } from '../invoices/presentInvoice.js';
+import * as portalRepo from '../portals/portalRepo.js';
 import * as settingsRepo from '../settings/settingsRepo.js';
-import { html, type SafeHtml } from './html.js';
+import { html, raw, type SafeHtml } from './html.js';
 import { basePath, pageShell } from './pageLayout.js';
 import { mintPageToken, type PageClaims, type PagePurpose } from './pageToken.js';
 
@@ -370,5 +371,63 @@ export const getListPage: Handler = async (deps, req, res) => {
     <div class="actions"><button type="button" class="button primary" data-close>Close</button></div>
   </footer>
 </div>`,
+  });
+};
+
+/** GET /hubspot/pages/settings: the portal's invoice settings, and its push when it is connected. */
+export const getSettingsPage: Handler = async (deps, _req, res) => {
+  const claims = claimsOf(res);
+  const [settings, portal] = await Promise.all([settingsRepo.get(deps.db, claims.portalId), portalRepo.get(deps.db, claims.portalId)]);
+  const field = (name: string, label: string, value: string | number | null, attrs: SafeHtml = raw(''), hint?: string) => html`<div class="field">
+      <label for="${name}">${label} <span class="optional">(optional)</span></label>
+      <input id="${name}" name="${name}" value="${value ?? ''}" ${attrs}>
+      ${hint ? html`<p class="hint">${hint}</p>` : ''}
+      <p class="field-error" data-for="${name}"></p>
+    </div>`;
+  const area = (name: string, label: string, value: string | null, max: number) => html`<div class="field">
+      <label for="${name}">${label} <span class="optional">(optional)</span></label>
+      <textarea id="${name}" name="${name}" rows="3" maxlength="${max}">${value ?? ''}</textarea>
+      <p class="field-error" data-for="${name}"></p>
+    </div>`;
+  send(res, {
+    title: 'Invoice settings',
+    kind: 'settings',
+    base: basePath(deps.config.publicBaseUrl),
+    data: { kind: 'settings', ...common(deps, claims), pushConnected: !!portal },
+    body: html`
+<form id="settings-form" novalidate>
+  <header class="page-header"><h1>Invoice settings</h1><p class="subtitle">For every deal in this HubSpot account</p></header>
+  <div class="scroll">
+    <div class="form-error" id="form-error" role="alert" hidden></div>
+    <fieldset><legend>Seller on the PDF</legend>
+      ${field('sellerName', 'Company name', settings.sellerName, raw('maxlength="200" autocomplete="organization"'))}
+      ${area('sellerAddress', 'Address', settings.sellerAddress, 1000)}
+      ${field('sellerEmail', 'Email', settings.sellerEmail, raw('type="email" maxlength="254"'))}
+      ${field('sellerPhone', 'Phone', settings.sellerPhone, raw('maxlength="50"'))}
+      ${field('sellerTaxId', 'Tax ID', settings.sellerTaxId, raw('maxlength="100"'))}
+      ${area('paymentInstructions', 'Payment instructions', settings.paymentInstructions, 2000)}
+      ${area('invoiceFooter', 'Footer', settings.invoiceFooter, 1000)}
+    </fieldset>
+    <fieldset><legend>New invoices</legend>
+      ${field('defaultCurrency', 'Default currency', settings.defaultCurrency, raw('maxlength="3" pattern="[A-Za-z]{3}" autocapitalize="characters"'), 'An ISO code such as EUR; the deal\'s own currency comes first.')}
+      ${field('defaultPaymentTermsDays', 'Payment terms (days)', settings.defaultPaymentTermsDays, raw('type="number" min="0" max="3650" step="1" inputmode="numeric"'))}
+    </fieldset>
+    ${portal
+      ? html`<fieldset><legend>Push to HubSpot</legend>
+      <div class="field checkbox"><label><input type="checkbox" name="pushEnabled" ${portal.pushEnabled ? 'checked' : ''}> Push the accounting system's contacts and products into this account</label></div>
+      <div class="field">
+        <label for="productIdProperty">Product ID property</label>
+        <input id="productIdProperty" name="productIdProperty" value="${portal.productIdProperty}" maxlength="100" pattern="[a-z][a-z0-9_]*" required>
+        <p class="hint">A unique HubSpot product property holding the accounting system's id. Renaming it sends every product again, by id, so each carries the new one.</p>
+        <p class="field-error" data-for="productIdProperty"></p>
+      </div>
+    </fieldset>`
+      : ''}
+  </div>
+  <footer class="page-footer"><div class="actions">
+    <button type="button" class="button secondary" data-cancel>Cancel</button>
+    <button type="submit" class="button primary">Save settings</button>
+  </div></footer>
+</form>`,
   });
 };

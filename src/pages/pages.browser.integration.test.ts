@@ -224,4 +224,29 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     expect(child?.url() ?? '').not.toContain('/hubspot/pages/');
     await page.close();
   });
+
+  it('edits the account\'s invoice settings from the card\'s settings action, with errors beside their fields', async () => {
+    const deal = String(++dealSeq);
+    const { page, frame } = await openModal((await card(deal)).settingsAction!.uri);
+    await frame.getByLabel('Company name').fill('Nordlicht GmbH');
+    await frame.getByLabel('Email').fill('not an email');
+    await frame.getByLabel('Default currency').fill('zzz');
+    await frame.getByLabel('Payment terms (days)').fill('45');
+    await frame.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => frame.locator('.field-error[data-for="sellerEmail"]').textContent()).not.toBe('');
+    expect(await frame.locator('.field-error[data-for="defaultCurrency"]').textContent()).not.toBe('');
+    await page.locator('#modal').screenshot({ path: path.join(ARTIFACTS, 'settings-890x748.png') });
+    // Nothing was saved while anything was wrong.
+    expect((await app.api('GET', `/portals/${PORTAL}/settings`)).body.sellerName).toBeNull();
+
+    await frame.getByLabel('Email').fill('billing@nordlicht.example');
+    await frame.getByLabel('Default currency').fill('chf');
+    await frame.getByRole('button', { name: 'Save settings' }).click();
+    await waitForMessage(page, 'DONE');
+    expect((page as Page & { jsErrors?: string[] }).jsErrors).toEqual([]);
+    await page.close();
+    expect((await app.api('GET', `/portals/${PORTAL}/settings`)).body).toMatchObject({ sellerName: 'Nordlicht GmbH', sellerEmail: 'billing@nordlicht.example', defaultCurrency: 'CHF', defaultPaymentTermsDays: 45 });
+    // Reset for the other tests (the create page prefers the deal's currency anyway).
+    await app.api('PUT', `/portals/${PORTAL}/settings`, {});
+  });
 });

@@ -7,6 +7,7 @@ import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, type TestApp } from '../../test/testApp.js';
 import * as auditRepo from '../audit/auditRepo.js';
 import type { CardResponse } from '../card/cardResponse.js';
+import * as portalRepo from '../portals/portalRepo.js';
 
 const PORTAL = '987654';
 let tdb: TestDb;
@@ -205,6 +206,46 @@ describe('page API', () => {
     expect(noReason.body.error.details[0].field).toBe('voidReason');
     const voided = await pageApi(voidToken, 'POST', `/invoices/${draft.id}/void`, { voidReason: 'Refunded by bank transfer' });
     expect(voided.body).toMatchObject({ status: 'void', voidReason: 'Refunded by bank transfer' });
+  });
+});
+
+describe('settings from the card', () => {
+  it('saves the portal\'s settings and push settings with the settings token only, all or nothing, audited', async () => {
+    const SETTINGS_PORTAL = '555001';
+    await portalRepo.ensurePrivateApp(tdb.db, SETTINGS_PORTAL, new Date());
+    const deal = String(++dealSeq);
+    const res = await fetchCard(app, { portalId: SETTINGS_PORTAL, dealId: deal, userId: '91', userEmail: 'admin@seller.example', properties: [['hs_object_id', deal]] });
+    const c = expectValidCard(res.body, app.publicBaseUrl);
+    expect(c.settingsAction).toMatchObject({ type: 'IFRAME', label: 'Invoice settings' });
+    const page = await fetch(c.settingsAction!.uri);
+    expect(page.status).toBe(200);
+    const htmlText = await page.text();
+    expect(htmlText).toContain('Push to HubSpot'); // the portal is connected, so its push settings are offered
+    const token = await pageToken(c.settingsAction!.uri);
+    const createToken = await pageToken(c.primaryAction!.uri);
+    expect((await pageApi(createToken, 'PUT', '/settings', { settings: { sellerName: 'X' } })).status).toBe(403);
+
+    // Every problem, in both parts, named at once; nothing written.
+    const bad = await pageApi(token, 'PUT', '/settings', { settings: { sellerName: 'Nordlicht', sellerEmail: 'nope', defaultCurrency: 'ZZZ' }, push: { productIdProperty: 'Bad Name' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['defaultCurrency', 'productIdProperty', 'sellerEmail']);
+    expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body.sellerName).toBeNull();
+
+    const ok = await pageApi(token, 'PUT', '/settings', { settings: { sellerName: 'Nordlicht', defaultCurrency: 'CHF' }, push: { pushEnabled: false, productIdProperty: 'erp_id' } });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body).toMatchObject({ sellerName: 'Nordlicht', defaultCurrency: 'CHF' });
+    expect(await portalRepo.get(tdb.db, SETTINGS_PORTAL)).toMatchObject({ pushEnabled: false, productIdProperty: 'erp_id', productIdPropertyReady: false });
+    const audit = await tdb.db('audit_log').where({ portal_id: SETTINGS_PORTAL, action: 'settings.update' });
+    expect(audit).toEqual([expect.objectContaining({ actor_type: 'hubspot_user', hubspot_user_id: '91', hubspot_user_email: 'admin@seller.example', outcome: 'ok' })]);
+    const after = typeof audit[0].after === 'string' ? JSON.parse(audit[0].after) : audit[0].after;
+    expect(after).toMatchObject({ sellerName: 'Nordlicht', pushEnabled: false, productIdProperty: 'erp_id' });
+
+    // Another portal's settings token cannot touch this portal.
+    const other = expectValidCard((await card(String(++dealSeq))).valueOf(), app.publicBaseUrl);
+    const otherToken = await pageToken(other.settingsAction!.uri);
+    await pageApi(otherToken, 'PUT', '/settings', { settings: { sellerName: 'Someone else' } });
+    expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body.sellerName).toBe('Nordlicht');
+    await app.api('PUT', `/portals/${PORTAL}/settings`, { sellerName: 'Nordlicht Software GmbH', defaultPaymentTermsDays: 14 });
   });
 });
 

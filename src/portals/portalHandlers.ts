@@ -1,4 +1,5 @@
 import { conflict, notFound } from '../errors.js';
+import type { Knex } from 'knex';
 import type { Deps } from '../deps.js';
 import type { Handler } from '../http/handler.js';
 import { check, compile } from '../http/validate.js';
@@ -78,32 +79,42 @@ const validatePortalPatch = compile<{ pushEnabled?: boolean; productIdProperty?:
   },
 });
 
+export type PortalPatch = { pushEnabled?: boolean; productIdProperty?: string };
+
+/** Validates a portal patch; throws a 400 naming each problem. */
+export const checkPortalPatch = (body: unknown): PortalPatch => check(validatePortalPatch, body ?? {});
+
 /**
- * PATCH /api/v1/portals/{portalId}: whether the push runs, and the name of the products' unique
- * external-id property. A new name is created (or checked) by the next push, and every product
- * already pushed is sent again (updated by its HubSpot id) so it carries the new property too.
+ * Applies a portal patch: whether the push runs, and the name of the products' unique external-id
+ * property. A new name is created (or checked) by the next push, and every product already pushed
+ * is sent again (updated by its HubSpot id) so it carries the new property too. `db` may be a
+ * transaction.
  */
+export async function applyPortalPatch(deps: Deps, db: Deps['db'] | Knex.Transaction, portal: portalRepo.Portal, input: PortalPatch): Promise<void> {
+  const portalId = portal.portalId;
+  const now = deps.clock.now();
+  const renamed = input.productIdProperty !== undefined && input.productIdProperty !== portal.productIdProperty;
+  if (renamed && (await syncRepo.listRuns(db, portalId, 1)).some((r) => r.status === 'queued' || r.status === 'running')) {
+    throw conflict('push_running', `A push to portal ${portalId} is queued or running; change the property name once it has finished`);
+  }
+  await db('portals')
+    .where({ portal_id: portalId })
+    .update({
+      ...(input.pushEnabled !== undefined ? { push_enabled: input.pushEnabled } : {}),
+      ...(renamed ? { product_id_property: input.productIdProperty, product_id_property_ready: false } : {}),
+      updated_at: now,
+    });
+  if (renamed) await db('sync_state').where({ portal_id: portalId, object_type: 'product' }).whereNotNull('hubspot_id').update({ pushed_version: 0, pushed_hash: null, updated_at: now });
+  deps.log.info('portal settings changed', { scope: 'portal', portalId, pushEnabled: input.pushEnabled, productIdProperty: renamed ? input.productIdProperty : undefined });
+}
+
+/** PATCH /api/v1/portals/{portalId}: the push settings (see applyPortalPatch). */
 export const patchPortal: Handler = async (deps, req, res) => {
   const portalId = String(req.params.portalId);
   const portal = PORTAL.test(portalId) ? await portalRepo.get(deps.db, portalId) : undefined;
   if (!portal) throw notFound(`Portal ${portalId}`);
-  const input = check(validatePortalPatch, req.body ?? {});
-  const now = deps.clock.now();
-  const renamed = input.productIdProperty !== undefined && input.productIdProperty !== portal.productIdProperty;
-  if (renamed && (await syncRepo.listRuns(deps.db, portalId, 1)).some((r) => r.status === 'queued' || r.status === 'running')) {
-    throw conflict('push_running', `A push to portal ${portalId} is queued or running; change the property name once it has finished`);
-  }
-  await deps.db.transaction(async (trx) => {
-    await trx('portals')
-      .where({ portal_id: portalId })
-      .update({
-        ...(input.pushEnabled !== undefined ? { push_enabled: input.pushEnabled } : {}),
-        ...(renamed ? { product_id_property: input.productIdProperty, product_id_property_ready: false } : {}),
-        updated_at: now,
-      });
-    if (renamed) await trx('sync_state').where({ portal_id: portalId, object_type: 'product' }).whereNotNull('hubspot_id').update({ pushed_version: 0, pushed_hash: null, updated_at: now });
-  });
-  deps.log.info('portal settings changed', { scope: 'portal', portalId, pushEnabled: input.pushEnabled, productIdProperty: renamed ? input.productIdProperty : undefined });
+  const input = checkPortalPatch(req.body);
+  await deps.db.transaction((trx) => applyPortalPatch(deps, trx, portal, input));
   const after = (await portalRepo.get(deps.db, portalId))!;
   res.json({ portalId, pushEnabled: after.pushEnabled, productIdProperty: after.productIdProperty });
 };

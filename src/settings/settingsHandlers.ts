@@ -1,4 +1,4 @@
-import { validationFailed } from '../errors.js';
+import { AppError, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { check, compile } from '../http/validate.js';
 import { isCurrency } from '../invoices/currencies.js';
@@ -24,13 +24,13 @@ const validateSettings = compile<SettingsInput>({
   properties: {
     sellerName: text(200),
     sellerAddress: text(1000),
-    sellerEmail: { anyOf: [{ type: 'string', format: 'email', maxLength: 254 }, { type: 'null' }] },
+    sellerEmail: { type: ['string', 'null'], format: 'email', maxLength: 254, description: 'must be an email address, like billing@example.com' },
     sellerPhone: text(50),
     sellerTaxId: text(100),
     paymentInstructions: text(2000),
     invoiceFooter: text(1000),
-    defaultCurrency: { anyOf: [{ type: 'string', pattern: '^[A-Z]{3}$' }, { type: 'null' }] },
-    defaultPaymentTermsDays: { anyOf: [{ type: 'integer', minimum: 0, maximum: 3650 }, { type: 'null' }] },
+    defaultCurrency: { type: ['string', 'null'], pattern: '^[A-Z]{3}$', description: 'must be a three-letter ISO 4217 code in capitals, like EUR' },
+    defaultPaymentTermsDays: { type: ['integer', 'null'], minimum: 0, maximum: 3650 },
   },
 });
 
@@ -49,29 +49,39 @@ export const getSettings: Handler = async (deps, req, res) => {
   res.json(present(await settingsRepo.get(deps.db, portalParam(req.params.portalId))));
 };
 
+/** Validates a settings body (every field optional; blank means unset); throws a 400 listing each problem. */
+export function checkSettings(body: unknown): Omit<settingsRepo.PortalSettings, 'updatedAt' | 'portalId'> {
+  // Every problem at once: the schema's, and a well-formed currency code nobody invoices in.
+  const currency = (body as { defaultCurrency?: unknown } | null)?.defaultCurrency;
+  const unknownCurrency =
+    typeof currency === 'string' && /^[A-Z]{3}$/.test(currency) && !isCurrency(currency)
+      ? [{ field: 'defaultCurrency', message: `"${currency}" is not an ISO 4217 currency code that can be invoiced` }]
+      : [];
+  let input: SettingsInput;
+  try {
+    input = check(validateSettings, body ?? {});
+  } catch (err) {
+    if (err instanceof AppError && Array.isArray(err.details)) throw validationFailed([...(err.details as Array<{ field: string; message: string }>), ...unknownCurrency]);
+    throw err;
+  }
+  if (unknownCurrency.length > 0) throw validationFailed(unknownCurrency);
+  const blank = (v: string | null | undefined) => (v === undefined || v === null || v.trim() === '' ? null : v.trim());
+  return {
+    sellerName: blank(input.sellerName),
+    sellerAddress: blank(input.sellerAddress),
+    sellerEmail: blank(input.sellerEmail),
+    sellerPhone: blank(input.sellerPhone),
+    sellerTaxId: blank(input.sellerTaxId),
+    paymentInstructions: blank(input.paymentInstructions),
+    invoiceFooter: blank(input.invoiceFooter),
+    defaultCurrency: input.defaultCurrency ?? null,
+    defaultPaymentTermsDays: input.defaultPaymentTermsDays ?? null,
+  };
+}
+
 /** PUT /api/v1/portals/{portalId}/settings: replace the portal's settings. */
 export const putSettings: Handler = async (deps, req, res) => {
   const portalId = portalParam(req.params.portalId);
-  const input = check(validateSettings, req.body ?? {});
-  if (input.defaultCurrency && !isCurrency(input.defaultCurrency)) {
-    throw validationFailed([{ field: 'defaultCurrency', message: `"${input.defaultCurrency}" is not an ISO 4217 currency code that can be invoiced` }]);
-  }
-  const blank = (v: string | null | undefined) => (v === undefined || v === null || v.trim() === '' ? null : v.trim());
-  await settingsRepo.put(
-    deps.db,
-    {
-      portalId,
-      sellerName: blank(input.sellerName),
-      sellerAddress: blank(input.sellerAddress),
-      sellerEmail: blank(input.sellerEmail),
-      sellerPhone: blank(input.sellerPhone),
-      sellerTaxId: blank(input.sellerTaxId),
-      paymentInstructions: blank(input.paymentInstructions),
-      invoiceFooter: blank(input.invoiceFooter),
-      defaultCurrency: input.defaultCurrency ?? null,
-      defaultPaymentTermsDays: input.defaultPaymentTermsDays ?? null,
-    },
-    deps.clock.now(),
-  );
+  await settingsRepo.put(deps.db, { portalId, ...checkSettings(req.body) }, deps.clock.now());
   res.json(present(await settingsRepo.get(deps.db, portalId)));
 };
