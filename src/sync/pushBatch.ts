@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { Portal } from '../portals/portalRepo.js';
 import { backoffMs, classify, MAX_ATTEMPTS } from './retryPolicy.js';
 import type { Metrics } from '../metrics.js';
-import type { RateBudget } from './rateBudget.js';
+import { type RateBudget, sleep } from './rateBudget.js';
 import * as syncRepo from './syncRepo.js';
 import type { ClaimedRecord, ObjectKind, Outcome, RunCounts } from './syncRepo.js';
 
@@ -142,7 +142,7 @@ export async function send<T>(env: PushEnv, what: string, call: () => Promise<T>
       } else {
         const wait = Math.max(verdict.waitMs ?? 0, backoffMs(attempt, env.random, { baseMs: 250, capMs: 5000 }));
         env.log.debug('retrying', { what, attempt, wait, reason: verdict.reason, correlationId: err.correlationId });
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await sleep(wait, env.signal); // a stopping worker does not sit out the backoff
       }
     }
   }

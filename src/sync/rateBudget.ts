@@ -134,8 +134,13 @@ export class RateBudget {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or throws Stopped as soon as `signal` aborts (at once when it already has). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new Stopped());
+      return;
+    }
     const onAbort = () => {
       clearTimeout(timer);
       reject(new Stopped());

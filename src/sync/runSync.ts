@@ -138,7 +138,8 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
       productsReady = true;
     });
     propertyReady.catch((err: unknown) => {
-      propertyError = err;
+      // A stopping worker interrupts the property call too: that is a hand-back, not a failure.
+      if (!(err instanceof Stopped)) propertyError = err;
       controller.abort();
     });
     const enqueueStarted = Date.now();

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
+import { requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
+import { createTestDb, type TestDb } from './testDb.js';
+
+/**
+ * SIGTERM while a batch is in flight: the built service stops taking requests at once, waits for
+ * HubSpot's reply to the batch it sent, records it, hands its run back and exits 0 within 10 s.
+ * The next process takes the run straight over and sends nothing twice.
+ */
+
+const PORTAL = '6161';
+const TOKEN = 'pat-graceful-stop';
+const API_TOKEN = 'graceful-stop-api-token-01';
+const N = 300;
+const REPLY_DELAY_MS = 1500;
+
+let fake: FakeHubspot;
+let tdb: TestDb | undefined;
+let dataDir: string;
+let env: Record<string, string>;
+const children: ServiceProcess['child'][] = [];
+
+beforeAll(async () => {
+  requireBuild();
+  // Every reply leaves HubSpot 1.5 s after the write landed: a SIGTERM sent as the write lands
+  // finds the batch in flight.
+  fake = new FakeHubspot({ maxPerWindow: 100, windowMs: 10_000, latencyMs: REPLY_DELAY_MS, tokens: { [TOKEN]: PORTAL } });
+  await fake.start();
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'graceful-stop-'));
+  env = {
+    API_TOKEN,
+    HUBSPOT_ACCESS_TOKEN: TOKEN,
+    HUBSPOT_PORTAL_ID: PORTAL,
+    HUBSPOT_API_BASE_URL: fake.url,
+    HUBSPOT_REQUEST_TIMEOUT_MS: '8000',
+    SYNC_INTERVAL_SECONDS: '0',
+  };
+  if (process.env.TEST_DATABASE_URL) {
+    tdb = await createTestDb();
+    env.DATABASE_URL = tdb.url!;
+  } else {
+    env.DATA_DIR = dataDir;
+  }
+});
+
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await tdb?.destroy();
+  await fake?.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function api(s: ServiceProcess, method: string, p: string, body?: unknown) {
+  const res = await fetch(`${s.url}/api/v1${p}`, {
+    method,
+    headers: { authorization: `Bearer ${API_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+describe('SIGTERM mid-push', () => {
+  it('finishes the batch in flight, records it, hands the run back and exits 0 within 10 s', { timeout: 120_000 }, async () => {
+    let s = await startService(env, children);
+    await api(s, 'POST', '/contacts/batch', {
+      items: Array.from({ length: N }, (_, i) => ({ externalId: `g-${i}`, email: `g.${i}@stop.example`, firstName: `G${i}`, lastName: 'Stop' })),
+    });
+    const run = (await api(s, 'POST', '/sync/runs', {})) as { id: string };
+
+    // The first contacts batch lands in HubSpot; its reply is 1.5 s away. Stop now.
+    const stoppedAt = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no contacts write within 30 s:\n${s.output().slice(-3000)}`)), 30_000);
+      fake.onWrite = (e) => {
+        if (e.phase !== 'committed' || !e.route.includes('contacts')) return;
+        fake.onWrite = undefined;
+        clearTimeout(timer);
+        s.child.kill('SIGTERM');
+        resolve(Date.now());
+      };
+    });
+    // It no longer takes requests.
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
+    const code = await s.exited;
+    const tookMs = Date.now() - stoppedAt;
+    expect(code, s.output().slice(-3000)).toBe(0);
+    expect(tookMs).toBeLessThan(10_000);
+    // It waited for the reply rather than abandoning the batch…
+    expect(tookMs).toBeGreaterThanOrEqual(REPLY_DELAY_MS - 200);
+    expect(s.output()).toContain('run handed back');
+    const writtenBeforeRestart = fake.stats.recordsWritten;
+    // Every batch in flight (one per lane) landed; the rest waited.
+    expect(writtenBeforeRestart % 100).toBe(0);
+    expect(writtenBeforeRestart).toBeGreaterThanOrEqual(100);
+    expect(writtenBeforeRestart).toBeLessThan(N);
+
+    // …and recorded it: the next process takes the run over at once (it was handed back, not
+    // left to a heartbeat timeout) and sends only what was not sent.
+    s = await startService(env, children);
+    const handedBack = await api(s, 'GET', `/sync/runs/${run.id}`);
+    expect(['queued', 'running', 'done']).toContain(handedBack.status);
+    let finished: Record<string, unknown> = {};
+    for (let i = 0; i < 300; i++) {
+      finished = await api(s, 'GET', `/sync/runs/${run.id}`);
+      if (finished.status === 'done' || finished.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(finished).toMatchObject({ status: 'done', counts: { failed: 0 } });
+    expect(fake.stats.recordsWritten).toBe(N);
+    const inHubSpot = fake.records(PORTAL, 'contacts').filter((r) => r.properties.email?.endsWith('@stop.example'));
+    expect(inHubSpot).toHaveLength(N);
+    expect(new Set(inHubSpot.map((r) => r.properties.email)).size).toBe(N);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  });
+});
