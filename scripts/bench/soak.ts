@@ -10,11 +10,12 @@ import { median, rssMb, startFakeHubspot, startProcess } from './benchUtil.js';
  * bench:soak — BENCH_SOAK_SECONDS (default 60) of mixed load on the built service (PostgreSQL, as
  * in production; BENCH_DATABASE_URL to choose the server) with the fake HubSpot behind it:
  * - signed card fetches with autocannon (10 connections, random deals);
- * - card actions: drafts created through /api/v1 and issued through the signed issue hook, some
- *   delivered twice as HubSpot's retry does;
+ * - card actions as two reps do them, each on a fresh deal: the signed data fetch, the create page
+ *   (contact search, quote, save), the signed issue hook (some delivered twice, as HubSpot retries),
+ *   the payment page and a payment, the view page and the PDF, the void page and a void;
  * - accounting writes (contact and product changes, 20/s) that the background loop pushes every
  *   5 s against the fake (100 requests per 10 s).
- * Prints the error rate (5xx and other failures), p50/p99 of the card fetch, what was pushed, and
+ * Prints the error rate (5xx and other failures), p50/p99 of the card fetch and of the actions, what was pushed, and
  * the service's memory: RSS over time and its growth from the first to the last 10 s.
  */
 
@@ -99,24 +100,80 @@ async function main(): Promise<void> {
   const end = t0 + SECONDS * 1000;
   const failures: string[] = [];
   let actions = 0;
+  let actionRequests = 0;
   let writes = 0;
   let fiveXX = 0;
 
-  // Card actions: create a draft, issue it through the signed hook (one in five delivered twice).
-  const actionLoop = async () => {
-    while (Date.now() < end) {
-      const deal = randomDeal();
-      const created = await api('POST', '/invoices', { portalId: PORTAL, dealId: String(9_000_000 + deal), currency: 'EUR', contactExternalId: `sc-${deal}`, lines: [{ description: 'Extra', quantity: '1', unitPrice: '5.00' }] });
-      if (created.status !== 201) failures.push(`create ${created.status}`);
-      const p = `/hubspot/actions/invoices/${created.body.id}/issue?${params(deal)}`;
-      for (let n = 0; n < (actions % 5 === 0 ? 2 : 1); n++) {
-        const res = await fetch(base + p, { method: 'POST', headers: signed('POST', p) });
-        await res.arrayBuffer();
-        if (res.status >= 500) fiveXX += 1;
-        if (res.status !== 200) failures.push(`issue hook ${res.status}`);
+  // Card actions, as reps do them, each on a fresh deal: the signed data fetch, the create page
+  // (contact search, a quote, the draft saved), the signed issue hook (one in five delivered
+  // twice, as HubSpot retries), the payment page and a payment, every other time the PDF, every
+  // third time the void page and a void with a reason. Every request's status and latency counts.
+  const actionLatency: number[] = [];
+  const expectStatus = async (what: string, want: number, res: Response): Promise<Response> => {
+    if (res.status >= 500) fiveXX += 1;
+    if (res.status !== want) failures.push(`${what} ${res.status}`);
+    return res;
+  };
+  const timed = async (what: string, want: number, call: () => Promise<Response>): Promise<Response> => {
+    const t = performance.now();
+    const res = await call();
+    const body = Buffer.from(await res.arrayBuffer());
+    actionLatency.push(performance.now() - t);
+    actionRequests += 1;
+    await expectStatus(what, want, res);
+    return new Response(res.status === 204 || res.status === 304 ? null : body, { status: res.status, headers: res.headers });
+  };
+  const local = (uri: string) => base + uri.slice(PUBLIC.length);
+  const cardFor = async (deal: number) => {
+    const p = `/hubspot/card?${params(deal)}`;
+    const res = await timed('card fetch', 200, () => fetch(base + p, { headers: signed('GET', p) }));
+    return (await res.json()) as { primaryAction?: { uri: string }; results: Array<{ title: string; link?: string | null; actions: Array<{ label: string; uri: string }> }> };
+  };
+  const openPage = async (what: string, uri: string) => {
+    const page = await (await timed(what, 200, () => fetch(local(uri)))).text();
+    return (JSON.parse(/<script type="application\/json" id="page-data">([^<]*)<\/script>/.exec(page)?.[1] ?? '{}') as { token?: string }).token ?? '';
+  };
+  const pageApi = (what: string, want: number, token: string, method: string, p: string, body?: unknown, key?: string) =>
+    timed(what, want, () =>
+      fetch(`${base}/hubspot/pages/api${p}`, {
+        method,
+        headers: { 'x-page-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(key ? { 'idempotency-key': key } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+  const actionFor = (c: Awaited<ReturnType<typeof cardFor>>, title: string, label: string) => c.results.find((r) => r.title === title)?.actions.find((a) => a.label === label)?.uri;
+  const actionLoop = async (lane: number) => {
+    for (let n = 0; Date.now() < end; n++) {
+      const deal = DEALS + lane * 100_000 + n; // a deal of its own: the card shows exactly this invoice
+      const c = await cardFor(deal);
+      if (!c.primaryAction) continue;
+      const createToken = await openPage('create page', c.primaryAction.uri);
+      await pageApi('contact search', 200, createToken, 'GET', `/contacts?q=sc.${deal % 2000}`);
+      const lines = [{ description: 'Consulting', quantity: '2.5', unitPrice: '120.00', taxRate: '19' }, { description: 'Licence', quantity: '1', unitPrice: '49.90', discount: { type: 'percent', value: '10' } }];
+      await pageApi('quote', 200, createToken, 'POST', '/quote', { currency: 'EUR', lines });
+      const created = (await (await pageApi('create', 201, createToken, 'POST', '/invoices', { currency: 'EUR', contactExternalId: `sc-${deal % 2000}`, status: 'draft', lines }, `soak-${lane}-${n}`)).json()) as { id: string; number: string };
+      const hook = `/hubspot/actions/invoices/${created.id}/issue?${params(deal)}`;
+      for (let k = 0; k < (n % 5 === 0 ? 2 : 1); k++) await timed('issue hook', 200, () => fetch(base + hook, { method: 'POST', headers: signed('POST', hook) }));
+      const issued = await cardFor(deal);
+      const payUri = actionFor(issued, created.number, 'Record payment');
+      if (!payUri) failures.push('no Record payment on the card');
+      else await pageApi('payment', 201, await openPage('payment page', payUri), 'POST', `/invoices/${created.id}/payments`, { amount: '100.00', method: 'card' }, `soak-pay-${lane}-${n}`);
+      const paid = await cardFor(deal);
+      if (n % 2 === 0) {
+        // The view page, then the PDF itself (the result's title link, as HubSpot opens it).
+        const view = actionFor(paid, created.number, 'View PDF');
+        if (view) await openPage('view page', view);
+        const pdf = paid.results.find((r) => r.title === created.number)?.link;
+        if (!pdf) failures.push('no PDF link on the card');
+        else await timed('PDF', 200, () => fetch(local(pdf)));
+      }
+      if (n % 3 === 0) {
+        const voidUri = actionFor(paid, created.number, 'Void invoice…');
+        if (!voidUri) failures.push('no Void invoice… on the card');
+        else await pageApi('void', 200, await openPage('void page', voidUri), 'POST', `/invoices/${created.id}/void`, { voidReason: 'Soak: refunded' });
       }
       actions += 1;
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 100));
     }
   };
   // Accounting writes: 20 changes a second.
@@ -144,7 +201,7 @@ async function main(): Promise<void> {
       },
     ],
   });
-  const [result] = await Promise.all([cards, actionLoop(), writeLoop()]);
+  const [result] = await Promise.all([cards, actionLoop(0), actionLoop(1), writeLoop()]);
   clearInterval(sampler);
   const card5xx = (result as unknown as { '5xx'?: number })['5xx'] ?? 0;
   fiveXX += card5xx;
@@ -156,10 +213,12 @@ async function main(): Promise<void> {
 
   const first = median(rss.filter((s) => s.t >= 5 && s.t < 15).map((s) => s.mb));
   const last = median(rss.filter((s) => s.t >= SECONDS - 10).map((s) => s.mb));
-  const total = result.requests.total + actions * 2 + writes;
+  const total = result.requests.total + actionRequests + writes;
   const errors = result.non2xx + result.errors + result.timeouts + failures.length;
   console.log(`card fetches   ${result.requests.total.toLocaleString('en')} (${Math.round(result.requests.average)} req/s), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors + result.timeouts}`);
-  console.log(`card actions   ${actions} drafts created and issued through the signed hook (${Math.ceil(actions / 5)} delivered twice)`);
+  actionLatency.sort((a, b) => a - b);
+  const pct = (q: number) => actionLatency[Math.min(actionLatency.length - 1, Math.floor(q * actionLatency.length))] ?? NaN;
+  console.log(`card actions   ${actions} rep sessions, ${actionRequests.toLocaleString('en')} requests (card, pages, search, quote, create, issue hook, payment, PDF, void), p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms`);
   console.log(`writes         ${writes} contact changes; pushed by ${runs.length} runs (${runs.filter((r) => r.status === 'done').length} done), HubSpot: ${stats.requests} requests, ${stats.recordsWritten} records written, ${stats.rateLimited} × 429`);
   console.log(`errors         ${errors} of ~${total.toLocaleString('en')} requests (${((errors / total) * 100).toFixed(3)} %), of which 5xx: ${fiveXX}${failures.length ? `; first: ${failures.slice(0, 5).join(', ')}` : ''}`);
   console.log(`memory (RSS)   ${rss.filter((_, i) => i % 10 === 0).map((s) => `${s.t.toFixed(0)} s ${s.mb.toFixed(0)} MB`).join(' · ')}`);
