@@ -74,11 +74,11 @@ describe('the OAuth install', () => {
     expect(cookie).toMatch(/^hs_oauth_state=[\w-]{16,}$/);
   });
 
-  it('refuses a callback with an altered state, without the cookie, or when the admin declined', async () => {
+  it('refuses a callback with an altered state, another install\'s cookie, or when the admin declined', async () => {
     const { cookie, state } = await startInstall();
     const code = fake.authorize(PORTAL);
     const tampered = `${state.slice(0, -2)}${state.endsWith('A') ? 'B' : 'A'}x`;
-    for (const res of [await callback(`code=${code}&state=${tampered}`, cookie), await callback(`code=${code}&state=${state}`), await callback(`code=${code}&state=${state}`, 'hs_oauth_state=someone-elses-nonce-1234')]) {
+    for (const res of [await callback(`code=${code}&state=${tampered}`, cookie), await callback(`code=${code}`, cookie), await callback(`code=${code}&state=${state}`, 'hs_oauth_state=someone-elses-nonce-1234')]) {
       expect(res.status).toBe(400);
       expect(await res.text()).toContain('not valid');
     }
@@ -111,6 +111,15 @@ describe('the OAuth install', () => {
     const listed = (await app.api('GET', '/portals')).body.portals;
     expect(listed).toContainEqual(expect.objectContaining({ portalId: PORTAL, authType: 'oauth', status: 'active', token: expect.objectContaining({ installedBy: 'installer@customer.example' }) }));
     expect(JSON.stringify(listed)).not.toContain(issued.access[0]!);
+  });
+
+  it('accepts a consent finished in another browser (no cookie) on the signed state alone', async () => {
+    const other = '7171';
+    const { state } = await startInstall();
+    const res = await callback(`code=${fake.authorize(other)}&state=${state}`);
+    expect(res.status).toBe(200);
+    expect(await portalRepo.get(tdb.db, other)).toMatchObject({ authType: 'oauth', status: 'active' });
+    await app.api('DELETE', `/portals/${other}`);
   });
 
   it('pushes with the portal\'s own token, refreshing it when it is about to expire, once however many ask', async () => {

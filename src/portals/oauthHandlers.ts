@@ -13,7 +13,7 @@ import { oauthClient, saveTokens } from './portalTokens.js';
 /**
  * The OAuth install of the HubSpot public app. /oauth/install sends the admin to HubSpot's consent
  * screen with the scopes of hubspot-app.json and a signed, expiring `state` whose nonce is also
- * in a cookie; the callback checks both, exchanges the code through @hubspot/api-client, learns
+ * in a cookie; the callback checks the state (and the cookie when sent), exchanges the code through @hubspot/api-client, learns
  * the portal from the token's metadata and stores the tokens encrypted.
  */
 
@@ -64,9 +64,14 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
     return;
   }
   const payload = typeof q.state === 'string' ? verifyState(key, q.state, Date.now()) : undefined;
+  // The signed, expiring state proves we started this install. The cookie, when the browser sends
+  // it, must be this install's: a different one means two installs crossed in one browser. Without
+  // it (the consent finished in another browser, or cookies are blocked) the state alone suffices:
+  // the code still only connects the portal whose admin consented at HubSpot.
   const nonce = cookieOf(req, STATE_COOKIE);
-  if (!payload || !nonce || nonce.length !== payload.nonce.length || !crypto.timingSafeEqual(Buffer.from(nonce), Buffer.from(payload.nonce))) {
-    page(res, 400, 'This installation link is not valid', html`<p>It expired, was altered, or was opened in another browser than the one that started it.</p>${again}`);
+  const crossed = nonce !== undefined && payload !== undefined && (nonce.length !== payload.nonce.length || !crypto.timingSafeEqual(Buffer.from(nonce), Buffer.from(payload.nonce)));
+  if (!payload || crossed) {
+    page(res, 400, 'This installation link is not valid', html`<p>${payload ? 'Another installation was started in this browser since; finish that one, or start again.' : 'It expired or was altered.'}</p>${again}`);
     return;
   }
   if (typeof q.code !== 'string' || !/^[\w.-]{1,512}$/.test(q.code)) {
