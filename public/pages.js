@@ -575,6 +575,7 @@ function settingsForm() {
   const text = (name) => form.elements[name].value.trim() || null;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (!data.canEdit) return;
     clearErrors(form);
     const terms = form.elements.defaultPaymentTermsDays.value.trim();
     const currency = text('defaultCurrency');
@@ -590,8 +591,16 @@ function settingsForm() {
       defaultPaymentTermsDays: terms === '' ? null : Number.isInteger(Number(terms)) ? Number(terms) : terms,
     };
     if (typeof settings.defaultPaymentTermsDays === 'string') return showErrors([{ field: 'defaultPaymentTermsDays', message: 'must be a whole number of days' }]);
-    const body = { settings };
-    if (data.pushConnected) body.push = { pushEnabled: form.elements.pushEnabled.checked, productIdProperty: form.elements.productIdProperty.value.trim() };
+    const body = { settings, version: data.version };
+    if (data.push) {
+      // Only what was changed here: a change made elsewhere meanwhile is not undone.
+      const push = {};
+      const pushEnabled = form.elements.pushEnabled.checked;
+      const productIdProperty = form.elements.productIdProperty.value.trim();
+      if (pushEnabled !== data.push.pushEnabled) push.pushEnabled = pushEnabled;
+      if (productIdProperty !== data.push.productIdProperty) push.productIdProperty = productIdProperty;
+      if (Object.keys(push).length > 0) body.push = push;
+    }
     busy(form, true);
     try {
       await api('PUT', '/settings', body);
@@ -601,7 +610,8 @@ function settingsForm() {
       showErrors(err.details ?? [], err.details?.length ? null : err.message);
     }
   });
-  form.elements.sellerName.focus();
+  if (data.canEdit) form.elements.sellerName.focus();
+  else form.querySelector('[data-cancel]').focus();
 }
 
 ({ create: invoiceForm, edit: invoiceForm, payment: paymentForm, void: voidForm, settings: settingsForm })[data.kind]?.();

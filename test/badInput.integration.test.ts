@@ -128,6 +128,23 @@ describe('hostile input', () => {
     }
   });
 
+  it('refuses the NUL character in any stored text with a 400 naming the field, and writes nothing', async () => {
+    const before = await counts();
+    const cases: Array<[string, string, unknown, string]> = [
+      ['PUT', '/contacts/nul-1', { email: 'nul@example.com', firstName: 'A\u0000B' }, 'firstName'],
+      ['PUT', '/products/nul-1', { name: 'Widget', description: 'x\u0000' }, 'description'],
+      ['POST', '/contacts/batch', { items: [{ externalId: 'nul-2', company: 'ok' }, { externalId: 'nul-3', address: { city: '\u0000' } }] }, 'items[1].address.city'],
+      ['POST', '/invoices', { portalId: '1', dealId: '2', currency: 'EUR', memo: 'm\u0000', lines: [{ description: 'a', quantity: '1', unitPrice: '1' }] }, 'memo'],
+      ['PUT', '/portals/1/settings', { sellerName: '\u0000' }, 'sellerName'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await app.api(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(res.body.error.details[0].field, `${method} ${path}`).toBe(field);
+    }
+    expect(await counts()).toEqual(before);
+  });
+
   it('answers signed but malformed card fetches with 4xx', async () => {
     const queries = [
       '/hubspot/card',

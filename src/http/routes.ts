@@ -7,7 +7,7 @@ import { getInvoiceCard } from '../card/getInvoiceCard.js';
 import { deleteRecord, getRecord, postBatch, putRecord } from '../catalog/catalogHandlers.js';
 import { type CatalogKind, contactKind, productKind } from '../catalog/catalogKinds.js';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, validationFailed } from '../errors.js';
 import { deleteInvoice, getInvoice, listInvoices, patchInvoice, postInvoice, postPayment } from '../invoices/invoiceHandlers.js';
 import { getInvoicePdf } from '../pages/getInvoicePdf.js';
 import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, putPageSettings, postQuote, requirePageApiToken, searchContacts, searchProducts } from '../pages/pageApi.js';
@@ -54,6 +54,24 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
   if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
     throw new AppError('unsupported_media_type', 415, `Send JSON with Content-Type: application/json (got ${req.get('content-type') ?? 'no Content-Type'})`);
   }
+  next();
+}
+
+/**
+ * PostgreSQL text cannot hold the NUL character, so a JSON string carrying one (`"\u0000"`) is
+ * refused here, naming where it was, before any handler could try to store it.
+ */
+function refuseNulInJson(req: Request, _res: Response, next: NextFunction) {
+  const found: string[] = [];
+  const walk = (v: unknown, at: string, depth: number): void => {
+    if (found.length > 0 || depth > 64) return;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) found.push(at || '(body)');
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`, depth + 1));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k, depth + 1);
+  };
+  walk(req.body, '', 0);
+  if (found.length > 0) throw validationFailed([{ field: found[0]!, message: 'must not contain the NUL character (\\u0000)' }]);
   next();
 }
 
@@ -115,7 +133,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   // The pages' own JSON calls: the page's token in X-Page-Token.
   const pageApi: Router = express.Router();
-  pageApi.use(requireJsonBody, express.json({ limit: PAGE_API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  pageApi.use(requireJsonBody, express.json({ limit: PAGE_API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }), refuseNulInJson);
   pageApi.get('/contacts', requirePageApiToken(deps, ['create', 'edit']), h(searchContacts));
   pageApi.get('/products', requirePageApiToken(deps, ['create', 'edit']), h(searchProducts));
   pageApi.post('/quote', requirePageApiToken(deps, ['create', 'edit']), h(postQuote));
@@ -128,7 +146,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   // The accounting system → service: bearer token, JSON.
   const api: Router = express.Router();
-  api.use(requireApiToken(deps), requireJsonBody, express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  api.use(requireApiToken(deps), requireJsonBody, express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }), refuseNulInJson);
   for (const kind of [contactKind, productKind] as Array<CatalogKind<unknown>>) {
     const base = `/${kind.table}`;
     api.post(`${base}/batch`, h(postBatch(kind)));

@@ -54,7 +54,7 @@ export function toFieldErrors(errors: readonly ErrorObject[] | null | undefined,
         message = `must be ${(e.params as { type: string | string[] }).type.toString().replace(',', ' or ')}`;
         break;
       case 'format':
-        message = `must be a valid ${(e.params as { format: string }).format === 'date' ? 'date (YYYY-MM-DD)' : (e.params as { format: string }).format}`;
+        message = (e.parentSchema as { description?: string } | undefined)?.description ?? `must be a valid ${(e.params as { format: string }).format === 'date' ? 'date (YYYY-MM-DD)' : (e.params as { format: string }).format}`;
         break;
       case 'pattern':
         message = (e.parentSchema as { description?: string } | undefined)?.description ?? `has an invalid format`;

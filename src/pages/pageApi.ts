@@ -3,7 +3,7 @@ import * as auditRepo from '../audit/auditRepo.js';
 import { contactKind, productKind } from '../catalog/catalogKinds.js';
 import * as catalogRepo from '../catalog/catalogRepo.js';
 import type { Deps } from '../deps.js';
-import { AppError, notConfigured, validationFailed } from '../errors.js';
+import { AppError, conflict, forbidden, notConfigured, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { toAppError } from '../http/errorHandler.js';
 import { idempotencyKey, runIdempotent } from '../http/idempotency.js';
@@ -85,7 +85,9 @@ async function audited<T>(deps: Deps, res: Response, action: string, invoiceId: 
 
 const searchQuery = (req: Request) => {
   const q = (req.query as Record<string, unknown>).q;
-  return typeof q === 'string' ? q.slice(0, 100) : '';
+  // PostgreSQL text cannot hold NUL (nor can a name): drop it and other control characters.
+  // eslint-disable-next-line no-control-regex
+  return typeof q === 'string' ? q.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 100) : '';
 };
 
 /** GET /hubspot/pages/api/contacts?q= */
@@ -237,44 +239,52 @@ export const postPageVoid: Handler = async (deps, req, res) => {
 };
 
 /**
- * PUT /hubspot/pages/api/settings: the settings page saves the portal's invoice settings and, when
- * the portal is connected for the push, its push settings; both are checked before either is
- * written, and both land in one transaction.
+ * PUT /hubspot/pages/api/settings `{ settings, push?, version }`: the settings page saves the
+ * portal's invoice settings and, when the portal is connected for the push, the push settings it
+ * changed. Only the portal's settings editors may (see settingsRepo.mayEdit). Both parts are
+ * checked before either is written and land in one transaction, audited; a save from a page
+ * opened before someone else's change (its `version` no longer the row's) is refused with a 409.
  */
 export const putPageSettings: Handler = async (deps, req, res) => {
   const claims = claimsOf(res);
-  const body = (req.body ?? {}) as { settings?: unknown; push?: unknown };
+  if (!(await settingsRepo.mayEdit(deps.db, claims.portalId, claims))) {
+    throw forbidden('not_settings_editor', `Only this account's settings editors can change its settings; ask your finance admin to add your HubSpot user (${claims.userId}) to cardEditors`);
+  }
+  const body = (req.body ?? {}) as { settings?: unknown; push?: unknown; version?: unknown };
   const problems: Array<{ field: string; message: string }> = [];
-  const settings = (() => {
+  const collect = <T>(check: () => T): T | undefined => {
     try {
-      return checkSettings(body.settings ?? {});
+      return check();
     } catch (err) {
-      problems.push(...(((err as AppError).details as Array<{ field: string; message: string }> | undefined) ?? [{ field: '', message: (err as Error).message }]));
+      problems.push(...(((err as AppError).details as Array<{ field: string; message: string }> | undefined) ?? [{ field: '(body)', message: (err as Error).message }]));
       return undefined;
     }
-  })();
-  const portal = await portalRepo.get(deps.db, claims.portalId);
-  const push = (() => {
-    if (body.push === undefined || !portal) return undefined;
-    try {
-      return checkPortalPatch(body.push);
-    } catch (err) {
-      problems.push(...(((err as AppError).details as Array<{ field: string; message: string }> | undefined) ?? [{ field: '', message: (err as Error).message }]));
-      return undefined;
-    }
-  })();
+  };
+  for (const key of Object.keys(body)) if (!['settings', 'push', 'version'].includes(key)) problems.push({ field: key, message: 'is not a known field' });
+  if (!Number.isInteger(body.version) || (body.version as number) < 0) problems.push({ field: 'version', message: 'must be the settings revision the page was opened with (a whole number)' });
+  if (body.settings && typeof body.settings === 'object' && 'cardEditors' in body.settings) problems.push({ field: 'cardEditors', message: 'is changed through /api/v1, not from the card' });
+  const settings = collect(() => checkSettings(body.settings ?? {}));
+  const found = await portalRepo.get(deps.db, claims.portalId);
+  const portal = found && found.status !== 'disconnected' ? found : undefined;
+  if (body.push !== undefined && !portal) problems.push({ field: 'push', message: 'this account is not connected for the push' });
+  const push = body.push === undefined || !portal ? undefined : collect(() => checkPortalPatch(body.push));
   if (problems.length > 0 || !settings) throw validationFailed(problems);
+
   await deps.db.transaction(async (trx) => {
-    const before = await settingsRepo.get(trx, claims.portalId);
-    await settingsRepo.put(trx, { portalId: claims.portalId, ...settings }, deps.clock.now());
+    const before = await settingsRepo.get(trx, claims.portalId, { lock: true });
+    if (before.revision !== body.version) {
+      throw conflict('settings_changed', 'These settings were changed by someone else after this page opened: close it and open it again to see their changes');
+    }
+    await settingsRepo.put(trx, { portalId: claims.portalId, ...settings, cardEditors: undefined }, deps.clock.now());
     if (push && portal) await applyPortalPatch(deps, trx, portal, push);
-    const { updatedAt: _b, ...beforeFields } = before;
+    const { updatedAt: _b, cardEditors: _e, revision: _r, ...beforeFields } = before;
+    const { cardEditors: _a, ...afterFields } = settings;
     await auditRepo.record(trx, {
       actor: changeContext(deps, res).actor,
       action: 'settings.update',
       portalId: claims.portalId,
       before: { ...beforeFields, ...(portal ? { pushEnabled: portal.pushEnabled, productIdProperty: portal.productIdProperty } : {}) },
-      after: { ...settings, ...(push ?? {}) },
+      after: { ...afterFields, ...(push ?? {}) },
       outcome: 'ok',
       requestId: res.locals.requestId as string | undefined,
       at: deps.clock.now(),

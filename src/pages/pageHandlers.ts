@@ -377,28 +377,42 @@ export const getListPage: Handler = async (deps, req, res) => {
 /** GET /hubspot/pages/settings: the portal's invoice settings, and its push when it is connected. */
 export const getSettingsPage: Handler = async (deps, _req, res) => {
   const claims = claimsOf(res);
-  const [settings, portal] = await Promise.all([settingsRepo.get(deps.db, claims.portalId), portalRepo.get(deps.db, claims.portalId)]);
+  const [settings, found, canEdit] = await Promise.all([
+    settingsRepo.get(deps.db, claims.portalId),
+    portalRepo.get(deps.db, claims.portalId),
+    settingsRepo.mayEdit(deps.db, claims.portalId, claims),
+  ]);
+  const portal = found && found.status !== 'disconnected' ? found : undefined;
+  const ro = canEdit ? raw('') : raw('disabled');
   const field = (name: string, label: string, value: string | number | null, attrs: SafeHtml = raw(''), hint?: string) => html`<div class="field">
       <label for="${name}">${label} <span class="optional">(optional)</span></label>
-      <input id="${name}" name="${name}" value="${value ?? ''}" ${attrs}>
+      <input id="${name}" name="${name}" value="${value ?? ''}" ${attrs} ${ro}>
       ${hint ? html`<p class="hint">${hint}</p>` : ''}
       <p class="field-error" data-for="${name}"></p>
     </div>`;
   const area = (name: string, label: string, value: string | null, max: number) => html`<div class="field">
       <label for="${name}">${label} <span class="optional">(optional)</span></label>
-      <textarea id="${name}" name="${name}" rows="3" maxlength="${max}">${value ?? ''}</textarea>
+      <textarea id="${name}" name="${name}" rows="3" maxlength="${max}" ${ro}>${value ?? ''}</textarea>
       <p class="field-error" data-for="${name}"></p>
     </div>`;
   send(res, {
     title: 'Invoice settings',
     kind: 'settings',
     base: basePath(deps.config.publicBaseUrl),
-    data: { kind: 'settings', ...common(deps, claims), pushConnected: !!portal },
+    data: {
+      kind: 'settings',
+      ...common(deps, claims),
+      canEdit,
+      // The save is refused when the settings changed since this page opened.
+      version: settings.revision,
+      push: portal ? { pushEnabled: portal.pushEnabled, productIdProperty: portal.productIdProperty } : null,
+    },
     body: html`
 <form id="settings-form" novalidate>
   <header class="page-header"><h1>Invoice settings</h1><p class="subtitle">For every deal in this HubSpot account</p></header>
   <div class="scroll">
     <div class="form-error" id="form-error" role="alert" hidden></div>
+    ${canEdit ? '' : html`<p class="notice" role="note">Only this account's settings editors can change these settings. Your finance admin can add you (your HubSpot user id is ${claims.userId}) to <code>cardEditors</code> in the service's settings API; the user who installed the app is always one.</p>`}
     <fieldset><legend>Seller on the PDF</legend>
       ${field('sellerName', 'Company name', settings.sellerName, raw('maxlength="200" autocomplete="organization"'))}
       ${area('sellerAddress', 'Address', settings.sellerAddress, 1000)}
@@ -414,10 +428,10 @@ export const getSettingsPage: Handler = async (deps, _req, res) => {
     </fieldset>
     ${portal
       ? html`<fieldset><legend>Push to HubSpot</legend>
-      <div class="field checkbox"><label><input type="checkbox" name="pushEnabled" ${portal.pushEnabled ? 'checked' : ''}> Push the accounting system's contacts and products into this account</label></div>
+      <div class="field checkbox"><label><input type="checkbox" name="pushEnabled" ${portal.pushEnabled ? 'checked' : ''} ${ro}> Push the accounting system's contacts and products into this account</label></div>
       <div class="field">
         <label for="productIdProperty">Product ID property</label>
-        <input id="productIdProperty" name="productIdProperty" value="${portal.productIdProperty}" maxlength="100" pattern="[a-z][a-z0-9_]*" required>
+        <input id="productIdProperty" name="productIdProperty" value="${portal.productIdProperty}" maxlength="100" pattern="[a-z][a-z0-9_]*" required ${ro}>
         <p class="hint">A unique HubSpot product property holding the accounting system's id. Renaming it sends every product again, by id, so each carries the new one.</p>
         <p class="field-error" data-for="productIdProperty"></p>
       </div>
@@ -425,8 +439,8 @@ export const getSettingsPage: Handler = async (deps, _req, res) => {
       : ''}
   </div>
   <footer class="page-footer"><div class="actions">
-    <button type="button" class="button secondary" data-cancel>Cancel</button>
-    <button type="submit" class="button primary">Save settings</button>
+    <button type="button" class="button secondary" data-cancel>${canEdit ? 'Cancel' : 'Close'}</button>
+    ${canEdit ? html`<button type="submit" class="button primary">Save settings</button>` : ''}
   </div></footer>
 </form>`,
   });

@@ -143,6 +143,10 @@ describe('page API', () => {
     expect((await pageApi(token, 'GET', '/contacts?q=GRACE@')).body.contacts[0].externalId).toBe('pages-acme');
     expect((await pageApi(token, 'GET', '/products?q=wid-1')).body.products[0]).toMatchObject({ externalId: 'sku-widget', price: '12.50', currency: 'GBP' });
     expect((await pageApi(token, 'GET', '/products?q=blue')).body.products[0].externalId).toBe('sku-widget');
+    // Whatever a rep types, never a 5xx.
+    for (const q of ['%00', '%25', '_', '%5C', 'x'.repeat(5000), '%E0%A4%A', "'%20or%201=1"]) {
+      for (const kind of ['contacts', 'products']) expect((await pageApi(token, 'GET', `/${kind}?q=${q}`)).status, `${kind} ${q}`).toBeLessThan(500);
+    }
   });
 
   it('quotes totals by the server\'s money rules', async () => {
@@ -210,42 +214,84 @@ describe('page API', () => {
 });
 
 describe('settings from the card', () => {
-  it('saves the portal\'s settings and push settings with the settings token only, all or nothing, audited', async () => {
-    const SETTINGS_PORTAL = '555001';
-    await portalRepo.ensurePrivateApp(tdb.db, SETTINGS_PORTAL, new Date());
+  const SETTINGS_PORTAL = '555001';
+  beforeAll(() => portalRepo.ensurePrivateApp(tdb.db, SETTINGS_PORTAL, new Date()));
+  const settingsCard = async (userId: string, userEmail: string) => {
     const deal = String(++dealSeq);
-    const res = await fetchCard(app, { portalId: SETTINGS_PORTAL, dealId: deal, userId: '91', userEmail: 'admin@seller.example', properties: [['hs_object_id', deal]] });
-    const c = expectValidCard(res.body, app.publicBaseUrl);
-    expect(c.settingsAction).toMatchObject({ type: 'IFRAME', label: 'Invoice settings' });
-    const page = await fetch(c.settingsAction!.uri);
-    expect(page.status).toBe(200);
-    const htmlText = await page.text();
-    expect(htmlText).toContain('Push to HubSpot'); // the portal is connected, so its push settings are offered
-    const token = await pageToken(c.settingsAction!.uri);
-    const createToken = await pageToken(c.primaryAction!.uri);
-    expect((await pageApi(createToken, 'PUT', '/settings', { settings: { sellerName: 'X' } })).status).toBe(403);
+    const res = await fetchCard(app, { portalId: SETTINGS_PORTAL, dealId: deal, userId, userEmail, properties: [['hs_object_id', deal]] });
+    return expectValidCard(res.body, app.publicBaseUrl);
+  };
+  const pageData = async (uri: string) => {
+    const page = await (await fetch(uri)).text();
+    return { page, data: JSON.parse(/<script type="application\/json" id="page-data">([^<]*)<\/script>/.exec(page)![1]!) as { token: string; canEdit: boolean; version: number; push: unknown } };
+  };
 
-    // Every problem, in both parts, named at once; nothing written.
-    const bad = await pageApi(token, 'PUT', '/settings', { settings: { sellerName: 'Nordlicht', sellerEmail: 'nope', defaultCurrency: 'ZZZ' }, push: { productIdProperty: 'Bad Name' } });
+  it('shows them read-only to a rep who is not a settings editor, and refuses the rep\'s save', async () => {
+    const c = await settingsCard('4001', 'rep@seller.example');
+    expect(c.settingsAction).toMatchObject({ type: 'IFRAME', label: 'Invoice settings' });
+    const { page, data } = await pageData(c.settingsAction!.uri);
+    expect(data.canEdit).toBe(false);
+    expect(page).toContain('Only this account\'s settings editors');
+    expect(page).toContain('4001');
+    expect(page).not.toContain('Save settings');
+    const refused = await pageApi(data.token, 'PUT', '/settings', { settings: { sellerName: 'Mallory Ltd', paymentInstructions: 'IBAN XX00 0000' }, version: data.version });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('not_settings_editor');
+    expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body.sellerName).toBeNull();
+  });
+
+  it('lets an editor save settings and push settings together: all or nothing, only what changed, never over a newer save, audited', async () => {
+    const put = await app.api('PUT', `/portals/${SETTINGS_PORTAL}/settings`, { cardEditors: ['91', 'Second.Admin@Seller.example'] });
+    expect(put.body.cardEditors).toEqual(['91', 'second.admin@seller.example']);
+    const c = await settingsCard('91', 'admin@seller.example');
+    const { page, data } = await pageData(c.settingsAction!.uri);
+    expect(data.canEdit).toBe(true);
+    expect(page).toContain('Push to HubSpot'); // the portal is connected, so its push settings are offered
+    expect(data.push).toEqual({ pushEnabled: true, productIdProperty: 'accounting_external_id' });
+    // Another page's token (create) cannot save settings; an altered settings token is refused.
+    expect((await pageApi(await pageToken(c.primaryAction!.uri), 'PUT', '/settings', { settings: {}, version: data.version })).status).toBe(403);
+    const altered = data.token.replace(/\.555001\./, '.987654.');
+    expect(altered).not.toBe(data.token);
+    expect((await pageApi(altered, 'PUT', '/settings', { settings: { sellerName: 'X' }, version: data.version })).status).toBe(401);
+
+    // Every problem in both parts named at once; nothing written.
+    const bad = await pageApi(data.token, 'PUT', '/settings', { settings: { sellerName: 'Nordlicht', sellerEmail: 'nope', defaultCurrency: 'ZZZ', cardEditors: ['1'] }, push: { productIdProperty: 'Bad Name' }, version: data.version });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['defaultCurrency', 'productIdProperty', 'sellerEmail']);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['cardEditors', 'defaultCurrency', 'productIdProperty', 'sellerEmail']);
     expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body.sellerName).toBeNull();
 
-    const ok = await pageApi(token, 'PUT', '/settings', { settings: { sellerName: 'Nordlicht', defaultCurrency: 'CHF' }, push: { pushEnabled: false, productIdProperty: 'erp_id' } });
+    // The push part fails after the settings part was written (a push is queued, so the
+    // property cannot be renamed): the whole save is rolled back.
+    const run = await app.api('POST', '/sync/runs', { portalId: SETTINGS_PORTAL });
+    expect([200, 202]).toContain(run.status);
+    const busy = await pageApi(data.token, 'PUT', '/settings', { settings: { sellerName: 'Nordlicht' }, push: { productIdProperty: 'erp_id' }, version: data.version });
+    expect(busy.status).toBe(409);
+    expect(busy.body.error.code).toBe('push_running');
+    expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body.sellerName).toBeNull();
+    await tdb.db('sync_runs').where({ id: run.body.id }).update({ status: 'done', finished_at: new Date() });
+
+    const ok = await pageApi(data.token, 'PUT', '/settings', { settings: { sellerName: 'Nordlicht', defaultCurrency: 'CHF' }, push: { pushEnabled: false, productIdProperty: 'erp_id' }, version: data.version });
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-    expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body).toMatchObject({ sellerName: 'Nordlicht', defaultCurrency: 'CHF' });
+    const saved = (await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body;
+    expect(saved).toMatchObject({ sellerName: 'Nordlicht', defaultCurrency: 'CHF', cardEditors: ['91', 'second.admin@seller.example'] }); // the editors are kept
     expect(await portalRepo.get(tdb.db, SETTINGS_PORTAL)).toMatchObject({ pushEnabled: false, productIdProperty: 'erp_id', productIdPropertyReady: false });
     const audit = await tdb.db('audit_log').where({ portal_id: SETTINGS_PORTAL, action: 'settings.update' });
     expect(audit).toEqual([expect.objectContaining({ actor_type: 'hubspot_user', hubspot_user_id: '91', hubspot_user_email: 'admin@seller.example', outcome: 'ok' })]);
     const after = typeof audit[0].after === 'string' ? JSON.parse(audit[0].after) : audit[0].after;
     expect(after).toMatchObject({ sellerName: 'Nordlicht', pushEnabled: false, productIdProperty: 'erp_id' });
 
-    // Another portal's settings token cannot touch this portal.
-    const other = expectValidCard((await card(String(++dealSeq))).valueOf(), app.publicBaseUrl);
-    const otherToken = await pageToken(other.settingsAction!.uri);
-    await pageApi(otherToken, 'PUT', '/settings', { settings: { sellerName: 'Someone else' } });
+    // The same page saved again is stale now: refused, nothing overwritten.
+    const stale = await pageApi(data.token, 'PUT', '/settings', { settings: { sellerName: 'Old page' }, version: data.version });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('settings_changed');
     expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body.sellerName).toBe('Nordlicht');
-    await app.api('PUT', `/portals/${PORTAL}/settings`, { sellerName: 'Nordlicht Software GmbH', defaultPaymentTermsDays: 14 });
+
+    // A second editor (listed by email) opens the page fresh and saves only the seller part: the
+    // push settings stay as the first editor left them.
+    const second = await pageData((await settingsCard('92', 'second.admin@seller.example')).settingsAction!.uri);
+    expect(second.data.canEdit).toBe(true);
+    expect((await pageApi(second.data.token, 'PUT', '/settings', { settings: { sellerName: 'Nordlicht AG', defaultCurrency: 'CHF' }, version: second.data.version })).status).toBe(200);
+    expect(await portalRepo.get(tdb.db, SETTINGS_PORTAL)).toMatchObject({ pushEnabled: false, productIdProperty: 'erp_id' });
   });
 });
 

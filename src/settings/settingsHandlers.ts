@@ -6,6 +6,9 @@ import * as settingsRepo from './settingsRepo.js';
 
 const text = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
 
+/** A HubSpot user id, or an email address. */
+const EDITOR = '^([1-9][0-9]{0,17}|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$';
+
 export interface SettingsInput {
   sellerName?: string | null;
   sellerAddress?: string | null;
@@ -16,6 +19,7 @@ export interface SettingsInput {
   invoiceFooter?: string | null;
   defaultCurrency?: string | null;
   defaultPaymentTermsDays?: number | null;
+  cardEditors?: string[];
 }
 
 const validateSettings = compile<SettingsInput>({
@@ -31,6 +35,11 @@ const validateSettings = compile<SettingsInput>({
     invoiceFooter: text(1000),
     defaultCurrency: { type: ['string', 'null'], pattern: '^[A-Z]{3}$', description: 'must be a three-letter ISO 4217 code in capitals, like EUR' },
     defaultPaymentTermsDays: { type: ['integer', 'null'], minimum: 0, maximum: 3650 },
+    cardEditors: {
+      type: 'array',
+      maxItems: 200,
+      items: { type: 'string', maxLength: 254, pattern: EDITOR, description: 'must be a HubSpot user id (digits) or an email address' },
+    },
   },
 });
 
@@ -50,7 +59,7 @@ export const getSettings: Handler = async (deps, req, res) => {
 };
 
 /** Validates a settings body (every field optional; blank means unset); throws a 400 listing each problem. */
-export function checkSettings(body: unknown): Omit<settingsRepo.PortalSettings, 'updatedAt' | 'portalId'> {
+export function checkSettings(body: unknown): Omit<settingsRepo.PortalSettings, 'updatedAt' | 'portalId' | 'cardEditors' | 'revision'> & { cardEditors?: string[] | undefined } {
   // Every problem at once: the schema's, and a well-formed currency code nobody invoices in.
   const currency = (body as { defaultCurrency?: unknown } | null)?.defaultCurrency;
   const unknownCurrency =
@@ -76,10 +85,11 @@ export function checkSettings(body: unknown): Omit<settingsRepo.PortalSettings, 
     invoiceFooter: blank(input.invoiceFooter),
     defaultCurrency: input.defaultCurrency ?? null,
     defaultPaymentTermsDays: input.defaultPaymentTermsDays ?? null,
+    cardEditors: input.cardEditors === undefined ? undefined : [...new Set(input.cardEditors.map((e) => e.trim().toLowerCase()))],
   };
 }
 
-/** PUT /api/v1/portals/{portalId}/settings: replace the portal's settings. */
+/** PUT /api/v1/portals/{portalId}/settings: replace the portal's settings (the card editors only when given). */
 export const putSettings: Handler = async (deps, req, res) => {
   const portalId = portalParam(req.params.portalId);
   await settingsRepo.put(deps.db, { portalId, ...checkSettings(req.body) }, deps.clock.now());

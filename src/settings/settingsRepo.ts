@@ -17,6 +17,10 @@ export interface PortalSettings {
   invoiceFooter: string | null;
   defaultCurrency: string | null;
   defaultPaymentTermsDays: number | null;
+  /** HubSpot user ids and (lower-case) emails that may change these settings from the card. */
+  cardEditors: string[];
+  /** Counts saves (0: never saved); a save from a page that read an older revision is refused. */
+  revision: number;
   updatedAt: Date | null;
 }
 
@@ -31,6 +35,8 @@ interface DbPortalSettings {
   invoice_footer: string | null;
   default_currency: string | null;
   default_payment_terms_days: number | null;
+  card_editors: string[];
+  revision: number;
   updated_at: Date;
 }
 
@@ -45,12 +51,16 @@ export const emptySettings = (portalId: string): PortalSettings => ({
   invoiceFooter: null,
   defaultCurrency: null,
   defaultPaymentTermsDays: null,
+  cardEditors: [],
+  revision: 0,
   updatedAt: null,
 });
 
-/** The portal's settings, or all-unset settings when it has none. */
-export async function get(db: Conn, portalId: string): Promise<PortalSettings> {
-  const row = (await db('portal_settings').where({ portal_id: portalId }).first()) as DbPortalSettings | undefined;
+/** The portal's settings, or all-unset settings when it has none; `lock` holds the row for the transaction. */
+export async function get(db: Conn, portalId: string, opts: { lock?: boolean } = {}): Promise<PortalSettings> {
+  const q = db('portal_settings').where({ portal_id: portalId }).first();
+  if (opts.lock) q.forUpdate();
+  const row = (await q) as DbPortalSettings | undefined;
   if (!row) return emptySettings(portalId);
   return {
     portalId: String(row.portal_id),
@@ -63,12 +73,14 @@ export async function get(db: Conn, portalId: string): Promise<PortalSettings> {
     invoiceFooter: row.invoice_footer,
     defaultCurrency: row.default_currency?.trim() ?? null,
     defaultPaymentTermsDays: row.default_payment_terms_days,
+    cardEditors: row.card_editors ?? [],
+    revision: row.revision,
     updatedAt: row.updated_at,
   };
 }
 
-/** Replaces the portal's settings. */
-export async function put(db: Conn, s: Omit<PortalSettings, 'updatedAt'>, now: Date): Promise<void> {
+/** Replaces the portal's settings; the card editors only when given (undefined keeps them). */
+export async function put(db: Conn, s: Omit<PortalSettings, 'updatedAt' | 'cardEditors' | 'revision'> & { cardEditors?: string[] | undefined }, now: Date): Promise<void> {
   const row = {
     portal_id: s.portalId,
     seller_name: s.sellerName,
@@ -80,7 +92,25 @@ export async function put(db: Conn, s: Omit<PortalSettings, 'updatedAt'>, now: D
     invoice_footer: s.invoiceFooter,
     default_currency: s.defaultCurrency,
     default_payment_terms_days: s.defaultPaymentTermsDays,
+    ...(s.cardEditors !== undefined ? { card_editors: s.cardEditors } : {}),
     updated_at: now,
   };
-  await db('portal_settings').insert({ ...row, created_at: now }).onConflict('portal_id').merge(row);
+  await db('portal_settings')
+    .insert({ ...row, revision: 1, created_at: now })
+    .onConflict('portal_id')
+    .merge({ ...row, revision: db.raw('portal_settings.revision + 1') });
+}
+
+/**
+ * Whether a HubSpot user may change the portal's settings from the card: listed in its card
+ * editors by id or email, or the user who installed the app.
+ */
+export async function mayEdit(db: Conn, portalId: string, user: { userId: string; userEmail: string | null }): Promise<boolean> {
+  const email = user.userEmail?.trim().toLowerCase() ?? null;
+  const row = (await db('portal_settings').where({ portal_id: portalId }).first('card_editors')) as { card_editors: string[] } | undefined;
+  const editors = row?.card_editors ?? [];
+  if (editors.includes(user.userId) || (email !== null && editors.includes(email))) return true;
+  if (email === null) return false;
+  const token = (await db('portal_tokens').where({ portal_id: portalId }).first('installed_by')) as { installed_by: string | null } | undefined;
+  return token?.installed_by?.trim().toLowerCase() === email;
 }
