@@ -46,13 +46,14 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'loud',
         HUBSPOT_ACCESS_TOKEN: 'pat-na1-x',
         TOKEN_ENCRYPTION_KEY: 'nope',
+        HUBSPOT_ALLOWED_PORTAL_IDS: '123, abc',
       });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'PUBLIC_BASE_URL', 'DATABASE_URL', 'HUBSPOT_ALLOW_V2_ONLY', 'HUBSPOT_RATE_LIMIT_PER_10S', 'API_TOKEN', 'SYNC_INTERVAL_SECONDS', 'LOG_LEVEL', 'HUBSPOT_PORTAL_ID', 'TOKEN_ENCRYPTION_KEY']) {
+    for (const name of ['PORT', 'PUBLIC_BASE_URL', 'DATABASE_URL', 'HUBSPOT_ALLOW_V2_ONLY', 'HUBSPOT_RATE_LIMIT_PER_10S', 'API_TOKEN', 'SYNC_INTERVAL_SECONDS', 'LOG_LEVEL', 'HUBSPOT_PORTAL_ID', 'TOKEN_ENCRYPTION_KEY', 'HUBSPOT_ALLOWED_PORTAL_IDS']) {
       expect(problems, name).toContain(name);
     }
     expect((error as ConfigError).message).toMatch(/^Invalid configuration:\n  - /);
@@ -64,6 +65,11 @@ describe('loadConfig', () => {
     const hex = 'ab'.repeat(32);
     expect(loadConfig({ TOKEN_ENCRYPTION_KEY: hex }).tokenEncryptionKey?.length).toBe(32);
     expect(loadConfig({ TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).tokenEncryptionKey?.length).toBe(32);
+  });
+
+  it('reads the portals allowed to install, separated by commas or spaces', () => {
+    expect(loadConfig({ HUBSPOT_ALLOWED_PORTAL_IDS: '123, 456 789' }).hubspot.allowedPortalIds).toEqual(['123', '456', '789']);
+    expect(loadConfig({}).hubspot.allowedPortalIds).toBeUndefined();
   });
 
   it('requires the encryption key once OAuth is configured', () => {

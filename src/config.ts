@@ -15,6 +15,8 @@ export interface Config {
     readonly allowV2Only: boolean;
     readonly clientId: string | undefined;
     readonly redirectUri: string | undefined;
+    /** Portals the OAuth install accepts; undefined: any portal. */
+    readonly allowedPortalIds: readonly string[] | undefined;
     readonly accessToken: string | undefined;
     readonly portalId: string | undefined;
     readonly apiBaseUrl: string;
@@ -123,6 +125,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('HUBSPOT_CLIENT_ID and HUBSPOT_REDIRECT_URI go together: set both to enable the OAuth install, or neither');
   }
 
+  const rawAllowed = get('HUBSPOT_ALLOWED_PORTAL_IDS');
+  const allowedPortalIds = rawAllowed === undefined ? undefined : rawAllowed.split(/[\s,]+/).filter(Boolean);
+  if (allowedPortalIds !== undefined && (allowedPortalIds.length === 0 || allowedPortalIds.some((id) => !/^[1-9]\d{0,17}$/.test(id)))) {
+    problems.push(`HUBSPOT_ALLOWED_PORTAL_IDS=${JSON.stringify(rawAllowed)} must list numeric HubSpot account ids, separated by commas or spaces`);
+  }
+
   const apiToken = get('API_TOKEN');
   if (apiToken !== undefined && apiToken.length < 16) {
     problems.push('API_TOKEN must be at least 16 characters (generate one with: openssl rand -hex 32)');
@@ -154,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowV2Only: bool('HUBSPOT_ALLOW_V2_ONLY', false),
       clientId,
       redirectUri,
+      allowedPortalIds,
       accessToken,
       portalId,
       apiBaseUrl: url('HUBSPOT_API_BASE_URL', 'https://api.hubapi.com') ?? 'https://api.hubapi.com',
@@ -182,6 +191,8 @@ export function describeMissingSetup(config: Config): string[] {
   }
   if (!config.hubspot.clientId) {
     notes.push('HUBSPOT_CLIENT_ID / HUBSPOT_REDIRECT_URI are not set: the OAuth install routes answer 503');
+  } else if (!config.hubspot.allowedPortalIds) {
+    notes.push('HUBSPOT_ALLOWED_PORTAL_IDS is not set: any HubSpot account that installs the app through /oauth/install is connected and receives the accounting system\'s contacts and products; list your portal ids there to allow only those');
   }
   return notes;
 }

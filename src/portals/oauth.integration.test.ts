@@ -122,6 +122,28 @@ describe('the OAuth install', () => {
     await app.api('DELETE', `/portals/${other}`);
   });
 
+  it('refuses an account not in HUBSPOT_ALLOWED_PORTAL_IDS: nothing stored, the grant revoked', async () => {
+    const stranger = '8282';
+    const guarded = await startTestApp({
+      db: tdb.db,
+      publicBaseUrl: PUBLIC,
+      env: { HUBSPOT_CLIENT_ID: CLIENT_ID, HUBSPOT_REDIRECT_URI: REDIRECT, TOKEN_ENCRYPTION_KEY: KEY, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_ALLOWED_PORTAL_IDS: `${PORTAL}, 9191` },
+    });
+    try {
+      const started = await fetch(`${guarded.url}/oauth/install`, { redirect: 'manual' });
+      const state = new URL(started.headers.get('location')!).searchParams.get('state')!;
+      const res = await fetch(`${guarded.url}/oauth/callback?code=${fake.authorize(stranger)}&state=${state}`, { redirect: 'manual' });
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('HUBSPOT_ALLOWED_PORTAL_IDS');
+      expect(await portalRepo.get(tdb.db, stranger)).toBeUndefined();
+      const issued = fake.issuedTokens(stranger).refresh;
+      expect(issued).toHaveLength(1);
+      expect(fake.isRevoked(issued[0]!)).toBe(true);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('pushes with the portal\'s own token, refreshing it when it is about to expire, once however many ask', async () => {
     await app.api('POST', '/contacts/batch', { items: Array.from({ length: 30 }, (_, i) => ({ externalId: `o-${i}`, email: `o.${i}@oauth.example` })) });
     expect(await push()).toMatchObject({ status: 'done', counts: { created: 30 } });

@@ -86,6 +86,14 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
     const info = await oauth.tokenInfo(tokens.accessToken);
     portalId = info.hubId;
     if (!/^[1-9][0-9]{0,17}$/.test(portalId)) throw new Error(`HubSpot named no portal for the token (hub_id ${portalId})`);
+    const allowed = deps.config.hubspot.allowedPortalIds;
+    if (allowed && !allowed.includes(portalId)) {
+      // Not ours to serve: give the grant back at once and keep nothing.
+      await oauth.revoke(tokens.refreshToken).catch(() => undefined);
+      log.warn('install refused: portal not allowed', { portalId });
+      page(res, 403, 'This HubSpot account may not install the app', html`<p>HubSpot account <strong>${portalId}</strong> is not one this service serves, so nothing was connected and the authorization was revoked. If it should be, the service's administrator adds it to <code>HUBSPOT_ALLOWED_PORTAL_IDS</code>.</p>`);
+      return;
+    }
     const now = deps.clock.now();
     await deps.db.transaction(async (trx) => {
       await trx('portals')
