@@ -1,10 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
-import { requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
-import { createTestDb, type TestDb } from './testDb.js';
+import { callApi, requireBuild, type ServiceProcess, serviceStorage, startService } from './serviceProcess.js';
 
 /**
  * The built service, SIGKILLed mid-push at chosen instants and restarted each time: just as a
@@ -22,8 +18,7 @@ const API_TOKEN = 'crash-test-api-token-0123';
 const N = 1200;
 
 let fake: FakeHubspot;
-let tdb: TestDb | undefined;
-let dataDir: string;
+let storage: Awaited<ReturnType<typeof serviceStorage>>;
 let env: Record<string, string>;
 const children: ServiceProcess['child'][] = [];
 
@@ -33,7 +28,6 @@ beforeAll(async () => {
   // mid-push.
   fake = new FakeHubspot({ maxPerWindow: 10, windowMs: 1_000, latencyMs: 3, tokens: { [TOKEN]: PORTAL } });
   await fake.start();
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crash-test-'));
   env = {
     API_TOKEN,
     HUBSPOT_ACCESS_TOKEN: TOKEN,
@@ -43,31 +37,17 @@ beforeAll(async () => {
     HUBSPOT_REQUEST_TIMEOUT_MS: '2000',
     SYNC_INTERVAL_SECONDS: '0',
   };
-  if (process.env.TEST_DATABASE_URL) {
-    tdb = await createTestDb();
-    env.DATABASE_URL = tdb.url!;
-  } else {
-    env.DATA_DIR = dataDir;
-  }
+  storage = await serviceStorage('crash-test');
+  Object.assign(env, storage.env);
 });
 
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
-  await tdb?.destroy();
+  await storage?.destroy();
   await fake?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function api(s: ServiceProcess, method: string, p: string, body?: unknown) {
-  const res = await fetch(`${s.url}/api/v1${p}`, {
-    method,
-    headers: { authorization: `Bearer ${API_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
+const api = (s: ServiceProcess, method: string, p: string, body?: unknown) => callApi(s, API_TOKEN, method, p, body);
 
 const contact = (i: number, gen: number) => ({ externalId: `k-${i}`, email: `k.${i}@crash.example`, firstName: `First ${i}`, lastName: `Gen ${gen}`, company: `Co ${i}` });
 const product = (i: number, gen: number) => ({ externalId: `kp-${i}`, sku: `KP-${i}`, name: `Product ${i} gen ${gen}`, price: `${i}.25`, currency: 'EUR' });

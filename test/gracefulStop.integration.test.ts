@@ -1,10 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
-import { requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
-import { createTestDb, type TestDb } from './testDb.js';
+import { callApi, requireBuild, type ServiceProcess, serviceStorage, startService } from './serviceProcess.js';
 
 /**
  * SIGTERM while a batch is in flight: the built service stops taking requests at once, waits for
@@ -19,8 +15,7 @@ const N = 300;
 const REPLY_DELAY_MS = 1500;
 
 let fake: FakeHubspot;
-let tdb: TestDb | undefined;
-let dataDir: string;
+let storage: Awaited<ReturnType<typeof serviceStorage>>;
 let env: Record<string, string>;
 const children: ServiceProcess['child'][] = [];
 
@@ -30,7 +25,6 @@ beforeAll(async () => {
   // finds the batch in flight.
   fake = new FakeHubspot({ maxPerWindow: 100, windowMs: 10_000, latencyMs: REPLY_DELAY_MS, tokens: { [TOKEN]: PORTAL } });
   await fake.start();
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'graceful-stop-'));
   env = {
     API_TOKEN,
     HUBSPOT_ACCESS_TOKEN: TOKEN,
@@ -39,31 +33,17 @@ beforeAll(async () => {
     HUBSPOT_REQUEST_TIMEOUT_MS: '8000',
     SYNC_INTERVAL_SECONDS: '0',
   };
-  if (process.env.TEST_DATABASE_URL) {
-    tdb = await createTestDb();
-    env.DATABASE_URL = tdb.url!;
-  } else {
-    env.DATA_DIR = dataDir;
-  }
+  storage = await serviceStorage('graceful-stop');
+  Object.assign(env, storage.env);
 });
 
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
-  await tdb?.destroy();
+  await storage?.destroy();
   await fake?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function api(s: ServiceProcess, method: string, p: string, body?: unknown) {
-  const res = await fetch(`${s.url}/api/v1${p}`, {
-    method,
-    headers: { authorization: `Bearer ${API_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
+const api = (s: ServiceProcess, method: string, p: string, body?: unknown) => callApi(s, API_TOKEN, method, p, body);
 
 describe('SIGTERM mid-push', () => {
   it('finishes the batch in flight, records it, hands the run back and exits 0 within 10 s', { timeout: 120_000 }, async () => {
@@ -102,9 +82,15 @@ describe('SIGTERM mid-push', () => {
 
     // …and recorded it: the next process takes the run over at once (it was handed back, not
     // left to a heartbeat timeout) and sends only what was not sent.
+    // A web-only process (no worker) shows the run as the stopped one left it: queued again.
+    const web = await startService(env, children, ['--role', 'web']);
+    const handedBack = await api(web, 'GET', `/sync/runs/${run.id}`);
+    expect(handedBack).toMatchObject({ status: 'queued', worker: null });
+    expect(handedBack.processed).toBe(writtenBeforeRestart);
+    web.child.kill('SIGTERM');
+    expect(await web.exited).toBe(0);
+
     s = await startService(env, children);
-    const handedBack = await api(s, 'GET', `/sync/runs/${run.id}`);
-    expect(['queued', 'running', 'done']).toContain(handedBack.status);
     let finished: Record<string, unknown> = {};
     for (let i = 0; i < 300; i++) {
       finished = await api(s, 'GET', `/sync/runs/${run.id}`);

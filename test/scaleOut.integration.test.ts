@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
 import { cardFetchPath, hubspotHeaders } from './hubspotCaller.js';
-import { requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
+import { callApi, requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
 import { TEST_CLIENT_SECRET, type TestApp } from './testApp.js';
 import { createTestDb, type TestDb } from './testDb.js';
 
@@ -25,16 +25,7 @@ let tdb: TestDb;
 let env: Record<string, string>;
 const children: ServiceProcess['child'][] = [];
 
-async function api(s: ServiceProcess, method: string, p: string, body?: unknown) {
-  const res = await fetch(`${s.url}/api/v1${p}`, {
-    method,
-    headers: { authorization: `Bearer ${API_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
-  return JSON.parse(text) as Record<string, any>;
-}
+const api = (s: ServiceProcess, method: string, p: string, body?: unknown) => callApi(s, API_TOKEN, method, p, body);
 
 /** A signed data fetch as HubSpot sends it to the public URL, delivered to one web process. */
 async function fetchCardFrom(s: ServiceProcess, dealId: string) {

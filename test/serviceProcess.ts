@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../src/paths.js';
+import { createTestDb } from './testDb.js';
 
 /**
  * The built service as a child process, exactly as `npm start` runs it (node dist/src/main.js):
@@ -52,4 +54,30 @@ export function startService(env: Record<string, string>, register?: ChildProces
       reject(new Error(`service exited with ${code}:\n${out}`));
     });
   });
+}
+
+/** Calls a spawned service's /api/v1 with its bearer token; any status from 300 up throws with the body. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function callApi(s: { url: string }, apiToken: string, method: string, p: string, body?: unknown): Promise<Record<string, any>> {
+  const res = await fetch(`${s.url}/api/v1${p}`, {
+    method,
+    headers: { authorization: `Bearer ${apiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/**
+ * Where a spawned service keeps its data, as its environment: a fresh PostgreSQL database when
+ * TEST_DATABASE_URL is set, else an embedded PGlite folder (as `npm start` uses).
+ */
+export async function serviceStorage(prefix: string): Promise<{ env: Record<string, string>; destroy: () => Promise<void> }> {
+  if (process.env.TEST_DATABASE_URL) {
+    const tdb = await createTestDb();
+    return { env: { DATABASE_URL: tdb.url! }, destroy: () => tdb.destroy() };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  return { env: { DATA_DIR: dir }, destroy: async () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
-import { requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
+import { callApi, requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
 import { createTestDb, type TestDb } from './testDb.js';
 
 /**
@@ -22,16 +22,7 @@ let tdb: TestDb;
 let env: Record<string, string>;
 const children: ServiceProcess['child'][] = [];
 
-async function api(s: ServiceProcess, method: string, p: string, body?: unknown) {
-  const res = await fetch(`${s.url}/api/v1${p}`, {
-    method,
-    headers: { authorization: `Bearer ${API_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
-  return JSON.parse(text) as Record<string, any>;
-}
+const api = (s: ServiceProcess, method: string, p: string, body?: unknown) => callApi(s, API_TOKEN, method, p, body);
 
 let lastSeen: unknown;
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 120_000): Promise<T> {

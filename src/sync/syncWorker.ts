@@ -36,14 +36,23 @@ export class SyncWorker {
 
   /** Claims one queued (or abandoned) run and executes it; undefined when there was none. */
   async runOnce(): Promise<SyncRun | undefined> {
-    const run = await syncRepo.claimRun(this.deps.db, this.id, syncRepo.RUN_STALE_SECONDS, isDeadWorker);
-    if (!run) return undefined;
-    const work = executeRun(this.deps, run, { worker: this.id, signal: this.controller.signal, ...this.options });
+    // The claim counts as work in progress too: a stop that arrives while it is in flight waits
+    // for it, and a run claimed as the worker stops is handed straight back, not started.
+    const work = (async () => {
+      if (this.stopping) return undefined;
+      const run = await syncRepo.claimRun(this.deps.db, this.id, syncRepo.RUN_STALE_SECONDS, isDeadWorker);
+      if (!run) return undefined;
+      if (this.stopping) {
+        await syncRepo.requeueRun(this.deps.db, run.id, this.id, run);
+        return (await syncRepo.getRun(this.deps.db, run.id)) ?? run;
+      }
+      return executeRun(this.deps, run, { worker: this.id, signal: this.controller.signal, ...this.options });
+    })();
     this.current = work;
     try {
       return await work;
     } finally {
-      this.current = undefined;
+      if (this.current === work) this.current = undefined;
     }
   }
 
@@ -98,7 +107,6 @@ export class SyncWorker {
     if (this.wake) runQueued.off('queued', this.wake);
     this.controller.abort();
     await this.current?.catch(() => undefined);
-    this.controller = new AbortController();
     releaseWorkerId(this.id);
   }
 }
