@@ -4,10 +4,12 @@
 const $ = (id) => document.getElementById(id);
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const when = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }) : '—');
-const ago = (iso) => {
-  if (!iso) return '—';
-  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
-  return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : s < 86400 ? `${Math.round(s / 3600)} h ago` : `${Math.round(s / 86400)} d ago`;
+const span = (s) => (s < 60 ? `${s} s` : s < 3600 ? `${Math.round(s / 60)} min` : s < 86400 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} d`);
+const ago = (iso) => (iso ? `${span(Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000)))} ago` : '—');
+/** An access token's state: HubSpot's last one hour; the push refreshes them when needed. */
+const tokenState = (iso) => {
+  const s = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
+  return s > 0 ? `valid, expires in ${span(s)}` : `expired ${span(-s)} ago; refreshed at the next push`;
 };
 const badge = (status) => `<span class="badge badge-${esc(status)}">${esc(status)}</span>`;
 const table = (head, rows, empty) =>
@@ -19,7 +21,7 @@ function renderPortals(portals) {
   $('portals').innerHTML = table(
     ['Portal', 'Status', 'Auth', 'Push', 'Token', 'Last push'],
     portals.map((p) => {
-      const token = p.authType === 'private_app' ? 'private-app token' : p.token ? `expires ${ago(p.token.expiresAt).replace(' ago', '')} (${when(p.token.expiresAt)})` : 'none: reinstall';
+      const token = p.authType === 'private_app' ? 'private-app token' : p.token ? `${tokenState(p.token.expiresAt)} (${when(p.token.expiresAt)})` : 'none: reinstall';
       const last = p.lastRun ? `${badge(p.lastRun.status)} ${ago(p.lastRun.finishedAt)}` : 'never';
       return `<tr><td>${esc(p.portalId)}</td><td>${badge(p.status)}${p.statusMessage ? `<div class="note">${esc(p.statusMessage)}</div>` : ''}${p.pausedUntil ? `<div class="note">paused until ${when(p.pausedUntil)}</div>` : ''}</td><td>${esc(p.authType === 'oauth' ? 'OAuth' : 'private app')}</td><td>${p.pushEnabled ? 'on' : 'off'}</td><td>${esc(token)}</td><td>${last}</td></tr>`;
     }),
