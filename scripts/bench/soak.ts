@@ -99,6 +99,18 @@ async function main(): Promise<void> {
   const rss: Array<{ t: number; mb: number }> = [];
   const t0 = Date.now();
   const sampler = setInterval(() => rss.push({ t: (Date.now() - t0) / 1000, mb: rssMb(service.child.pid!) }), 1000);
+  // The JS heap in use, from the service's own /metrics, every 5 s: RSS that grows while the heap
+  // stays flat is the allocator keeping pages, not a leak.
+  const heap: Array<{ t: number; mb: number }> = [];
+  const heapSampler = setInterval(() => {
+    void fetch(`${base}/metrics`)
+      .then((r) => r.text())
+      .then((text) => {
+        const m = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+?\d+)?)$/m.exec(text);
+        if (m) heap.push({ t: (Date.now() - t0) / 1000, mb: Number(m[1]) / 2 ** 20 });
+      })
+      .catch(() => undefined);
+  }, 5000);
   const end = t0 + (WARMUP + SECONDS) * 1000;
   const failures: string[] = [];
   let actions = 0;
@@ -209,6 +221,7 @@ async function main(): Promise<void> {
   });
   const [result] = await Promise.all([cards, actionLoop(0), actionLoop(1), writeLoop()]);
   clearInterval(sampler);
+  clearInterval(heapSampler);
   const card5xx = (result as unknown as { '5xx'?: number })['5xx'] ?? 0;
   fiveXX += card5xx;
 
@@ -228,6 +241,7 @@ async function main(): Promise<void> {
   console.log(`writes         ${writes} contact changes; pushed by ${runs.length} runs (${runs.filter((r) => r.status === 'done').length} done), HubSpot: ${stats.requests} requests, ${stats.recordsWritten} records written, ${stats.rateLimited} × 429`);
   console.log(`errors         ${errors} of ~${total.toLocaleString('en')} requests (${((errors / total) * 100).toFixed(3)} %), of which 5xx: ${fiveXX}${failures.length ? `; first: ${failures.slice(0, 5).join(', ')}` : ''}`);
   console.log(`memory (RSS)   ${rss.filter((_, i) => i % 10 === 0).map((s) => `${s.t.toFixed(0)} s ${s.mb.toFixed(0)} MB`).join(' · ')}`);
+  console.log(`JS heap used   ${heap.filter((_, i) => i % 2 === 0).map((s) => `${s.t.toFixed(0)} s ${s.mb.toFixed(0)} MB`).join(' · ')}`);
   console.log(`memory growth  ${first.toFixed(0)} MB (median of the first 10 s after warm-up, ${WARMUP}–${WARMUP + 10} s) → ${last.toFixed(0)} MB (median of the last 10 s): ${(((last - first) / first) * 100).toFixed(1)} % (target < 10 %)`);
 
   const exited = new Promise((r) => service.child.once('exit', r));
