@@ -40,12 +40,28 @@ function renderRuns(runs) {
   );
 }
 
+/**
+ * HubSpot's validation messages embed a JSON list of per-property errors ("Property values were
+ * not valid: [{…}]"): show each one's own message, and keep the original for anything else.
+ */
+const hubspotMessage = (message) => {
+  const m = /^([^[]*?):\s*(\[.*\])\s*$/s.exec(String(message ?? ''));
+  if (!m) return esc(message);
+  try {
+    const items = JSON.parse(m[2]);
+    if (!Array.isArray(items) || items.length === 0) return esc(message);
+    return `${esc(m[1])}:<ul class="reasons">${items.map((i) => `<li>${esc(i.localizedErrorMessage ?? i.message ?? JSON.stringify(i))}${i.error ? ` <code>${esc(i.error)}</code>` : ''}</li>`).join('')}</ul>`;
+  } catch {
+    return esc(message);
+  }
+};
+
 function renderFailures(failures) {
   $('failures').innerHTML = table(
     ['Record', 'State', 'Why', 'HubSpot said', 'Attempts', 'Since', ''],
     failures.map(
       (f) =>
-        `<tr data-failure="${esc(f.id)}"><td>${esc(f.objectType)} <strong>${esc(f.externalId)}</strong><div class="note">portal ${esc(f.portalId)}</div></td><td>${badge(f.state)}</td><td>${esc(f.error && f.reason ? f.reason.split(': ')[0] : f.reason)}</td><td>${f.error ? `${esc(f.error.message)}${f.error.correlationId ? `<div class="note">correlation id ${esc(f.error.correlationId)}</div>` : ''}` : '—'}</td><td class="num">${esc(f.attempts)}</td><td>${ago(f.updatedAt)}</td><td><button type="button" class="replay" data-id="${esc(f.id)}">Replay</button></td></tr>`,
+        `<tr data-failure="${esc(f.id)}"><td>${esc(f.objectType)} <strong>${esc(f.externalId)}</strong><div class="note">portal ${esc(f.portalId)}</div></td><td>${badge(f.state)}</td><td>${esc(f.error && f.reason ? f.reason.split(': ')[0] : f.reason)}</td><td>${f.error ? `${hubspotMessage(f.error.message)}${f.error.correlationId ? `<div class="note">correlation id ${esc(f.error.correlationId)}</div>` : ''}` : '—'}</td><td class="num">${esc(f.attempts)}</td><td>${ago(f.updatedAt)}</td><td><button type="button" class="replay" data-id="${esc(f.id)}">Replay</button></td></tr>`,
     ),
     'No failures: HubSpot has accepted every record.',
   );

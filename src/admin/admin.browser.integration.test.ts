@@ -82,6 +82,9 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
     expect(await failure.count()).toBe(1);
     expect(await failure.textContent()).toContain('dp3-3');
     expect(await failure.textContent()).toContain("does not match the portal's validation rule");
+    // HubSpot's embedded JSON list is shown as its messages, not as raw JSON.
+    expect(await failure.locator('ul.reasons li').count()).toBe(1);
+    expect(await failure.textContent()).not.toContain('"isValid"');
     expect(await page.textContent('#card-errors')).toContain('invalid_signature');
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-dashboard.png'), fullPage: true });
 
