@@ -144,14 +144,23 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
     });
     const enqueueStarted = Date.now();
     let enqueued = false;
+    let processedAtCount = 0;
     const enqueueing = syncRepo
-      .enqueue(deps.db, portal.portalId, (n) => {
-        progress.total += n;
-      })
+      .enqueue(
+        deps.db,
+        portal.portalId,
+        (n) => {
+          progress.total += n;
+        },
+        () => {
+          processedAtCount = progress.processed;
+        },
+      )
       .then(async (queued) => {
         log.info('run queued its records', { pending: queued.pending, upToDate: queued.upToDate, durationMs: Date.now() - enqueueStarted });
-        // Rows left pending by an earlier run count too.
-        progress.total = Math.max(progress.total, queued.pending + progress.processed);
+        // Rows left pending by an earlier run count too. (Pending rows include those in flight,
+        // so the processed count is the one noted before the count, not today's.)
+        progress.total = Math.max(progress.total, queued.pending + processedAtCount);
         counts.unchanged = queued.upToDate;
         enqueued = true;
       });

@@ -45,7 +45,12 @@ const ENQUEUE_CHUNK = 5000;
  * never advances pushed_version, so it is looked at again on every run: the fix may come from the
  * other record.
  */
-export async function enqueue(db: Db, portalId: string, onChunk?: (newlyPending: number) => void): Promise<{ pending: number; upToDate: number }> {
+export async function enqueue(
+  db: Db,
+  portalId: string,
+  onChunk?: (newlyPending: number) => void,
+  beforeCount?: () => void,
+): Promise<{ pending: number; upToDate: number }> {
   for (const kind of ['contact', 'product'] as const) {
     const table = TABLE[kind];
     let after = '';
@@ -80,6 +85,9 @@ export async function enqueue(db: Db, portalId: string, onChunk?: (newlyPending:
       after = upTo;
     }
   }
+  // The caller notes its progress just before the count: a batch finishing meanwhile is then in
+  // neither or in the count only, never in both.
+  beforeCount?.();
   const counts = (await db.raw(
     `select count(*) filter (where state = 'pending') as pending, count(*) filter (where state = 'synced') as up_to_date from sync_state where portal_id = ?`,
     [portalId],
