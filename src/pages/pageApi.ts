@@ -247,7 +247,7 @@ export const postPageVoid: Handler = async (deps, req, res) => {
  */
 export const putPageSettings: Handler = async (deps, req, res) => {
   const claims = claimsOf(res);
-  if (!(await settingsRepo.mayEdit(deps.db, claims.portalId, claims))) {
+  if (!(await settingsRepo.mayEdit(deps.db, await settingsRepo.get(deps.db, claims.portalId), claims))) {
     throw forbidden('not_settings_editor', `Only this account's settings editors can change its settings; ask your finance admin to add your HubSpot user (${claims.userId}) to cardEditors`);
   }
   const body = (req.body ?? {}) as { settings?: unknown; push?: unknown; version?: unknown };
@@ -264,8 +264,7 @@ export const putPageSettings: Handler = async (deps, req, res) => {
   if (!Number.isInteger(body.version) || (body.version as number) < 0) problems.push({ field: 'version', message: 'must be the settings revision the page was opened with (a whole number)' });
   if (body.settings && typeof body.settings === 'object' && 'cardEditors' in body.settings) problems.push({ field: 'cardEditors', message: 'is changed through /api/v1, not from the card' });
   const settings = collect(() => checkSettings(body.settings ?? {}));
-  const found = await portalRepo.get(deps.db, claims.portalId);
-  const portal = found && found.status !== 'disconnected' ? found : undefined;
+  const portal = portalRepo.connected(await portalRepo.get(deps.db, claims.portalId));
   if (body.push !== undefined && !portal) problems.push({ field: 'push', message: 'this account is not connected for the push' });
   const push = body.push === undefined || !portal ? undefined : collect(() => checkPortalPatch(body.push));
   if (problems.length > 0 || !settings) throw validationFailed(problems);

@@ -377,12 +377,9 @@ export const getListPage: Handler = async (deps, req, res) => {
 /** GET /hubspot/pages/settings: the portal's invoice settings, and its push when it is connected. */
 export const getSettingsPage: Handler = async (deps, _req, res) => {
   const claims = claimsOf(res);
-  const [settings, found, canEdit] = await Promise.all([
-    settingsRepo.get(deps.db, claims.portalId),
-    portalRepo.get(deps.db, claims.portalId),
-    settingsRepo.mayEdit(deps.db, claims.portalId, claims),
-  ]);
-  const portal = found && found.status !== 'disconnected' ? found : undefined;
+  const [settings, found] = await Promise.all([settingsRepo.get(deps.db, claims.portalId), portalRepo.get(deps.db, claims.portalId)]);
+  const canEdit = await settingsRepo.mayEdit(deps.db, settings, claims);
+  const portal = portalRepo.connected(found);
   const ro = canEdit ? raw('') : raw('disabled');
   const field = (name: string, label: string, value: string | number | null, attrs: SafeHtml = raw(''), hint?: string) => html`<div class="field">
       <label for="${name}">${label} <span class="optional">(optional)</span></label>

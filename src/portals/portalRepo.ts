@@ -44,6 +44,9 @@ export async function get(db: Conn, portalId: string): Promise<Portal | undefine
   return row ? toPortal(row) : undefined;
 }
 
+/** The portal when it is connected for the push (not disconnected), else undefined. */
+export const connected = (p: Portal | undefined): Portal | undefined => (p && p.status !== 'disconnected' ? p : undefined);
+
 export async function list(db: Conn): Promise<Portal[]> {
   return ((await db('portals').orderBy('portal_id')) as DbPortal[]).map(toPortal);
 }

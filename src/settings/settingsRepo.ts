@@ -102,15 +102,14 @@ export async function put(db: Conn, s: Omit<PortalSettings, 'updatedAt' | 'cardE
 }
 
 /**
- * Whether a HubSpot user may change the portal's settings from the card: listed in its card
- * editors by id or email, or the user who installed the app.
+ * Whether a HubSpot user may change the portal's settings (as already read) from the card:
+ * listed in its card editors by id or email, or the user who installed the app.
  */
-export async function mayEdit(db: Conn, portalId: string, user: { userId: string; userEmail: string | null }): Promise<boolean> {
+export async function mayEdit(db: Conn, settings: PortalSettings, user: { userId: string; userEmail: string | null }): Promise<boolean> {
   const email = user.userEmail?.trim().toLowerCase() ?? null;
-  const row = (await db('portal_settings').where({ portal_id: portalId }).first('card_editors')) as { card_editors: string[] } | undefined;
-  const editors = row?.card_editors ?? [];
+  const editors = settings.cardEditors;
   if (editors.includes(user.userId) || (email !== null && editors.includes(email))) return true;
   if (email === null) return false;
-  const token = (await db('portal_tokens').where({ portal_id: portalId }).first('installed_by')) as { installed_by: string | null } | undefined;
+  const token = (await db('portal_tokens').where({ portal_id: settings.portalId }).first('installed_by')) as { installed_by: string | null } | undefined;
   return token?.installed_by?.trim().toLowerCase() === email;
 }
