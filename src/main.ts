@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, createOpsApp } from './app.js';
 import { ConfigError, describeMissingSetup, loadConfig } from './config.js';
@@ -58,17 +58,22 @@ async function main(): Promise<void> {
     log.info(`pushing to portal ${config.hubspot.portalId} with the private-app token`);
   }
   const worker = role === 'web' ? undefined : new SyncWorker(deps);
-  worker?.start();
 
   const app = role === 'worker' ? createOpsApp(deps) : createApp(deps);
-  const server: Server = app.listen(config.port, () => {
+  // Not app.listen(): Express 5 hands a listen error to the listen callback as if it were the
+  // "listening" event, and the callback then crashed reading server.address() (null). Here the
+  // error gets its own exit: one line naming the port and the variable to change, no stack, and
+  // the push worker is started only once the port is ours (a busy port starts nothing).
+  const server: Server = http.createServer(app);
+  server.once('error', (err: NodeJS.ErrnoException) => {
+    log.error(listenFailure(err, config.port));
+    process.exit(1);
+  });
+  server.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;
     const what = role === 'worker' ? 'push worker; health and metrics' : `HubSpot reaches it at ${config.publicBaseUrl}`;
     log.info(`${role === 'all' ? '' : `${role} role, `}listening on port ${port}; ${what}`, { port, role });
-  });
-  server.on('error', (err: NodeJS.ErrnoException) => {
-    log.error(err.code === 'EADDRINUSE' ? `port ${config.port} is already in use: stop the other process or set PORT` : err.message);
-    process.exit(1);
+    worker?.start();
   });
 
   let stopping = false;
@@ -89,6 +94,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** What to tell the operator when the HTTP port cannot be taken. */
+function listenFailure(err: NodeJS.ErrnoException, port: number): string {
+  if (err.code === 'EADDRINUSE') return `port ${port} is already in use by another process: stop that process, or set PORT to a free port, and start again`;
+  if (err.code === 'EACCES') return `not allowed to listen on port ${port} (ports below 1024 need extra privileges): set PORT to 1024 or above, and start again`;
+  return `cannot listen on port ${port}: ${err.message}. Check PORT and start again`;
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
@@ -83,6 +84,27 @@ describe('npm start on the embedded database', () => {
     } finally {
       again.child.kill('SIGTERM');
       expect(await again.exited).toBe(0);
+    }
+  });
+
+  it('names a busy port and the variable to set, exits 1, and prints no stack trace', async () => {
+    // Taken on every interface, as the service listens.
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = spawnSync(process.execPath, [MAIN], { env: { PATH: process.env.PATH, PORT: String(taken), DATA_DIR: dataDir }, encoding: 'utf8', timeout: 60_000 });
+      const out = r.stdout + r.stderr;
+      expect(r.status, out).toBe(1);
+      expect(out).toContain(`port ${taken} is already in use`);
+      expect(out).toContain('set PORT to a free port');
+      expect(out).not.toMatch(/TypeError|Cannot destructure|\n\s+at /);
+      // Nothing was left running on the embedded database: the next start works.
+      const s = await startService({ DATA_DIR: dataDir }, children);
+      s.child.kill('SIGTERM');
+      expect(await s.exited).toBe(0);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
     }
   });
 
