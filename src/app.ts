@@ -11,8 +11,9 @@ import { HUBSPOT_PREFIX } from './card/cardPaths.js';
 export function createApp(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // Behind a load balancer on a private network, req.ip is the client's (rate limits, logs).
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // req.ip (rate limits, logs) is the client's address as told by the proxies the operator named
+  // in TRUSTED_PROXIES (default loopback), and the peer's own address from anyone else.
+  app.set('trust proxy', deps.config.trustedProxies.length > 0 ? [...deps.config.trustedProxies] : false);
   // Card answers are per-request and never cached; skipping ETag hashing saves work on every fetch.
   app.set('etag', false);
   app.use(requestContext(deps.log, deps.metrics));

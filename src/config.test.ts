@@ -72,6 +72,15 @@ describe('loadConfig', () => {
     expect(loadConfig({}).hubspot.allowedPortalIds).toBeUndefined();
   });
 
+  it('trusts X-Forwarded-For from loopback only unless TRUSTED_PROXIES names others, and refuses bad values', () => {
+    expect(loadConfig({}).trustedProxies).toEqual(['loopback']);
+    expect(loadConfig({ TRUSTED_PROXIES: 'loopback, 10.0.3.0/24 fd00::/8  192.168.1.7' }).trustedProxies).toEqual(['loopback', '10.0.3.0/24', 'fd00::/8', '192.168.1.7']);
+    expect(loadConfig({ TRUSTED_PROXIES: 'none' }).trustedProxies).toEqual([]);
+    for (const bad of ['10.0.0.0/33', '0.0.0.0/0', '::/0', 'proxy.internal', '10.0.0', '10.0.0.1/8/2', 'everyone', '*']) {
+      expect(() => loadConfig({ TRUSTED_PROXIES: bad }), bad).toThrow(/TRUSTED_PROXIES=.*loopback, linklocal, uniquelocal/);
+    }
+  });
+
   it('requires the encryption key once OAuth is configured', () => {
     expect(() => loadConfig({ HUBSPOT_CLIENT_ID: 'id', HUBSPOT_REDIRECT_URI: 'https://x.example/oauth/callback' })).toThrow(/TOKEN_ENCRYPTION_KEY is required/);
   });

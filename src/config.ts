@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
@@ -10,6 +11,11 @@ export interface Config {
   /** Most PostgreSQL connections this process opens (ignored by the single-connection PGlite). */
   readonly databasePoolMax: number;
   readonly dataDir: string;
+  /**
+   * The proxies whose X-Forwarded-For is believed (Express "trust proxy" values: loopback,
+   * linklocal, uniquelocal, addresses and CIDR ranges); empty: none, req.ip is the peer.
+   */
+  readonly trustedProxies: readonly string[];
   readonly hubspot: {
     readonly clientSecret: string | undefined;
     readonly allowV2Only: boolean;
@@ -98,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int('PORT', 3000, 0, 65535);
   const publicBaseUrl = url('PUBLIC_BASE_URL', `http://localhost:${port}`) ?? `http://localhost:${port}`;
 
+  const trustedProxies = parseTrustedProxies(get('TRUSTED_PROXIES') ?? 'loopback', problems);
+
   const databaseUrl = get('DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a PostgreSQL connection string (postgres://user@host:5432/db)');
@@ -157,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 500),
     dataDir: path.resolve(get('DATA_DIR') ?? './data'),
+    trustedProxies,
     hubspot: {
       clientSecret: get('HUBSPOT_CLIENT_SECRET'),
       allowV2Only: bool('HUBSPOT_ALLOW_V2_ONLY', false),
@@ -195,6 +204,42 @@ export function describeMissingSetup(config: Config): string[] {
     notes.push('HUBSPOT_ALLOWED_PORTAL_IDS is not set: any HubSpot account that installs the app through /oauth/install is connected and receives the accounting system\'s contacts and products; list your portal ids there to allow only those');
   }
   return notes;
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUSTED_PROXIES: who may tell us the client's address. X-Forwarded-For is believed only from
+ * these, because the client address keys the sign-in and page rate limits: trusting it from any
+ * private address (as the service once did) let any host on the internal network claim a fresh
+ * address per attempt. So only what the operator names, default loopback (a proxy on the same
+ * host); `none` trusts nobody. A range covering every address (/0) is refused: it would let every
+ * client choose its own address.
+ */
+function parseTrustedProxies(raw: string, problems: string[]): string[] {
+  const items = raw.split(/[\s,]+/).filter(Boolean);
+  if (items.length === 1 && items[0]!.toLowerCase() === 'none') return [];
+  const bad: string[] = [];
+  const out: string[] = [];
+  for (const item of items) {
+    const lower = item.toLowerCase();
+    if (PROXY_NAMES.includes(lower)) {
+      out.push(lower);
+      continue;
+    }
+    const [addr, prefix, ...rest] = item.split('/');
+    const family = net.isIP(addr ?? '');
+    const max = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= max);
+    if (family === 0 || rest.length > 0 || !prefixOk) bad.push(item);
+    else out.push(item);
+  }
+  if (bad.length > 0 || out.length === 0) {
+    problems.push(
+      `TRUSTED_PROXIES=${JSON.stringify(raw)} must list the load balancers whose X-Forwarded-For is believed: loopback, linklocal, uniquelocal, IP addresses or CIDR ranges such as 10.0.3.0/24 (not /0), separated by commas or spaces, or none; bad: ${bad.join(' ') || '(empty)'}`,
+    );
+  }
+  return out;
 }
 
 function parseKey(raw: string): Buffer | undefined {

@@ -4,9 +4,9 @@ import { AppError } from '../errors.js';
 /**
  * A per-client request limit for the public, unsigned routes (sign-in, OAuth install, the iframe
  * pages and their API): at most `max` requests per `windowMs` per IP, in this process, answered
- * 429 with Retry-After beyond that. The app trusts X-Forwarded-For from loopback and private
- * addresses (a load balancer), so req.ip is the client's. With N web processes a client gets N
- * times the limit at most.
+ * 429 with Retry-After beyond that. The app believes X-Forwarded-For only from the proxies named
+ * in TRUSTED_PROXIES (default loopback), so req.ip is the client's behind them and the peer's
+ * own address otherwise. With N web processes a client gets N times the limit at most.
  */
 export function rateLimit(opts: { name: string; max: number; windowMs: number }) {
   const hits = new Map<string, { count: number; resetAt: number }>();
