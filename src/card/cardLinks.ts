@@ -16,7 +16,9 @@ export type CreatePrefill = Partial<Record<'dealname' | 'amount' | 'deal_currenc
 /** Builds the card's action URLs under the public base URL; each page URL carries its own token. */
 export function createCardLinks(baseUrl: string, tokenKey: Buffer, ctx: CardContext, nowMs: number, prefill: CreatePrefill = {}): CardLinks {
   const identity = { portalId: ctx.portalId, dealId: ctx.dealId, userId: ctx.userId, userEmail: ctx.userEmail };
-  const mint = pageTokenMinter(tokenKey, { ...identity, exp: Math.floor(nowMs / 1000) + PAGE_TOKEN_TTL_SECONDS }, nowMs);
+  // This fetch starts the chain: every token derived from these links is bounded by its time.
+  const origin = Math.floor(nowMs / 1000);
+  const mint = pageTokenMinter(tokenKey, { ...identity, origin, exp: origin + PAGE_TOKEN_TTL_SECONDS }, nowMs);
   const prefillQuery = Object.entries(prefill)
     .filter(([, v]) => v)
     .map(([k, v]) => `&${k}=${encodeURIComponent(v.slice(0, 200))}`)

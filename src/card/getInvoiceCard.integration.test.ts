@@ -214,7 +214,7 @@ describe('page links minted by the card', () => {
     const token = new URL(payA).searchParams.get('token')!;
     expect(readPageToken(app.deps.pageTokenKey!, token, app.clock.now().getTime())).toEqual({
       ok: true,
-      claims: { purpose: 'payment', portalId: PORTAL, dealId: deal, invoiceId: a.id, userId: '77', userEmail: 'rep@seller.example', exp: expect.any(Number) },
+      claims: { kind: 'link', purpose: 'payment', portalId: PORTAL, dealId: deal, invoiceId: a.id, userId: '77', userEmail: 'rep@seller.example', origin: Math.floor(app.clock.now().getTime() / 1000), exp: Math.floor(app.clock.now().getTime() / 1000) + 30 * 60 },
     });
 
     // With the token: the page, framable by HubSpot (and itself) only.

@@ -13,10 +13,7 @@ import * as portalRepo from '../portals/portalRepo.js';
 import * as settingsRepo from '../settings/settingsRepo.js';
 import { html, raw, type SafeHtml } from './html.js';
 import { basePath, pageShell } from './pageLayout.js';
-import { mintPageToken, type PageClaims, type PagePurpose } from './pageToken.js';
-
-/** Page sessions outlive the card's 30-minute link: a rep may keep a form open for a while. */
-export const PAGE_SESSION_SECONDS = 2 * 60 * 60;
+import { derivePageToken, type PageClaims, type PagePurpose } from './pageToken.js';
 
 const STATUS_LABEL: Record<DisplayStatus, string> = {
   draft: 'Draft',
@@ -39,14 +36,19 @@ function keyOf(deps: Deps): Buffer {
   return deps.pageTokenKey;
 }
 
-/** A fresh token for the page's own calls (and links), same identity, longer life. */
-function sessionToken(deps: Deps, claims: PageClaims, purpose: PagePurpose = claims.purpose, invoiceId = claims.invoiceId): string {
-  return mintPageToken(keyOf(deps), { ...claims, purpose, invoiceId, exp: Math.floor(deps.clock.now().getTime() / 1000) + PAGE_SESSION_SECONDS });
+/**
+ * The token the page's script uses for its API calls (a session token: it cannot open a page).
+ * Like every token a page hands out, it keeps the chain's origin, so reloading the page never
+ * stretches access past the bound (PAGE_CHAIN_MAX_SECONDS in pageToken.ts).
+ */
+function sessionToken(deps: Deps, claims: PageClaims): string {
+  return derivePageToken(keyOf(deps), claims, { kind: 'session', purpose: claims.purpose, invoiceId: claims.invoiceId }, deps.clock.now().getTime());
 }
 
-/** URL (path and query, under the public base path) of another page for the same rep and deal. */
+/** URL (path and query, under the public base path) of another page for the same rep and deal: a link, bounded by the same chain. */
 function pageUrl(deps: Deps, claims: PageClaims, purpose: PagePurpose, invoiceId: string | null, extra = ''): string {
-  return `${basePath(deps.config.publicBaseUrl)}${fillPath(cardPaths.pages[purpose], invoiceId)}?token=${sessionToken(deps, claims, purpose, invoiceId)}${extra}`;
+  const token = derivePageToken(keyOf(deps), claims, { kind: 'link', purpose, invoiceId }, deps.clock.now().getTime());
+  return `${basePath(deps.config.publicBaseUrl)}${fillPath(cardPaths.pages[purpose], invoiceId)}?token=${token}${extra}`;
 }
 
 /** The invoice the token is for, or a 404 page when it is gone or outside the token's deal. */

@@ -1,16 +1,18 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { mintPageToken, type PageClaims, pageTokenMinter, readPageToken } from './pageToken.js';
+import { derivePageToken, mintPageToken, PAGE_CHAIN_MAX_SECONDS, PAGE_SESSION_SECONDS, type PageClaims, pageTokenMinter, readPageToken } from './pageToken.js';
 
 const key = crypto.randomBytes(32);
 const now = Date.parse('2026-11-25T12:00:00Z');
 const claims: PageClaims = {
+  kind: 'link',
   purpose: 'payment',
   portalId: '987654',
   dealId: '53701',
   invoiceId: '17',
   userId: '4242',
   userEmail: 'rep@seller.example',
+  origin: now / 1000,
   exp: now / 1000 + 600,
 };
 
@@ -22,26 +24,28 @@ describe('page tokens', () => {
   it('keeps the rep\'s email encrypted and the ids readable', () => {
     const token = mintPageToken(key, claims);
     expect(token).not.toContain('seller');
-    expect(Buffer.from(token.split('.')[7]!, 'base64url').toString('latin1')).not.toContain('seller');
+    expect(Buffer.from(token.split('.')[8]!, 'base64url').toString('latin1')).not.toContain('seller');
     expect(token).toContain('.987654.53701.17.4242.');
   });
 
   it('reuses the encrypted email for a minute, then encrypts it afresh', () => {
-    const blob = (nowMs: number) => pageTokenMinter(key, claims, nowMs)('view', '1').split('.')[7];
+    const blob = (nowMs: number) => pageTokenMinter(key, claims, nowMs)('view', '1').split('.')[8];
     const first = blob(now);
     expect(blob(now + 1000)).toBe(first);
     expect(blob(now + 61_000)).not.toBe(first);
   });
 
-  it('binds every field: changing an id, the purpose or the expiry, or swapping the email, breaks it', () => {
+  it('binds every field: changing an id, the kind, the purpose, the origin or the expiry, or swapping the email, breaks it', () => {
     const token = mintPageToken(key, claims);
     const other = mintPageToken(key, { ...claims, userEmail: 'boss@seller.example' });
     const parts = token.split('.');
     const swaps = [
       token.replace('.17.', '.18.'),
-      token.replace('2.p.', '2.e.'),
+      token.replace('3.lp.', '3.le.'),
+      token.replace('3.lp.', '3.sp.'),
+      token.replace(`.${claims.origin}.`, `.${claims.origin + 3600}.`),
       token.replace(`.${claims.exp}.`, `.${claims.exp + 3600}.`),
-      [...parts.slice(0, 7), other.split('.')[7], parts[8]].join('.'),
+      [...parts.slice(0, 8), other.split('.')[8], parts[9]].join('.'),
     ];
     for (const t of swaps) expect(readPageToken(key, t, now), t).toEqual({ ok: false, reason: 'tampered' });
   });
@@ -65,5 +69,26 @@ describe('page tokens', () => {
     expect(readPageToken(key, mintPageToken(key, claims), claims.exp * 1000)).toEqual({ ok: false, reason: 'expired' });
     expect(readPageToken(key, 'not-a-token', now)).toEqual({ ok: false, reason: 'malformed' });
     expect(readPageToken(key, 'A'.repeat(60), now)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('tells a session token from a link, inside the MAC', () => {
+    const session = mintPageToken(key, { ...claims, kind: 'session' });
+    expect(readPageToken(key, session, now)).toEqual({ ok: true, claims: { ...claims, kind: 'session' } });
+    expect(session).not.toBe(mintPageToken(key, claims));
+  });
+
+  it('never mints past the chain\'s bound, and refuses a token past it whatever its expiry says', () => {
+    const asked = mintPageToken(key, { ...claims, exp: claims.origin + 10 * 24 * 3600 });
+    const read = readPageToken(key, asked, now);
+    expect(read.ok && read.claims.exp).toBe(claims.origin + PAGE_CHAIN_MAX_SECONDS);
+    expect(readPageToken(key, asked, (claims.origin + PAGE_CHAIN_MAX_SECONDS) * 1000)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('derives tokens that keep the origin and live a session from now, but never past the bound', () => {
+    const early = readPageToken(key, derivePageToken(key, claims, { kind: 'session', purpose: 'payment', invoiceId: '17' }, now + 60_000), now + 60_000);
+    expect(early).toMatchObject({ ok: true, claims: { kind: 'session', origin: claims.origin, exp: claims.origin + 60 + PAGE_SESSION_SECONDS } });
+    const late = now + 100 * 60_000;
+    const clamped = readPageToken(key, derivePageToken(key, claims, { kind: 'link', purpose: 'view', invoiceId: '17' }, late), late);
+    expect(clamped).toMatchObject({ ok: true, claims: { kind: 'link', purpose: 'view', origin: claims.origin, exp: claims.origin + PAGE_CHAIN_MAX_SECONDS } });
   });
 });

@@ -5,20 +5,44 @@ export type PagePurpose = 'create' | 'edit' | 'payment' | 'pdf' | 'view' | 'list
 
 export const PAGE_PURPOSES: readonly PagePurpose[] = ['create', 'edit', 'payment', 'pdf', 'view', 'list', 'void', 'settings'];
 
-/** Tokens minted by the data fetch live this long: long enough to click, short enough to leak little. */
+/** Links minted by the data fetch live this long: long enough to click, short enough to leak little. */
 export const PAGE_TOKEN_TTL_SECONDS = 30 * 60;
 
-/** Who the token was minted for: everything but the purpose and the invoice. */
+/** Page sessions outlive the card's 30-minute link: a rep may keep a form open for a while. */
+export const PAGE_SESSION_SECONDS = 2 * 60 * 60;
+
+/**
+ * No token derived from one signed data fetch, by any route (a page's session token, the list's
+ * paging and invoice links, the view page's PDF link, a page opened from any of those), expires
+ * later than that fetch's mint time plus this: the card's 30-minute link plus one full page
+ * session. A rep who opens a link in its last minute still gets two hours on the form; a leaked
+ * URL stops working 2.5 hours after the card was shown, however often it is reloaded. Every token
+ * carries that mint time (`origin`) inside the MAC, the minter clamps every expiry to it, and
+ * readPageToken enforces it again.
+ */
+export const PAGE_CHAIN_MAX_SECONDS = PAGE_TOKEN_TTL_SECONDS + PAGE_SESSION_SECONDS;
+
+/**
+ * A link opens a page (it travels in a URL: history, screenshots, a forwarded email); a session
+ * token only authorises the page's own API calls (X-Page-Token) and never opens a page, so a page
+ * load cannot turn its session token into a fresh link. The kind is inside the MAC.
+ */
+export type PageTokenKind = 'link' | 'session';
+
+/** Who the token was minted for: everything but the kind, the purpose and the invoice. */
 export interface PageIdentity {
   portalId: string;
   dealId: string;
   userId: string;
   userEmail: string | null;
-  /** Expiry, seconds since epoch. */
+  /** When the signed data fetch that started this chain minted its links, seconds since epoch. */
+  origin: number;
+  /** Expiry, seconds since epoch (never later than origin + PAGE_CHAIN_MAX_SECONDS). */
   exp: number;
 }
 
 export interface PageClaims extends PageIdentity {
+  kind: PageTokenKind;
   purpose: PagePurpose;
   /** The invoice the token is for; null for deal-wide pages (create, list, settings). */
   invoiceId: string | null;
@@ -29,22 +53,25 @@ export type PageTokenFailure = 'malformed' | 'tampered' | 'expired';
 export type PageTokenResult = { ok: true; claims: PageClaims } | { ok: false; reason: PageTokenFailure };
 
 /*
- * Layout: 2.<purpose>.<portal>.<deal>.<invoice>.<user>.<exp>.<email>.<tag>
- * - the ids and expiry are in clear: they are HubSpot ids the rep already sees;
+ * Layout: 3.<kind><purpose>.<portal>.<deal>.<invoice>.<user>.<origin>.<exp>.<email>.<tag>
+ * - the ids and times are in clear: they are HubSpot ids the rep already sees;
  * - <email> is the rep's email encrypted with AES-256-GCM (it must not sit readable in proxy logs
  *   or browser history), done once per card and shared by all its links;
- * - <tag> is HMAC-SHA256 over everything before it, truncated to 128 bits, so no field can be
- *   altered or moved to another token.
+ * - <tag> is HMAC-SHA256 over everything before it, truncated to 128 bits, so no field (the kind
+ *   and the chain's origin included) can be altered or moved to another token.
  * A card carries about twenty links; one encryption plus cheap HMACs per card instead of an
  * encryption per link halved the data fetch's CPU time.
+ * Version 2 tokens (no kind, no origin) are refused as malformed.
  */
-const VERSION = '2';
+const VERSION = '3';
 const TAG_CHARS = 22; // 16 bytes, base64url
 const IV_BYTES = 12;
 const GCM_TAG_BYTES = 16;
 const PURPOSE_CODE: Record<PagePurpose, string> = { create: 'c', edit: 'e', payment: 'p', pdf: 'f', view: 'v', list: 'l', void: 'x', settings: 's' };
 const PURPOSE_BY_CODE = new Map(Object.entries(PURPOSE_CODE).map(([p, c]) => [c, p as PagePurpose]));
-const TOKEN = /^2\.([a-z])\.(\d{1,20})\.(\d{1,20})\.(\d{0,20})\.(\d{0,20})\.(\d{1,12})\.([A-Za-z0-9_-]{0,700})\.([A-Za-z0-9_-]{22})$/;
+const KIND_CODE: Record<PageTokenKind, string> = { link: 'l', session: 's' };
+const KIND_BY_CODE = new Map(Object.entries(KIND_CODE).map(([k, c]) => [c, k as PageTokenKind]));
+const TOKEN = /^3\.([a-z])([a-z])\.(\d{1,20})\.(\d{1,20})\.(\d{0,20})\.(\d{0,20})\.(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{0,700})\.([A-Za-z0-9_-]{22})$/;
 
 interface Keys {
   mac: Buffer;
@@ -108,36 +135,49 @@ function encryptedEmail(enc: Buffer, email: string, nowMs: number): string {
 
 /**
  * Returns a function that mints tokens for one identity (one card view): the email is encrypted
- * once (or reused, see above), each token then costs one HMAC.
+ * once (or reused, see above), each token then costs one HMAC. The expiry is clamped to the
+ * chain's bound (origin + PAGE_CHAIN_MAX_SECONDS), whatever the caller asked for.
  */
-export function pageTokenMinter(key: Buffer, identity: PageIdentity, nowMs = Date.now()): (purpose: PagePurpose, invoiceId: string | null) => string {
+export function pageTokenMinter(key: Buffer, identity: PageIdentity, nowMs = Date.now()): (purpose: PagePurpose, invoiceId: string | null, kind?: PageTokenKind) => string {
   const { mac, enc } = subkeys(key);
   const email = identity.userEmail ? encryptedEmail(enc, identity.userEmail, nowMs) : '';
-  const tail = `${identity.userId}.${identity.exp}.${email}`;
+  const exp = Math.min(identity.exp, identity.origin + PAGE_CHAIN_MAX_SECONDS);
+  const tail = `${identity.userId}.${identity.origin}.${exp}.${email}`;
   const portalDeal = `${identity.portalId}.${identity.dealId}`;
-  return (purpose, invoiceId) => {
-    const body = `${VERSION}.${PURPOSE_CODE[purpose]}.${portalDeal}.${invoiceId ?? ''}.${tail}`;
+  return (purpose, invoiceId, kind = 'link') => {
+    const body = `${VERSION}.${KIND_CODE[kind]}${PURPOSE_CODE[purpose]}.${portalDeal}.${invoiceId ?? ''}.${tail}`;
     return `${body}.${tag(mac, body)}`;
   };
 }
 
 /** Mints one token. */
-export function mintPageToken(key: Buffer, claims: PageClaims): string {
-  return pageTokenMinter(key, claims)(claims.purpose, claims.invoiceId);
+export function mintPageToken(key: Buffer, claims: PageClaims, nowMs = Date.now()): string {
+  return pageTokenMinter(key, claims, nowMs)(claims.purpose, claims.invoiceId, claims.kind);
+}
+
+/**
+ * A token a page hands out from the link it was opened with: its session token, or a link to
+ * another page for the same rep and deal. Same identity and chain origin; it lives a page session
+ * from now, but never past the chain's bound, so renewing by reloading or paging ends there.
+ */
+export function derivePageToken(key: Buffer, from: PageClaims, to: { kind: PageTokenKind; purpose: PagePurpose; invoiceId: string | null }, nowMs: number): string {
+  return mintPageToken(key, { ...from, ...to, exp: Math.floor(nowMs / 1000) + PAGE_SESSION_SECONDS }, nowMs);
 }
 
 /** Opens a token; says why when it can't (altered, expired, not a token). */
 export function readPageToken(key: Buffer, token: string, nowMs: number): PageTokenResult {
   const m = TOKEN.exec(token);
   if (!m) return { ok: false, reason: 'malformed' };
-  const [, code, portalId, dealId, invoiceId, userId, exp, email, given] = m as unknown as string[];
+  const [, kindCode, code, portalId, dealId, invoiceId, userId, origin, exp, email, given] = m as unknown as string[];
   const { mac, enc } = subkeys(key);
   const body = token.slice(0, token.length - TAG_CHARS - 1);
   const expected = tag(mac, body);
   if (!crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(given!))) return { ok: false, reason: 'tampered' };
   const purpose = PURPOSE_BY_CODE.get(code!);
-  if (!purpose) return { ok: false, reason: 'malformed' };
-  if (nowMs >= Number(exp) * 1000) return { ok: false, reason: 'expired' };
+  const kind = KIND_BY_CODE.get(kindCode!);
+  if (!purpose || !kind) return { ok: false, reason: 'malformed' };
+  // The chain's bound again, in case a token was ever minted past it.
+  if (nowMs >= Math.min(Number(exp), Number(origin) + PAGE_CHAIN_MAX_SECONDS) * 1000) return { ok: false, reason: 'expired' };
   let userEmail: string | null = null;
   if (email) {
     const raw = Buffer.from(email, 'base64url');
@@ -152,6 +192,6 @@ export function readPageToken(key: Buffer, token: string, nowMs: number): PageTo
   }
   return {
     ok: true,
-    claims: { purpose, portalId: portalId!, dealId: dealId!, invoiceId: invoiceId || null, userId: userId!, userEmail, exp: Number(exp) },
+    claims: { kind, purpose, portalId: portalId!, dealId: dealId!, invoiceId: invoiceId || null, userId: userId!, userEmail, origin: Number(origin), exp: Number(exp) },
   };
 }

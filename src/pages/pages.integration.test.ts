@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from '../../test/testApp.js';
 import * as auditRepo from '../audit/auditRepo.js';
 import type { CardResponse } from '../card/cardResponse.js';
 import * as portalRepo from '../portals/portalRepo.js';
+import { PAGE_CHAIN_MAX_SECONDS, readPageToken } from './pageToken.js';
 
 const PORTAL = '987654';
 let tdb: TestDb;
@@ -210,6 +211,125 @@ describe('page API', () => {
     expect(noReason.body.error.details[0].field).toBe('voidReason');
     const voided = await pageApi(voidToken, 'POST', `/invoices/${draft.id}/void`, { voidReason: 'Refunded by bank transfer' });
     expect(voided.body).toMatchObject({ status: 'void', voidReason: 'Refunded by bank transfer' });
+  });
+});
+
+describe('page links end', () => {
+  const tokenOf = (url: string) => new URL(url, app.url).searchParams.get('token')!;
+  const claimsOf = (token: string) => {
+    const r = readPageToken(app.deps.pageTokenKey!, token, app.clock.now().getTime());
+    if (!r.ok) throw new Error(`token refused: ${r.reason}`);
+    return r.claims;
+  };
+  const hrefs = (page: string, re: RegExp) => [...page.matchAll(re)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+
+  it('never open a page with a page\'s session token, nor call the page API with a link', async () => {
+    const deal = String(++dealSeq);
+    const inv = await createInvoice(app, { portalId: PORTAL, dealId: deal, status: 'open', contactExternalId: contact });
+    const c = await card(deal);
+    const link = action(c, inv.number, 'Record payment');
+    const session = await pageToken(link);
+    // Same purpose, same invoice, still valid: but a session token, so no page.
+    const asLink = await fetch(`${app.url}/hubspot/pages/invoices/${inv.id}/payment?token=${session}`);
+    expect(asLink.status).toBe(401);
+    expect(await asLink.text()).toContain('Open it again from the Invoices card');
+    expect(claimsOf(session)).toMatchObject({ kind: 'session', purpose: 'payment', invoiceId: inv.id });
+    const viewSession = await pageToken(action(c, inv.number, 'View PDF'));
+    expect((await fetch(`${app.url}/hubspot/pdf/invoices/${inv.id}?token=${viewSession}`)).status).toBe(401);
+    // The URL's token is for the page only: its API needs the session token.
+    expect((await pageApi(tokenOf(link), 'POST', `/invoices/${inv.id}/payments`, { amount: '1.00' })).status).toBe(401);
+    expect((await pageApi(session, 'POST', `/invoices/${inv.id}/payments`, { amount: '1.00' })).status).toBe(201);
+  });
+
+  it('end 2.5 hours after the card minted them, however the links are followed: reloads, paging, list → view → PDF', async () => {
+    const deal = String(++dealSeq);
+    const invoices = [];
+    for (let i = 0; i < 27; i++) invoices.push(await createInvoice(app, { portalId: PORTAL, dealId: deal })); // two list pages
+    const startedAt = app.clock.now().getTime();
+    try {
+      const cardAt = Math.floor(app.clock.now().getTime() / 1000);
+      const c = await card(deal);
+      const listLink = c.secondaryActions!.find((a) => a.label.startsWith('View all'))!.uri;
+      const bound = (cardAt + PAGE_CHAIN_MAX_SECONDS) * 1000;
+      let latestExp = 0;
+      const origins = new Set<number>();
+      const note = (token: string) => {
+        const cl = claimsOf(token);
+        origins.add(cl.origin);
+        latestExp = Math.max(latestExp, cl.exp * 1000);
+      };
+      // A rep (or whoever holds the URL) keeps paging, every 20 minutes, and reloads each page.
+      let current = listLink;
+      let pageNo = 1;
+      let opened = 0;
+      for (;;) {
+        const res = await fetch(new URL(current, app.url));
+        if (res.status !== 200) {
+          expect(res.status).toBe(401);
+          expect(await res.text()).toContain('expired');
+          break;
+        }
+        opened += 1;
+        expect(app.clock.now().getTime()).toBeLessThan(bound);
+        const page = await res.text();
+        expect(page).toContain(`Page ${pageNo} of 2`);
+        note(JSON.parse(/id="page-data">([^<]*)</.exec(page)![1]!).token);
+        const view = hrefs(page, /<td><a href="([^"]+)">/g);
+        expect(view).toHaveLength(pageNo === 1 ? 25 : 2);
+        for (const v of view) note(tokenOf(v));
+        // list → view → the PDF link inside it
+        const viewPage = await (await fetch(new URL(view[0]!, app.url))).text();
+        const pdf = /<iframe class="pdf-frame" src="([^"]+)"/.exec(viewPage)![1]!.replace(/&amp;/g, '&');
+        note(tokenOf(pdf));
+        note(JSON.parse(/id="page-data">([^<]*)</.exec(viewPage)![1]!).token);
+        const [next] = hrefs(page, /<a class="button secondary" href="([^"]+)">(?:Next|Previous)<\/a>/g);
+        current = next!;
+        pageNo = pageNo === 1 ? 2 : 1;
+        note(tokenOf(current));
+        app.clock.advance(20 * 60_000);
+        if (opened > 20) throw new Error('the chain never ended');
+      }
+      // It ran its course (20-minute steps up to 2.5 h: 8 pages) and nothing handed out outlived the bound.
+      expect(opened).toBe(8);
+      expect([...origins]).toEqual([cardAt]); // every token carries the card's mint time
+      expect(latestExp).toBeLessThanOrEqual(bound);
+      expect(latestExp).toBe(bound);
+      // At the bound, every token the chain produced is refused, the PDF's too.
+      app.clock.set(new Date(bound).toISOString());
+      const res = await fetch(`${app.url}/hubspot/pages/invoices?token=${tokenOf(current)}&page=1`);
+      expect(res.status).toBe(401);
+      // A fresh card view starts a fresh chain.
+      const again = await fetch((await card(deal)).secondaryActions!.find((a) => a.label.startsWith('View all'))!.uri);
+      expect(again.status).toBe(200);
+    } finally {
+      app.clock.set(new Date(startedAt).toISOString());
+    }
+  });
+
+  it('give the form its full two-hour session when the card\'s link is opened in its last minute, and end it then', async () => {
+    const deal = String(++dealSeq);
+    const startedAt = app.clock.now().getTime();
+    try {
+      const c = await card(deal);
+      const link = c.primaryAction!.uri;
+      const origin = claimsOf(tokenOf(link)).origin;
+      app.clock.advance(29 * 60_000); // the link's last minute
+      const session = await pageToken(link);
+      const { exp } = claimsOf(session);
+      expect(exp).toBe(Math.floor(app.clock.now().getTime() / 1000) + 2 * 3600);
+      expect(exp).toBeLessThanOrEqual(origin + PAGE_CHAIN_MAX_SECONDS);
+      app.clock.set(new Date(exp * 1000 - 1000).toISOString()); // a second before the end: the form saves
+      const body = { currency: 'GBP', status: 'draft', lines: [{ description: 'Late save', quantity: '1', unitPrice: '10' }] };
+      expect((await pageApi(session, 'POST', '/invoices', body, { 'Idempotency-Key': `late-${deal}` })).status).toBe(201);
+      app.clock.advance(1000);
+      const refused = await pageApi(session, 'POST', '/invoices', body, { 'Idempotency-Key': `late-${deal}-2` });
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.code).toBe('token_expired');
+      // Reloading the page to renew it fails too: its link has long expired.
+      expect((await fetch(link)).status).toBe(401);
+    } finally {
+      app.clock.set(new Date(startedAt).toISOString());
+    }
   });
 });
 

@@ -12,8 +12,8 @@ const WHY: Record<'missing' | 'malformed' | 'tampered' | 'expired', { status: nu
 
 /**
  * Iframe pages carry no HubSpot signature, so they carry the token the signed data fetch minted.
- * The token must be intact, unexpired, minted for this purpose and, for invoice pages, for the
- * invoice in the path. The claims land in res.locals.page.
+ * The token must be intact, unexpired, a link (not a page's session token), minted for this
+ * purpose and, for invoice pages, for the invoice in the path. The claims land in res.locals.page.
  */
 export function requirePageToken(deps: Deps, purpose: PagePurpose) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -26,6 +26,12 @@ export function requirePageToken(deps: Deps, purpose: PagePurpose) {
       throw new AppError(`token_${result.reason}`, WHY[result.reason].status, WHY[result.reason].message);
     }
     const { claims } = result;
+    // A session token (what a page gives its script) never opens a page: otherwise each load
+    // would hand out the next one and a leaked URL would renew itself.
+    if (claims.kind !== 'link') {
+      deps.log.warn('page token rejected', { scope: 'pages', check: 'session_token_as_link', path: req.path, requestId: res.locals.requestId });
+      throw new AppError('token_not_a_link', 401, WHY.malformed.message);
+    }
     const invoiceId = req.params.invoiceId === undefined ? null : String(req.params.invoiceId);
     if (claims.purpose !== purpose || claims.invoiceId !== invoiceId) {
       deps.log.warn('page token rejected', { scope: 'pages', check: 'wrong_target', path: req.path, requestId: res.locals.requestId });
