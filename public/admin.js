@@ -67,11 +67,16 @@ function renderFailures(failures) {
   );
 }
 
+/** How a recorded request proved itself; only such requests are recorded. */
+const VIA = { hubspot_signature: 'HubSpot (signed)', page_token: 'rep\'s page' };
+
+// Every cell is the service's own: the verified portal, the route template, our error code and
+// request id. Callers' text (paths, messages) is never recorded, so never shown here.
 function renderCardErrors(errors) {
   $('card-errors').innerHTML = table(
-    ['When', 'Portal', 'Request', 'Status', 'Error'],
-    errors.map((e) => `<tr><td>${ago(e.createdAt)}</td><td>${esc(e.portalId ?? '—')}</td><td><code>${esc(e.method)} ${esc(e.route)}</code></td><td class="num">${esc(e.status)}</td><td><code>${esc(e.code)}</code> ${esc(e.message)}</td></tr>`),
-    'No errors on the card in the last week.',
+    ['When', 'Portal', 'From', 'Request', 'Status', 'Error', 'Request id'],
+    errors.map((e) => `<tr><td>${ago(e.createdAt)}</td><td>${esc(e.portalId ?? '—')}</td><td>${esc(VIA[e.via] ?? e.via)}</td><td><code>${esc(e.method)} ${esc(e.route)}</code></td><td class="num">${esc(e.status)}</td><td><code>${esc(e.code)}</code></td><td><code>${esc(e.requestId ?? '—')}</code></td></tr>`),
+    'No errors on signed card requests or valid page links in the last week.',
   );
 }
 

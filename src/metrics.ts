@@ -15,6 +15,8 @@ export interface Metrics {
   hubspotRequests: client.Counter<'status'>;
   hubspotRateLimited: client.Counter<'portal'>;
   syncRecords: client.Counter<'type' | 'outcome'>;
+  cardUnauthenticatedFailures: client.Counter<'route' | 'code'>;
+  cardErrorsDropped: client.Counter<'reason'>;
 }
 
 export function createMetrics(): Metrics {
@@ -35,6 +37,14 @@ export function createMetrics(): Metrics {
     hubspotRequests: new client.Counter({ ...opts, name: 'hubspot_requests_total', help: 'Requests to HubSpot\'s CRM API by status (network: no answer)', labelNames: ['status'] }),
     hubspotRateLimited: new client.Counter({ ...opts, name: 'hubspot_rate_limited_total', help: '429 answers from HubSpot, by portal', labelNames: ['portal'] }),
     syncRecords: new client.Counter({ ...opts, name: 'sync_records_total', help: 'Records the push finished, by type and outcome', labelNames: ['type', 'outcome'] }),
+    // Labels are our route templates and error codes only (bounded sets), never caller text.
+    cardUnauthenticatedFailures: new client.Counter({
+      ...opts,
+      name: 'card_unauthenticated_failures_total',
+      help: 'Failed requests on /hubspot routes that proved nothing (no valid signature or page token), by route template and error code; not recorded as card errors',
+      labelNames: ['route', 'code'],
+    }),
+    cardErrorsDropped: new client.Counter({ ...opts, name: 'card_errors_dropped_total', help: 'Authenticated card errors not recorded because the per-portal or overall per-minute bound was reached', labelNames: ['reason'] }),
   };
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
-import { fetchCard } from '../../test/hubspotCaller.js';
+import { callSigned, fetchCard } from '../../test/hubspotCaller.js';
 import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, TEST_API_TOKEN, type TestApp } from '../../test/testApp.js';
 import { PROJECT_ROOT } from '../paths.js';
@@ -12,7 +12,8 @@ import { SyncWorker } from '../sync/syncWorker.js';
 
 /**
  * The admins' dashboard in Chromium, on real data: pushes against the fake HubSpot (one product
- * refused by the portal's rule), a card error, then sign-in, the tables and chart, and Replay.
+ * refused by the portal's rule), a card error (and a stranger's failures, not shown), then sign-in,
+ * the tables and chart, and Replay.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -20,6 +21,7 @@ const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium && process.env.REQUIRE_BROWSER_TESTS) throw new Error(`Chromium not found at ${CHROMIUM}; install it (apt-get install chromium) or set CHROMIUM_PATH`);
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
 const PORTAL = '9191';
+const STRANGER = 'Your-account-is-locked-call-0800-000';
 
 let fake: FakeHubspot;
 let tdb: TestDb;
@@ -47,7 +49,16 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
       await app.api('POST', '/sync/runs', { portalId: PORTAL });
       await worker.drain();
     }
+    // A forged fetch is anyone's and is not recorded; HubSpot's own request failing on our side is.
+    expect((await fetch(`${app.url}/hubspot/card-or-not?say=${STRANGER}`)).status).toBe(404);
     expect((await fetchCard(app, { portalId: PORTAL, dealId: '1' }, { secret: 'not-the-secret' })).status).toBe(401);
+    const failed = await callSigned(app, { method: 'GET', pathAndQuery: `/hubspot/card?userId=1&associatedObjectId=5&associatedObjectType=CONTACT&portalId=${PORTAL}` });
+    expect(failed.status).toBe(400);
+    // The row is written after the answer: wait for it (the dashboard reads it below).
+    for (let i = 0; (await tdb.db('card_errors').where({ request_id: failed.headers.get('x-request-id')! })).length === 0; i++) {
+      if (i > 500) throw new Error('the card error was never recorded');
+      await new Promise((r) => setImmediate(r));
+    }
   });
   afterAll(async () => {
     await browser?.close();
@@ -85,7 +96,12 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
     // HubSpot's embedded JSON list is shown as its messages, not as raw JSON.
     expect(await failure.locator('ul.reasons li').count()).toBe(1);
     expect(await failure.textContent()).not.toContain('"isValid"');
-    expect(await page.textContent('#card-errors')).toContain('invalid_signature');
+    const cardErrors = await page.textContent('#card-errors');
+    expect(cardErrors).toContain('unsupported_object_type');
+    expect(cardErrors).toContain('GET /hubspot/card');
+    expect(cardErrors).toContain('HubSpot (signed)');
+    expect(cardErrors).not.toContain('invalid_signature');
+    expect(cardErrors).not.toContain(STRANGER);
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-dashboard.png'), fullPage: true });
 
     // The admin fixes the rule in HubSpot and replays the record from the dashboard.

@@ -133,6 +133,11 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   // The pages' own JSON calls: the page's token in X-Page-Token.
   const pageApi: Router = express.Router();
+  // The router's mount path, for the error handler: outside the router req.baseUrl is '' again.
+  pageApi.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.routeBase = req.baseUrl;
+    next();
+  });
   pageApi.use(requireJsonBody, express.json({ limit: PAGE_API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }), refuseNulInJson);
   pageApi.get('/contacts', requirePageApiToken(deps, ['create', 'edit']), h(searchContacts));
   pageApi.get('/products', requirePageApiToken(deps, ['create', 'edit']), h(searchProducts));

@@ -43,6 +43,7 @@ export function requirePageApiToken(deps: Deps, purposes: readonly PagePurpose[]
         result.reason === 'expired' ? 'This page has expired. Close it and open it again from the Invoices card.' : 'This page\'s access token is not valid. Open it again from the Invoices card.',
       );
     }
+    res.locals.pageTokenPortal = result.claims.portalId; // a genuine token: its failures are worth an admin's look (app.ts)
     // Only the session token a page was given; a link (the URL's token) opens its page and nothing else.
     if (result.claims.kind !== 'session') throw new AppError('token_not_a_session', 401, 'This page\'s access token is not valid. Open it again from the Invoices card.');
     const invoiceId = req.params.invoiceId === undefined ? null : String(req.params.invoiceId);

@@ -26,6 +26,7 @@ export function requirePageToken(deps: Deps, purpose: PagePurpose) {
       throw new AppError(`token_${result.reason}`, WHY[result.reason].status, WHY[result.reason].message);
     }
     const { claims } = result;
+    res.locals.pageTokenPortal = claims.portalId; // a genuine token: its failures are worth an admin's look (app.ts)
     // A session token (what a page gives its script) never opens a page: otherwise each load
     // would hand out the next one and a leaked URL would renew itself.
     if (claims.kind !== 'link') {
