@@ -114,6 +114,13 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
     expect(await page.locator('#runs tbody tr').count()).toBe(4);
     // The refused sign-in answered 401, which Chromium reports; nothing else may fail.
     expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+
+    // Signing out ends the session on the server: a copy of the cookie is refused afterwards.
+    const [session] = (await page.context().cookies()).filter((c) => c.name === 'admin_session');
+    expect(session).toBeDefined();
+    await page.click('button:text-is("Sign out")');
+    await page.waitForURL(/\/admin\/login$/);
+    expect((await fetch(`${app.url}/admin/api/overview`, { headers: { cookie: `admin_session=${session!.value}` } })).status).toBe(401);
     await page.close();
   });
 

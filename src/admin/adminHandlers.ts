@@ -7,7 +7,7 @@ import { describePortals } from '../portals/portalHandlers.js';
 import * as syncRepo from '../sync/syncRepo.js';
 import { runQueued } from '../sync/syncWorker.js';
 import * as cardErrors from './cardErrors.js';
-import { sessionCookie, startSession, tokenMatches } from './adminAuth.js';
+import { endSession, refuseCrossSite, startSession, tokenMatches } from './adminAuth.js';
 
 /** The admins' dashboard: portals, pushes, failures with Replay, card errors and a throughput chart. */
 
@@ -40,7 +40,7 @@ const loginForm = (message?: string) => html`<main class="login">
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
 ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
 <button type="submit">Sign in</button>
-<p class="hint">The service's <code>API_TOKEN</code>. A session lasts 12 hours.</p>
+<p class="hint">The service's <code>API_TOKEN</code>. A session lasts 12 hours, or until you sign out.</p>
 </form>
 </main>`;
 
@@ -50,20 +50,23 @@ export const getLogin: Handler = (_deps, _req, res) => {
 };
 
 /** POST /admin/login (form) */
-export const postLogin: Handler = (deps, req: Request, res: Response) => {
+export const postLogin: Handler = async (deps, req: Request, res: Response) => {
   const token = typeof (req.body as Record<string, unknown> | undefined)?.token === 'string' ? String((req.body as Record<string, string>).token) : '';
   if (!deps.config.apiToken || !tokenMatches(deps, token)) {
     deps.log.warn('dashboard sign-in refused', { scope: 'admin', ip: req.ip });
     shell(res, 401, 'Sign in · Invoice card', loginForm(deps.config.apiToken ? 'That is not the API token.' : 'API_TOKEN is not set on the service: set it and restart.'), false);
     return;
   }
-  startSession(deps, res);
+  await startSession(deps, res);
   res.redirect(303, './');
 };
 
-/** POST /admin/logout */
-export const postLogout: Handler = (deps, _req, res) => {
-  res.append('Set-Cookie', sessionCookie(deps, '', 0));
+/** POST /admin/logout (form; `everywhere=1` ends every admin's session): the session ends on the server. */
+export const postLogout: Handler = async (deps, req, res) => {
+  refuseCrossSite(req);
+  const everywhere = (req.body as Record<string, unknown> | undefined)?.everywhere === '1';
+  const ended = await endSession(deps, req, res, everywhere);
+  if (ended > 0) deps.log.info(everywhere ? 'every dashboard session ended' : 'dashboard session ended', { scope: 'admin', sessions: ended });
   res.redirect(303, 'login');
 };
 
@@ -73,7 +76,7 @@ export const getDashboard: Handler = (_deps, _req, res) => {
     res,
     200,
     'Operations · Invoice card',
-    html`<header><h1>Invoice card · operations</h1><form method="post" action="logout"><button type="submit" class="link">Sign out</button></form></header>
+    html`<header><h1>Invoice card · operations</h1><form method="post" action="logout"><button type="submit" class="link">Sign out</button> <button type="submit" class="link" name="everywhere" value="1" title="Ends every dashboard session, on every device">Sign out everywhere</button></form></header>
 <main id="dashboard" aria-busy="true">
 <section><h2>Portals</h2><div id="portals"></div></section>
 <section><h2>Push throughput</h2><div id="chart"></div></section>

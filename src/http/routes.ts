@@ -104,7 +104,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   // The admins' dashboard: signs in with API_TOKEN, then a session cookie.
   app.get('/admin/login', h(getLogin));
   app.post('/admin/login', rateLimit({ name: 'the dashboard sign-in', max: 10, windowMs: 60_000 }), express.urlencoded({ extended: false, limit: '4kb' }), h(postLogin));
-  app.post('/admin/logout', h(postLogout));
+  app.post('/admin/logout', express.urlencoded({ extended: false, limit: '4kb' }), h(postLogout));
   // Routing is not strict: this serves /admin and /admin/; the page's relative URLs need the slash.
   app.get('/admin/', (req, res, next) => (req.path.endsWith('/') ? next() : res.redirect(301, 'admin/')), requireAdmin(deps, 'page'), h(getDashboard));
   const admin: Router = express.Router();
