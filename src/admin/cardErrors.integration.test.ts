@@ -5,6 +5,7 @@ import { callSigned, fetchCard } from '../../test/hubspotCaller.js';
 import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, TEST_API_TOKEN, type TestApp } from '../../test/testApp.js';
 import type { CardResponse } from '../card/cardResponse.js';
+import { REFUSAL_LOG_LINES_PER_MINUTE } from '../http/limitedWarn.js';
 import { CARD_ERRORS_PER_PORTAL_PER_MINUTE } from './cardErrors.js';
 
 /**
@@ -162,5 +163,28 @@ describe('card errors', () => {
       expect(['hubspot_signature', 'page_token']).toContain(e.via);
       expect(String(e.route)).toMatch(/^\/hubspot(\/(:?[A-Za-z]+|\*))+$/); // a template: no ids, no caller text
     }
+  });
+});
+
+describe('unauthenticated floods', () => {
+  it('log a bounded number of refusals a minute, then say how many were left out', async () => {
+    const lines = (message: string) => app.logs.records.filter((r) => String(r.message).startsWith(message));
+    const pagesBefore = lines('page token rejected').length;
+    const sigBefore = lines('hubspot signature rejected').length;
+    for (let i = 0; i < 100; i++) {
+      expect((await fetch(`${app.url}/hubspot/pages/invoices/new?token=${MARK}-${i}`)).status).toBe(401);
+      expect((await fetch(`${app.url}/hubspot/card?portalId=987654&associatedObjectId=1&associatedObjectType=DEAL`)).status).toBe(401);
+    }
+    expect(lines('page token rejected').length - pagesBefore).toBeLessThanOrEqual(REFUSAL_LOG_LINES_PER_MINUTE);
+    expect(lines('hubspot signature rejected').length - sigBefore).toBeLessThanOrEqual(REFUSAL_LOG_LINES_PER_MINUTE);
+    // Every one is still counted in the metrics.
+    const sig = (await counter(app.deps.metrics.signatureFailures)).find((v) => v.labels.check === 'missing_signature')!.value;
+    expect(sig).toBeGreaterThanOrEqual(100);
+    // The next minute's first refusal logs, with the count of those left out.
+    app.clock.advance(61_000);
+    expect((await fetch(`${app.url}/hubspot/pages/invoices/new?token=x`)).status).toBe(401);
+    const summary = lines('page token rejected').at(-2)!;
+    expect(summary.message).toMatch(/^page token rejected: \d+ more like it in the minute before were not logged$/);
+    expect(Number(summary.suppressed)).toBeGreaterThanOrEqual(100 - REFUSAL_LOG_LINES_PER_MINUTE);
   });
 });

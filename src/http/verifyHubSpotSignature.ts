@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps.js';
 import { notConfigured, unauthorized } from '../errors.js';
 import { type SignatureFailure, verifyHubSpotSignature as verify } from '../hubspot/signature.js';
+import { limitedWarn } from './limitedWarn.js';
 
 const EXPLAIN: Record<SignatureFailure, string> = {
   missing_signature: 'the request carries no HubSpot signature',
@@ -40,7 +41,7 @@ export function verifyHubSpotSignature(deps: Deps) {
     if (!result.ok) {
       deps.metrics.signatureFailures.inc({ check: result.reason });
       // Which check failed, but never the secret or the signatures themselves.
-      deps.log.warn('hubspot signature rejected', {
+      limitedWarn(deps, `signature:${result.reason}`, 'hubspot signature rejected', {
         scope: 'signature',
         check: result.reason,
         method: req.method,

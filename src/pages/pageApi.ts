@@ -3,6 +3,7 @@ import * as auditRepo from '../audit/auditRepo.js';
 import { contactKind, productKind } from '../catalog/catalogKinds.js';
 import * as catalogRepo from '../catalog/catalogRepo.js';
 import type { Deps } from '../deps.js';
+import { limitedWarn } from '../http/limitedWarn.js';
 import { AppError, conflict, forbidden, notConfigured, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { toAppError } from '../http/errorHandler.js';
@@ -36,7 +37,7 @@ export function requirePageApiToken(deps: Deps, purposes: readonly PagePurpose[]
     if (!token) throw new AppError('missing_token', 401, 'This page has lost its access token. Close it and open it again from the Invoices card.');
     const result = readPageToken(deps.pageTokenKey, token, deps.clock.now().getTime());
     if (!result.ok) {
-      deps.log.warn('page token rejected', { scope: 'pages', check: result.reason, path: req.path, requestId: res.locals.requestId });
+      limitedWarn(deps, `page-token:${result.reason}`, 'page token rejected', { scope: 'pages', check: result.reason, path: req.path, requestId: res.locals.requestId });
       throw new AppError(
         `token_${result.reason}`,
         401,

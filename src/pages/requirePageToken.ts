@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps.js';
+import { limitedWarn } from '../http/limitedWarn.js';
 import { AppError, notConfigured } from '../errors.js';
 import { type PagePurpose, readPageToken } from './pageToken.js';
 
@@ -22,7 +23,7 @@ export function requirePageToken(deps: Deps, purpose: PagePurpose) {
     if (!token) throw new AppError('missing_token', WHY.missing.status, WHY.missing.message);
     const result = readPageToken(deps.pageTokenKey, token, deps.clock.now().getTime());
     if (!result.ok) {
-      deps.log.warn('page token rejected', { scope: 'pages', check: result.reason, path: req.path, requestId: res.locals.requestId });
+      limitedWarn(deps, `page-token:${result.reason}`, 'page token rejected', { scope: 'pages', check: result.reason, path: req.path, requestId: res.locals.requestId });
       throw new AppError(`token_${result.reason}`, WHY[result.reason].status, WHY[result.reason].message);
     }
     const { claims } = result;
@@ -30,12 +31,12 @@ export function requirePageToken(deps: Deps, purpose: PagePurpose) {
     // A session token (what a page gives its script) never opens a page: otherwise each load
     // would hand out the next one and a leaked URL would renew itself.
     if (claims.kind !== 'link') {
-      deps.log.warn('page token rejected', { scope: 'pages', check: 'session_token_as_link', path: req.path, requestId: res.locals.requestId });
+      limitedWarn(deps, 'page-token:session_token_as_link', 'page token rejected', { scope: 'pages', check: 'session_token_as_link', path: req.path, requestId: res.locals.requestId });
       throw new AppError('token_not_a_link', 401, WHY.malformed.message);
     }
     const invoiceId = req.params.invoiceId === undefined ? null : String(req.params.invoiceId);
     if (claims.purpose !== purpose || claims.invoiceId !== invoiceId) {
-      deps.log.warn('page token rejected', { scope: 'pages', check: 'wrong_target', path: req.path, requestId: res.locals.requestId });
+      limitedWarn(deps, 'page-token:wrong_target', 'page token rejected', { scope: 'pages', check: 'wrong_target', path: req.path, requestId: res.locals.requestId });
       throw new AppError('token_wrong_target', 403, 'This link was issued for a different invoice or action. Open it again from the Invoices card.');
     }
     res.locals.page = claims;
