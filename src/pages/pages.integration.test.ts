@@ -236,6 +236,10 @@ describe('page links end', () => {
     expect(claimsOf(session)).toMatchObject({ kind: 'session', purpose: 'payment', invoiceId: inv.id });
     const viewSession = await pageToken(action(c, inv.number, 'View PDF'));
     expect((await fetch(`${app.url}/hubspot/pdf/invoices/${inv.id}?token=${viewSession}`)).status).toBe(401);
+    const settingsSession = await pageToken(c.settingsAction!.uri);
+    expect(claimsOf(settingsSession)).toMatchObject({ kind: 'session', purpose: 'settings' });
+    expect((await fetch(`${app.url}/hubspot/pages/settings?token=${settingsSession}`)).status).toBe(401);
+    expect((await pageApi(tokenOf(c.settingsAction!.uri), 'PUT', '/settings', { settings: {}, version: 0 })).status).toBe(401);
     // The URL's token is for the page only: its API needs the session token.
     expect((await pageApi(tokenOf(link), 'POST', `/invoices/${inv.id}/payments`, { amount: '1.00' })).status).toBe(401);
     expect((await pageApi(session, 'POST', `/invoices/${inv.id}/payments`, { amount: '1.00' })).status).toBe(201);
