@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
 import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, TEST_CLIENT_SECRET, type TestApp } from '../../test/testApp.js';
@@ -346,6 +346,23 @@ describe('the OAuth install', () => {
       await allowingWorker.stop();
       await guarded.close();
       await allowing.close();
+    }
+  });
+
+  it('the running worker retries due revocations on its own', async () => {
+    const portalId = '7676';
+    expect((await installOn(app, portalId)).status).toBe(200);
+    const [refresh] = fake.issuedTokens(portalId).refresh;
+    fake.inject({ kind: 'drop', match: /refresh-tokens/ });
+    expect((await app.api('DELETE', `/portals/${portalId}`)).body).toMatchObject({ revocationPending: true });
+    app.clock.advance(60 * 60_000);
+    const running = new SyncWorker(app.deps, { pollMs: 20 });
+    running.start();
+    try {
+      await vi.waitFor(async () => expect(fake.isRevoked(refresh!)).toBe(true), { timeout: 15_000, interval: 50 });
+      await vi.waitFor(async () => expect((await app.api('GET', '/portals')).body.revocations).toEqual([]), { timeout: 15_000, interval: 50 });
+    } finally {
+      await running.stop();
     }
   });
 });
