@@ -20,6 +20,8 @@ describe('redactSecrets', () => {
     // Not credentials: other names that merely end like one, and ordinary prose.
     expect(redactSecrets('zipcode=12345&postcode=AB1 and barcode=99')).toBe('zipcode=12345&postcode=AB1 and barcode=99');
     expect(redactSecrets('Contact already exists. Existing ID: 12345')).toBe('Contact already exists. Existing ID: 12345');
+    const validation = 'Property values were not valid: [{"isValid":false,"code":"INVALID_EMAIL","state":"x","name":"email"}]';
+    expect(redactSecrets(validation)).toBe(validation);
   });
 
   it('takes out every known secret wherever it is, ignoring short or empty ones', () => {

@@ -20,8 +20,10 @@ const TOKEN_PATH = new RegExp(String.raw`(/(?:access-tokens|refresh-tokens)/)${V
 const CREDENTIAL_NAMES = String.raw`code|state|token|access_token|refresh_token|id_token|client_secret|hapikey|api_?key|password|signature|code_verifier`;
 // `name=value` in a query string or a form body (not inside a longer name: `zipcode=` is kept).
 const FIELD = new RegExp(String.raw`((?:^|[?&\s"'(;,])(?:${CREDENTIAL_NAMES})=)${VALUE}`, 'gim');
-// "name": "value" in JSON (the names as HubSpot and OAuth spell them).
-const JSON_FIELD = new RegExp(String.raw`("(?:${CREDENTIAL_NAMES}|accessToken|refreshToken|clientSecret)"\s*:\s*")(?:[^"\\]|\\.)*(")`, 'gi');
+// "name": "value" in JSON (the names as HubSpot and OAuth spell them). Not "code" or "state":
+// HubSpot's validation errors list {"code": "INVALID_EMAIL"}, and OAuth never answers those in JSON.
+const JSON_NAMES = String.raw`token|access_token|refresh_token|id_token|client_secret|hapikey|api_?key|password|signature|code_verifier|accessToken|refreshToken|clientSecret`;
+const JSON_FIELD = new RegExp(String.raw`("(?:${JSON_NAMES})"\s*:\s*")(?:[^"\\]|\\.)*(")`, 'gi');
 const BEARER = /\b(Bearer\s+)[\w.~+/=-]+/gi;
 
 /** `text` with every known secret (8 characters or more) and every secret-looking part replaced. */

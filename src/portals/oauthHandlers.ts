@@ -21,6 +21,7 @@ import { giveBack, type Grant } from './revocations.js';
  */
 
 const STATE_COOKIE = 'hs_oauth_state';
+const STATE_TTL_MS = 10 * 60_000;
 const PORTAL_ID = /^[1-9][0-9]{0,17}$/;
 
 class NoPortal extends Error {}
@@ -39,7 +40,6 @@ function whatFailed(deps: Deps, err: unknown, code: string, tokens?: OAuthTokens
   });
   return 'The service could not store the connection';
 }
-const STATE_TTL_MS = 10 * 60_000;
 
 function setup(deps: Deps) {
   const h = deps.config.hubspot;
@@ -107,8 +107,9 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
     tokens = await oauth.exchangeCode(q.code);
   } catch (err) {
     // Nothing was granted, so nothing is to be given back.
-    log.warn('app install failed: the code exchange', { error: whatFailed(deps, err, q.code) });
-    page(res, 502, 'The app could not be installed', html`<p>${whatFailed(deps, err, q.code)}.</p><p>Nothing was connected. Authorization codes work once and expire after a few minutes.</p>${again}`);
+    const detail = whatFailed(deps, err, q.code);
+    log.warn('app install failed: the code exchange', { error: detail });
+    page(res, 502, 'The app could not be installed', html`<p>${detail}.</p><p>Nothing was connected. Authorization codes work once and expire after a few minutes.</p>${again}`);
     return;
   }
   const grantedAt = deps.clock.now();
