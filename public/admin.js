@@ -17,7 +17,7 @@ const table = (head, rows, empty) =>
     ? `<p class="empty">${esc(empty)}</p>`
     : `<table><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 
-function renderPortals(portals) {
+function renderPortals(portals, revocations) {
   $('portals').innerHTML = table(
     ['Portal', 'Status', 'Auth', 'Push', 'Token', 'Last push'],
     portals.map((p) => {
@@ -26,6 +26,27 @@ function renderPortals(portals) {
       return `<tr><td>${esc(p.portalId)}</td><td>${badge(p.status)}${p.statusMessage ? `<div class="note">${esc(p.statusMessage)}</div>` : ''}${p.pausedUntil ? `<div class="note">paused until ${when(p.pausedUntil)}</div>` : ''}</td><td>${esc(p.authType === 'oauth' ? 'OAuth' : 'private app')}</td><td>${p.pushEnabled ? 'on' : 'off'}</td><td>${esc(token)}</td><td>${last}</td></tr>`;
     }),
     'No portal is connected yet: install the app (/oauth/install) or set HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID.',
+  );
+  renderRevocations(revocations);
+}
+
+const REVOCATION_REASONS = { disconnect: 'disconnected', install_failed: 'install failed', install_refused: 'install refused (not allowed)' };
+
+/** Grants HubSpot has not yet confirmed giving back: the worker retries them; nothing to do unless they linger. */
+function renderRevocations(revocations) {
+  const items = revocations ?? [];
+  $('portals').insertAdjacentHTML(
+    'beforeend',
+    items.length === 0
+      ? ''
+      : `<h3>Waiting for HubSpot to revoke</h3>${table(
+          ['Account', 'Why', 'What is left', 'Attempts', 'Next try', 'Last error'],
+          items.map(
+            (r) =>
+              `<tr><td>${esc(r.portalId ?? 'unknown')}</td><td>${esc(REVOCATION_REASONS[r.reason] ?? r.reason)}</td><td>${r.uninstall ? 'uninstall the app, then revoke the grant' : 'revoke the grant'}</td><td class="num">${esc(r.attempts)}</td><td>${when(r.nextAttemptAt)}</td><td><div class="note">${esc(r.lastError ?? '')}</div></td></tr>`,
+          ),
+          '',
+        )}`,
   );
 }
 
@@ -115,7 +136,7 @@ async function load() {
     return;
   }
   const data = await res.json();
-  renderPortals(data.portals);
+  renderPortals(data.portals, data.revocations);
   renderChart(data.runs);
   renderRuns(data.runs);
   renderFailures(data.failures);

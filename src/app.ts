@@ -6,6 +6,7 @@ import { mountOpsRoutes, mountRoutes } from './http/routes.js';
 import { AppError } from './errors.js';
 import * as cardErrors from './admin/cardErrors.js';
 import { HUBSPOT_PREFIX } from './card/cardPaths.js';
+import { configSecrets } from './redact.js';
 
 /** Builds the Express app without listening (tests run it in-process). */
 export function createApp(deps: Deps): express.Express {
@@ -18,7 +19,7 @@ export function createApp(deps: Deps): express.Express {
   app.set('etag', false);
   app.use(requestContext(deps.log, deps.metrics));
   mountRoutes(app, deps);
-  app.use(errorHandler(deps.log, recordCardError(deps)));
+  app.use(errorHandler(deps.log, recordCardError(deps), configSecrets(deps.config)));
   return app;
 }
 
@@ -96,6 +97,6 @@ export function createOpsApp(deps: Deps): express.Express {
   app.use((req: express.Request) => {
     throw new AppError('not_found', 404, `No route for ${req.method} ${req.path} on a worker: send HubSpot and API traffic to the web role`);
   });
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, undefined, configSecrets(deps.config)));
   return app;
 }

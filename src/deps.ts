@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { createDb, type Db } from './db/db.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { configSecrets } from './redact.js';
 
 export interface Clock {
   now(): Date;
@@ -38,7 +39,7 @@ export function createDeps(config: Config, overrides: Partial<Deps> = {}): Deps 
   return {
     config,
     db,
-    log: overrides.log ?? createLogger(config.logLevel),
+    log: overrides.log ?? createLogger(config.logLevel, undefined, configSecrets(config)),
     clock: overrides.clock ?? systemClock,
     pageTokenKey: overrides.pageTokenKey ?? derivePageTokenKey(config.hubspot.clientSecret),
     metrics: overrides.metrics ?? createMetrics(),

@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.js';
 import type { Db } from '../src/db/db.js';
 import { type Clock, createDeps, type Deps } from '../src/deps.js';
 import { createLogger } from '../src/log.js';
+import { configSecrets } from '../src/redact.js';
 
 export const TEST_CLIENT_SECRET = 'test-client-secret-7f3a9c1e-5b2d';
 export const TEST_API_TOKEN = 'test-api-token-0123456789abcdef';
@@ -75,7 +76,7 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   });
   const logs = new MemoryTransport();
   const clock = new TestClock(new Date(opts.now ?? '2026-11-25T12:00:00Z'));
-  const deps = createDeps(config, { db: opts.db, clock, log: createLogger('debug', logs) });
+  const deps = createDeps(config, { db: opts.db, clock, log: createLogger('debug', logs, configSecrets(config)) });
   server.on('request', createApp(deps));
   return {
     deps,

@@ -4,6 +4,7 @@ import type { Handler } from '../http/handler.js';
 import { html, type SafeHtml } from '../pages/html.js';
 import { assetUrl } from '../pages/pageLayout.js';
 import { describePortals } from '../portals/portalHandlers.js';
+import { listPending } from '../portals/revocations.js';
 import * as syncRepo from '../sync/syncRepo.js';
 import { runQueued } from '../sync/syncWorker.js';
 import * as cardErrors from './cardErrors.js';
@@ -90,14 +91,16 @@ export const getDashboard: Handler = (_deps, _req, res) => {
 
 /** GET /admin/api/overview: everything the dashboard shows. */
 export const getOverview: Handler = async (deps, _req, res) => {
-  const [portals, runs, failures, errors] = await Promise.all([
+  const [portals, revocations, runs, failures, errors] = await Promise.all([
     describePortals(deps),
+    listPending(deps.db),
     syncRepo.listRuns(deps.db, undefined, 50),
     syncRepo.listFailures(deps.db, { states: ['failed', 'conflict', 'skipped'], limit: 100 }),
     cardErrors.listRecent(deps.db, 30),
   ]);
   res.set('Cache-Control', 'no-store').json({
     portals,
+    revocations,
     runs: runs.map((r) => ({
       id: r.id,
       portalId: r.portalId,

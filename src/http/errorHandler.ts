@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.js';
 import { AppError } from '../errors.js';
+import { redactDeep, redactSecrets } from '../redact.js';
 
 // body-parser and Express raise http-errors with a `type`; these become our stable codes.
 const PARSER_ERRORS: Record<string, { code: string; status: number; message: string }> = {
@@ -53,9 +54,13 @@ export function errorPage(title: string, message: string): string {
  * small HTML page for iframe pages (they set res.locals.errorFormat = 'html'). 5xx are logged once
  * with the stack; their message is never shown to the caller.
  */
-export function errorHandler(log: Logger, onError?: (req: Request, res: Response, err: AppError) => void) {
+export function errorHandler(log: Logger, onError?: (req: Request, res: Response, err: AppError) => void, secrets: readonly string[] = []) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const appErr = toAppError(err);
+    // The last line of defence: whatever reached here, its message, details and stack lose every
+    // known secret and anything that looks like a token (see redact.ts) before they are shown,
+    // recorded or logged. HubSpot's errors were scrubbed where they were made (toHubSpotError).
+    const raw = toAppError(err);
+    const appErr = new AppError(raw.code, raw.status, redactSecrets(raw.message, secrets), raw.details === undefined ? undefined : redactDeep(raw.details, secrets), raw.expose);
     onError?.(req, res, appErr);
     if (appErr.status >= 500 && appErr.status !== 503) {
       log.error('request failed', {
@@ -63,7 +68,7 @@ export function errorHandler(log: Logger, onError?: (req: Request, res: Response
         requestId: res.locals.requestId,
         method: req.method,
         path: req.path,
-        error: err instanceof Error ? err.stack : String(err),
+        error: redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err), secrets),
       });
     }
     if (res.headersSent) {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { Client } from '@hubspot/api-client';
+import { redactSecrets } from '../redact.js';
 
 /**
  * The push's view of HubSpot's CRM API, through @hubspot/api-client (the only place that imports
@@ -44,7 +45,11 @@ export interface BatchOutcome {
   headers: Record<string, string>;
 }
 
-/** A failed HubSpot call: an HTTP error answer, or no answer at all (status null). */
+/**
+ * A failed HubSpot call: an HTTP error answer, or no answer at all (status null). Built only by
+ * toHubSpotError, which has taken the request's URL, the answer's raw body and every secret out
+ * of it: its message, body and headers may be logged, stored and shown as they are.
+ */
 export class HubSpotError extends Error {
   constructor(
     message: string,
@@ -54,7 +59,8 @@ export class HubSpotError extends Error {
     /** For network failures: ETIMEDOUT, ECONNRESET, … */
     readonly networkCode?: string,
   ) {
-    super(message);
+    // Redacted here too, so an error built elsewhere cannot carry a token in its message (or stack).
+    super(redactSecrets(message));
     this.name = 'HubSpotError';
   }
 
@@ -96,20 +102,63 @@ export function agentFor(baseUrl: string, timeoutMs: number): http.Agent {
   return agent;
 }
 
-export function toHubSpotError(err: unknown): HubSpotError {
-  const e = err as { code?: unknown; body?: unknown; headers?: Record<string, string>; message?: string; errno?: unknown; type?: string };
+/** What a call was (for the message) and the secrets it carried (to take out of the answer). */
+export interface CallContext {
+  /** e.g. "the token-info call": the message then says which call failed ("HubSpot did not answer the token-info call (ECONNRESET: …)"). */
+  operation?: string;
+  /** Tokens, codes and the client secret the call sent: never repeated in the error. */
+  secrets?: ReadonlyArray<string | undefined>;
+}
+
+// The fields of HubSpot's (and OAuth's) error bodies the service reads; nothing else is kept,
+// since an answer can echo the request (a proxy's error page, a debugging gateway).
+const BODY_FIELDS = ['status', 'message', 'category', 'subCategory', 'errorType', 'policyName', 'correlationId', 'error', 'error_description'] as const;
+// The answer's headers the service reads: rate limits, correlation id, Retry-After.
+const KEPT_HEADER = /^(x-hubspot-|retry-after$|content-type$)/;
+
+/**
+ * The ONE place where what @hubspot/api-client throws becomes our error. The SDK's errors carry
+ * the request's URL (a network failure's message is "request to <url> failed, reason: …", and
+ * the token-info and refresh-token calls put the token in that URL), the answer's whole body and
+ * headers, and its ApiException message repeats both. None of that survives: the message is
+ * rebuilt from the status, HubSpot's own message (redacted) or the network reason (redacted),
+ * the body is reduced to HubSpot's error fields (redacted), non-JSON bodies are dropped, and only
+ * the headers the service reads are kept.
+ */
+export function toHubSpotError(err: unknown, context: CallContext = {}): HubSpotError {
+  if (err instanceof HubSpotError) return err;
+  const known = context.secrets ?? [];
+  const op = context.operation;
+  const e = (err ?? {}) as { code?: unknown; body?: unknown; headers?: Record<string, string>; message?: string; errno?: unknown; type?: string };
   if (typeof e.code === 'number') {
-    const body = e.body;
+    const raw = e.body;
+    const body = raw && typeof raw === 'object' && !Array.isArray(raw) ? pickBody(raw as Record<string, unknown>, known) : undefined;
+    const hubspotMessage = typeof body?.message === 'string' && body.message ? body.message : typeof body?.error_description === 'string' ? body.error_description : undefined;
     const message =
-      body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string'
-        ? (body as { message: string }).message
-        : typeof body === 'string'
-          ? `HubSpot answered ${e.code} with a non-JSON body`
-          : `HubSpot answered ${e.code}`;
-    return new HubSpotError(message, e.code, body, lower(e.headers ?? {}));
+      hubspotMessage ?? (raw !== undefined && raw !== null && raw !== '' && !body ? `HubSpot answered ${e.code} with a non-JSON body` : `HubSpot answered ${e.code}`);
+    const said = redactSecrets(message, known);
+    return new HubSpotError(op ? `HubSpot answered ${op} with ${e.code}${hubspotMessage ? `: ${said}` : ''}` : said, e.code, body, keptHeaders(e.headers ?? {}));
   }
   const code = typeof e.code === 'string' ? e.code : typeof e.errno === 'string' ? e.errno : 'ENETWORK';
-  return new HubSpotError(`no answer from HubSpot: ${e.message ?? String(err)}`, null, undefined, {}, code);
+  // node-fetch: "request to http://…/oauth/v1/access-tokens/<token> failed, reason: socket hang up".
+  const text = e.message ?? String(err);
+  const reason = /\bfailed, reason: ([\s\S]*)$/.exec(text)?.[1] ?? text.replace(/\bhttps?:\/\/\S+/g, '[url]');
+  const why = redactSecrets(reason, known);
+  return new HubSpotError(op ? `HubSpot did not answer ${op} (${code}: ${why})` : `no answer from HubSpot (${code}): ${why}`, null, undefined, {}, code);
+}
+
+function pickBody(raw: Record<string, unknown>, known: ReadonlyArray<string | undefined>): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const k of BODY_FIELDS) {
+    const v = raw[k];
+    if (typeof v === 'string') out[k] = redactSecrets(v.length > 2000 ? `${v.slice(0, 2000)}…` : v, known);
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  return out;
+}
+
+function keptHeaders(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).filter(([k]) => KEPT_HEADER.test(k.toLowerCase())).map(([k, v]) => [k.toLowerCase(), String(v)]));
 }
 
 const lower = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]));
@@ -170,8 +219,11 @@ export class HubSpotApi {
   private readonly client: Client;
   /** Passed with every call (see callOptionsFor). */
   private readonly callOptions: CallOptions;
+  /** The token in use: taken out of any error HubSpot's answer could make of it. */
+  private accessToken: string;
 
   constructor(options: HubSpotApiOptions) {
+    this.accessToken = options.accessToken;
     const agent = agentFor(options.baseUrl, options.timeoutMs ?? 20_000);
     this.client = new Client({
       accessToken: options.accessToken,
@@ -184,7 +236,12 @@ export class HubSpotApi {
 
   /** Uses another access token from now on (an OAuth token refreshed mid-run). */
   setAccessToken(token: string): void {
+    this.accessToken = token;
     this.client.setAccessToken(token);
+  }
+
+  private fail(err: unknown): HubSpotError {
+    return toHubSpotError(err, { secrets: [this.accessToken] });
   }
 
   private objects(type: ObjectType) {
@@ -196,7 +253,7 @@ export class HubSpotApi {
     try {
       info = (await call()) as SdkHttpInfo;
     } catch (err) {
-      throw toHubSpotError(err);
+      throw this.fail(err);
     }
     const data = info.data ?? {};
     return {
@@ -233,7 +290,7 @@ export class HubSpotApi {
       const info = (await this.objects(type).batchApi.archiveWithHttpInfo({ inputs: ids.map((id) => ({ id })) }, this.callOptions as never)) as unknown as SdkHttpInfo;
       return { status: info.httpStatusCode, headers: lower(info.headers ?? {}) };
     } catch (err) {
-      throw toHubSpotError(err);
+      throw this.fail(err);
     }
   }
 
@@ -243,7 +300,7 @@ export class HubSpotApi {
       const p = await this.client.crm.properties.coreApi.getByName(type, name, undefined, undefined, this.callOptions as never);
       return { name: p.name, hasUniqueValue: !!p.hasUniqueValue };
     } catch (err) {
-      const e = toHubSpotError(err);
+      const e = this.fail(err);
       if (e.status === 404) return undefined;
       throw e;
     }
@@ -262,7 +319,7 @@ export class HubSpotApi {
         hasUniqueValue: def.unique,
       }, this.callOptions as never);
     } catch (err) {
-      throw toHubSpotError(err);
+      throw this.fail(err);
     }
   }
 }

@@ -9,19 +9,31 @@ import crypto from 'node:crypto';
 export class TokenDecryptError extends Error {}
 
 export function encryptToken(key: Buffer, portalId: string, plaintext: string): string {
+  return encryptBound(key, `portal:${portalId}`, plaintext);
+}
+
+export function decryptToken(key: Buffer, portalId: string, stored: string): string {
+  return decryptBound(key, `portal:${portalId}`, stored);
+}
+
+/**
+ * The same, bound to any context (the associated data): a pending revocation's tokens are bound to
+ * its row (`revocation:<ref>`), so they decrypt nowhere else and a portal's tokens not there.
+ */
+export function encryptBound(key: Buffer, context: string, plaintext: string): string {
   const iv = crypto.randomBytes(12);
   const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(`portal:${portalId}`));
+  cipher.setAAD(Buffer.from(context));
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
 }
 
-export function decryptToken(key: Buffer, portalId: string, stored: string): string {
+export function decryptBound(key: Buffer, context: string, stored: string): string {
   const [version, iv, tag, ct] = stored.split('.');
   if (version !== 'v1' || !iv || !tag || ct === undefined) throw new TokenDecryptError('stored token is not in the v1 format');
   try {
     const decipher = crypto.createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(`portal:${portalId}`));
+    decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
   } catch {

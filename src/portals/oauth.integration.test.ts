@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
 import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, TEST_CLIENT_SECRET, type TestApp } from '../../test/testApp.js';
@@ -48,6 +48,19 @@ async function startInstall() {
   return { location, cookie, state: location.searchParams.get('state')! };
 }
 
+/** A second service on the same database and fake that serves only PORTAL and 9191 (and `also`). */
+const startGuarded = (also?: string) =>
+  startTestApp({
+    db: tdb.db,
+    publicBaseUrl: PUBLIC,
+    env: { HUBSPOT_CLIENT_ID: CLIENT_ID, HUBSPOT_REDIRECT_URI: REDIRECT, TOKEN_ENCRYPTION_KEY: KEY, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_ALLOWED_PORTAL_IDS: `${PORTAL}, 9191${also ? `, ${also}` : ''}` },
+  });
+/** The whole install on `on` for `portalId`: consent at the fake, then the callback. */
+async function installOn(on: TestApp, portalId: string) {
+  const started = await fetch(`${on.url}/oauth/install`, { redirect: 'manual' });
+  const state = new URL(started.headers.get('location')!).searchParams.get('state')!;
+  return fetch(`${on.url}/oauth/callback?code=${fake.authorize(portalId)}&state=${state}`, { redirect: 'manual' });
+}
 const callback = (query: string, cookie?: string) => fetch(`${app.url}/oauth/callback?${query}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
 
 async function push() {
@@ -122,28 +135,6 @@ describe('the OAuth install', () => {
     await app.api('DELETE', `/portals/${other}`);
   });
 
-  it('refuses an account not in HUBSPOT_ALLOWED_PORTAL_IDS: nothing stored, the grant revoked', async () => {
-    const stranger = '8282';
-    const guarded = await startTestApp({
-      db: tdb.db,
-      publicBaseUrl: PUBLIC,
-      env: { HUBSPOT_CLIENT_ID: CLIENT_ID, HUBSPOT_REDIRECT_URI: REDIRECT, TOKEN_ENCRYPTION_KEY: KEY, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_ALLOWED_PORTAL_IDS: `${PORTAL}, 9191` },
-    });
-    try {
-      const started = await fetch(`${guarded.url}/oauth/install`, { redirect: 'manual' });
-      const state = new URL(started.headers.get('location')!).searchParams.get('state')!;
-      const res = await fetch(`${guarded.url}/oauth/callback?code=${fake.authorize(stranger)}&state=${state}`, { redirect: 'manual' });
-      expect(res.status).toBe(403);
-      expect(await res.text()).toContain('HUBSPOT_ALLOWED_PORTAL_IDS');
-      expect(await portalRepo.get(tdb.db, stranger)).toBeUndefined();
-      const issued = fake.issuedTokens(stranger).refresh;
-      expect(issued).toHaveLength(1);
-      expect(fake.isRevoked(issued[0]!)).toBe(true);
-    } finally {
-      await guarded.close();
-    }
-  });
-
   it('pushes with the portal\'s own token, refreshing it when it is about to expire, once however many ask', async () => {
     await app.api('POST', '/contacts/batch', { items: Array.from({ length: 30 }, (_, i) => ({ externalId: `o-${i}`, email: `o.${i}@oauth.example` })) });
     expect(await push()).toMatchObject({ status: 'done', counts: { created: 30 } });
@@ -187,12 +178,191 @@ describe('the OAuth install', () => {
     const live = fake.issuedTokens(PORTAL).refresh.filter((t) => !fake.isRevoked(t));
     expect(live).toHaveLength(1);
     const res = await app.api('DELETE', `/portals/${PORTAL}`);
-    expect(res.body).toEqual({ portalId: PORTAL, status: 'disconnected', refreshTokenRevoked: true });
+    expect(res.body).toEqual({ portalId: PORTAL, status: 'disconnected', refreshTokenRevoked: true, revocationPending: false });
     expect(fake.isRevoked(live[0]!)).toBe(true);
     expect(await tdb.db('portal_tokens').where({ portal_id: PORTAL })).toEqual([]);
     expect((await push()).status).toBe('failed');
     // Nothing secret reached the logs.
     const logged = JSON.stringify(app.logs.records);
     for (const t of [...fake.issuedTokens(PORTAL).access, ...fake.issuedTokens(PORTAL).refresh]) expect(logged).not.toContain(t);
+  });
+
+  it('a disconnect whose revoke HubSpot drops keeps the grant, encrypted, and the worker revokes it once HubSpot answers', async () => {
+    const portalId = '7575';
+    expect((await installOn(app, portalId)).status).toBe(200);
+    const [refresh] = fake.issuedTokens(portalId).refresh;
+    fake.inject({ kind: 'drop', match: /refresh-tokens/ });
+    const res = await app.api('DELETE', `/portals/${portalId}`);
+    expect(res.body).toEqual({ portalId, status: 'disconnected', refreshTokenRevoked: false, revocationPending: true });
+    expect(await tdb.db('portal_tokens').where({ portal_id: portalId })).toEqual([]);
+    const rows = await tdb.db('pending_revocations').where({ portal_id: portalId });
+    expect(rows).toEqual([expect.objectContaining({ reason: 'disconnect', uninstall: false, access_token: null })]);
+    expect(JSON.stringify(rows)).not.toContain(refresh!);
+    expect(rows[0].refresh_token).toMatch(/^v1\./);
+    const listed = (await app.api('GET', '/portals')).body;
+    expect(listed.revocations).toEqual([
+      { ref: expect.any(String), portalId, reason: 'disconnect', uninstall: false, attempts: 1, nextAttemptAt: expect.any(String), lastError: expect.stringContaining('HubSpot did not answer the refresh-token revoke (ECONNRESET'), createdAt: expect.any(String) },
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(refresh!);
+    expect(fake.isRevoked(refresh!)).toBe(false);
+    // Dropped again on the first retry; revoked on the next.
+    app.clock.advance(60 * 60_000);
+    fake.inject({ kind: 'drop', match: /refresh-tokens/ });
+    expect(await worker.retryRevocations()).toEqual({ revoked: 0, failed: 1 });
+    expect((await app.api('GET', '/portals')).body.revocations[0]).toMatchObject({ portalId, attempts: 2 });
+    app.clock.advance(2 * 60 * 60_000);
+    expect(await worker.retryRevocations()).toEqual({ revoked: 1, failed: 0 });
+    expect(fake.isRevoked(refresh!)).toBe(true);
+    expect((await app.api('GET', '/portals')).body.revocations).toEqual([]);
+    const logged = JSON.stringify(app.logs.records);
+    expect(logged).toContain('grant revoked at HubSpot, on a retry');
+    expect(logged).not.toContain(refresh!);
+  });
+
+  it('an install that fails after the code exchange gives the grant back, at once or, when HubSpot drops that too, later', async () => {
+    // The token-info call is dropped: the install fails; the revoke goes through at once.
+    const first = '7373';
+    fake.inject({ kind: 'drop', match: /access-tokens/ });
+    const res = await installOn(app, first);
+    expect(res.status).toBe(502);
+    const page = await res.text();
+    expect(page).toContain('HubSpot did not answer the token-info call');
+    expect(page).toContain('was revoked');
+    const issued = fake.issuedTokens(first);
+    for (const t of [...issued.access, ...issued.refresh]) expect(page).not.toContain(t);
+    expect(fake.isRevoked(issued.refresh[0]!)).toBe(true);
+    expect(await portalRepo.get(tdb.db, first)).toBeUndefined();
+    // Both fail: the grant is kept and revoked by the worker once HubSpot answers. The account is
+    // not known (the SDK's token answer drops hub_id; the token info said nothing).
+    const second = '7474';
+    fake.inject({ kind: 'drop', match: /access-tokens/ });
+    fake.inject({ kind: 'echo', match: /refresh-tokens/ });
+    const res2 = await installOn(app, second);
+    expect(res2.status).toBe(502);
+    expect(await res2.text()).toContain('will be revoked as soon as HubSpot answers');
+    const [refresh] = fake.issuedTokens(second).refresh;
+    expect(fake.isRevoked(refresh!)).toBe(false);
+    const pending = (await app.api('GET', '/portals')).body.revocations;
+    expect(pending).toEqual([expect.objectContaining({ portalId: null, reason: 'install_failed', uninstall: false, attempts: 1, lastError: 'HubSpot answered the refresh-token revoke with 502' })]);
+    app.clock.advance(60 * 60_000);
+    expect(await worker.retryRevocations()).toMatchObject({ revoked: 1 });
+    expect(fake.isRevoked(refresh!)).toBe(true);
+    expect((await app.api('GET', '/portals')).body.revocations).toEqual([]);
+  });
+
+  it('refuses an account not in HUBSPOT_ALLOWED_PORTAL_IDS: the app uninstalled from it, the grant revoked, no token stored', async () => {
+    const stranger = '8282';
+    const guarded = await startGuarded();
+    try {
+      const before = fake.stats.uninstalls;
+      const res = await installOn(guarded, stranger);
+      expect(res.status).toBe(403);
+      const text = await res.text();
+      expect(text).toContain('HUBSPOT_ALLOWED_PORTAL_IDS');
+      expect(text).toContain('The app has been uninstalled from the account');
+      expect(await portalRepo.get(tdb.db, stranger)).toBeUndefined();
+      // Uninstalled at HubSpot, not only revoked: the account no longer has the app, its access
+      // token no longer works, its refresh token is refused.
+      expect(fake.isInstalled(stranger)).toBe(false);
+      expect(fake.stats.uninstalls).toBe(before + 1);
+      const issued = fake.issuedTokens(stranger);
+      expect(issued.refresh).toHaveLength(1);
+      expect(fake.isRevoked(issued.refresh[0]!)).toBe(true);
+      const crm = await fetch(`${fake.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${issued.access[0]}` } });
+      expect(crm.status).toBe(401);
+      // Nothing of it is kept: no tokens, no pending revocation.
+      expect(await tdb.db('portal_tokens').where({ portal_id: stranger })).toEqual([]);
+      expect(await tdb.db('pending_revocations').where({ portal_id: stranger })).toEqual([]);
+      expect(JSON.stringify(guarded.logs.records)).not.toContain(issued.access[0]!);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('a refused install whose uninstall HubSpot drops is uninstalled later by the worker, then its grant revoked', async () => {
+    const stranger = '8383';
+    const guarded = await startGuarded();
+    const guardedWorker = new SyncWorker(guarded.deps);
+    try {
+      fake.inject({ kind: 'drop', match: /external-install/ });
+      const res = await installOn(guarded, stranger);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('The app is being uninstalled from the account');
+      expect(fake.isInstalled(stranger)).toBe(true);
+      const issued = fake.issuedTokens(stranger);
+      expect(fake.isRevoked(issued.refresh[0]!)).toBe(false); // not revoked first: that would make the uninstall impossible
+      // Kept for later, encrypted (never in plaintext), and said so without the tokens.
+      const rows = await tdb.db('pending_revocations').where({ portal_id: stranger });
+      expect(rows).toEqual([expect.objectContaining({ reason: 'install_refused', uninstall: true, attempts: 1 })]);
+      for (const t of [...issued.access, ...issued.refresh]) expect(JSON.stringify(rows)).not.toContain(t);
+      const listed = (await guarded.api('GET', '/portals')).body;
+      expect(listed.revocations).toContainEqual(expect.objectContaining({ portalId: stranger, reason: 'install_refused', uninstall: true, attempts: 1, lastError: expect.stringContaining('HubSpot did not answer the app uninstall') }));
+      expect(await portalRepo.get(tdb.db, stranger)).toBeUndefined();
+      // Not due yet: nothing happens.
+      expect(await guardedWorker.retryRevocations()).toEqual({ revoked: 0, failed: 0 });
+      // Due, and HubSpot fails again (a 500): still kept, one more attempt, later again.
+      guarded.clock.advance(2 * 60 * 60_000);
+      fake.inject({ kind: 'status500', match: /external-install/ });
+      expect(await guardedWorker.retryRevocations()).toEqual({ revoked: 0, failed: 1 });
+      const again = (await guarded.api('GET', '/portals')).body.revocations.find((r: { portalId: string }) => r.portalId === stranger);
+      expect(again).toMatchObject({ attempts: 2, lastError: expect.stringContaining('500') });
+      expect(new Date(again.nextAttemptAt).getTime()).toBeGreaterThan(guarded.clock.now().getTime());
+      // HubSpot answers: the access token has expired by now, so it is refreshed, the app
+      // uninstalled with it, the grant revoked, and the row gone.
+      guarded.clock.advance(2 * 60 * 60_000);
+      expect(await guardedWorker.retryRevocations()).toEqual({ revoked: 1, failed: 0 });
+      expect(fake.isInstalled(stranger)).toBe(false);
+      expect(fake.issuedTokens(stranger).refresh.every((t) => fake.isRevoked(t))).toBe(true);
+      expect(await tdb.db('pending_revocations').where({ portal_id: stranger })).toEqual([]);
+      expect((await guarded.api('GET', '/portals')).body.revocations.some((r: { portalId: string }) => r.portalId === stranger)).toBe(false);
+      const logged = JSON.stringify(guarded.logs.records);
+      expect(logged).toContain('app uninstalled from the account and its grant revoked, on a retry');
+      for (const t of [...fake.issuedTokens(stranger).access, ...fake.issuedTokens(stranger).refresh]) expect(logged).not.toContain(t);
+    } finally {
+      await guardedWorker.stop();
+      await guarded.close();
+    }
+  });
+
+  it('a refused account allowed and installed again before the retry keeps its app: only the old grant is revoked', async () => {
+    const account = '8484';
+    const guarded = await startGuarded();
+    // The administrator adds the account to HUBSPOT_ALLOWED_PORTAL_IDS (every service restarted with it).
+    const allowing = await startGuarded(account);
+    const allowingWorker = new SyncWorker(allowing.deps);
+    try {
+      fake.inject({ kind: 'drop', match: /external-install/ });
+      expect((await installOn(guarded, account)).status).toBe(403);
+      const [oldRefresh] = fake.issuedTokens(account).refresh;
+      expect((await installOn(allowing, account)).status).toBe(200);
+      allowing.clock.advance(2 * 60 * 60_000);
+      expect(await allowingWorker.retryRevocations()).toEqual({ revoked: 1, failed: 0 });
+      expect(fake.isInstalled(account)).toBe(true);
+      expect(fake.isRevoked(oldRefresh!)).toBe(true);
+      const current = await accessTokenFor(allowing.deps, (await portalRepo.get(tdb.db, account))!);
+      expect((await fetch(`${fake.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${current}` } })).status).toBe(200);
+    } finally {
+      await allowing.api('DELETE', `/portals/${account}`);
+      await allowingWorker.stop();
+      await guarded.close();
+      await allowing.close();
+    }
+  });
+
+  it('the running worker retries due revocations on its own', async () => {
+    const portalId = '7676';
+    expect((await installOn(app, portalId)).status).toBe(200);
+    const [refresh] = fake.issuedTokens(portalId).refresh;
+    fake.inject({ kind: 'drop', match: /refresh-tokens/ });
+    expect((await app.api('DELETE', `/portals/${portalId}`)).body).toMatchObject({ revocationPending: true });
+    app.clock.advance(60 * 60_000);
+    const running = new SyncWorker(app.deps, { pollMs: 20 });
+    running.start();
+    try {
+      await vi.waitFor(async () => expect(fake.isRevoked(refresh!)).toBe(true), { timeout: 15_000, interval: 50 });
+      await vi.waitFor(async () => expect((await app.api('GET', '/portals')).body.revocations).toEqual([]), { timeout: 15_000, interval: 50 });
+    } finally {
+      await running.stop();
+    }
   });
 });

@@ -5,10 +5,13 @@ import { notConfigured } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { renderAppDefinition } from '../hubspot/appDefinition.js';
 import { HubSpotError } from '../hubspot/hubspotApi.js';
+import type { OAuthTokens } from '../hubspot/hubspotOAuth.js';
 import { signState, verifyState } from '../hubspot/tokenCrypto.js';
 import { html, type SafeHtml } from '../pages/html.js';
+import { configSecrets, redactSecrets } from '../redact.js';
 import * as portalRepo from './portalRepo.js';
 import { oauthClient, saveTokens } from './portalTokens.js';
+import { giveBack, type Grant } from './revocations.js';
 
 /**
  * The OAuth install of the HubSpot public app. /oauth/install sends the admin to HubSpot's consent
@@ -19,6 +22,24 @@ import { oauthClient, saveTokens } from './portalTokens.js';
 
 const STATE_COOKIE = 'hs_oauth_state';
 const STATE_TTL_MS = 10 * 60_000;
+const PORTAL_ID = /^[1-9][0-9]{0,17}$/;
+
+class NoPortal extends Error {}
+
+/**
+ * What went wrong, for the installing admin's page and the log: HubSpot's side in its own words
+ * (toHubSpotError has taken URLs, bodies and secrets out), our side (the database) without
+ * details, which go to the log only (redacted there too).
+ */
+function whatFailed(deps: Deps, err: unknown, code: string, tokens?: OAuthTokens): string {
+  if (err instanceof HubSpotError) return err.message;
+  if (err instanceof NoPortal) return err.message;
+  deps.log.error('app install failed on our side', {
+    scope: 'oauth',
+    error: redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err), [code, tokens?.accessToken, tokens?.refreshToken, ...configSecrets(deps.config)]),
+  });
+  return 'The service could not store the connection';
+}
 
 function setup(deps: Deps) {
   const h = deps.config.hubspot;
@@ -80,18 +101,49 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
   }
   res.set('Set-Cookie', `${STATE_COOKIE}=; Path=/oauth; Max-Age=0; HttpOnly; SameSite=Lax`);
   const log = deps.log.child({ scope: 'oauth' });
-  let portalId: string;
+  const allowed = deps.config.hubspot.allowedPortalIds;
+  let tokens: OAuthTokens;
   try {
-    const tokens = await oauth.exchangeCode(q.code);
+    tokens = await oauth.exchangeCode(q.code);
+  } catch (err) {
+    // Nothing was granted, so nothing is to be given back.
+    const detail = whatFailed(deps, err, q.code);
+    log.warn('app install failed: the code exchange', { error: detail });
+    page(res, 502, 'The app could not be installed', html`<p>${detail}.</p><p>Nothing was connected. Authorization codes work once and expire after a few minutes.</p>${again}`);
+    return;
+  }
+  const grantedAt = deps.clock.now();
+  const grant = (reason: 'install_failed' | 'install_refused', portalId: string | null, uninstall: boolean): Grant => ({
+    portalId,
+    reason,
+    uninstall,
+    refreshToken: tokens.refreshToken,
+    accessToken: tokens.accessToken,
+    accessExpiresAt: new Date(grantedAt.getTime() + tokens.expiresInSeconds * 1000),
+  });
+  // The token answer names the account (since 2025-08); the metadata call is authoritative.
+  let portalId: string | undefined = tokens.hubId;
+  try {
     const info = await oauth.tokenInfo(tokens.accessToken);
     portalId = info.hubId;
-    if (!/^[1-9][0-9]{0,17}$/.test(portalId)) throw new Error(`HubSpot named no portal for the token (hub_id ${portalId})`);
-    const allowed = deps.config.hubspot.allowedPortalIds;
+    if (!PORTAL_ID.test(portalId)) throw new NoPortal(`HubSpot named no account for the authorization (hub id ${JSON.stringify(portalId).slice(0, 40)})`);
     if (allowed && !allowed.includes(portalId)) {
-      // Not ours to serve: give the grant back at once and keep nothing.
-      await oauth.revoke(tokens.refreshToken).catch(() => undefined);
-      log.warn('install refused: portal not allowed', { portalId });
-      page(res, 403, 'This HubSpot account may not install the app', html`<p>HubSpot account <strong>${portalId}</strong> is not one this service serves, so nothing was connected and the authorization was revoked. If it should be, the service's administrator adds it to <code>HUBSPOT_ALLOWED_PORTAL_IDS</code>.</p>`);
+      // Not ours to serve. Revoking the grant alone would leave the app installed there, and
+      // HubSpot would go on showing the card and signing its requests with our secret: uninstall
+      // the app from the account (with its fresh access token), then revoke the refresh token.
+      // What HubSpot does not confirm now is retried by the worker (pending_revocations).
+      const outcome = await giveBack(deps, oauth, grant('install_refused', portalId, true));
+      log.warn('install refused: portal not allowed', { portalId, uninstalled: outcome.done });
+      page(
+        res,
+        403,
+        'This HubSpot account may not install the app',
+        html`<p>HubSpot account <strong>${portalId}</strong> is not one this service serves: nothing was connected and no data is shared with it. ${
+          outcome.done
+            ? 'The app has been uninstalled from the account and its authorization revoked; HubSpot emails the account\'s super admins that the app was uninstalled.'
+            : 'The app is being uninstalled from the account and its authorization revoked (HubSpot did not confirm at once; the service keeps trying).'
+        }</p><p>If the account should be served, the service's administrator adds it to <code>HUBSPOT_ALLOWED_PORTAL_IDS</code>; then install the app again.</p>`,
+      );
       return;
     }
     const now = deps.clock.now();
@@ -100,13 +152,23 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
         .insert({ portal_id: portalId, auth_type: 'oauth', status: 'active', created_at: now, updated_at: now })
         .onConflict('portal_id')
         .merge({ auth_type: 'oauth', status: 'active', status_message: null, updated_at: now });
-      await saveTokens(deps, trx, portalId, { ...tokens, scopes: info.scopes.length ? info.scopes : tokens.scopes }, { hubDomain: info.hubDomain, installedBy: info.user });
+      await saveTokens(deps, trx, portalId!, { ...tokens, scopes: info.scopes.length ? info.scopes : tokens.scopes }, { hubDomain: info.hubDomain, installedBy: info.user });
     });
     log.info('app installed', { portalId, hubDomain: info.hubDomain });
   } catch (err) {
-    const detail = err instanceof HubSpotError ? `HubSpot answered ${err.status ?? 'nothing'}: ${err.message}` : (err as Error).message;
-    log.warn('app install failed', { error: detail });
-    page(res, 502, 'The app could not be installed', html`<p>${detail}</p><p>Authorization codes work once and expire after a few minutes.</p>${again}`);
+    // HubSpot granted access and we are about to forget it: give the grant back (now, or later
+    // through pending_revocations), uninstalling too when the account is one we refuse anyway.
+    const known = portalId && PORTAL_ID.test(portalId) ? portalId : null;
+    const refuse = known !== null && allowed !== undefined && !allowed.includes(known);
+    const outcome = await giveBack(deps, oauth, grant(refuse ? 'install_refused' : 'install_failed', known, refuse));
+    const detail = whatFailed(deps, err, q.code, tokens);
+    log.warn('app install failed', { portalId: known, error: detail, grantRevoked: outcome.done });
+    page(
+      res,
+      502,
+      'The app could not be installed',
+      html`<p>${detail}.</p><p>Nothing was connected, and the authorization HubSpot gave ${outcome.done ? 'was revoked' : 'will be revoked as soon as HubSpot answers'}. Start again in a minute; if it keeps failing, the service's administrator finds the details in its log.</p>${again}`,
+    );
     return;
   }
   const portal = await portalRepo.get(deps.db, portalId);

@@ -7,6 +7,7 @@ import * as syncRepo from '../sync/syncRepo.js';
 import * as portalRepo from './portalRepo.js';
 import { oauthClient, tokenState } from './portalTokens.js';
 import { decryptToken } from '../hubspot/tokenCrypto.js';
+import { giveBack, type Grant, keepForLater, listPending } from './revocations.js';
 
 const PORTAL = /^[1-9][0-9]{0,17}$/;
 
@@ -32,37 +33,44 @@ export async function describePortals(deps: Deps) {
   );
 }
 
-/** GET /api/v1/portals: every connected portal with its status, token state and last push. */
+/**
+ * GET /api/v1/portals: every connected portal with its status, token state and last push, and the
+ * grants still to be given back to HubSpot (revocations: a failed disconnect's, a failed or refused
+ * install's), with their attempts and last error, never their tokens.
+ */
 export const listPortals: Handler = async (deps, _req, res) => {
-  res.json({ portals: await describePortals(deps) });
+  const [portals, revocations] = await Promise.all([describePortals(deps), listPending(deps.db)]);
+  res.json({ portals, revocations });
 };
 
 /**
- * DELETE /api/v1/portals/{portalId}: disconnect. The refresh token is revoked at HubSpot (when it
- * can be) and the stored tokens deleted; the portal's records of what was pushed stay, so a
- * reinstall carries on without duplicates.
+ * DELETE /api/v1/portals/{portalId}: disconnect. The refresh token is revoked at HubSpot and the
+ * stored tokens deleted; the portal's records of what was pushed stay, so a reinstall carries on
+ * without duplicates. When HubSpot does not confirm the revoke, the grant is not forgotten: it is
+ * kept (encrypted) in pending_revocations, in the same transaction that deletes the tokens, and the
+ * worker retries it until HubSpot confirms.
  */
 export const deletePortal: Handler = async (deps, req, res) => {
   const portalId = String(req.params.portalId);
   const portal = PORTAL.test(portalId) ? await portalRepo.get(deps.db, portalId) : undefined;
   if (!portal) throw notFound(`Portal ${portalId}`);
   const stored = (await deps.db('portal_tokens').where({ portal_id: portalId }).first('refresh_token')) as { refresh_token: string } | undefined;
-  let revoked = false;
   const oauth = oauthClient(deps);
-  if (stored && oauth && deps.config.tokenEncryptionKey) {
-    try {
-      await oauth.revoke(decryptToken(deps.config.tokenEncryptionKey, portalId, stored.refresh_token));
-      revoked = true;
-    } catch (err) {
-      deps.log.warn('could not revoke the refresh token at HubSpot; deleting it here anyway', { scope: 'oauth', portalId, error: (err as Error).message });
-    }
+  const key = deps.config.tokenEncryptionKey;
+  let revoked = false;
+  let failed: { error: string; grant: Grant } | undefined;
+  if (stored && oauth && key) {
+    const outcome = await giveBack(deps, oauth, { portalId, reason: 'disconnect', uninstall: false, refreshToken: decryptToken(key, portalId, stored.refresh_token) }, { keep: false });
+    revoked = outcome.done;
+    if (!outcome.done) failed = outcome;
   }
   await deps.db.transaction(async (trx) => {
     await trx('portal_tokens').where({ portal_id: portalId }).delete();
     await portalRepo.setStatus(trx, portalId, 'disconnected', 'disconnected by an admin', deps.clock.now());
+    if (failed) await keepForLater(deps, trx, failed.grant, failed.error);
   });
-  deps.log.info('portal disconnected', { scope: 'oauth', portalId, revoked });
-  res.json({ portalId, status: 'disconnected', refreshTokenRevoked: revoked });
+  deps.log.info('portal disconnected', { scope: 'oauth', portalId, revoked, revocationPending: !!failed });
+  res.json({ portalId, status: 'disconnected', refreshTokenRevoked: revoked, revocationPending: !!failed });
 };
 
 const validatePortalPatch = compile<{ pushEnabled?: boolean; productIdProperty?: string }>({

@@ -228,7 +228,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
     }
     if (err instanceof PortalAuthError) return finish('failed', err.message);
     if (err instanceof HubSpotError) {
-      return finish('failed', `HubSpot: ${err.message}${err.correlationId ? ` (correlation id ${err.correlationId})` : ''} — ${classify(err).reason}`);
+      return finish('failed', `${/^HubSpot\b/.test(err.message) ? '' : 'HubSpot: '}${err.message}${err.correlationId ? ` (correlation id ${err.correlationId})` : ''} — ${classify(err).reason}`);
     }
     log.error('run failed', { error: (err as Error).stack });
     return finish('failed', (err as Error).message);

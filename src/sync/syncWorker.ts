@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Deps } from '../deps.js';
 import * as portalRepo from '../portals/portalRepo.js';
+import { oauthClient } from '../portals/portalTokens.js';
+import * as revocations from '../portals/revocations.js';
 import { executeRun, type RunOptions } from './runSync.js';
 import * as syncRepo from './syncRepo.js';
 import type { SyncRun } from './syncRepo.js';
@@ -18,12 +20,17 @@ import { isDeadWorker, newWorkerId, releaseWorkerId } from './workerIdentity.js'
 /** Says a run was queued in this process, so its worker starts it now instead of at its next poll. */
 export const runQueued = new EventEmitter();
 
+/** How often the worker looks for grants due to be given back to HubSpot (pending_revocations). */
+const REVOCATIONS_EVERY_MS = 10_000;
+
 export class SyncWorker {
   readonly id: string;
   private timer: NodeJS.Timeout | undefined;
   private controller = new AbortController();
   private current: Promise<unknown> | undefined;
   private lastInterval = 0;
+  private lastRevocations = 0;
+  private revoking: Promise<unknown> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
 
@@ -71,6 +78,16 @@ export class SyncWorker {
     }
   }
 
+  /**
+   * Retries the grants HubSpot has not yet confirmed giving back (a failed disconnect's revoke, a
+   * failed or refused install's; see portals/revocations.ts), those that are due.
+   */
+  async retryRevocations(): Promise<{ revoked: number; failed: number }> {
+    const oauth = oauthClient(this.deps);
+    if (!oauth || !this.deps.config.tokenEncryptionKey) return { revoked: 0, failed: 0 };
+    return revocations.retryDue(this.deps, oauth);
+  }
+
   start(): void {
     const pollMs = this.options.pollMs ?? 1000;
     const intervalMs = this.deps.config.syncIntervalSeconds * 1000;
@@ -83,6 +100,15 @@ export class SyncWorker {
         if (intervalMs > 0 && Date.now() - this.lastInterval >= intervalMs) {
           this.lastInterval = Date.now();
           await this.scheduleIntervalRuns();
+        }
+        // Beside the push, not in its way: a HubSpot that does not answer holds these up, not runs.
+        if (!this.revoking && Date.now() - this.lastRevocations >= REVOCATIONS_EVERY_MS) {
+          this.lastRevocations = Date.now();
+          this.revoking = this.retryRevocations()
+            .catch((err: Error) => this.deps.log.error('retrying pending revocations failed', { scope: 'oauth', error: err.message }))
+            .finally(() => {
+              this.revoking = undefined;
+            });
         }
         while (!this.stopping && (await this.runOnce()));
       } catch (err) {
@@ -107,6 +133,7 @@ export class SyncWorker {
     if (this.wake) runQueued.off('queued', this.wake);
     this.controller.abort();
     await this.current?.catch(() => undefined);
+    await this.revoking;
     releaseWorkerId(this.id);
   }
 }

@@ -133,4 +133,77 @@ describe('fake HubSpot', () => {
     expect(err.status).toBe(401);
     expect(err.category).toBe('INVALID_AUTHENTICATION');
   });
+
+  describe('OAuth and the app uninstall', () => {
+    const app = { clientId: 'fake-client', clientSecret: 'fake-secret-0123456789', redirectUri: 'https://svc.example/oauth/callback' };
+    let oauth: FakeHubspot;
+    beforeAll(async () => {
+      oauth = new FakeHubspot({ oauth: app });
+      await oauth.start();
+    });
+    afterAll(() => oauth.stop());
+
+    const exchange = async (portalId: string) => {
+      const res = await fetch(`${oauth.url}/oauth/v1/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: oauth.authorize(portalId), redirect_uri: app.redirectUri, client_id: app.clientId, client_secret: app.clientSecret }),
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { access_token: string; refresh_token: string };
+    };
+    const uninstall = (token: string) => fetch(`${oauth.url}/appinstalls/v3/external-install`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const refresh = (token: string) =>
+      fetch(`${oauth.url}/oauth/v1/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, redirect_uri: app.redirectUri, client_id: app.clientId, client_secret: app.clientSecret }),
+      });
+
+    it('uninstalls the app from the token\'s account: 204 without a body, then its tokens answer 401 and its refresh token is refused', async () => {
+      const t = await exchange('5150');
+      const other = await exchange('5151');
+      expect(oauth.isInstalled('5150')).toBe(true);
+      const res = await uninstall(t.access_token);
+      expect(res.status).toBe(204);
+      expect(await res.text()).toBe('');
+      expect(oauth.isInstalled('5150')).toBe(false);
+      expect(oauth.stats.uninstalls).toBe(1);
+      const crm = new HubSpotApi({ accessToken: t.access_token, baseUrl: oauth.url });
+      expect((await failure(crm.batchRead('contacts', ['1'], ['email']))).status).toBe(401);
+      expect((await uninstall(t.access_token)).status).toBe(401);
+      expect((await fetch(`${oauth.url}/oauth/v1/access-tokens/${t.access_token}`)).status).toBe(404);
+      expect(oauth.isRevoked(t.refresh_token)).toBe(true);
+      expect((await refresh(t.refresh_token)).status).toBe(400);
+      // Only that account: another one's install and tokens are untouched.
+      expect(oauth.isInstalled('5151')).toBe(true);
+      expect((await refresh(other.refresh_token)).status).toBe(200);
+      // A private app's token cannot uninstall anything.
+      oauth.addToken('pat-na1-fake', '5152');
+      expect((await uninstall('pat-na1-fake')).status).toBe(403);
+    });
+
+    it('injects faults on the OAuth and uninstall endpoints: drops, and answers echoing the URL and the body', async () => {
+      const t = await exchange('5160');
+      oauth.inject({ kind: 'drop', match: /access-tokens/ });
+      await expect(fetch(`${oauth.url}/oauth/v1/access-tokens/${t.access_token}`)).rejects.toThrow();
+      expect((await fetch(`${oauth.url}/oauth/v1/access-tokens/${t.access_token}`)).status).toBe(200); // once
+      oauth.inject({ kind: 'echo', match: /refresh-tokens/ });
+      const html = await fetch(`${oauth.url}/oauth/v1/refresh-tokens/${t.refresh_token}`, { method: 'DELETE' });
+      expect(html.status).toBe(502);
+      expect(await html.text()).toContain(`/oauth/v1/refresh-tokens/${t.refresh_token}`);
+      expect(oauth.isRevoked(t.refresh_token)).toBe(false); // the request never got through
+      oauth.inject({ kind: 'echo', match: /^POST \/oauth\/v1\/token$/, status: 400, format: 'json', fields: { error: 'invalid_grant' } });
+      const json = await refresh(t.refresh_token);
+      expect(json.status).toBe(400);
+      const body = (await json.json()) as { message: string; error: string };
+      expect(body.error).toBe('invalid_grant');
+      expect(body.message).toContain(app.clientSecret);
+      expect(body.message).toContain(t.refresh_token);
+      oauth.inject({ kind: 'status500', match: /external-install/ });
+      expect((await uninstall(t.access_token)).status).toBe(500);
+      expect(oauth.isInstalled('5160')).toBe(true);
+      expect((await uninstall(t.access_token)).status).toBe(204);
+    });
+  });
 });

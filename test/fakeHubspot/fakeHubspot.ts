@@ -11,11 +11,14 @@ import express, { type NextFunction, type Request, type Response } from 'express
  *   in no particular order; upsert's `new` flag);
  * - contacts unique by lower-cased email (409 "Contact already exists. Existing ID: …");
  *   products never deduplicated, except through a property created with hasUniqueValue;
- * - search (5 requests per second per portal), properties, OAuth token endpoints;
+ * - search (5 requests per second per portal), properties, OAuth token endpoints (code exchange,
+ *   refresh, token info, refresh-token revoke) and the app uninstall
+ *   (`DELETE /appinstalls/v3/external-install`: 204, then the account's tokens stop working);
  * - HubSpot's error bodies, X-HubSpot-Correlation-Id, X-HubSpot-RateLimit-* headers and 429s
  *   (TEN_SECONDLY_ROLLING in a rolling window of configurable length, DAILY);
- * - injected faults: 5xx as JSON or HTML, 423, slow replies, dropped connections, and
- *   commit-then-fail (the write lands, the reply is lost).
+ * - injected faults: 5xx as JSON or HTML, 423, slow replies, dropped connections,
+ *   commit-then-fail (the write lands, the reply is lost), and error answers that echo the request
+ *   (its URL and body, as a misbehaving proxy would), on the CRM, OAuth and uninstall endpoints.
  */
 
 export interface FakeHubspotOptions {
@@ -39,7 +42,7 @@ export interface FakeHubspotOptions {
   rules?: Partial<Record<ObjectType, Record<string, RegExp>>>;
 }
 
-export type FaultKind = 'status500' | 'status502html' | 'status503' | 'status423' | 'slow' | 'drop' | 'commitThenFail' | 'rateLimit' | 'daily';
+export type FaultKind = 'status500' | 'status502html' | 'status503' | 'status423' | 'slow' | 'drop' | 'commitThenFail' | 'rateLimit' | 'daily' | 'echo';
 
 export interface Fault {
   kind: FaultKind;
@@ -51,6 +54,11 @@ export interface Fault {
   rate?: number;
   /** For 'slow': how long to wait before answering. */
   delayMs?: number;
+  /** For 'echo': the status (default 502) and the body's format (default html). */
+  status?: number;
+  format?: 'html' | 'json';
+  /** For 'echo' as JSON: fields merged into the body (e.g. `{ error: 'invalid_grant' }`). */
+  fields?: Record<string, unknown>;
 }
 
 type ObjectType = 'contacts' | 'products';
@@ -122,6 +130,10 @@ export class FakeHubspot {
   private readonly codes = new Map<string, string>();
   private readonly refreshTokens = new Map<string, { portalId: string; revoked: boolean }>();
   private readonly accessExpiry = new Map<string, number>();
+  /** Portals where the app is installed (consent given, not uninstalled since). */
+  private readonly installed = new Set<string>();
+  /** Access tokens that stopped working when the app was uninstalled from their account. */
+  private readonly deadTokens = new Set<string>();
   readonly stats = {
     requests: 0,
     byRoute: new Map<string, number>(),
@@ -135,6 +147,8 @@ export class FakeHubspot {
     overlaps: 0,
     /** Successful refresh_token grants. */
     tokenRefreshes: 0,
+    /** Successful app uninstalls (DELETE /appinstalls/v3/external-install). */
+    uninstalls: 0,
   };
   url = '';
   /**
@@ -217,6 +231,11 @@ export class FakeHubspot {
     return this.refreshTokens.get(refreshToken)?.revoked ?? false;
   }
 
+  /** Whether the app is installed in the portal: consented (authorize) and not uninstalled since. */
+  isInstalled(portalId: string): boolean {
+    return this.installed.has(portalId);
+  }
+
   /** Makes an issued access token expire now. */
   expireAccessToken(token: string): void {
     this.accessExpiry.set(token, 0);
@@ -278,14 +297,24 @@ export class FakeHubspot {
       res.json({ ok: true });
     });
 
-    app.post('/oauth/v1/token', (req, res) => this.oauthToken(req, res));
-    app.get('/oauth/v1/access-tokens/:token', (req, res) => this.accessTokenInfo(req, res));
-    app.delete('/oauth/v1/refresh-tokens/:token', (req, res) => {
-      const t = this.refreshTokens.get(String(req.params.token));
-      if (!t) return this.send(res, 404, { status: 'error', message: 'Refresh token not found' });
-      t.revoked = true;
-      this.send(res, 204);
-    });
+    app.post('/oauth/v1/token', this.oauthGate('POST /oauth/v1/token', (req, res) => this.oauthToken(req, res)));
+    app.get('/oauth/v1/access-tokens/:token', this.oauthGate('GET /oauth/v1/access-tokens/:token', (req, res) => this.accessTokenInfo(req, res)));
+    app.delete(
+      '/oauth/v1/refresh-tokens/:token',
+      this.oauthGate('DELETE /oauth/v1/refresh-tokens/:token', (req, res) => {
+        const t = this.refreshTokens.get(String(req.params.token));
+        if (!t) return this.send(res, 404, { status: 'error', message: 'Refresh token not found' });
+        t.revoked = true;
+        this.send(res, 204);
+      }),
+    );
+
+    // The app uninstalls API ("App uninstalls", developers.hubspot.com/docs/api-reference/latest/
+    // app-management/app-uninstalls): DELETE with the account's OAuth access token, 204 without a
+    // body; the app is removed from that account, so its tokens stop working. Authenticated,
+    // rate-limited and faulted like the CRM API (the gate). Both the v3 and the date-versioned path.
+    app.use('/appinstalls', (req, res, next) => this.gate(req, res, next));
+    app.delete(['/appinstalls/v3/external-install', '/appinstalls/2026-03/external-install'], (req, res) => this.uninstall(req, res));
 
     app.use('/crm/v3', (req, res, next) => this.gate(req, res, next));
     const T = ':type';
@@ -332,8 +361,8 @@ export class FakeHubspot {
     this.stats.requests += 1;
     const route = `${req.method} ${req.baseUrl}${req.path}`;
     const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
-    const portalId = token ? this.options.tokens[token] : undefined;
-    const expired = token !== undefined && (this.accessExpiry.get(token) ?? Number.POSITIVE_INFINITY) < Date.now();
+    const portalId = token && !this.deadTokens.has(token) ? this.options.tokens[token] : undefined;
+    const expired = portalId !== undefined && (this.accessExpiry.get(token!) ?? Number.POSITIVE_INFINITY) < Date.now();
     if (!portalId || expired) {
       this.count(route, 401);
       this.send(res, 401, {
@@ -391,37 +420,81 @@ export class FakeHubspot {
       if (privateApp && Number.isFinite(this.options.dailyLimit)) headers['X-HubSpot-RateLimit-Daily-Remaining'] = String(Math.max(0, this.options.dailyLimit - store.daily));
     }
     res.locals.headers = headers;
-    if (fault) {
-      this.stats.faultsInjected += 1;
-      switch (fault.kind) {
-        case 'status500':
-          this.count(route, 500);
-          return this.send(res, 500, { status: 'error', message: 'internal error' }, headers);
-        case 'status503':
-          this.count(route, 503);
-          return this.send(res, 503, { status: 'error', message: 'Service Unavailable' }, headers);
-        case 'status502html':
-          this.count(route, 502);
-          res.status(502).type('html').send('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>');
-          return;
-        case 'status423':
-          this.count(route, 423);
-          return this.send(res, 423, { status: 'error', message: 'The resource is locked; wait 2 seconds and retry.', category: 'LOCKED' }, headers);
-        case 'drop':
-          this.count(route, 0);
-          req.socket.destroy();
-          return;
-        case 'slow':
-          setTimeout(() => next(), fault.delayMs ?? 3000);
-          return;
-        case 'commitThenFail':
-          res.locals.commitThenFail = true;
-          break;
-        default:
-          break;
-      }
-    }
+    if (fault && this.applyFault(fault, route, req, res, next, headers)) return;
     next();
+  }
+
+  /**
+   * Answers with the fault's reply (true), or lets the request through (false; 'slow' calls
+   * `next` itself later and also answers true).
+   */
+  private applyFault(fault: Fault, route: string, req: Request, res: Response, next: NextFunction, headers: Record<string, string>): boolean {
+    this.stats.faultsInjected += 1;
+    switch (fault.kind) {
+      case 'status500':
+        this.count(route, 500);
+        this.send(res, 500, { status: 'error', message: 'internal error' }, headers);
+        return true;
+      case 'status503':
+        this.count(route, 503);
+        this.send(res, 503, { status: 'error', message: 'Service Unavailable' }, headers);
+        return true;
+      case 'status502html':
+        this.count(route, 502);
+        res.status(502).type('html').send('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>');
+        return true;
+      case 'status423':
+        this.count(route, 423);
+        this.send(res, 423, { status: 'error', message: 'The resource is locked; wait 2 seconds and retry.', category: 'LOCKED' }, headers);
+        return true;
+      case 'echo': {
+        // What a misbehaving proxy or error page does: repeat the request it failed, URL (with any
+        // token in its path) and body (with the client secret and refresh token of a token grant).
+        const status = fault.status ?? 502;
+        const parsed = typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length ? (req.body as Record<string, string>) : undefined;
+        const body = !parsed ? '' : req.is('application/x-www-form-urlencoded') ? new URLSearchParams(parsed).toString() : JSON.stringify(parsed);
+        const said = `${req.method} ${req.originalUrl}${body ? ` with ${body}` : ''} (Authorization: ${req.get('authorization') ?? 'none'})`;
+        this.count(route, status);
+        if (fault.format === 'json') {
+          this.send(res, status, { status: 'error', message: `upstream failed for ${said}`, category: 'ECHO', ...(fault.fields ?? {}) }, headers);
+        } else {
+          res.status(status).type('html').send(`<html><head><title>${status} Bad Gateway</title></head><body><h1>${status} Bad Gateway</h1><p>The upstream failed for ${said}</p></body></html>`);
+        }
+        return true;
+      }
+      case 'drop':
+        this.count(route, 0);
+        req.socket.destroy();
+        return true;
+      case 'slow':
+        setTimeout(() => next(), fault.delayMs ?? 3000);
+        return true;
+      case 'commitThenFail':
+        res.locals.commitThenFail = true;
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * The OAuth endpoints take no bearer token and have no rate-limit headers, but fail like every
+   * other endpoint: the injected faults apply (matched against "METHOD route-template", so a
+   * fault matches /access-tokens/ or /refresh-tokens/ without knowing the token).
+   */
+  private oauthGate(route: string, handler: (req: Request, res: Response) => void) {
+    return (req: Request, res: Response, next: NextFunction) => {
+      const fault = this.takeFault(route);
+      if (fault && fault.kind !== 'rateLimit' && fault.kind !== 'daily' && fault.kind !== 'commitThenFail') {
+        if (fault.kind === 'slow') {
+          this.stats.faultsInjected += 1;
+          setTimeout(() => handler(req, res), fault.delayMs ?? 3000);
+          return;
+        }
+        if (this.applyFault(fault, route, req, res, next, {})) return;
+      }
+      handler(req, res);
+    };
   }
 
   private respond(req: Request, res: Response, fn: (portalId: string, type: ObjectType, req: Request) => { status: number; body?: unknown }, writes: boolean): void {
@@ -877,7 +950,29 @@ export class FakeHubspot {
   authorize(portalId: string): string {
     const code = `code-${crypto.randomBytes(8).toString('hex')}`;
     this.codes.set(code, portalId);
+    this.installed.add(portalId);
     return code;
+  }
+
+  /**
+   * Uninstalls the app from the token's account: every access token issued for it stops working
+   * (401) and its refresh tokens are revoked, as when an admin uninstalls the app in HubSpot.
+   */
+  private uninstall(req: Request, res: Response): void {
+    const route = String(res.locals.route);
+    const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')![1]!;
+    if (!token.startsWith('oauth-')) {
+      this.count(route, 403);
+      this.send(res, 403, { status: 'error', message: 'This endpoint requires an OAuth access token.', category: 'MISSING_SCOPES' }, res.locals.headers as Record<string, string>);
+      return;
+    }
+    const portalId = String(res.locals.portalId);
+    this.installed.delete(portalId);
+    for (const [t, p] of Object.entries(this.options.tokens)) if (p === portalId && t.startsWith('oauth-')) this.deadTokens.add(t);
+    for (const t of this.refreshTokens.values()) if (t.portalId === portalId) t.revoked = true;
+    this.stats.uninstalls += 1;
+    this.count(route, 204);
+    this.send(res, 204, undefined, res.locals.headers as Record<string, string>);
   }
 
   private issueTokens(portalId: string, refreshToken?: string) {
@@ -921,7 +1016,7 @@ export class FakeHubspot {
 
   private accessTokenInfo(req: Request, res: Response): void {
     const token = String(req.params.token);
-    const portalId = this.options.tokens[token];
+    const portalId = this.deadTokens.has(token) ? undefined : this.options.tokens[token];
     if (!portalId) {
       this.send(res, 404, { status: 'error', message: 'Token not found' });
       return;
