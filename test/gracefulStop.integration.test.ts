@@ -11,7 +11,9 @@ import { callApi, requireBuild, type ServiceProcess, serviceStorage, startServic
 const PORTAL = '6161';
 const TOKEN = 'pat-graceful-stop';
 const API_TOKEN = 'graceful-stop-api-token-01';
-const N = 300;
+// More than the push can have in flight at once (LANES batches of 100): with HubSpot's replies
+// held until the signal is in, some records are certain to be left for the next process.
+const N = 1000;
 const REPLY_DELAY_MS = 1500;
 
 let fake: FakeHubspot;
@@ -51,9 +53,13 @@ describe('SIGTERM mid-push', () => {
     await api(s, 'POST', '/contacts/batch', {
       items: Array.from({ length: N }, (_, i) => ({ externalId: `g-${i}`, email: `g.${i}@stop.example`, firstName: `G${i}`, lastName: 'Stop' })),
     });
+    // Every reply waits until the service has taken the signal in: on a loaded machine the child
+    // may act on SIGTERM late, and without the hold the whole push could land before it does.
+    let release!: () => void;
+    fake.holdReplies = new Promise<void>((r) => (release = r));
     const run = (await api(s, 'POST', '/sync/runs', {})) as { id: string };
 
-    // The first contacts batch lands in HubSpot; its reply is 1.5 s away. Stop now.
+    // The first contacts batch lands in HubSpot; its reply is held, then 1.5 s away. Stop now.
     const stoppedAt = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no contacts write within 30 s:\n${s.output().slice(-3000)}`)), 30_000);
       fake.onWrite = (e) => {
@@ -64,9 +70,19 @@ describe('SIGTERM mid-push', () => {
         resolve(Date.now());
       };
     });
-    // It no longer takes requests.
-    await new Promise((r) => setTimeout(r, 200));
+    // It no longer takes requests: the listener closes once the signal is handled (waited for as
+    // an event, not a fixed pause). Only then may HubSpot's replies leave.
+    let exitedEarly = false;
+    void s.exited.then(() => (exitedEarly = true));
+    for (;;) {
+      const closed = await fetch(`${s.url}/healthz`).then(() => false, () => true);
+      if (closed) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
+    expect(exitedEarly, 'the service exited before the batch in flight was answered').toBe(false);
+    fake.holdReplies = undefined;
+    release();
     const code = await s.exited;
     const tookMs = Date.now() - stoppedAt;
     expect(code, s.output().slice(-3000)).toBe(0);
@@ -92,7 +108,7 @@ describe('SIGTERM mid-push', () => {
 
     s = await startService(env, children);
     let finished: Record<string, unknown> = {};
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 900; i++) {
       finished = await api(s, 'GET', `/sync/runs/${run.id}`);
       if (finished.status === 'done' || finished.status === 'failed') break;
       await new Promise((r) => setTimeout(r, 100));

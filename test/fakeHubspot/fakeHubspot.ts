@@ -156,6 +156,8 @@ export class FakeHubspot {
    * reply leaves): a crash test kills its client at exactly these instants.
    */
   onWrite: ((event: { phase: 'received' | 'committed'; route: string; portalId: string }) => void) | undefined;
+  /** While set, replies to object calls wait for it to settle (then for latencyMs). */
+  holdReplies: Promise<unknown> | undefined;
   private readonly inFlightKeys = new Map<string, number>();
 
   constructor(options: FakeHubspotOptions = {}) {
@@ -523,8 +525,10 @@ export class FakeHubspot {
     }
     this.count(route, out.status);
     const reply = () => this.send(res, out.status, out.body, res.locals.headers as Record<string, string>);
-    if (this.options.latencyMs > 0) setTimeout(reply, this.options.latencyMs);
-    else reply();
+    const answer = () => (this.options.latencyMs > 0 ? setTimeout(reply, this.options.latencyMs) : reply());
+    // A test that must act between a write landing and its reply holds every reply until it says.
+    if (this.holdReplies) void this.holdReplies.then(answer);
+    else answer();
   }
 
   /** Counts a write naming a record that another unanswered write named too. */
