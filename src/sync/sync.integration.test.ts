@@ -17,9 +17,11 @@ beforeAll(async () => {
   fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-sync': PORTAL }, rules: { products: { hs_sku: /^[A-Z0-9-]+$/ } } });
   await fake.start();
   tdb = await createTestDb();
+  // The request timeout sits well above a loaded machine's reply times (a reply that is merely late
+  // would be retried and counted twice); the slow-reply fault waits twice as long.
   app = await startTestApp({
     db: tdb.db,
-    env: { HUBSPOT_ACCESS_TOKEN: 'pat-sync', HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_RATE_LIMIT_PER_10S: '10000', HUBSPOT_REQUEST_TIMEOUT_MS: '400' },
+    env: { HUBSPOT_ACCESS_TOKEN: 'pat-sync', HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_RATE_LIMIT_PER_10S: '10000', HUBSPOT_REQUEST_TIMEOUT_MS: '3000' },
   });
   await portalRepo.ensurePrivateApp(tdb.db, PORTAL, new Date());
   worker = new SyncWorker(app.deps);
@@ -161,7 +163,7 @@ describe('the push under faults', () => {
     ['5xx as JSON and HTML, 503', () => [fake.inject({ kind: 'status500', times: 4 }), fake.inject({ kind: 'status502html', times: 3 }), fake.inject({ kind: 'status500', rate: 0.2 }), fake.inject({ kind: 'status503', rate: 0.1 })]],
     ['a 429 storm', () => [fake.inject({ kind: 'rateLimit', times: 6 }), fake.inject({ kind: 'rateLimit', rate: 0.2 })]],
     ['commit-then-fail (the write lands, the reply is lost)', () => [fake.inject({ kind: 'commitThenFail', times: 5, match: /batch\/(upsert|update)/ }), fake.inject({ kind: 'commitThenFail', rate: 0.4, match: /batch\/(upsert|update)/ })]],
-    ['dropped connections, 423 and slow replies', () => [fake.inject({ kind: 'drop', times: 3 }), fake.inject({ kind: 'status423', times: 2 }), fake.inject({ kind: 'slow', times: 2, delayMs: 1500 }), fake.inject({ kind: 'drop', rate: 0.1 })]],
+    ['dropped connections, 423 and slow replies', () => [fake.inject({ kind: 'drop', times: 3 }), fake.inject({ kind: 'status423', times: 2 }), fake.inject({ kind: 'slow', times: 2, delayMs: 6000 }), fake.inject({ kind: 'drop', rate: 0.1 })]],
   ] as const;
   let stormWorker: SyncWorker;
   beforeAll(() => {
