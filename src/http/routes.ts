@@ -41,6 +41,9 @@ const FALLBACK_FONTS: Record<string, string> = {
   'noto-sans-hebrew.ttf': '@expo-google-fonts/noto-sans-hebrew/400Regular/NotoSansHebrew_400Regular.ttf',
 };
 
+/** Browser modules that pages.js and admin.js import (see the /assets route). */
+const IMPORTED_MODULES = new Set(['locale.js', 'repWording.js']);
+
 /** HubSpot's converter app card allows 1 MB bodies; classic hooks send small form bodies. */
 const HUBSPOT_BODY_LIMIT = '1mb';
 /** A 1,000-item batch of contacts is ~0.5 MB; 5 MB leaves room without inviting abuse. */
@@ -93,7 +96,18 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
     if (!source) return next();
     res.sendFile(require.resolve(source), { maxAge: '30d', immutable: true, headers: { 'Content-Type': 'font/ttf' } });
   });
-  app.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
+  app.use(
+    '/assets',
+    express.static(PUBLIC_DIR, {
+      index: false,
+      maxAge: '1h',
+      // Modules the page scripts import are loaded without a content hash in their URL: browsers
+      // revalidate them, so a deployment never pairs a new page script with an old module.
+      setHeaders: (res, file) => {
+        if (IMPORTED_MODULES.has(path.basename(file))) res.setHeader('Cache-Control', 'no-cache');
+      },
+    }),
+  );
   mountOpsRoutes(app, deps);
 
   // The OAuth install of the public app (the admin's browser, sent on by HubSpot).
