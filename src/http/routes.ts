@@ -14,7 +14,7 @@ import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, putPa
 import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from '../pages/pageHandlers.js';
 import { requirePageToken } from '../pages/requirePageToken.js';
 import { PUBLIC_DIR } from '../paths.js';
-import { getSettings, putSettings } from '../settings/settingsHandlers.js';
+import { getSettings, patchSettings, putSettings } from '../settings/settingsHandlers.js';
 import { requireAdmin } from '../admin/adminAuth.js';
 import { getDashboard, getLogin, getOverview, postAdminReplay, postLogin, postLogout } from '../admin/adminHandlers.js';
 import { rateLimit } from './rateLimit.js';
@@ -184,6 +184,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   api.delete('/portals/:portalId', h(deletePortal));
   api.get('/portals/:portalId/settings', h(getSettings));
   api.put('/portals/:portalId/settings', h(putSettings));
+  api.patch('/portals/:portalId/settings', h(patchSettings));
   app.use('/api/v1', api);
 
   app.use((req: Request, _res: Response) => {
