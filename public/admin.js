@@ -1,9 +1,13 @@
 // The admins' dashboard: loads /admin/api/overview, renders it, refreshes every 10 s, and replays
 // failures. No framework, no CDN: everything comes from this service.
 
+import { formatDateTime, pickLocale } from './locale.js';
+
+const LOCALE = pickLocale(navigator.language);
 const $ = (id) => document.getElementById(id);
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const when = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }) : '—');
+/** A time in the admin's locale: the same date format as the pages and PDFs of that locale. */
+const when = (iso) => (iso ? formatDateTime(iso, LOCALE) : '—');
 const span = (s) => (s < 60 ? `${s} s` : s < 3600 ? `${Math.round(s / 60)} min` : s < 86400 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} d`);
 const ago = (iso) => (iso ? `${span(Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000)))} ago` : '—');
 /** An access token's state: HubSpot's last one hour; the push refreshes them when needed. */
@@ -82,7 +86,7 @@ function renderFailures(failures) {
     ['Record', 'State', 'Why', 'HubSpot said', 'Attempts', 'Since', ''],
     failures.map(
       (f) =>
-        `<tr data-failure="${esc(f.id)}"><td>${esc(f.objectType)} <strong>${esc(f.externalId)}</strong><div class="note">portal ${esc(f.portalId)}</div></td><td>${badge(f.state)}</td><td>${esc(f.error && f.reason ? f.reason.split(': ')[0] : f.reason)}</td><td>${f.error ? `${hubspotMessage(f.error.message)}${f.error.correlationId ? `<div class="note">correlation id ${esc(f.error.correlationId)}</div>` : ''}` : '—'}</td><td class="num">${esc(f.attempts)}</td><td>${ago(f.updatedAt)}</td><td><button type="button" class="replay" data-id="${esc(f.id)}">Replay</button></td></tr>`,
+        `<tr data-failure="${esc(f.id)}"><td>${esc(f.objectType)} <strong>${esc(f.externalId)}</strong><div class="note">portal ${esc(f.portalId)}</div></td><td>${badge(f.state)}</td><td>${esc(f.error && f.reason ? f.reason.split(': ')[0] : f.reason)}</td><td>${f.error ? `${hubspotMessage(f.error.message)}${f.error.correlationId ? `<div class="note">correlation id <span class="id">${esc(f.error.correlationId)}</span></div>` : ''}` : '—'}</td><td class="num">${esc(f.attempts)}</td><td>${ago(f.updatedAt)}</td><td><button type="button" class="replay" data-id="${esc(f.id)}">Replay</button></td></tr>`,
     ),
     'No failures: HubSpot has accepted every record.',
   );

@@ -1,8 +1,20 @@
 // The card's iframe pages: create and edit invoices, record payments, void, view, list, settings.
 // Plain browser JavaScript, no build step and no third-party code: every request goes to this
 // service with the page's token, and every amount shown comes from the server's money rules.
+// Numbers are read and dates and amounts shown in the rep's locale (the browser's language: the
+// page is not told the HubSpot user's own locale), and every problem a rep reads goes through the
+// wording table in repWording.js.
+
+import { formatDate, formatForInput, formatMoney as formatAmount, pickLocale, readDecimal } from './locale.js';
+import { fieldLabel, sayFieldProblem, sayRefusal, sayUnreadableNumber } from './repWording.js';
 
 const data = JSON.parse(document.getElementById('page-data').textContent);
+const LOCALE = pickLocale(navigator.language);
+document.documentElement.lang = LOCALE;
+
+// Dates and amounts the server wrote into the page: shown the rep's way.
+for (const t of document.querySelectorAll('time[datetime]')) t.textContent = formatDate(t.dateTime, LOCALE);
+for (const m of document.querySelectorAll('[data-money]')) m.textContent = formatAmount(m.dataset.money, m.dataset.currency, Number(m.dataset.exponent), LOCALE);
 
 /** Closes HubSpot's modal: DONE after a change, CANCEL otherwise (a JSON string, target "*"). */
 function closeModal(action) {
@@ -18,10 +30,12 @@ document.addEventListener('keydown', (e) => {
 
 class ApiError extends Error {
   constructor(status, body) {
-    super(body?.error?.message ?? `The service answered ${status}`);
+    super(body?.error?.message ?? `The invoice service answered ${status}: try again, or close this window and open it again from the card.`);
     this.status = status;
     this.code = body?.error?.code;
     this.details = Array.isArray(body?.error?.details) ? body.error.details : [];
+    /** Non-list details of a refusal (e.g. the balance of an overpayment). */
+    this.info = Array.isArray(body?.error?.details) ? null : body?.error?.details;
   }
 }
 
@@ -58,28 +72,11 @@ function debounce(fn, ms) {
   };
 }
 
-/** "1 234,50" → "1234.50": spaces go, a lone comma is a decimal point, commas next to a dot are grouping. */
-function normalizeDecimal(text) {
-  let s = String(text ?? '').trim().replace(/[\s_\u00a0']/g, '');
-  if (s.includes(',') && !s.includes('.')) s = s.replace(',', '.');
-  else s = s.replace(/,/g, '');
-  return s;
-}
-
-const moneyFormats = new Map();
+/** An amount in the rep's locale; "–" while there is none. */
 function formatMoney(decimalText, currency, exponent) {
   if (decimalText === undefined || decimalText === null || decimalText === '') return '–';
-  const key = `${currency}:${exponent}`;
-  let f = moneyFormats.get(key);
-  if (!f) {
-    try {
-      f = new Intl.NumberFormat(undefined, { style: 'currency', currency, currencyDisplay: 'narrowSymbol', minimumFractionDigits: exponent, maximumFractionDigits: exponent });
-    } catch {
-      f = { format: (v) => `${v} ${currency}` };
-    }
-    moneyFormats.set(key, f);
-  }
-  return f.format(decimalText); // exact: Intl formats decimal strings without going through a float
+  // A plain space between the currency and the number lets a long amount wrap there, not overflow.
+  return formatAmount(decimalText, currency, exponent, LOCALE).replace(/\u00a0/g, ' ');
 }
 
 // ---- Field errors --------------------------------------------------------------------------
@@ -102,26 +99,38 @@ function showFormError(message) {
   formError.scrollIntoView({ block: 'nearest' });
 }
 
-/** Puts each { field, message } beside its field; what has no field goes on top of the form. */
-function showErrors(details, fallbackMessage) {
+/**
+ * Puts each { field, text } (already in the rep's words) beside its field; what has no field, or
+ * no slot on this page, goes on top of the form, named by its field.
+ */
+function showProblems(problems) {
   const unplaced = [];
   let first;
-  for (const d of details) {
-    const slot = document.querySelector(`.field-error[data-for="${CSS.escape(d.field)}"]`);
+  for (const p of problems) {
+    const slot = p.field ? document.querySelector(`.field-error[data-for="${CSS.escape(p.field)}"]`) : null;
     if (slot) {
-      slot.textContent = slot.textContent ? `${slot.textContent} ${d.message}` : capitalize(d.message);
-      const input = document.querySelector(`[data-field="${CSS.escape(d.field)}"]`) ?? document.querySelector(`[name="${CSS.escape(d.field)}"]`);
+      slot.textContent = slot.textContent ? `${slot.textContent} ${p.text}` : p.text;
+      const input = document.querySelector(`[data-field="${CSS.escape(p.field)}"]`) ?? document.querySelector(`[name="${CSS.escape(p.field)}"]`);
       if (input) {
         input.setAttribute('aria-invalid', 'true');
         first ??= input;
       }
-    } else unplaced.push(`${d.field}: ${d.message}`);
+    } else {
+      const label = p.field ? fieldLabel(p.field) : null;
+      unplaced.push(label ? `${label}: ${p.text}` : p.text);
+    }
   }
-  if (unplaced.length || !details.length) showFormError([fallbackMessage, ...unplaced].filter(Boolean).join(' — '));
+  if (unplaced.length) showFormError(unplaced.join(' — '));
   first?.focus();
 }
 
-const capitalize = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+/** An API error as the rep's problems: each field problem through the wording table. */
+function problemsOf(err, ctx) {
+  if (err.details.length) return err.details.map((d) => ({ field: d.field, text: sayFieldProblem(d, ctx) }));
+  const refusal = sayRefusal({ code: err.code, details: err.info }, ctx);
+  if (refusal) return [{ field: refusal.field ?? null, text: refusal.message }];
+  return [{ field: null, text: err.message }];
+}
 
 function busy(form, on) {
   for (const b of form.querySelectorAll('button')) b.disabled = on;
@@ -254,6 +263,7 @@ function invoiceForm() {
   currencySelect.append(top, all);
   currencySelect.value = inv?.currency ?? data.defaults.currency;
   const exponent = () => byCode.get(currencySelect.value)?.exponent ?? 2;
+  const wording = () => ({ locale: LOCALE, currency: currencySelect.value, exponent: exponent() });
 
   // Dates and terms.
   form.elements.issueDate.value = inv?.issueDate ?? data.today;
@@ -294,22 +304,29 @@ function invoiceForm() {
     },
   });
 
-  // Lines.
-  const blankLine = () => ({ productExternalId: null, description: '', quantity: '1', unitPrice: '', discountType: 'percent', discountValue: '', taxRate: '' });
+  // Lines. Inputs hold text as the rep reads and types it (the locale's decimal separator);
+  // `suggested` remembers what the form itself filled in (the deal's name and amount, a picked
+  // product's name and price): a field still holding its suggestion is the form's, not the rep's,
+  // so picking a product replaces it. What the rep typed is never overwritten.
+  const input = (decimal) => (decimal === null || decimal === undefined || decimal === '' ? '' : formatForInput(String(decimal), LOCALE));
+  const blankLine = () => ({ productExternalId: null, description: '', quantity: input('1'), unitPrice: '', discountType: 'percent', discountValue: '', taxRate: '', suggested: { description: '', unitPrice: '' } });
+  const isOwn = (line, key) => line[key].trim() !== '' && line[key] !== line.suggested[key];
   if (inv) {
     state.lines = inv.lines.map((l) => ({
       productExternalId: l.productExternalId,
       description: l.description,
-      quantity: l.quantity,
-      unitPrice: l.unitPrice,
+      quantity: input(l.quantity),
+      unitPrice: input(l.unitPrice),
       discountType: l.discount?.type ?? 'percent',
-      discountValue: l.discount?.value ?? '',
-      taxRate: l.taxRate === '0' ? '' : l.taxRate,
+      discountValue: input(l.discount?.value ?? ''),
+      taxRate: l.taxRate === '0' ? '' : input(l.taxRate),
+      // A saved description that is its product's name came from the product: a new pick replaces it.
+      suggested: { description: l.productExternalId && data.productNames?.[l.productExternalId] === l.description ? l.description : '', unitPrice: '' },
     }));
   } else {
     const first = blankLine();
-    if (data.defaults.dealName) first.description = data.defaults.dealName;
-    if (data.defaults.amount && /^\d+(\.\d+)?$/.test(data.defaults.amount)) first.unitPrice = data.defaults.amount;
+    if (data.defaults.dealName) first.description = first.suggested.description = data.defaults.dealName;
+    if (data.defaults.amount && /^\d+(\.\d+)?$/.test(data.defaults.amount)) first.unitPrice = first.suggested.unitPrice = input(data.defaults.amount);
     state.lines = [first];
   }
 
@@ -318,13 +335,21 @@ function invoiceForm() {
     el.dataset.field = `lines[${i}].${key === 'discountValue' ? 'discount.value' : key}`;
     el.addEventListener('input', () => {
       line[key] = el.value;
+      typingIn = el.dataset.field;
+      // What was wrong with this field before this keystroke is stale; the next quote says anew.
+      liveProblems = liveProblems.filter((p) => p.field !== el.dataset.field);
+      // The amount is out of date from the first keystroke until the new quote arrives.
+      const amount = linesBody.querySelector(`[data-amount="${i}"]`);
+      if (amount) amount.textContent = '–';
       requestQuote();
     });
     return el;
   };
-  const errorSlot = (i, key) => {
-    const p = Object.assign(document.createElement('p'), { className: 'field-error' });
+  const errorSlot = (i, key, label) => {
+    const p = Object.assign(document.createElement('p'), { className: 'field-error', id: `err-${i}-${key.replace('.', '-')}` });
     p.dataset.for = `lines[${i}].${key}`;
+    // Problems of the narrow number columns sit in a full-width row under the line, named by field.
+    if (label) p.dataset.label = label;
     return p;
   };
   const cell = (...children) => {
@@ -363,9 +388,10 @@ function invoiceForm() {
           onPick: (p) => {
             line.productExternalId = p.externalId;
             line.productLabel = [p.sku, p.name].filter(Boolean).join(' · ');
-            product.value = line.productLabel;
-            if (!line.description) line.description = p.name;
-            if (p.currency === currencySelect.value) line.unitPrice = p.price;
+            // The product fills the line, except what the rep typed. A price in another currency
+            // is no price for this invoice: the field is emptied for the rep to fill in.
+            if (!isOwn(line, 'description')) line.description = line.suggested.description = p.name;
+            if (!isOwn(line, 'unitPrice')) line.unitPrice = line.suggested.unitPrice = p.currency === currencySelect.value ? input(p.price) : '';
             renderLines();
             requestQuote();
           },
@@ -377,7 +403,7 @@ function invoiceForm() {
         });
         const qty = lineInput(line, i, 'quantity', { inputMode: 'decimal' });
         qty.setAttribute('aria-label', `Line ${n} quantity`);
-        const price = lineInput(line, i, 'unitPrice', { inputMode: 'decimal', placeholder: '0.00' });
+        const price = lineInput(line, i, 'unitPrice', { inputMode: 'decimal', placeholder: input((0).toFixed(exponent())) });
         price.setAttribute('aria-label', `Line ${n} unit price`);
         const disc = lineInput(line, i, 'discountValue', { inputMode: 'decimal', placeholder: '0' });
         disc.setAttribute('aria-label', `Line ${n} discount`);
@@ -408,41 +434,65 @@ function invoiceForm() {
         });
         const itemCell = cell(box, description, errorSlot(i, 'productExternalId'), errorSlot(i, 'description'));
         itemCell.className = 'line-item';
-        tr.append(
-          itemCell,
-          cell(qty, errorSlot(i, 'quantity')),
-          cell(price, errorSlot(i, 'unitPrice')),
-          cell(discBox, errorSlot(i, 'discount.value')),
-          cell(tax, errorSlot(i, 'taxRate')),
-          amount,
-          cell(remove),
-        );
-        return tr;
-      }),
+        const removeCell = cell(remove);
+        removeCell.className = 'line-remove';
+        tr.className = 'line';
+        tr.append(itemCell, cell(qty), cell(price), cell(discBox), cell(tax), amount, removeCell);
+        const problems = document.createElement('tr');
+        problems.className = 'line-problems';
+        const slots = [
+          [qty, errorSlot(i, 'quantity', 'Quantity')],
+          [price, errorSlot(i, 'unitPrice', 'Unit price')],
+          [disc, errorSlot(i, 'discount.value', 'Discount')],
+          [tax, errorSlot(i, 'taxRate', 'Tax rate')],
+        ];
+        for (const [el, slot] of slots) el.setAttribute('aria-describedby', slot.id);
+        const all = cell(...slots.map(([, slot]) => slot));
+        all.colSpan = 7;
+        problems.append(all);
+        return [tr, problems];
+      }).flat(),
     );
   }
 
   document.getElementById('add-line').addEventListener('click', () => {
     state.lines.push(blankLine());
     renderLines();
-    linesBody.querySelector('tr:last-child input')?.focus();
+    requestQuote();
+    linesBody.querySelector(`[data-field="lines[${state.lines.length - 1}].productExternalId"]`)?.focus();
   });
   currencySelect.addEventListener('change', () => {
     renderLines();
     requestQuote();
   });
 
-  /** The lines as the API takes them; empty optional fields are left out. */
-  const linesForApi = () =>
-    state.lines.map((l) => {
-      const out = { quantity: normalizeDecimal(l.quantity) };
+  /**
+   * The lines as the API takes them (canonical decimal strings; empty optional fields left out),
+   * and the rep-worded problems of whatever could not be read.
+   */
+  const readLines = () => {
+    const problems = [];
+    const lines = state.lines.map((l, i) => {
+      const read = (key, text) => {
+        const field = `lines[${i}].${key}`;
+        const r = readDecimal(text, LOCALE);
+        if (r.ok) return r.value;
+        problems.push({ field, text: sayUnreadableNumber(field, r, wording()) });
+        return '';
+      };
+      const out = { quantity: read('quantity', l.quantity) };
       if (l.description.trim()) out.description = l.description.trim();
       if (l.productExternalId) out.productExternalId = l.productExternalId;
-      if (normalizeDecimal(l.unitPrice) !== '') out.unitPrice = normalizeDecimal(l.unitPrice);
-      if (normalizeDecimal(l.discountValue) !== '') out.discount = { type: l.discountType, value: normalizeDecimal(l.discountValue) };
-      if (normalizeDecimal(l.taxRate) !== '') out.taxRate = normalizeDecimal(l.taxRate);
+      const unitPrice = read('unitPrice', l.unitPrice);
+      if (unitPrice !== '') out.unitPrice = unitPrice;
+      const discount = read('discount.value', l.discountValue);
+      if (discount !== '') out.discount = { type: l.discountType, value: discount };
+      const taxRate = read('taxRate', l.taxRate);
+      if (taxRate !== '') out.taxRate = taxRate;
       return out;
     });
+    return { lines, problems };
+  };
 
   const setTotals = (t) => {
     const cur = currencySelect.value;
@@ -452,27 +502,68 @@ function invoiceForm() {
     document.getElementById('t-total').textContent = formatMoney(t?.total, cur, exponent());
   };
 
-  // Live totals, computed by the server so they match the invoice to the last minor unit.
+  // Problems found while the rep types are shown beside their fields, except under the field
+  // being typed in (half a number is not a mistake yet); leaving the field shows them.
+  let liveProblems = [];
+  let typingIn = null;
+  const showLiveProblems = () => {
+    for (const slot of linesBody.querySelectorAll('.field-error')) slot.textContent = '';
+    for (const el of linesBody.querySelectorAll('[aria-invalid="true"]')) el.removeAttribute('aria-invalid');
+    for (const p of liveProblems) {
+      const el = linesBody.querySelector(`[data-field="${CSS.escape(p.field)}"]`);
+      if (p.field === typingIn && el === document.activeElement) continue;
+      const slot = linesBody.querySelector(`.field-error[data-for="${CSS.escape(p.field)}"]`);
+      if (!slot) continue;
+      slot.textContent = slot.textContent ? `${slot.textContent} ${p.text}` : p.text;
+      el?.setAttribute('aria-invalid', 'true');
+    }
+  };
+  linesBody.addEventListener('focusout', () => {
+    typingIn = null;
+    setTimeout(showLiveProblems, 0);
+  });
+  const noAmounts = (problems) => {
+    for (const td of linesBody.querySelectorAll('[data-amount]')) td.textContent = '–';
+    setTotals(null);
+    liveProblems = problems;
+    showLiveProblems();
+  };
+
+  // Live totals, computed by the server so they match the invoice to the last minor unit. While
+  // any line has a problem, no line shows an amount and the totals show "–".
   let quoteSeq = 0;
   const requestQuote = debounce(async () => {
     const mine = ++quoteSeq;
-    const lines = linesForApi();
-    const filled = lines.map((l, i) => [l, i]).filter(([l]) => l.description || l.productExternalId || l.unitPrice);
-    if (!filled.length) return setTotals(null);
+    const { lines, problems } = readLines();
+    const filled = lines.map((l, i) => [l, i]).filter(([, i]) => {
+      const l = state.lines[i];
+      return l.description.trim() || l.productExternalId || l.unitPrice.trim();
+    });
+    const unread = problems.filter((p) => filled.some(([, i]) => p.field.startsWith(`lines[${i}].`)));
+    if (unread.length) return noAmounts(unread);
+    if (!filled.length) return noAmounts([]);
+    // The quote numbers the lines it was sent; problems are placed on the form's own lines.
+    const onForm = (d) => {
+      const m = /^lines\[(\d+)\]\.(.+)$/.exec(d.field);
+      const at = m ? filled[Number(m[1])]?.[1] : undefined;
+      return { field: at === undefined ? d.field : `lines[${at}].${m[2]}`, text: sayFieldProblem(d, wording()) };
+    };
     let quote;
     try {
       quote = await api('POST', '/quote', { currency: currencySelect.value, lines: filled.map(([l]) => l) });
     } catch (err) {
-      if (mine === quoteSeq && err.details?.length) setTotals(null);
+      if (mine === quoteSeq) noAmounts(err.details.map(onForm));
       return;
     }
     if (mine !== quoteSeq) return;
+    if (quote.problems.length) return noAmounts(quote.problems.map(onForm));
     for (const td of linesBody.querySelectorAll('[data-amount]')) td.textContent = '–';
-    if (quote.problems.length) return setTotals(null);
     filled.forEach(([, i], k) => {
       const td = linesBody.querySelector(`[data-amount="${i}"]`);
       if (td) td.textContent = formatMoney(quote.lines[k].net, currencySelect.value, quote.exponent);
     });
+    liveProblems = [];
+    showLiveProblems();
     setTotals(quote.totals);
   }, 250);
 
@@ -483,17 +574,20 @@ function invoiceForm() {
     e.preventDefault();
     const status = e.submitter?.value === 'open' ? 'open' : 'draft';
     clearErrors(form);
+    typingIn = null;
+    const { lines, problems } = readLines();
+    if (problems.length) return showProblems(problems);
     const body = {
       currency: currencySelect.value,
       issueDate: form.elements.issueDate.value,
       contactExternalId: state.contactExternalId,
-      lines: linesForApi(),
+      lines,
       memo: form.elements.memo.value.trim() || null,
     };
     if (terms.value === 'custom') body.dueDate = form.elements.dueDate.value;
     else body.paymentTermsDays = Number(terms.value);
     if (!state.contactExternalId && customer.value.trim()) {
-      return showErrors([{ field: 'contactExternalId', message: 'pick a customer from the list' }]);
+      return showProblems([{ field: 'contactExternalId', text: sayFieldProblem({ field: 'contactExternalId', message: 'pick a customer' }, wording()) }]);
     }
     busy(form, true);
     try {
@@ -502,7 +596,7 @@ function invoiceForm() {
       closeModal('DONE');
     } catch (err) {
       busy(form, false);
-      showErrors(err.details ?? [], err.details?.length ? null : err.message);
+      showProblems(problemsOf(err, wording()));
     }
   });
 }
@@ -513,23 +607,27 @@ function paymentForm() {
   const form = document.getElementById('payment-form');
   const inv = data.invoice;
   if (!form.elements.amount) return;
-  form.elements.amount.value = inv.balance;
+  const wording = { locale: LOCALE, currency: inv.currency, exponent: data.exponent };
+  const balance = formatForInput(inv.balance, LOCALE);
+  form.elements.amount.value = balance;
   form.elements.date.value = data.today;
   document.getElementById('pay-full').addEventListener('click', () => {
-    form.elements.amount.value = inv.balance;
+    form.elements.amount.value = balance;
     form.elements.amount.focus();
   });
   const key = newKey();
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);
+    const amount = readDecimal(form.elements.amount.value, LOCALE);
+    if (!amount.ok) return showProblems([{ field: 'amount', text: sayUnreadableNumber('amount', amount, wording) }]);
     busy(form, true);
     try {
       await api(
         'POST',
         `/invoices/${inv.id}/payments`,
         {
-          amount: normalizeDecimal(form.elements.amount.value),
+          amount: amount.value,
           date: form.elements.date.value,
           method: form.elements.method.value,
           reference: form.elements.reference.value.trim() || null,
@@ -539,7 +637,7 @@ function paymentForm() {
       closeModal('DONE');
     } catch (err) {
       busy(form, false);
-      showErrors(err.details ?? [], err.details?.length ? null : err.message);
+      showProblems(problemsOf(err, wording));
     }
   });
   form.elements.amount.focus();
@@ -551,18 +649,19 @@ function paymentForm() {
 function voidForm() {
   const form = document.getElementById('void-form');
   if (!form.elements.voidReason) return;
+  const wording = { locale: LOCALE, currency: data.invoice.currency };
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);
     const voidReason = form.elements.voidReason.value.trim();
-    if (data.needsReason && !voidReason) return showErrors([{ field: 'voidReason', message: 'say why the invoice is voided' }]);
+    if (data.needsReason && !voidReason) return showProblems([{ field: 'voidReason', text: sayFieldProblem({ field: 'voidReason', message: 'is required' }, wording) }]);
     busy(form, true);
     try {
       await api('POST', `/invoices/${data.invoice.id}/void`, voidReason ? { voidReason } : {});
       closeModal('DONE');
     } catch (err) {
       busy(form, false);
-      showErrors(err.details ?? [], err.details?.length ? null : err.message);
+      showProblems(problemsOf(err, wording));
     }
   });
   form.elements.voidReason.focus();
@@ -573,6 +672,7 @@ function voidForm() {
 function settingsForm() {
   const form = document.getElementById('settings-form');
   const text = (name) => form.elements[name].value.trim() || null;
+  const wording = { locale: LOCALE };
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!data.canEdit) return;
@@ -589,8 +689,11 @@ function settingsForm() {
       invoiceFooter: text('invoiceFooter'),
       defaultCurrency: currency ? currency.toUpperCase() : null,
       defaultPaymentTermsDays: terms === '' ? null : Number.isInteger(Number(terms)) ? Number(terms) : terms,
+      locale: text('locale'),
     };
-    if (typeof settings.defaultPaymentTermsDays === 'string') return showErrors([{ field: 'defaultPaymentTermsDays', message: 'must be a whole number of days' }]);
+    if (typeof settings.defaultPaymentTermsDays === 'string') {
+      return showProblems([{ field: 'defaultPaymentTermsDays', text: sayFieldProblem({ field: 'defaultPaymentTermsDays', message: 'must be a whole number' }, wording) }]);
+    }
     const body = { settings, version: data.version };
     if (data.push) {
       // Only what was changed here: a change made elsewhere meanwhile is not undone.
@@ -607,7 +710,7 @@ function settingsForm() {
       closeModal('DONE');
     } catch (err) {
       busy(form, false);
-      showErrors(err.details ?? [], err.details?.length ? null : err.message);
+      showProblems(problemsOf(err, wording));
     }
   });
   if (data.canEdit) form.elements.sellerName.focus();

@@ -29,6 +29,38 @@ let app: TestApp;
 let browser: Browser;
 let worker: SyncWorker;
 
+/**
+ * Runs in the page (a string: this file has no DOM types). Every word in a table cell must sit on
+ * one line, or break only after a hyphen or slash (where text wraps by itself, as in "dup-1"): each
+ * character's Range says which line it is on. Sections must not need to scroll sideways.
+ */
+const MEASURE_TABLES = `(() => {
+  const cut = [];
+  for (const cell of document.querySelectorAll('td, th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (lines.size < 2) continue;
+        const lineOf = (i) => {
+          const r = document.createRange();
+          r.setStart(node, m.index + i);
+          r.setEnd(node, m.index + i + 1);
+          return Math.round(r.getBoundingClientRect().top);
+        };
+        for (let i = 1; i < m[0].length; i++) {
+          if (lineOf(i) !== lineOf(i - 1) && !'-/'.includes(m[0][i - 1])) cut.push(m[0].slice(0, i) + '/' + m[0].slice(i) + ' in ' + cell.closest('section').querySelector('h2').textContent);
+        }
+      }
+    }
+  }
+  const wide = [...document.querySelectorAll('section')].filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.querySelector('h2').textContent + ': ' + s.scrollWidth + ' > ' + s.clientWidth);
+  return { cut, wide, pageWidth: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth };
+})()`;
+
 describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -137,5 +169,34 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
     expect((await fetch(`${app.url}/admin/api/overview`, { headers: { cookie: `admin_session=${Date.now() + 3600_000}.forged` } })).status).toBe(401);
     const page = await fetch(`${app.url}/admin/`, { headers: { cookie } });
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+  it('lays its tables out at 1280 and 890 px without cutting a word, and shows times in the admin\'s locale', async () => {
+    // Rows of every kind: a refused product, a conflict (two contacts, one email), a skipped contact.
+    await app.api('POST', '/contacts/batch', { items: [{ externalId: 'dup-1', email: 'same@dash.example' }, { externalId: 'dup-2', email: 'same@dash.example' }, { externalId: 'no-mail', firstName: 'Nomail' }] });
+    fake.options.rules = { products: { hs_sku: /^[A-Z0-9-]+$/ } };
+    await app.api('PUT', '/products/dp-bad', { sku: 'bad sku?', name: 'Replay me', price: '1.00', currency: 'EUR' });
+    await app.api('POST', '/sync/runs', { portalId: PORTAL });
+    await worker.drain();
+    const seen: Array<{ width: number; locale: string; cut: string[]; wide: string[]; pageWidth: number; viewport: number; started: string | null; states: string }> = [];
+    for (const [width, locale] of [[1280, 'en-US'], [890, 'de-DE']] as const) {
+      const page = await browser.newPage({ viewport: { width, height: 900 }, locale });
+      await page.goto(`${app.url}/admin/login`);
+      await page.fill('#token', TEST_API_TOKEN);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('#dashboard[aria-busy=false]');
+      await page.screenshot({ path: path.join(ARTIFACTS, `admin-dashboard-${width}.png`), fullPage: true });
+      const layout = (await page.evaluate(MEASURE_TABLES)) as { cut: string[]; wide: string[]; pageWidth: number; viewport: number };
+      const started = await page.locator('#runs tbody tr td:nth-child(5)').first().textContent();
+      seen.push({ width, locale, ...layout, started, states: (await page.locator('#failures').textContent()) ?? '' });
+      await page.close();
+    }
+    for (const v of seen) {
+      expect(v.states, `${v.width} px`).toMatch(/conflict[\s\S]*skipped|skipped[\s\S]*conflict/);
+      expect(v.cut, `${v.width} px`).toEqual([]);
+      expect(v.wide, `${v.width} px`).toEqual([]);
+      expect(v.pageWidth, `${v.width} px`).toBeLessThanOrEqual(v.viewport);
+      // The pushes' start times read the admin's way: the medium date of the pages and PDFs, then the time.
+      expect(v.started, v.locale).toMatch(v.locale === 'de-DE' ? /^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2}$/ : /^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2}\s[AP]M$/);
+    }
   });
 });

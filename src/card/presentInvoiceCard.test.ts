@@ -45,6 +45,25 @@ describe('presentInvoiceCard', () => {
     expect(voided.actions.map((a) => a.label)).toEqual(['View PDF']);
   });
 
+  it('dates a draft instead of calling it issued, and says when it would be due without a formatted date', () => {
+    const card = presentInvoiceCard({ invoices: [invoice({ status: 'draft', issuedAt: null, issueDate: '2026-11-20', dueDate: '2026-12-20' })], totalCount: 1, today: '2026-11-25' }, links);
+    expectValidCard(card, BASE);
+    const [r] = card.results;
+    // The definition labels issue_date "Issued": a draft leaves it out and carries "Dated".
+    expect(r).not.toHaveProperty('issue_date');
+    expect(r!.due_date).toBe('2026-12-20');
+    expect(r!.properties[0]).toEqual({ label: 'Dated', dataType: 'DATE', value: '2026-11-20' });
+    const issue = r!.actions.find((a) => a.label === 'Issue invoice') as { confirmationMessage: string };
+    expect(issue.confirmationMessage).toBe('Issue INV-000001? It becomes an open invoice, due in 25 days, and can no longer be edited.');
+    const late = presentInvoiceCard({ invoices: [invoice({ status: 'draft', issuedAt: null, dueDate: '2026-11-24' })], totalCount: 1, today: '2026-11-25' }, links).results[0]!;
+    expect((late.actions.find((a) => a.label === 'Issue invoice') as { confirmationMessage: string }).confirmationMessage).toContain('overdue at once (1 day past its due date)');
+    for (const status of ['open', 'paid', 'void'] as const) {
+      const issued = presentInvoiceCard({ invoices: [invoice({ status })], totalCount: 1, today: '2026-11-25' }, links).results[0]!;
+      expect(issued.issue_date, status).toBe('2026-11-01');
+      expect(issued.properties.find((p) => p.label === 'Dated'), status).toBeUndefined();
+    }
+  });
+
   it('never shows more than five and offers the full list when there are more', () => {
     const many = Array.from({ length: 8 }, (_, i) => invoice({ id: String(i + 1), number: `INV-00000${i + 1}` }));
     const card = presentInvoiceCard({ invoices: many, totalCount: 12, today: '2026-11-25' }, links);

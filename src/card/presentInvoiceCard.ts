@@ -37,7 +37,21 @@ export interface CardView {
 
 const iframe = (label: string, uri: string): IframeAction => ({ type: 'IFRAME', ...MODAL, uri, label });
 
-function invoiceActions(inv: DealInvoice, links: CardLinks): CardAction[] {
+/**
+ * When a draft would be due if issued today, in words that need no locale: HubSpot's data fetch
+ * says nothing of the rep's language or date format (it sends userId, userEmail, portalId and the
+ * deal), so the card's own text carries no formatted date. Its DATE properties are formatted by
+ * HubSpot itself, in each user's settings.
+ */
+function dueWhen(dueDate: string, today: string): string {
+  const days = daysBetween(today, dueDate);
+  if (days === 0) return 'due today';
+  if (days === 1) return 'due tomorrow';
+  if (days > 1) return `due in ${days} days`;
+  return `overdue at once (${-days} day${days === -1 ? '' : 's'} past its due date)`;
+}
+
+function invoiceActions(inv: DealInvoice, links: CardLinks, today: string): CardAction[] {
   const pdf = iframe('View PDF', links.page('view', inv.id));
   switch (inv.status) {
     case 'draft':
@@ -48,7 +62,7 @@ function invoiceActions(inv: DealInvoice, links: CardLinks): CardAction[] {
           httpMethod: 'POST',
           uri: links.hook('issue', inv.id),
           label: 'Issue invoice',
-          confirmationMessage: `Issue ${inv.number}? It becomes an open invoice due ${inv.dueDate} and can no longer be edited.`,
+          confirmationMessage: `Issue ${inv.number}? It becomes an open invoice, ${dueWhen(inv.dueDate, today)}, and can no longer be edited.`,
           confirmButtonText: 'Issue',
           cancelButtonText: 'Cancel',
         },
@@ -94,7 +108,9 @@ function invoiceProperties(inv: DealInvoice, status: DisplayStatus, today: strin
     value: formatMinor(minor, inv.currency),
     currencyCode: inv.currency,
   });
-  const props: CardProperty[] = [money('Total', inv.totalMinor)];
+  // A draft was never issued: its date shows as "Dated", not under the definition's "Issued".
+  const props: CardProperty[] = inv.status === 'draft' ? [{ label: 'Dated', dataType: 'DATE', value: inv.issueDate }] : [];
+  props.push(money('Total', inv.totalMinor));
   if (inv.status !== 'draft') props.push(money('Balance due', balanceMinor(inv)));
   if (inv.paidMinor > 0n && inv.status === 'open') props.push(money('Paid so far', inv.paidMinor));
   if (status === 'overdue') {
@@ -118,10 +134,11 @@ export function presentInvoiceCard(view: CardView, links: CardLinks): CardRespon
       // HubSpot opens a result's link in a new window: the PDF itself, inline.
       link: links.page('pdf', inv.id),
       invoice_status: STATUS_OPTIONS[status].name,
-      issue_date: inv.issueDate,
+      // The card definition labels issue_date "Issued": drafts leave it out (see "Dated").
+      ...(inv.status === 'draft' ? {} : { issue_date: inv.issueDate }),
       due_date: inv.dueDate,
       properties: invoiceProperties(inv, status, view.today),
-      actions: invoiceActions(inv, links),
+      actions: invoiceActions(inv, links, view.today),
     };
   });
   const response: CardResponse = {

@@ -14,7 +14,7 @@ import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, putPa
 import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from '../pages/pageHandlers.js';
 import { requirePageToken } from '../pages/requirePageToken.js';
 import { PUBLIC_DIR } from '../paths.js';
-import { getSettings, putSettings } from '../settings/settingsHandlers.js';
+import { getSettings, patchSettings, putSettings } from '../settings/settingsHandlers.js';
 import { requireAdmin } from '../admin/adminAuth.js';
 import { getDashboard, getLogin, getOverview, postAdminReplay, postLogin, postLogout } from '../admin/adminHandlers.js';
 import { rateLimit } from './rateLimit.js';
@@ -40,6 +40,9 @@ const FALLBACK_FONTS: Record<string, string> = {
   'noto-sans-arabic.ttf': '@expo-google-fonts/noto-sans-arabic/400Regular/NotoSansArabic_400Regular.ttf',
   'noto-sans-hebrew.ttf': '@expo-google-fonts/noto-sans-hebrew/400Regular/NotoSansHebrew_400Regular.ttf',
 };
+
+/** Browser modules that pages.js and admin.js import (see the /assets route). */
+const IMPORTED_MODULES = new Set(['locale.js', 'repWording.js']);
 
 /** HubSpot's converter app card allows 1 MB bodies; classic hooks send small form bodies. */
 const HUBSPOT_BODY_LIMIT = '1mb';
@@ -93,7 +96,18 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
     if (!source) return next();
     res.sendFile(require.resolve(source), { maxAge: '30d', immutable: true, headers: { 'Content-Type': 'font/ttf' } });
   });
-  app.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
+  app.use(
+    '/assets',
+    express.static(PUBLIC_DIR, {
+      index: false,
+      maxAge: '1h',
+      // Modules the page scripts import are loaded without a content hash in their URL: browsers
+      // revalidate them, so a deployment never pairs a new page script with an old module.
+      setHeaders: (res, file) => {
+        if (IMPORTED_MODULES.has(path.basename(file))) res.setHeader('Cache-Control', 'no-cache');
+      },
+    }),
+  );
   mountOpsRoutes(app, deps);
 
   // The OAuth install of the public app (the admin's browser, sent on by HubSpot).
@@ -175,6 +189,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   api.delete('/portals/:portalId', h(deletePortal));
   api.get('/portals/:portalId/settings', h(getSettings));
   api.put('/portals/:portalId/settings', h(putSettings));
+  api.patch('/portals/:portalId/settings', h(patchSettings));
   app.use('/api/v1', api);
 
   app.use((req: Request, _res: Response) => {

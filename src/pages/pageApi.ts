@@ -252,7 +252,7 @@ export const postPageVoid: Handler = async (deps, req, res) => {
 export const putPageSettings: Handler = async (deps, req, res) => {
   const claims = claimsOf(res);
   if (!(await settingsRepo.mayEdit(deps.db, await settingsRepo.get(deps.db, claims.portalId), claims))) {
-    throw forbidden('not_settings_editor', `Only this account's settings editors can change its settings; ask your finance admin to add your HubSpot user (${claims.userId}) to cardEditors`);
+    throw forbidden('not_settings_editor', 'Only this account\'s settings editors can change its settings: this page shows the request your finance admin can send to make you one.');
   }
   const body = (req.body ?? {}) as { settings?: unknown; push?: unknown; version?: unknown };
   const problems: Array<{ field: string; message: string }> = [];

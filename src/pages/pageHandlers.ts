@@ -7,7 +7,10 @@ import { CURRENCY_CODES, currencyExponent } from '../invoices/currencies.js';
 import { balanceMinor, displayStatus, type DisplayStatus, type InvoiceDetail, todayUtc } from '../invoices/invoice.js';
 import { DEFAULT_PAYMENT_TERMS_DAYS } from '../invoices/invoiceInput.js';
 import * as invoiceRepo from '../invoices/invoiceRepo.js';
-import { formatMoney } from '../invoices/pdf/renderInvoicePdf.js';
+import { formatMinor } from '../invoices/money.js';
+import * as catalogRepo from '../catalog/catalogRepo.js';
+import { productKind } from '../catalog/catalogKinds.js';
+import { formatDate, formatMoney as formatAmount } from '../../public/locale.js';
 import { presentInvoice } from '../invoices/presentInvoice.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import * as settingsRepo from '../settings/settingsRepo.js';
@@ -69,6 +72,17 @@ function send(res: Response, page: Parameters<typeof pageShell>[0]): void {
   res.type('html').send(pageShell(page));
 }
 
+/**
+ * A date or an amount as HTML: written here in the default locale, and rewritten by the page's
+ * script in the rep's (the browser's) locale by the same rule (public/locale.js).
+ */
+const dateHtml = (iso: string) => html`<time datetime="${iso}">${formatDate(iso)}</time>`;
+const moneyHtml = (minor: bigint, currency: string) => {
+  const decimal = formatMinor(minor, currency);
+  const exponent = currencyExponent(currency);
+  return html`<span data-money="${decimal}" data-currency="${currency}" data-exponent="${String(exponent)}">${formatAmount(decimal, currency, exponent)}</span>`;
+};
+
 const badge = (status: DisplayStatus) => html`<span class="badge badge-${status}">${STATUS_LABEL[status]}</span>`;
 
 function summary(inv: InvoiceDetail, today: string): SafeHtml {
@@ -77,10 +91,10 @@ function summary(inv: InvoiceDetail, today: string): SafeHtml {
   return html`<dl class="summary">
   <div><dt>Invoice</dt><dd>${inv.number} ${badge(status)}</dd></div>
   ${who ? html`<div><dt>Bill to</dt><dd>${who}</dd></div>` : ''}
-  <div><dt>Due</dt><dd>${inv.dueDate}</dd></div>
-  <div><dt>Total</dt><dd class="num">${formatMoney(inv.totalMinor, inv.currency)}</dd></div>
-  <div><dt>Paid</dt><dd class="num">${formatMoney(inv.paidMinor, inv.currency)}</dd></div>
-  <div><dt>Balance due</dt><dd class="num strong">${formatMoney(balanceMinor(inv), inv.currency)}</dd></div>
+  <div><dt>Due</dt><dd>${dateHtml(inv.dueDate)}</dd></div>
+  <div><dt>Total</dt><dd class="num">${moneyHtml(inv.totalMinor, inv.currency)}</dd></div>
+  <div><dt>Paid</dt><dd class="num">${moneyHtml(inv.paidMinor, inv.currency)}</dd></div>
+  <div><dt>Balance due</dt><dd class="num strong">${moneyHtml(balanceMinor(inv), inv.currency)}</dd></div>
 </dl>`;
 }
 
@@ -107,7 +121,7 @@ const invoiceForm = (heading: string, submitLabels: { draft: string; issue: stri
         <p class="field-error" data-for="currency"></p>
       </div>
       <div class="field">
-        <label for="issueDate">Issue date</label>
+        <label for="issueDate">Invoice date</label>
         <input id="issueDate" name="issueDate" type="date" required>
         <p class="field-error" data-for="issueDate"></p>
       </div>
@@ -192,6 +206,15 @@ export const getCreatePage: Handler = async (deps, req, res) => {
   });
 };
 
+/**
+ * The current names of the draft's products: a line whose description is still its product's name
+ * was filled in by the product, so picking another product replaces it (see pages.js).
+ */
+async function productNames(deps: Deps, inv: InvoiceDetail): Promise<Record<string, string>> {
+  const found = await catalogRepo.findMany(deps.db, productKind, inv.lines.flatMap((l) => (l.productExternalId ? [l.productExternalId] : [])));
+  return Object.fromEntries([...found].map(([id, p]) => [id, (productKind.present(p.row) as { name: string }).name]));
+}
+
 /** GET /hubspot/pages/invoices/{id}/edit: the same form for a draft. */
 export const getEditPage: Handler = async (deps, _req, res) => {
   const claims = claimsOf(res);
@@ -204,7 +227,7 @@ export const getEditPage: Handler = async (deps, _req, res) => {
     title: `Edit ${inv.number}`,
     kind: 'edit',
     base: basePath(deps.config.publicBaseUrl),
-    data: { kind: 'edit', ...common(deps, claims), currencies: CURRENCIES, defaults: null, invoice: presentInvoice(inv, today) },
+    data: { kind: 'edit', ...common(deps, claims), currencies: CURRENCIES, defaults: null, invoice: presentInvoice(inv, today), productNames: await productNames(deps, inv) },
     body: invoiceForm(`Edit draft ${inv.number}`, { draft: 'Save draft', issue: 'Save and issue' }),
   });
 };
@@ -284,7 +307,7 @@ export const getVoidPage: Handler = async (deps, _req, res) => {
     <div class="form-error" id="form-error" role="alert" hidden></div>
     ${voidable
       ? html`<p class="notice warning">A voided invoice stays on record, marked void, and can't be reopened. ${
-          needsReason ? `Payments of ${formatMoney(inv.paidMinor, inv.currency)} were recorded against it, so say why it is voided (a refund, a duplicate…).` : ''
+          needsReason ? html`Payments of ${moneyHtml(inv.paidMinor, inv.currency)} were recorded against it, so say why it is voided (a refund, a duplicate…).` : ''
         }</p>
     <div class="field">
       <label for="voidReason">Reason ${needsReason ? '' : html`<span class="optional">(optional)</span>`}</label>
@@ -322,7 +345,7 @@ export const getViewPage: Handler = async (deps, _req, res) => {
       <button type="button" class="button primary" data-close>Close</button>
     </div>
   </header>
-  <p class="subtitle">${formatMoney(inv.totalMinor, inv.currency)} · balance ${formatMoney(balanceMinor(inv), inv.currency)} · due ${inv.dueDate}</p>
+  <p class="subtitle">${moneyHtml(inv.totalMinor, inv.currency)} · balance ${moneyHtml(balanceMinor(inv), inv.currency)} · due ${dateHtml(inv.dueDate)}</p>
   <iframe class="pdf-frame" src="${pdf}" title="Invoice ${inv.number} (PDF)"></iframe>
 </div>`,
   });
@@ -348,16 +371,16 @@ export const getListPage: Handler = async (deps, req, res) => {
   <header class="page-header"><h1>Invoices for this deal</h1><p class="subtitle">${page.totalCount} invoice${page.totalCount === 1 ? '' : 's'}</p></header>
   <div class="scroll">
     <table class="invoice-table">
-      <thead><tr><th>Invoice</th><th>Status</th><th>Bill to</th><th>Issued</th><th>Due</th><th class="num">Total</th><th class="num">Balance</th></tr></thead>
+      <thead><tr><th>Invoice</th><th>Status</th><th>Bill to</th><th>Date</th><th>Due</th><th class="num">Total</th><th class="num">Balance</th></tr></thead>
       <tbody>
       ${page.invoices.map(
         (i) => html`<tr>
         <td><a href="${pageUrl(deps, claims, 'view', i.id)}">${i.number}</a></td>
         <td>${badge(displayStatus(i, today))}</td>
         <td>${i.billTo ? (i.billTo.company ?? i.billTo.name ?? i.billTo.email) : '—'}</td>
-        <td>${i.issueDate}</td><td>${i.dueDate}</td>
-        <td class="num">${formatMoney(i.totalMinor, i.currency)}</td>
-        <td class="num">${formatMoney(balanceMinor(i), i.currency)}</td>
+        <td>${dateHtml(i.issueDate)}</td><td>${dateHtml(i.dueDate)}</td>
+        <td class="num">${moneyHtml(i.totalMinor, i.currency)}</td>
+        <td class="num">${moneyHtml(balanceMinor(i), i.currency)}</td>
       </tr>`,
       )}
       </tbody>
@@ -375,6 +398,23 @@ export const getListPage: Handler = async (deps, req, res) => {
 </div>`,
   });
 };
+
+/**
+ * What a rep who may not change the settings reads: who can, and the exact request that makes the
+ * rep an editor, for the admin to send. `addCardEditors` adds to the list without resending it, so
+ * the request is the same whoever else is an editor (and the page need not show them).
+ */
+function editorAdvice(deps: Deps, claims: PageClaims): SafeHtml {
+  const who = claims.userId || claims.userEmail;
+  const request = who ? `PATCH ${deps.config.publicBaseUrl.replace(/\/+$/, '')}/api/v1/portals/${claims.portalId}/settings\n{"addCardEditors": [${JSON.stringify(who)}]}` : null;
+  return html`<div class="notice" role="note">
+      <p>Only this account's settings editors can change these settings: the user who installed the app, and the HubSpot users an admin of the invoice service names.</p>
+      ${request
+        ? html`<p>To make you one, your finance admin sends this request to the invoice service, with its API token:</p>
+      <pre class="request"><code>${request}</code></pre>`
+        : html`<p>Ask your finance admin to add your HubSpot user as a settings editor.</p>`}
+    </div>`;
+}
 
 /** GET /hubspot/pages/settings: the portal's invoice settings, and its push when it is connected. */
 export const getSettingsPage: Handler = async (deps, _req, res) => {
@@ -411,7 +451,7 @@ export const getSettingsPage: Handler = async (deps, _req, res) => {
   <header class="page-header"><h1>Invoice settings</h1><p class="subtitle">For every deal in this HubSpot account</p></header>
   <div class="scroll">
     <div class="form-error" id="form-error" role="alert" hidden></div>
-    ${canEdit ? '' : html`<p class="notice" role="note">Only this account's settings editors can change these settings. Your finance admin can add you (your HubSpot user id is ${claims.userId}) to <code>cardEditors</code> in the service's settings API; the user who installed the app is always one.</p>`}
+    ${canEdit ? '' : editorAdvice(deps, claims)}
     <fieldset><legend>Seller on the PDF</legend>
       ${field('sellerName', 'Company name', settings.sellerName, raw('maxlength="200" autocomplete="organization"'))}
       ${area('sellerAddress', 'Address', settings.sellerAddress, 1000)}
@@ -420,6 +460,7 @@ export const getSettingsPage: Handler = async (deps, _req, res) => {
       ${field('sellerTaxId', 'Tax ID', settings.sellerTaxId, raw('maxlength="100"'))}
       ${area('paymentInstructions', 'Payment instructions', settings.paymentInstructions, 2000)}
       ${area('invoiceFooter', 'Footer', settings.invoiceFooter, 1000)}
+      ${field('locale', 'Date and number format', settings.locale, raw('maxlength="35" autocapitalize="off" spellcheck="false"'), `A language and region: en-GB prints 1 Dec 2026 and 1,234.50; de-DE prints ${formatDate('2026-12-01', 'de-DE')} and 1.234,50. Empty: en-GB.`)}
     </fieldset>
     <fieldset><legend>New invoices</legend>
       ${field('defaultCurrency', 'Default currency', settings.defaultCurrency, raw('maxlength="3" pattern="[A-Za-z]{3}" autocapitalize="characters"'), 'An ISO code such as EUR; the deal\'s own currency comes first.')}

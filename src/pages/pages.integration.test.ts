@@ -4,7 +4,7 @@ import { createContact, createInvoice, createProduct } from '../../test/factorie
 import { fetchCard } from '../../test/hubspotCaller.js';
 import { pdfText } from '../../test/pdfText.js';
 import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { startTestApp, TEST_API_TOKEN, type TestApp } from '../../test/testApp.js';
 import * as auditRepo from '../audit/auditRepo.js';
 import type { CardResponse } from '../card/cardResponse.js';
 import * as portalRepo from '../portals/portalRepo.js';
@@ -112,6 +112,16 @@ describe('iframe pages', () => {
     for (const asset of ['/assets/pages.js', '/assets/pages.css', '/assets/fonts/lexend-deca-latin-400-normal.woff2', '/assets/fallback-fonts/noto-sans-arabic.ttf']) {
       expect((await fetch(app.url + asset)).status, asset).toBe(200);
     }
+  });
+
+  it('has browsers revalidate the modules page scripts import, whose URLs carry no content hash', async () => {
+    for (const module of ['/assets/locale.js', '/assets/repWording.js']) {
+      const res = await fetch(app.url + module);
+      expect(res.status, module).toBe(200);
+      expect(res.headers.get('content-type'), module).toContain('javascript');
+      expect(res.headers.get('cache-control'), module).toBe('no-cache');
+    }
+    expect((await fetch(`${app.url}/assets/pages.js`)).headers.get('cache-control')).toBe('public, max-age=3600');
   });
 
   it('prefills the create form from the deal HubSpot sent and the portal\'s defaults', async () => {
@@ -356,12 +366,20 @@ describe('settings from the card', () => {
     const { page, data } = await pageData(c.settingsAction!.uri);
     expect(data.canEdit).toBe(false);
     expect(page).toContain('Only this account\'s settings editors');
-    expect(page).toContain('4001');
+    // The advice is the exact request an admin sends: PATCH, adding this rep, keeping the others.
+    expect(page).toContain(`PATCH ${app.publicBaseUrl}/api/v1/portals/${SETTINGS_PORTAL}/settings\n{&quot;addCardEditors&quot;: [&quot;4001&quot;]}`);
+    expect(page).not.toContain('cardEditors</code>');
     expect(page).not.toContain('Save settings');
     const refused = await pageApi(data.token, 'PUT', '/settings', { settings: { sellerName: 'Mallory Ltd', paymentInstructions: 'IBAN XX00 0000' }, version: data.version });
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('not_settings_editor');
     expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body.sellerName).toBeNull();
+    // Sent as the page shows it, the request makes the rep an editor, and the page opens editable.
+    const [, method, url, body] = /<pre class="request"><code>(PATCH) (\S+)\n([^<]+)<\/code><\/pre>/.exec(page)!;
+    const sent = await fetch(url!, { method, headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'application/json' }, body: body!.replace(/&quot;/g, '"') });
+    expect(sent.status).toBe(200);
+    expect((await pageData((await settingsCard('4001', 'rep@seller.example')).settingsAction!.uri)).data.canEdit).toBe(true);
+    await app.api('PATCH', `/portals/${SETTINGS_PORTAL}/settings`, { removeCardEditors: ['4001'] });
   });
 
   it('lets an editor save settings and push settings together: all or nothing, only what changed, never over a newer save, audited', async () => {
@@ -399,7 +417,8 @@ describe('settings from the card', () => {
     const saved = (await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body;
     expect(saved).toMatchObject({ sellerName: 'Nordlicht', defaultCurrency: 'CHF', cardEditors: ['91', 'second.admin@seller.example'] }); // the editors are kept
     expect(await portalRepo.get(tdb.db, SETTINGS_PORTAL)).toMatchObject({ pushEnabled: false, productIdProperty: 'erp_id', productIdPropertyReady: false });
-    const audit = await tdb.db('audit_log').where({ portal_id: SETTINGS_PORTAL, action: 'settings.update' });
+    // The API's saves (the editors above) are audited as the accounting system's; this one as the rep's.
+    const audit = await tdb.db('audit_log').where({ portal_id: SETTINGS_PORTAL, action: 'settings.update', actor_type: 'hubspot_user' });
     expect(audit).toEqual([expect.objectContaining({ actor_type: 'hubspot_user', hubspot_user_id: '91', hubspot_user_email: 'admin@seller.example', outcome: 'ok' })]);
     const after = typeof audit[0].after === 'string' ? JSON.parse(audit[0].after) : audit[0].after;
     expect(after).toMatchObject({ sellerName: 'Nordlicht', pushEnabled: false, productIdProperty: 'erp_id' });

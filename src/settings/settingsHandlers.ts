@@ -1,4 +1,5 @@
-import { AppError, validationFailed } from '../errors.js';
+import * as auditRepo from '../audit/auditRepo.js';
+import { AppError, badRequest, conflict, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { check, compile } from '../http/validate.js';
 import { isCurrency } from '../invoices/currencies.js';
@@ -19,28 +20,59 @@ export interface SettingsInput {
   invoiceFooter?: string | null;
   defaultCurrency?: string | null;
   defaultPaymentTermsDays?: number | null;
+  locale?: string | null;
   cardEditors?: string[];
 }
 
-const validateSettings = compile<SettingsInput>({
+/** The settings a PUT replaces and a PATCH changes, in the order answers list them. */
+export const SETTINGS_FIELDS = [
+  'sellerName',
+  'sellerAddress',
+  'sellerEmail',
+  'sellerPhone',
+  'sellerTaxId',
+  'paymentInstructions',
+  'invoiceFooter',
+  'defaultCurrency',
+  'defaultPaymentTermsDays',
+  'locale',
+  'cardEditors',
+] as const;
+type SettingsField = (typeof SETTINGS_FIELDS)[number];
+
+const MAX_EDITORS = 200;
+const editors = {
+  type: 'array',
+  maxItems: MAX_EDITORS,
+  items: { type: 'string', maxLength: 254, pattern: EDITOR, description: 'must be a HubSpot user id (digits) or an email address' },
+} as const;
+
+const settingsProperties = {
+  sellerName: text(200),
+  sellerAddress: text(1000),
+  sellerEmail: { type: ['string', 'null'], format: 'email', maxLength: 254, description: 'must be an email address, like billing@example.com' },
+  sellerPhone: text(50),
+  sellerTaxId: text(100),
+  paymentInstructions: text(2000),
+  invoiceFooter: text(1000),
+  defaultCurrency: { type: ['string', 'null'], pattern: '^[A-Z]{3}$', description: 'must be a three-letter ISO 4217 code in capitals, like EUR' },
+  defaultPaymentTermsDays: { type: ['integer', 'null'], minimum: 0, maximum: 3650 },
+  // A BCP 47 language tag; each subtag is delimited, so the pattern runs in linear time.
+  locale: { type: ['string', 'null'], maxLength: 35, pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$', description: 'must be a BCP 47 language tag such as en-GB or de-DE' },
+  cardEditors: editors,
+} as const;
+
+const validateSettings = compile<SettingsInput>({ type: 'object', additionalProperties: false, properties: settingsProperties });
+
+interface SettingsPatchInput extends SettingsInput {
+  addCardEditors?: string[];
+  removeCardEditors?: string[];
+}
+
+const validateSettingsPatch = compile<SettingsPatchInput>({
   type: 'object',
   additionalProperties: false,
-  properties: {
-    sellerName: text(200),
-    sellerAddress: text(1000),
-    sellerEmail: { type: ['string', 'null'], format: 'email', maxLength: 254, description: 'must be an email address, like billing@example.com' },
-    sellerPhone: text(50),
-    sellerTaxId: text(100),
-    paymentInstructions: text(2000),
-    invoiceFooter: text(1000),
-    defaultCurrency: { type: ['string', 'null'], pattern: '^[A-Z]{3}$', description: 'must be a three-letter ISO 4217 code in capitals, like EUR' },
-    defaultPaymentTermsDays: { type: ['integer', 'null'], minimum: 0, maximum: 3650 },
-    cardEditors: {
-      type: 'array',
-      maxItems: 200,
-      items: { type: 'string', maxLength: 254, pattern: EDITOR, description: 'must be a HubSpot user id (digits) or an email address' },
-    },
-  },
+  properties: { ...settingsProperties, addCardEditors: editors, removeCardEditors: editors },
 });
 
 const PORTAL = /^[1-9][0-9]{0,17}$/;
@@ -58,40 +90,156 @@ export const getSettings: Handler = async (deps, req, res) => {
   res.json(present(await settingsRepo.get(deps.db, portalParam(req.params.portalId))));
 };
 
-/** Validates a settings body (every field optional; blank means unset); throws a 400 listing each problem. */
-export function checkSettings(body: unknown): Omit<settingsRepo.PortalSettings, 'updatedAt' | 'portalId' | 'cardEditors' | 'revision'> & { cardEditors?: string[] | undefined } {
-  // Every problem at once: the schema's, and a well-formed currency code nobody invoices in.
-  const currency = (body as { defaultCurrency?: unknown } | null)?.defaultCurrency;
-  const unknownCurrency =
-    typeof currency === 'string' && /^[A-Z]{3}$/.test(currency) && !isCurrency(currency)
-      ? [{ field: 'defaultCurrency', message: `"${currency}" is not an ISO 4217 currency code that can be invoiced` }]
-      : [];
-  let input: SettingsInput;
+type SettingsValues = Omit<settingsRepo.PortalSettings, 'updatedAt' | 'portalId' | 'cardEditors' | 'revision'>;
+type GivenSettings = Partial<SettingsValues> & { cardEditors?: string[] };
+
+const blank = (v: string | null | undefined) => (v === undefined || v === null || v.trim() === '' ? null : v.trim());
+const normalEditors = (list: readonly string[]) => [...new Set(list.map((e) => e.trim().toLowerCase()))];
+
+/** Every problem at once: the schema's, and values well formed but unusable (an unknown currency or locale). */
+function validate<T extends SettingsInput>(validator: typeof validateSettings | typeof validateSettingsPatch, body: unknown): T {
+  const b = (body ?? {}) as { defaultCurrency?: unknown; locale?: unknown };
+  const extra: Array<{ field: string; message: string }> = [];
+  if (typeof b.defaultCurrency === 'string' && /^[A-Z]{3}$/.test(b.defaultCurrency) && !isCurrency(b.defaultCurrency)) {
+    extra.push({ field: 'defaultCurrency', message: `"${b.defaultCurrency}" is not an ISO 4217 currency code that can be invoiced` });
+  }
+  if (typeof b.locale === 'string' && b.locale.length <= 35 && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$/.test(b.locale) && !supportedLocale(b.locale)) {
+    extra.push({ field: 'locale', message: `"${b.locale}" is not a locale the service can format dates and numbers in` });
+  }
+  let input: T;
   try {
-    input = check(validateSettings, body ?? {});
+    input = check(validator, body ?? {}) as T;
   } catch (err) {
-    if (err instanceof AppError && Array.isArray(err.details)) throw validationFailed([...(err.details as Array<{ field: string; message: string }>), ...unknownCurrency]);
+    if (err instanceof AppError && Array.isArray(err.details)) throw validationFailed([...(err.details as Array<{ field: string; message: string }>), ...extra]);
     throw err;
   }
-  if (unknownCurrency.length > 0) throw validationFailed(unknownCurrency);
-  const blank = (v: string | null | undefined) => (v === undefined || v === null || v.trim() === '' ? null : v.trim());
+  if (extra.length > 0) throw validationFailed(extra);
+  return input;
+}
+
+/** The canonical form of a locale tag the service's Intl can format in ("de-de" → "de-DE"), or null. */
+function supportedLocale(tag: string): string | null {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(tag);
+    return canonical && Intl.DateTimeFormat.supportedLocalesOf([canonical]).length > 0 ? canonical : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Only the fields present in the input, normalised: blank text means unset (null). */
+function given(input: SettingsInput): GivenSettings {
+  const out: GivenSettings = {};
+  for (const f of ['sellerName', 'sellerAddress', 'sellerEmail', 'sellerPhone', 'sellerTaxId', 'paymentInstructions', 'invoiceFooter'] as const) {
+    if (input[f] !== undefined) out[f] = blank(input[f]);
+  }
+  if (input.defaultCurrency !== undefined) out.defaultCurrency = input.defaultCurrency;
+  if (input.defaultPaymentTermsDays !== undefined) out.defaultPaymentTermsDays = input.defaultPaymentTermsDays;
+  if (input.locale !== undefined) out.locale = input.locale === null ? null : supportedLocale(input.locale);
+  if (input.cardEditors !== undefined) out.cardEditors = normalEditors(input.cardEditors);
+  return out;
+}
+
+/** Validates a settings body (every field optional; blank means unset); throws a 400 listing each problem. */
+export function checkSettings(body: unknown): SettingsValues & { cardEditors?: string[] | undefined } {
+  const g = given(validate<SettingsInput>(validateSettings, body));
   return {
-    sellerName: blank(input.sellerName),
-    sellerAddress: blank(input.sellerAddress),
-    sellerEmail: blank(input.sellerEmail),
-    sellerPhone: blank(input.sellerPhone),
-    sellerTaxId: blank(input.sellerTaxId),
-    paymentInstructions: blank(input.paymentInstructions),
-    invoiceFooter: blank(input.invoiceFooter),
-    defaultCurrency: input.defaultCurrency ?? null,
-    defaultPaymentTermsDays: input.defaultPaymentTermsDays ?? null,
-    cardEditors: input.cardEditors === undefined ? undefined : [...new Set(input.cardEditors.map((e) => e.trim().toLowerCase()))],
+    sellerName: g.sellerName ?? null,
+    sellerAddress: g.sellerAddress ?? null,
+    sellerEmail: g.sellerEmail ?? null,
+    sellerPhone: g.sellerPhone ?? null,
+    sellerTaxId: g.sellerTaxId ?? null,
+    paymentInstructions: g.paymentInstructions ?? null,
+    invoiceFooter: g.invoiceFooter ?? null,
+    defaultCurrency: g.defaultCurrency ?? null,
+    defaultPaymentTermsDays: g.defaultPaymentTermsDays ?? null,
+    locale: g.locale ?? null,
+    cardEditors: g.cardEditors,
   };
 }
 
-/** PUT /api/v1/portals/{portalId}/settings: replace the portal's settings (the card editors only when given). */
+const isSet = (s: settingsRepo.PortalSettings, f: SettingsField) => (f === 'cardEditors' ? s.cardEditors.length > 0 : s[f] !== null);
+
+/** What an audit entry keeps of the settings: every field, without the bookkeeping. */
+const auditView = (s: settingsRepo.PortalSettings) => Object.fromEntries(SETTINGS_FIELDS.map((f) => [f, s[f]]));
+
+/**
+ * Writes the portal's new settings (`next` is every field) in the caller's transaction, audited
+ * like a save from the settings page: the accounting system as the actor, before and after.
+ */
+async function save(deps: Parameters<Handler>[0], trx: Parameters<typeof settingsRepo.put>[0], before: settingsRepo.PortalSettings, next: SettingsValues & { cardEditors: string[] }, requestId: string | undefined): Promise<void> {
+  const now = deps.clock.now();
+  await settingsRepo.put(trx, { portalId: before.portalId, ...next }, now);
+  const after = await settingsRepo.get(trx, before.portalId);
+  await auditRepo.record(trx, {
+    actor: { type: 'api' },
+    action: 'settings.update',
+    portalId: before.portalId,
+    before: auditView(before),
+    after: auditView(after),
+    outcome: 'ok',
+    requestId,
+    at: now,
+  });
+}
+
+const valuesOf = (s: settingsRepo.PortalSettings): SettingsValues & { cardEditors: string[] } => {
+  const { portalId: _p, updatedAt: _u, revision: _r, ...values } = s;
+  return values;
+};
+
+/**
+ * PUT /api/v1/portals/{portalId}/settings: replaces the portal's settings with the body.
+ *
+ * A PUT is the whole document: a field it leaves out would be unset. That used to wipe the seller
+ * block when someone sent only `{"cardEditors": [...]}`. So a PUT that leaves out a field that is
+ * set now is refused (409 `settings_would_clear`, naming each such field) and nothing changes; a
+ * field sent as null (or `[]` for cardEditors) is cleared, because that was asked for. To change
+ * some fields only, use PATCH. A field that is unset now may be left out.
+ */
 export const putSettings: Handler = async (deps, req, res) => {
   const portalId = portalParam(req.params.portalId);
-  await settingsRepo.put(deps.db, { portalId, ...checkSettings(req.body) }, deps.clock.now());
+  const g = given(validate<SettingsInput>(validateSettings, req.body));
+  await deps.db.transaction(async (trx) => {
+    await settingsRepo.ensureRow(trx, portalId, deps.clock.now());
+    const before = await settingsRepo.get(trx, portalId, { lock: true });
+    const cleared = SETTINGS_FIELDS.filter((f) => !(f in g) && isSet(before, f));
+    if (cleared.length > 0) {
+      throw conflict(
+        'settings_would_clear',
+        `This PUT leaves out ${cleared.join(', ')}, which ${cleared.length === 1 ? 'is' : 'are'} set now: a PUT replaces all settings, so it would clear ${cleared.length === 1 ? 'it' : 'them'}. ` +
+          `Nothing was changed. To change only some settings, send them with PATCH /api/v1/portals/${portalId}/settings; to clear a setting on purpose, send it as null (cardEditors as []).`,
+        cleared.map((field) => ({ field, message: 'is set now, and this PUT would clear it: send it, send null to clear it, or use PATCH' })),
+      );
+    }
+    await save(deps, trx, before, { ...valuesOf(settingsRepo.emptySettings(portalId)), ...g, cardEditors: g.cardEditors ?? [] }, res.locals.requestId as string | undefined);
+  });
+  res.json(present(await settingsRepo.get(deps.db, portalId)));
+};
+
+/**
+ * PATCH /api/v1/portals/{portalId}/settings: changes only the fields given (null clears one).
+ * `addCardEditors` / `removeCardEditors` change the editors list without resending it, so the
+ * request that makes a rep a settings editor (the settings page shows it) keeps everyone else.
+ */
+export const patchSettings: Handler = async (deps, req, res) => {
+  const portalId = portalParam(req.params.portalId);
+  const input = validate<SettingsPatchInput>(validateSettingsPatch, req.body);
+  const { addCardEditors, removeCardEditors, ...fields } = input;
+  const g = given(fields);
+  if (Object.keys(g).length === 0 && !addCardEditors && !removeCardEditors) {
+    throw badRequest('nothing_to_change', `Send at least one setting to change (${SETTINGS_FIELDS.join(', ')}, addCardEditors or removeCardEditors)`);
+  }
+  if (g.cardEditors && (addCardEditors || removeCardEditors)) {
+    throw validationFailed([{ field: 'cardEditors', message: 'send either the whole list (cardEditors) or changes to it (addCardEditors, removeCardEditors), not both' }]);
+  }
+  await deps.db.transaction(async (trx) => {
+    await settingsRepo.ensureRow(trx, portalId, deps.clock.now());
+    const before = await settingsRepo.get(trx, portalId, { lock: true });
+    const removed = new Set(normalEditors(removeCardEditors ?? []));
+    const cardEditors = g.cardEditors ?? normalEditors([...before.cardEditors, ...(addCardEditors ?? [])]).filter((e) => !removed.has(e));
+    if (cardEditors.length > MAX_EDITORS) throw validationFailed([{ field: 'addCardEditors', message: `would make ${cardEditors.length} settings editors; at most ${MAX_EDITORS} are allowed` }]);
+    await save(deps, trx, before, { ...valuesOf(before), ...g, cardEditors }, res.locals.requestId as string | undefined);
+  });
   res.json(present(await settingsRepo.get(deps.db, portalId)));
 };

@@ -17,6 +17,8 @@ export interface PortalSettings {
   invoiceFooter: string | null;
   defaultCurrency: string | null;
   defaultPaymentTermsDays: number | null;
+  /** BCP 47 tag (de-DE) of the PDF's dates and numbers; null: the service's default. */
+  locale: string | null;
   /** HubSpot user ids and (lower-case) emails that may change these settings from the card. */
   cardEditors: string[];
   /** Counts saves (0: never saved); a save from a page that read an older revision is refused. */
@@ -35,6 +37,7 @@ interface DbPortalSettings {
   invoice_footer: string | null;
   default_currency: string | null;
   default_payment_terms_days: number | null;
+  locale: string | null;
   card_editors: string[];
   revision: number;
   updated_at: Date;
@@ -51,6 +54,7 @@ export const emptySettings = (portalId: string): PortalSettings => ({
   invoiceFooter: null,
   defaultCurrency: null,
   defaultPaymentTermsDays: null,
+  locale: null,
   cardEditors: [],
   revision: 0,
   updatedAt: null,
@@ -73,6 +77,7 @@ export async function get(db: Conn, portalId: string, opts: { lock?: boolean } =
     invoiceFooter: row.invoice_footer,
     defaultCurrency: row.default_currency?.trim() ?? null,
     defaultPaymentTermsDays: row.default_payment_terms_days,
+    locale: row.locale,
     cardEditors: row.card_editors ?? [],
     revision: row.revision,
     updatedAt: row.updated_at,
@@ -92,6 +97,7 @@ export async function put(db: Conn, s: Omit<PortalSettings, 'updatedAt' | 'cardE
     invoice_footer: s.invoiceFooter,
     default_currency: s.defaultCurrency,
     default_payment_terms_days: s.defaultPaymentTermsDays,
+    locale: s.locale,
     ...(s.cardEditors !== undefined ? { card_editors: s.cardEditors } : {}),
     updated_at: now,
   };
@@ -99,6 +105,15 @@ export async function put(db: Conn, s: Omit<PortalSettings, 'updatedAt' | 'cardE
     .insert({ ...row, revision: 1, created_at: now })
     .onConflict('portal_id')
     .merge({ ...row, revision: db.raw('portal_settings.revision + 1') });
+}
+
+/**
+ * Makes sure the portal has a settings row (revision 0, everything unset) so that it can be locked
+ * with `get(…, { lock: true })` before a read-modify-write: without a row, two first saves would
+ * not wait for each other and the second would overwrite the first.
+ */
+export async function ensureRow(db: Conn, portalId: string, now: Date): Promise<void> {
+  await db('portal_settings').insert({ portal_id: portalId, revision: 0, created_at: now, updated_at: now }).onConflict('portal_id').ignore();
 }
 
 /**

@@ -53,6 +53,23 @@ describe('renderInvoicePdf', () => {
     expect(await text({})).not.toMatch(/DRAFT|VOID|PAID/);
   });
 
+  it('dates a draft instead of printing an issue date', async () => {
+    const text = async (over: Partial<InvoiceDetail>) => (await pdfText(await renderInvoicePdf({ invoice: invoice(1, over), billTo, seller, today: '2026-11-20' }))).text;
+    const draft = await text({ status: 'draft', issuedAt: null });
+    expect(draft).toMatch(/Dated\s*1 Nov 2026/);
+    expect(draft).not.toMatch(/Issue/);
+    expect(await text({})).toMatch(/Issue date\s*1 Nov 2026/);
+  });
+
+  it('prints dates and numbers in the portal\'s locale, and in en-GB when it has none', async () => {
+    const paid = { status: 'paid' as const, paidMinor: 4798n, payments: [{ id: '1', amountMinor: 4798n, paidOn: '2026-11-05', method: 'card', reference: null, createdAt: new Date() }] };
+    const de = (await pdfText(await renderInvoicePdf({ invoice: invoice(3, { ...paid, lines: invoice(3).lines.map((l) => ({ ...l, quantity: d('1234.5') })) }), billTo, seller: { ...seller, locale: 'de-DE' }, today: '2026-11-20' }))).text;
+    for (const s of ['01.11.2026', '01.12.2026', '05.11.2026', '1.234,5', '19,99', '20 %']) expect(de, s).toContain(s);
+    expect(de).not.toContain('1 Nov 2026');
+    const gb = (await pdfText(await renderInvoicePdf({ invoice: invoice(3, paid), billTo, seller, today: '2026-11-20' }))).text;
+    for (const s of ['1 Nov 2026', '5 Nov 2026', '€143.94', '19.99', '20%']) expect(gb, s).toContain(s);
+  });
+
   it('breaks long invoices over pages and numbers them', async () => {
     const { pages } = await pdfText(await renderInvoicePdf({ invoice: invoice(120), billTo, seller, today: '2026-11-20' }));
     expect(pages.length).toBeGreaterThanOrEqual(3);

@@ -2,12 +2,13 @@ import PDFDocument from 'pdfkit';
 import type { PortalSettings } from '../../settings/settingsRepo.js';
 import { currencyExponent } from '../currencies.js';
 import { balanceMinor, type DisplayStatus, displayStatus, type InvoiceDetail } from '../invoice.js';
+import { formatDate, formatMoney as formatAmount, formatNumber as formatLocaleNumber, formatPercent, DEFAULT_LOCALE, pickLocale } from '../../../public/locale.js';
 import { type Decimal, formatDecimal, formatMinor } from '../money.js';
 import { pdfFonts } from './pdfFonts.js';
 import { type DrawOptions, TextSetter } from './textSetter.js';
 
 /** Bumped whenever the layout changes, so cached ETags of older renderings stop matching. */
-export const PDF_LAYOUT_VERSION = 1;
+export const PDF_LAYOUT_VERSION = 2;
 
 export interface BillToDetails {
   name: string | null;
@@ -49,29 +50,12 @@ const WATERMARK: Partial<Record<DisplayStatus, { text: string; color: string }>>
   paid: { text: 'PAID', color: '#2f8132' },
 };
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const formatDate = (iso: string) => dateFormat.format(new Date(`${iso}T00:00:00Z`));
-
-const moneyFormats = new Map<string, Intl.NumberFormat>();
-/** "1234.5" EUR → "€1,234.50": Intl formats the decimal string exactly (never through a float). */
-export function formatMoney(minor: bigint, currency: string): string {
-  let f = moneyFormats.get(currency);
-  if (!f) {
-    const digits = currencyExponent(currency);
-    f = new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: 'narrowSymbol', minimumFractionDigits: digits, maximumFractionDigits: digits });
-    moneyFormats.set(currency, f);
-  }
-  return f.format(formatMinor(minor, currency) as unknown as number);
-}
-
-const numberFormats = new Map<number, Intl.NumberFormat>();
-function formatNumber(d: Decimal, minDigits: number): string {
-  let f = numberFormats.get(minDigits);
-  if (!f) {
-    f = new Intl.NumberFormat('en-US', { minimumFractionDigits: minDigits, maximumFractionDigits: 6 });
-    numberFormats.set(minDigits, f);
-  }
-  return f.format(formatDecimal(d) as unknown as number);
+/**
+ * The invoice's amount in `currency` ("€1,234.50" in en-GB, "1.234,50 €" in de-DE): exact, from
+ * integer minor units, by the rule the pages use too (public/locale.js).
+ */
+export function formatMoney(minor: bigint, currency: string, locale: string = DEFAULT_LOCALE): string {
+  return formatAmount(formatMinor(minor, currency), currency, currencyExponent(currency), locale);
 }
 
 /**
@@ -84,6 +68,13 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
   const { invoice: inv, seller, billTo } = input;
   const status = displayStatus(inv, input.today);
   const exponent = currencyExponent(inv.currency);
+  // Dates and numbers in the portal's locale (its settings), else the documented default (en-GB).
+  // The labels stay English.
+  const locale = pickLocale(seller.locale);
+  const date = (iso: string) => formatDate(iso, locale);
+  const money = (minor: bigint) => formatMoney(minor, inv.currency, locale);
+  const number = (d: Decimal, minDigits: number) => formatLocaleNumber(formatDecimal(d), minDigits, 6, locale);
+  const percent = (d: Decimal) => formatPercent(formatDecimal(d), 4, locale);
   const stamp = inv.updatedAt;
   const doc = new PDFDocument({
     size: 'A4',
@@ -139,9 +130,10 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
   ry += text('INVOICE', rightX, ry, { size: 22, bold: true, width: rightWidth, align: 'right' }) + 4;
   const facts: Array<[string, string]> = [
     ['Invoice number', inv.number],
-    ['Issue date', formatDate(inv.issueDate)],
-    ['Due date', formatDate(inv.dueDate)],
-    ['Terms', inv.paymentTermsDays === null ? `Due ${formatDate(inv.dueDate)}` : inv.paymentTermsDays === 0 ? 'Due on receipt' : `Net ${inv.paymentTermsDays} days`],
+    // A draft was not issued: its date is the one it will carry, not an issue date.
+    [inv.status === 'draft' ? 'Dated' : 'Issue date', date(inv.issueDate)],
+    ['Due date', date(inv.dueDate)],
+    ['Terms', inv.paymentTermsDays === null ? `Due ${date(inv.dueDate)}` : inv.paymentTermsDays === 0 ? 'Due on receipt' : `Net ${inv.paymentTermsDays} days`],
     ['Status', STATUS_LABEL[status]],
   ];
   for (const [label, value] of facts) {
@@ -189,11 +181,11 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
   for (const line of inv.lines) {
     const cells: Record<string, string> = {
       description: line.description,
-      quantity: formatNumber(line.quantity, 0),
-      unitPrice: formatNumber(line.unitPrice, exponent),
-      discount: line.discount ? (line.discount.type === 'percent' ? `${formatDecimal(line.discount.value)}%` : formatNumber(line.discount.value, exponent)) : '—',
-      tax: line.taxRate.units === 0n ? '—' : `${formatDecimal(line.taxRate)}%`,
-      amount: formatNumber({ units: line.subtotalMinor - line.discountMinor, scale: exponent }, exponent),
+      quantity: number(line.quantity, 0),
+      unitPrice: number(line.unitPrice, exponent),
+      discount: line.discount ? (line.discount.type === 'percent' ? percent(line.discount.value) : number(line.discount.value, exponent)) : '—',
+      tax: line.taxRate.units === 0n ? '—' : percent(line.taxRate),
+      amount: number({ units: line.subtotalMinor - line.discountMinor, scale: exponent }, exponent),
     };
     const height = Math.max(...cols.map((c) => ts.height(cells[c.key]!, { size: 9, width: c.width - 2 * PAD }))) + 8;
     if (y + height > BOTTOM) {
@@ -211,12 +203,12 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
   }
 
   // Totals.
-  const totals: Array<[string, string, boolean]> = [['Subtotal', formatMoney(inv.subtotalMinor, inv.currency), false]];
-  if (inv.discountMinor > 0n) totals.push(['Discounts', `−${formatMoney(inv.discountMinor, inv.currency)}`, false]);
-  totals.push(['Tax', formatMoney(inv.taxMinor, inv.currency), false]);
-  totals.push([`Total (${inv.currency})`, formatMoney(inv.totalMinor, inv.currency), true]);
-  if (inv.paidMinor > 0n) totals.push(['Paid', `−${formatMoney(inv.paidMinor, inv.currency)}`, false]);
-  totals.push(['Balance due', formatMoney(balanceMinor(inv), inv.currency), true]);
+  const totals: Array<[string, string, boolean]> = [['Subtotal', money(inv.subtotalMinor), false]];
+  if (inv.discountMinor > 0n) totals.push(['Discounts', `−${money(inv.discountMinor)}`, false]);
+  totals.push(['Tax', money(inv.taxMinor), false]);
+  totals.push([`Total (${inv.currency})`, money(inv.totalMinor), true]);
+  if (inv.paidMinor > 0n) totals.push(['Paid', `−${money(inv.paidMinor)}`, false]);
+  totals.push(['Balance due', money(balanceMinor(inv)), true]);
   const totalsHeight = totals.length * 16 + 16;
   if (y + totalsHeight > BOTTOM) {
     doc.addPage();
@@ -250,7 +242,7 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
     block(
       'PAYMENTS RECEIVED',
       inv.payments
-        .map((p) => [formatDate(p.paidOn), formatMoney(p.amountMinor, inv.currency), p.method, p.reference ? `ref. ${p.reference}` : null].filter(Boolean).join('  ·  '))
+        .map((p) => [date(p.paidOn), money(p.amountMinor), p.method, p.reference ? `ref. ${p.reference}` : null].filter(Boolean).join('  ·  '))
         .join('\n'),
     );
   }
