@@ -10,6 +10,24 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 export const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, coerceTypes: false, useDefaults: false });
 addFormats(ajv, ['date', 'email', 'uri', 'date-time']);
 
+/** Largest value of a bigint identity column (2^63 − 1): our own rows' ids never pass it. */
+const MAX_ROW_ID = 9_223_372_036_854_775_807n;
+const ROW_ID = /^[1-9][0-9]{0,18}$/;
+
+/**
+ * An id of one of our rows (invoice, sync run, failure): digits, 1 … 2^63 − 1. A 19-digit number
+ * past 2^63 − 1 used to reach PostgreSQL, which refused it as out of range for bigint: a 500.
+ * Every path id and `before` cursor goes through this one check.
+ */
+export function isRowId(value: unknown): value is string {
+  if (typeof value !== 'string' || !ROW_ID.test(value)) return false;
+  return value.length < 19 || BigInt(value) <= MAX_ROW_ID;
+}
+ajv.addFormat('row-id', { type: 'string', validate: isRowId });
+
+/** Schema fragment for a row id in a query or body; `description` is the message when it is not one. */
+export const rowId = (description: string) => ({ type: 'string', format: 'row-id', description }) as const;
+
 /**
  * A second instance for schemas that describe other parties' formats (HubSpot's card response):
  * written for readability with if/then, which ajv's strict mode rejects.
@@ -52,6 +70,8 @@ export function toFieldErrors(errors: readonly ErrorObject[] | null | undefined,
         break;
       case 'type':
         message = `must be ${(e.params as { type: string | string[] }).type.toString().replace(',', ' or ')}`;
+        // A list where one value belongs is, in a query string, the parameter given twice.
+        if (Array.isArray(e.data) && !String((e.params as { type: string | string[] }).type).includes('array')) message += ', given once (it was given as a list)';
         break;
       case 'format':
         message = (e.parentSchema as { description?: string } | undefined)?.description ?? `must be a valid ${(e.params as { format: string }).format === 'date' ? 'date (YYYY-MM-DD)' : (e.params as { format: string }).format}`;

@@ -13,7 +13,7 @@ import { createInvoice } from '../invoices/createInvoice.js';
 import { currencyExponent, isCurrency } from '../invoices/currencies.js';
 import { todayUtc } from '../invoices/invoice.js';
 import { priceLines, Problems } from '../invoices/invoiceInput.js';
-import { lineSchema, MAX_LINES, type LineInput, type PatchInvoiceInput, type PaymentInput, validatePatchInvoice, validatePayment } from '../invoices/invoiceSchemas.js';
+import { invoiceDate, lineSchema, MAX_LINES, type LineInput, type PatchInvoiceInput, type PaymentInput, validatePatchInvoice, validatePayment } from '../invoices/invoiceSchemas.js';
 import type { ChangeContext } from '../invoices/invoiceScope.js';
 import { formatDecimal, formatMinor } from '../invoices/money.js';
 import { presentInvoice } from '../invoices/presentInvoice.js';
@@ -83,8 +83,15 @@ async function audited<T>(deps: Deps, res: Response, action: string, invoiceId: 
   }
 }
 
+/** The search box's query: `q` once (a repeated or unknown parameter is refused, not read as an empty search). */
+const validateSearchQuery = compile<{ q?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { q: { type: 'string', maxLength: 1000 } },
+});
+
 const searchQuery = (req: Request) => {
-  const q = (req.query as Record<string, unknown>).q;
+  const { q } = check(validateSearchQuery, { ...(req.query as Record<string, unknown>) });
   // PostgreSQL text cannot hold NUL (nor can a name): drop it and other control characters.
   // eslint-disable-next-line no-control-regex
   return typeof q === 'string' ? q.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 100) : '';
@@ -164,8 +171,8 @@ const validatePageCreate = compile<PageCreateInput>({
   required: ['currency', 'lines'],
   properties: {
     currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'must be an ISO 4217 code in capitals, like "EUR"' },
-    issueDate: { type: 'string', format: 'date' },
-    dueDate: { type: 'string', format: 'date' },
+    issueDate: invoiceDate,
+    dueDate: invoiceDate,
     paymentTermsDays: { type: 'integer', minimum: 0, maximum: 3650 },
     contactExternalId: { type: ['string', 'null'], maxLength: 100 },
     lines: { type: 'array', minItems: 1, maxItems: MAX_LINES, items: lineSchema },

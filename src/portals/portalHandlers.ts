@@ -32,8 +32,12 @@ export async function describePortals(deps: Deps) {
   );
 }
 
+/** The portal list takes no filters: one given by mistake (`?portalId=`) is refused, not ignored. */
+const validatePortalsQuery = compile<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
+
 /** GET /api/v1/portals: every connected portal with its status, token state and last push. */
-export const listPortals: Handler = async (deps, _req, res) => {
+export const listPortals: Handler = async (deps, req, res) => {
+  check(validatePortalsQuery, { ...(req.query as Record<string, unknown>) });
   res.json({ portals: await describePortals(deps) });
 };
 
