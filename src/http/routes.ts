@@ -12,6 +12,7 @@ import { deleteInvoice, getInvoice, listInvoices, patchInvoice, postInvoice, pos
 import { getInvoicePdf } from '../pages/getInvoicePdf.js';
 import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, putPageSettings, postQuote, requirePageApiToken, searchContacts, searchProducts } from '../pages/pageApi.js';
 import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from '../pages/pageHandlers.js';
+import { PAGE_PURPOSES } from '../pages/pageToken.js';
 import { requirePageToken } from '../pages/requirePageToken.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { getSettings, putSettings } from '../settings/settingsHandlers.js';
@@ -190,7 +191,9 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   // The pages' own JSON calls: the page's token in X-Page-Token.
   const pageApi: Router = express.Router();
-  pageApi.use(requireJsonBody, express.json({ limit: PAGE_API_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: verifyJsonBytes }), refuseEmptyBody, refuseUnstorableText);
+  // The token is checked before the body is read: parsing 1 MB of JSON costs more than checking a
+  // token, and no one without a page's token gets to make the service spend it.
+  pageApi.use(requirePageApiToken(deps, PAGE_PURPOSES), requireJsonBody, express.json({ limit: PAGE_API_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: verifyJsonBytes }), refuseEmptyBody, refuseUnstorableText);
   pageApi.get('/contacts', requirePageApiToken(deps, ['create', 'edit']), h(searchContacts));
   pageApi.get('/products', requirePageApiToken(deps, ['create', 'edit']), h(searchProducts));
   pageApi.post('/quote', requirePageApiToken(deps, ['create', 'edit']), h(postQuote));
