@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { isRowId } from '../http/validate.js';
 import { notFound } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { html, type SafeHtml } from '../pages/html.js';
@@ -123,7 +124,7 @@ export const getOverview: Handler = async (deps, _req, res) => {
 /** POST /admin/api/failures/{id}/replay */
 export const postAdminReplay: Handler = async (deps, req, res) => {
   const id = String(req.params.id);
-  const replayed = /^[1-9][0-9]{0,18}$/.test(id) ? await syncRepo.replay(deps.db, id) : undefined;
+  const replayed = isRowId(id) ? await syncRepo.replay(deps.db, id) : undefined;
   if (!replayed) throw notFound(`Failure ${id}`);
   const { run, created } = await syncRepo.startRun(deps.db, replayed.portalId, 'replay');
   if (created) runQueued.emit('queued');

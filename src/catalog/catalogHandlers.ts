@@ -1,4 +1,4 @@
-import { AppError, type FieldError, notFound, validationFailed } from '../errors.js';
+import { AppError, type FieldError, MAX_DETAILS, notFound, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { check, compile, toFieldErrors } from '../http/validate.js';
 import { type CatalogKind, contactKind, EXTERNAL_ID_PATTERN, productKind } from './catalogKinds.js';
@@ -27,7 +27,7 @@ function compileKind<I>(kind: CatalogKind<I>) {
       type: 'object',
       additionalProperties: false,
       required: ['items'],
-      properties: { items: { type: 'array', minItems: 1 } },
+      properties: { items: { type: 'array', minItems: 1, maxItems: MAX_BATCH_ITEMS } },
     }),
   };
 }
@@ -71,30 +71,39 @@ export function putRecord<I>(kind: CatalogKind<I>): Handler {
  */
 export function postBatch<I>(kind: CatalogKind<I>): Handler {
   return async (deps, req, res) => {
-    const body = check(validators[kind.name].batch, req.body ?? {});
-    if (body.items.length > MAX_BATCH_ITEMS) {
-      throw new AppError('too_many_items', 413, `A batch holds at most ${MAX_BATCH_ITEMS} items; this one has ${body.items.length}. Split it into several requests.`, {
+    // Counted before the schema runs, so an oversized batch is the 413 that says to split it.
+    const raw = (req.body ?? {}) as { items?: unknown };
+    if (Array.isArray(raw.items) && raw.items.length > MAX_BATCH_ITEMS) {
+      throw new AppError('too_many_items', 413, `A batch holds at most ${MAX_BATCH_ITEMS} items; this one has ${raw.items.length}. Split it into several requests.`, {
         max: MAX_BATCH_ITEMS,
-        received: body.items.length,
+        received: raw.items.length,
       });
     }
+    const body = check(validators[kind.name].batch, raw);
+    // Every item is checked and every problem counted, but only the first MAX_DETAILS are kept:
+    // the answer lists those and says how many more there were.
     const problems: FieldError[] = [];
+    let problemCount = 0;
+    const report = (found: FieldError[]) => {
+      problemCount += found.length;
+      for (const p of found) if (problems.length < MAX_DETAILS) problems.push(p);
+    };
     const firstIndex = new Map<string, number>();
     const items: Array<{ externalId: string; input: I }> = [];
     const validateItem = validators[kind.name].item;
     body.items.forEach((raw, i) => {
       if (!validateItem(raw)) {
-        problems.push(...toFieldErrors(validateItem.errors, `items[${i}]`));
+        report(toFieldErrors(validateItem.errors, `items[${i}]`));
         return;
       }
       const { externalId, ...input } = raw as I & { externalId: string };
-      problems.push(...kind.check(input as I).map((p) => ({ field: `items[${i}].${p.field}`, message: p.message })));
+      report(kind.check(input as I).map((p) => ({ field: `items[${i}].${p.field}`, message: p.message })));
       const seen = firstIndex.get(externalId);
-      if (seen !== undefined) problems.push({ field: `items[${i}].externalId`, message: `repeats items[${seen}].externalId (${externalId})` });
+      if (seen !== undefined) report([{ field: `items[${i}].externalId`, message: `repeats items[${seen}].externalId (${externalId})` }]);
       else firstIndex.set(externalId, i);
       items.push({ externalId, input: input as I });
     });
-    if (problems.length > 0) throw validationFailed(problems, `${problems.length} problem(s) in the batch; nothing was saved`);
+    if (problemCount > 0) throw validationFailed(problems, `${problemCount} problem(s) in the batch; nothing was saved`, problemCount);
     const outcomes = await catalogRepo.upsertMany(deps.db, kind, items, deps.clock.now());
     const counts = { created: 0, updated: 0, unchanged: 0 };
     const results = items.map(({ externalId }) => {

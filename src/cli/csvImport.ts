@@ -109,8 +109,9 @@ export async function importCsv(
   const send = async (rows: Row[]): Promise<void> => {
     if (rows.length === 0) return;
     let pending = rows;
-    // At most twice: refused rows are dropped after the first answer, the rest go again.
-    for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
+    // Refused rows are dropped and the rest go again. The service lists at most 100 problems per
+    // answer, so a batch with more bad rows takes several rounds; each round must drop a row.
+    while (pending.length > 0) {
       try {
         const answer = await api<{ counts: { created: number; updated: number; unchanged: number } }>('POST', `/${kind}/batch`, { items: pending.map((r) => r.item) });
         result.created += answer.counts.created;
@@ -118,7 +119,7 @@ export async function importCsv(
         result.unchanged += answer.counts.unchanged;
         return;
       } catch (err) {
-        if (!(err instanceof ApiError) || err.status !== 400 || err.details.length === 0 || attempt === 1) throw err;
+        if (!(err instanceof ApiError) || err.status !== 400 || err.details.length === 0) throw err;
         const bad = new Map<number, Array<{ field: string; message: string }>>();
         for (const d of err.details) {
           const m = /^items\[(\d+)\]\.?(.*)$/.exec(d.field);

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.js';
-import { AppError } from '../errors.js';
+import { AppError, clip } from '../errors.js';
 import { redactDeep, redactSecrets } from '../redact.js';
 
 // body-parser and Express raise http-errors with a `type`; these become our stable codes.
@@ -40,6 +40,9 @@ export function toAppError(err: unknown): AppError {
   return new AppError('internal_error', 500, 'Something went wrong on our side; the error was logged', undefined, false);
 }
 
+/** No message the service writes is longer; only quoted input could make one so. */
+const MAX_MESSAGE_CHARS = 2_000;
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A small, self-contained error page for iframe pages (no scripts, no external assets). */
@@ -75,7 +78,8 @@ export function errorHandler(log: Logger, onError?: (req: Request, res: Response
       res.end();
       return;
     }
-    const message = appErr.expose ? appErr.message : 'Something went wrong on our side; the error was logged';
+    // Messages may quote the request (a path, an id); a 16 KB URL must not make a 16 KB answer.
+    const message = appErr.expose ? clip(appErr.message, MAX_MESSAGE_CHARS) : 'Something went wrong on our side; the error was logged';
     res.status(appErr.status);
     if (res.locals.errorFormat === 'html') {
       res.type('html').send(errorPage(appErr.status >= 500 ? 'Something went wrong' : 'This page cannot be shown', message));

@@ -12,6 +12,7 @@ import { deleteInvoice, getInvoice, listInvoices, patchInvoice, postInvoice, pos
 import { getInvoicePdf } from '../pages/getInvoicePdf.js';
 import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, putPageSettings, postQuote, requirePageApiToken, searchContacts, searchProducts } from '../pages/pageApi.js';
 import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from '../pages/pageHandlers.js';
+import { PAGE_PURPOSES } from '../pages/pageToken.js';
 import { requirePageToken } from '../pages/requirePageToken.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { getSettings, patchSettings, putSettings } from '../settings/settingsHandlers.js';
@@ -61,20 +62,75 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
 }
 
 /**
- * PostgreSQL text cannot hold the NUL character, so a JSON string carrying one (`"\u0000"`) is
- * refused here, naming where it was, before any handler could try to store it.
+ * express.json's `verify`: sees the body's bytes before they are decoded. Bytes that are not UTF-8
+ * would otherwise be decoded to U+FFFD and stored as if the caller had sent that; they are refused
+ * (TextDecoder with `fatal`). It also notes the body's length, for refuseEmptyBody.
  */
-function refuseNulInJson(req: Request, _res: Response, next: NextFunction) {
-  const found: string[] = [];
-  const walk = (v: unknown, at: string, depth: number): void => {
-    if (found.length > 0 || depth > 64) return;
-    if (typeof v === 'string') {
-      if (v.includes('\u0000')) found.push(at || '(body)');
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`, depth + 1));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k, depth + 1);
-  };
-  walk(req.body, '', 0);
-  if (found.length > 0) throw validationFailed([{ field: found[0]!, message: 'must not contain the NUL character (\\u0000)' }]);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+function verifyJsonBytes(_req: Request, res: Response, buf: Buffer, encoding: string) {
+  res.locals.jsonBodyBytes = buf.length;
+  if (!/^utf-?8$/i.test(encoding)) return;
+  try {
+    utf8.decode(buf);
+  } catch {
+    throw new AppError('invalid_utf8', 400, 'The request body is not valid UTF-8: send JSON encoded as UTF-8 (nothing was saved)');
+  }
+}
+
+/**
+ * A PUT replaces and a PATCH changes: without a body either is a mistake, and read as `{}` a PUT
+ * of a contact created an empty one (and a PUT of settings would blank them). POST bodies are
+ * checked by their schemas (the few whose fields are all optional may be sent empty).
+ */
+function refuseEmptyBody(req: Request, res: Response, next: NextFunction) {
+  if ((req.method === 'PUT' || req.method === 'PATCH') && (req.body === undefined || res.locals.jsonBodyBytes === 0)) {
+    throw new AppError('empty_body', 400, `This ${req.method} needs a JSON object in its body (Content-Type: application/json) with the fields to save; the request had no body, so nothing was changed`);
+  }
+  next();
+}
+
+// With the u flag a surrogate pair is one code point, so only a lone half matches.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Text that PostgreSQL would not store as sent is refused here, naming where it was, before any
+ * handler could try to store it: the NUL character (`"\u0000"`, which text cannot hold) and lone
+ * UTF-16 surrogates (`"\ud800"`, which become U+FFFD on the way to the database).
+ */
+const unstorable = (s: string): string | undefined =>
+  s.includes('\u0000')
+    ? 'must not contain the NUL character (\\u0000)'
+    : LONE_SURROGATE.test(s)
+      ? 'must be valid Unicode text: it holds half of a UTF-16 surrogate pair (a lone \\ud800-\\udfff escape)'
+      : undefined;
+
+/** Finds the first unstorable string under `v`; `at` ends up holding the keys down to it. */
+function findUnstorable(v: unknown, at: Array<string | number>, depth: number): string | undefined {
+  if (typeof v === 'string') return unstorable(v);
+  if (v === null || typeof v !== 'object' || depth > 64) return undefined;
+  const keys: Array<string | number> = Array.isArray(v) ? [] : Object.keys(v);
+  const n = Array.isArray(v) ? v.length : keys.length;
+  for (let i = 0; i < n; i++) {
+    const k = Array.isArray(v) ? i : keys[i]!;
+    const x = (v as Record<string | number, unknown>)[k];
+    if (typeof x !== 'string' && (x === null || typeof x !== 'object')) continue;
+    at.push(k);
+    const problem = findUnstorable(x, at, depth + 1);
+    if (problem) return problem;
+    at.pop();
+  }
+  return undefined;
+}
+
+function refuseUnstorableText(req: Request, _res: Response, next: NextFunction) {
+  // The path is a stack of keys, spelt out only for the value found: a 500,000-element array
+  // costs no strings.
+  const at: Array<string | number> = [];
+  const problem = findUnstorable(req.body, at, 0);
+  if (problem) {
+    const field = at.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${k}` : k), '');
+    throw validationFailed([{ field: field || '(body)', message: problem }]);
+  }
   next();
 }
 
@@ -92,7 +148,9 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   app.use('/assets/fonts', express.static(UI_FONTS_DIR, { index: false, maxAge: '30d', immutable: true }));
   app.get('/assets/fallback-fonts/:file', (req, res, next) => {
-    const source = FALLBACK_FONTS[String(req.params.file)];
+    // Own keys only: `__proto__` or `constructor` would find Object.prototype's and throw (a 500).
+    const file = String(req.params.file);
+    const source = Object.hasOwn(FALLBACK_FONTS, file) ? FALLBACK_FONTS[file] : undefined;
     if (!source) return next();
     res.sendFile(require.resolve(source), { maxAge: '30d', immutable: true, headers: { 'Content-Type': 'font/ttf' } });
   });
@@ -152,7 +210,9 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
     res.locals.routeBase = req.baseUrl;
     next();
   });
-  pageApi.use(requireJsonBody, express.json({ limit: PAGE_API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }), refuseNulInJson);
+  // The token is checked before the body is read: parsing 1 MB of JSON costs more than checking a
+  // token, and no one without a page's token gets to make the service spend it.
+  pageApi.use(requirePageApiToken(deps, PAGE_PURPOSES), requireJsonBody, express.json({ limit: PAGE_API_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: verifyJsonBytes }), refuseEmptyBody, refuseUnstorableText);
   pageApi.get('/contacts', requirePageApiToken(deps, ['create', 'edit']), h(searchContacts));
   pageApi.get('/products', requirePageApiToken(deps, ['create', 'edit']), h(searchProducts));
   pageApi.post('/quote', requirePageApiToken(deps, ['create', 'edit']), h(postQuote));
@@ -165,7 +225,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   // The accounting system → service: bearer token, JSON.
   const api: Router = express.Router();
-  api.use(requireApiToken(deps), requireJsonBody, express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }), refuseNulInJson);
+  api.use(requireApiToken(deps), requireJsonBody, express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: verifyJsonBytes }), refuseEmptyBody, refuseUnstorableText);
   for (const kind of [contactKind, productKind] as Array<CatalogKind<unknown>>) {
     const base = `/${kind.table}`;
     api.post(`${base}/batch`, h(postBatch(kind)));

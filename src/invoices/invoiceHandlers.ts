@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { idempotencyKey, runIdempotent } from '../http/idempotency.js';
-import { check } from '../http/validate.js';
+import { check, isRowId } from '../http/validate.js';
 import { deleteDraft, editInvoice } from './changeInvoice.js';
 import { createInvoice } from './createInvoice.js';
 import { todayUtc } from './invoice.js';
@@ -59,7 +59,7 @@ export const listInvoices: Handler = async (deps, req, res) => {
 /** GET /api/v1/invoices/{id} (deleted drafts included, flagged). */
 export const getInvoice: Handler = async (deps, req, res) => {
   const id = idParam(req);
-  const invoice = /^[1-9][0-9]{0,18}$/.test(id) ? await invoiceRepo.findDetail(deps.db, id) : undefined;
+  const invoice = isRowId(id) ? await invoiceRepo.findDetail(deps.db, id) : undefined;
   if (!invoice) throw notFound(`Invoice ${id}`);
   res.json(presentInvoice(invoice, todayUtc(deps.clock.now())));
 };

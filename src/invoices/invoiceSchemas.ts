@@ -1,5 +1,5 @@
 import { EXTERNAL_ID_PATTERN } from '../catalog/catalogKinds.js';
-import { compile } from '../http/validate.js';
+import { ajv, compile, rowId, validationCost } from '../http/validate.js';
 
 /** Most lines one invoice may have. */
 export const MAX_LINES = 500;
@@ -24,6 +24,32 @@ const externalId = {
   type: 'string',
   pattern: EXTERNAL_ID_PATTERN,
   description: 'must be 1-100 characters: letters, digits and . _ : @ / - (starting with a letter or digit)',
+} as const;
+
+/**
+ * Invoice and payment dates: real calendar dates from 2000-01-01 to 2099-12-31. Wider than any
+ * invoice this service will see (HubSpot itself dates from 2006; a due date from terms of up to
+ * ten years still fits), narrow enough to catch a mistyped year ("0202-05-01", "20256-01-01") and
+ * to keep every date a due date is computed from, the PDF prints and PostgreSQL stores in range:
+ * 9999-12-31 plus 30 days of terms was year 10000, and 0000-01-01 is no date PostgreSQL has.
+ */
+export const INVOICE_DATE_MIN = '2000-01-01';
+export const INVOICE_DATE_MAX = '2099-12-31';
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+ajv.addFormat('invoice-date', {
+  type: 'string',
+  validate: (s: string) => {
+    validationCost.patternChars += s.length;
+    const m = DATE.exec(s);
+    if (!m || s < INVOICE_DATE_MIN || s > INVOICE_DATE_MAX) return false;
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    return mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  },
+});
+export const invoiceDate = {
+  type: 'string',
+  format: 'invoice-date',
+  description: `must be a date from ${INVOICE_DATE_MIN} to ${INVOICE_DATE_MAX}, written YYYY-MM-DD`,
 } as const;
 
 export const lineSchema = {
@@ -53,10 +79,10 @@ const invoiceNumber = {
 
 const common = {
   currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'must be an ISO 4217 code in capitals, like "EUR"' },
-  issueDate: { type: 'string', format: 'date' },
-  dueDate: { type: 'string', format: 'date' },
+  issueDate: invoiceDate,
+  dueDate: invoiceDate,
   paymentTermsDays: { type: 'integer', minimum: 0, maximum: 3650 },
-  contactExternalId: { anyOf: [externalId, { type: 'null' }] },
+  contactExternalId: { ...externalId, type: ['string', 'null'] },
   lines: { type: 'array', minItems: 1, maxItems: MAX_LINES, items: lineSchema },
   number: invoiceNumber,
   memo: { type: ['string', 'null'], maxLength: 5000 },
@@ -131,7 +157,7 @@ export const validatePayment = compile<PaymentInput>({
   required: ['amount'],
   properties: {
     amount: decimal,
-    date: { type: 'string', format: 'date' },
+    date: invoiceDate,
     method: { type: ['string', 'null'], maxLength: 100 },
     reference: { type: ['string', 'null'], maxLength: 200 },
   },
@@ -155,6 +181,6 @@ export const validateListInvoices = compile<ListInvoicesQuery>({
     status: { enum: ['draft', 'open', 'paid', 'void'] },
     includeDeleted: { enum: ['true', 'false'] },
     limit: { type: 'string', pattern: '^([1-9][0-9]?|1[0-9][0-9]|200)$', description: 'must be a whole number from 1 to 200' },
-    before: { type: 'string', pattern: '^[1-9][0-9]{0,18}$', description: 'must be an invoice id (the nextBefore of the previous page)' },
+    before: rowId('must be an invoice id (the nextBefore of the previous page)'),
   },
 });

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isRowId } from '../http/validate.js';
 import type { Actor } from '../audit/auditRepo.js';
 import { notFound } from '../errors.js';
 import { formatMinor } from './money.js';
@@ -23,7 +24,7 @@ export interface ChangeContext {
  * the caller's portal/deal: another portal's invoice is indistinguishable from a missing one.
  */
 export async function lockInScope(trx: Knex.Transaction, id: string, scope: InvoiceScope): Promise<Invoice> {
-  const inv = /^[1-9][0-9]{0,18}$/.test(id) ? await invoiceRepo.lockById(trx, id) : undefined;
+  const inv = isRowId(id) ? await invoiceRepo.lockById(trx, id) : undefined;
   if (!inv || (scope.portalId && inv.portalId !== scope.portalId) || (scope.dealId && inv.dealId !== scope.dealId)) {
     throw notFound(`Invoice ${id}`);
   }

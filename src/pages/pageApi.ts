@@ -4,7 +4,7 @@ import { contactKind, productKind } from '../catalog/catalogKinds.js';
 import * as catalogRepo from '../catalog/catalogRepo.js';
 import type { Deps } from '../deps.js';
 import { limitedWarn } from '../http/limitedWarn.js';
-import { AppError, conflict, forbidden, notConfigured, validationFailed } from '../errors.js';
+import { AppError, conflict, type FieldError, forbidden, MAX_DETAILS, notConfigured, ValidationFailure, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { toAppError } from '../http/errorHandler.js';
 import { idempotencyKey, runIdempotent } from '../http/idempotency.js';
@@ -14,7 +14,7 @@ import { createInvoice } from '../invoices/createInvoice.js';
 import { currencyExponent, isCurrency } from '../invoices/currencies.js';
 import { todayUtc } from '../invoices/invoice.js';
 import { priceLines, Problems } from '../invoices/invoiceInput.js';
-import { lineSchema, MAX_LINES, type LineInput, type PatchInvoiceInput, type PaymentInput, validatePatchInvoice, validatePayment } from '../invoices/invoiceSchemas.js';
+import { invoiceDate, lineSchema, MAX_LINES, type LineInput, type PatchInvoiceInput, type PaymentInput, validatePatchInvoice, validatePayment } from '../invoices/invoiceSchemas.js';
 import type { ChangeContext } from '../invoices/invoiceScope.js';
 import { formatDecimal, formatMinor } from '../invoices/money.js';
 import { presentInvoice } from '../invoices/presentInvoice.js';
@@ -87,8 +87,15 @@ async function audited<T>(deps: Deps, res: Response, action: string, invoiceId: 
   }
 }
 
+/** The search box's query: `q` once (a repeated or unknown parameter is refused, not read as an empty search). */
+const validateSearchQuery = compile<{ q?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { q: { type: 'string', maxLength: 1000 } },
+});
+
 const searchQuery = (req: Request) => {
-  const q = (req.query as Record<string, unknown>).q;
+  const { q } = check(validateSearchQuery, { ...(req.query as Record<string, unknown>) });
   // PostgreSQL text cannot hold NUL (nor can a name): drop it and other control characters.
   // eslint-disable-next-line no-control-regex
   return typeof q === 'string' ? q.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 100) : '';
@@ -140,7 +147,9 @@ export const postQuote: Handler = async (deps, req, res) => {
   const priced = await priceLines(deps.db, problems, input.lines, input.currency);
   const money = (m: bigint) => formatMinor(m, input.currency);
   if (!priced) {
-    res.json({ problems: problems.list, exponent: currencyExponent(input.currency) });
+    // The form only needs to know the lines are not priceable yet; 500 bad lines need not be 500 entries.
+    const omitted = problems.list.length - MAX_DETAILS;
+    res.json({ problems: problems.list.slice(0, MAX_DETAILS), ...(omitted > 0 ? { problemsNotListed: omitted } : {}), exponent: currencyExponent(input.currency) });
     return;
   }
   res.json({
@@ -168,8 +177,8 @@ const validatePageCreate = compile<PageCreateInput>({
   required: ['currency', 'lines'],
   properties: {
     currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'must be an ISO 4217 code in capitals, like "EUR"' },
-    issueDate: { type: 'string', format: 'date' },
-    dueDate: { type: 'string', format: 'date' },
+    issueDate: invoiceDate,
+    dueDate: invoiceDate,
     paymentTermsDays: { type: 'integer', minimum: 0, maximum: 3650 },
     contactExternalId: { type: ['string', 'null'], maxLength: 100 },
     lines: { type: 'array', minItems: 1, maxItems: MAX_LINES, items: lineSchema },
@@ -242,6 +251,13 @@ export const postPageVoid: Handler = async (deps, req, res) => {
   res.json(presentInvoice(invoice, todayUtc(ctx.now)));
 };
 
+/** The settings page's body: no fields but its three parts (each is checked on its own below). */
+const validateSettingsEnvelope = compile<{ settings?: unknown; push?: unknown; version?: unknown }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { settings: {}, push: {}, version: {} },
+});
+
 /**
  * PUT /hubspot/pages/api/settings `{ settings, push?, version }`: the settings page saves the
  * portal's invoice settings and, when the portal is connected for the push, the push settings it
@@ -254,20 +270,24 @@ export const putPageSettings: Handler = async (deps, req, res) => {
   if (!(await settingsRepo.mayEdit(deps.db, await settingsRepo.get(deps.db, claims.portalId), claims))) {
     throw forbidden('not_settings_editor', 'Only this account\'s settings editors can change its settings: this page shows the request your finance admin can send to make you one.');
   }
+  // Every problem of every part is collected and answered at once (the form shows each beside its
+  // field), through the same size-first schemas and the same cap on details as everything else.
   const body = (req.body ?? {}) as { settings?: unknown; push?: unknown; version?: unknown };
-  const problems: Array<{ field: string; message: string }> = [];
-  const collect = <T>(check: () => T): T | undefined => {
+  const problems: FieldError[] = [];
+  const collect = <T>(run: () => T): T | undefined => {
     try {
-      return check();
+      return run();
     } catch (err) {
-      problems.push(...(((err as AppError).details as Array<{ field: string; message: string }> | undefined) ?? [{ field: '(body)', message: (err as Error).message }]));
+      if (!(err instanceof ValidationFailure)) throw err;
+      problems.push(...err.problems);
       return undefined;
     }
   };
-  for (const key of Object.keys(body)) if (!['settings', 'push', 'version'].includes(key)) problems.push({ field: key, message: 'is not a known field' });
-  if (!Number.isInteger(body.version) || (body.version as number) < 0) problems.push({ field: 'version', message: 'must be the settings revision the page was opened with (a whole number)' });
-  if (body.settings && typeof body.settings === 'object' && 'cardEditors' in body.settings) problems.push({ field: 'cardEditors', message: 'is changed through /api/v1, not from the card' });
-  const settings = collect(() => checkSettings(body.settings ?? {}));
+  collect(() => check(validateSettingsEnvelope, body));
+  if (!Number.isSafeInteger(body.version) || (body.version as number) < 0) problems.push({ field: 'version', message: 'must be the settings revision the page was opened with (a whole number)' });
+  const settingsPart = body.settings ?? {};
+  if (typeof settingsPart === 'object' && settingsPart !== null && Object.hasOwn(settingsPart, 'cardEditors')) problems.push({ field: 'cardEditors', message: 'is changed through /api/v1, not from the card' });
+  const settings = collect(() => checkSettings(settingsPart));
   const portal = portalRepo.connected(await portalRepo.get(deps.db, claims.portalId));
   if (body.push !== undefined && !portal) problems.push({ field: 'push', message: 'this account is not connected for the push' });
   const push = body.push === undefined || !portal ? undefined : collect(() => checkPortalPatch(body.push));

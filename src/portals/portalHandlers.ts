@@ -33,12 +33,16 @@ export async function describePortals(deps: Deps) {
   );
 }
 
+/** The portal list takes no filters: one given by mistake (`?portalId=`) is refused, not ignored. */
+const validatePortalsQuery = compile<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
+
 /**
  * GET /api/v1/portals: every connected portal with its status, token state and last push, and the
  * grants still to be given back to HubSpot (revocations: a failed disconnect's, a failed or refused
  * install's), with their attempts and last error, never their tokens.
  */
-export const listPortals: Handler = async (deps, _req, res) => {
+export const listPortals: Handler = async (deps, req, res) => {
+  check(validatePortalsQuery, { ...(req.query as Record<string, unknown>) });
   const [portals, revocations] = await Promise.all([describePortals(deps), listPending(deps.db)]);
   res.json({ portals, revocations });
 };

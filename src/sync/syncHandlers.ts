@@ -1,6 +1,6 @@
 import { AppError, notFound, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
-import { check, compile } from '../http/validate.js';
+import { check, compile, isRowId, rowId } from '../http/validate.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import * as syncRepo from './syncRepo.js';
 import type { SyncRun } from './syncRepo.js';
@@ -11,7 +11,7 @@ const portalIdRule = { type: 'string', pattern: '^[1-9][0-9]{0,17}$', descriptio
 const validateStart = compile<{ portalId?: string | number }>({
   type: 'object',
   additionalProperties: false,
-  properties: { portalId: { type: ['string', 'integer'], pattern: '^[1-9][0-9]{0,17}$', minimum: 1, description: 'must be a HubSpot portal id (digits only)' } },
+  properties: { portalId: { type: ['string', 'integer'], pattern: '^[1-9][0-9]{0,17}$', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'must be a HubSpot portal id (digits only)' } },
 });
 
 const validateFailuresQuery = compile<{ portalId?: string; objectType?: 'contact' | 'product'; include?: string; limit?: string; before?: string }>({
@@ -22,8 +22,18 @@ const validateFailuresQuery = compile<{ portalId?: string; objectType?: 'contact
     objectType: { enum: ['contact', 'product'] },
     include: { type: 'string', pattern: '^(skipped|conflict)(,(skipped|conflict))*$', description: 'must be skipped, conflict, or both separated by a comma' },
     limit: { type: 'string', pattern: '^([1-9][0-9]?|[1-4][0-9][0-9]|500)$', description: 'must be a whole number from 1 to 500' },
-    before: { type: 'string', pattern: '^[1-9][0-9]{0,18}$', description: 'must be a failure id (the nextBefore of the previous page)' },
+    before: rowId('must be a failure id (the nextBefore of the previous page)'),
   },
+});
+
+/**
+ * A filter the service does not understand is refused, never dropped: `?portalId=junk` (or a
+ * misspelt `?portalID=`) used to list every portal's runs as if no filter had been given.
+ */
+const validateRunsQuery = compile<{ portalId?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { portalId: portalIdRule },
 });
 
 export function presentRun(r: SyncRun) {
@@ -66,16 +76,15 @@ export const postSyncRun: Handler = async (deps, req, res) => {
 /** GET /api/v1/sync/runs/{id}: progress and counts. */
 export const getSyncRun: Handler = async (deps, req, res) => {
   const id = String(req.params.id);
-  const run = /^[1-9][0-9]{0,18}$/.test(id) ? await syncRepo.getRun(deps.db, id) : undefined;
+  const run = isRowId(id) ? await syncRepo.getRun(deps.db, id) : undefined;
   if (!run) throw notFound(`Sync run ${id}`);
   res.json(presentRun(run));
 };
 
 /** GET /api/v1/sync/runs?portalId=: the latest runs. */
 export const listSyncRuns: Handler = async (deps, req, res) => {
-  const q = req.query as Record<string, unknown>;
-  const portalId = typeof q.portalId === 'string' && /^[1-9][0-9]{0,17}$/.test(q.portalId) ? q.portalId : undefined;
-  res.json({ runs: (await syncRepo.listRuns(deps.db, portalId, 50)).map(presentRun) });
+  const q = check(validateRunsQuery, { ...(req.query as Record<string, unknown>) });
+  res.json({ runs: (await syncRepo.listRuns(deps.db, q.portalId, 50)).map(presentRun) });
 };
 
 /** GET /api/v1/sync/failures: records HubSpot refused, with its message and correlation id. */
@@ -90,7 +99,7 @@ export const listSyncFailures: Handler = async (deps, req, res) => {
 /** POST /api/v1/sync/failures/{id}/replay: push that record again (a run is queued). */
 export const postReplay: Handler = async (deps, req, res) => {
   const id = String(req.params.id);
-  const replayed = /^[1-9][0-9]{0,18}$/.test(id) ? await syncRepo.replay(deps.db, id) : undefined;
+  const replayed = isRowId(id) ? await syncRepo.replay(deps.db, id) : undefined;
   if (!replayed) throw notFound(`Failure ${id}`);
   const { run, created } = await syncRepo.startRun(deps.db, replayed.portalId, 'replay');
   if (created) runQueued.emit('queued');
