@@ -133,14 +133,20 @@ export function checkAppId(configured: string | undefined, params: HubSpotParams
 
 /**
  * Middleware for every signed route, after verifyHubSpotSignature: reads HubSpot's parameters (400
- * on conflicting or invalid ones), refuses another app's requests and any portal this service does
- * not serve (403, portalAccess.ts), and leaves the parameters in res.locals.hubspot.
+ * on conflicting or invalid ones), refuses another app's requests and, unless `portal` is
+ * 'in-handler', any portal this service does not serve (403, portalAccess.ts), before the handler
+ * runs. It leaves the parameters in res.locals.hubspot.
+ *
+ * 'in-handler' is for the data fetch only, which reads and writes nothing before it answers: it
+ * runs the same check side by side with its card query and answers (and mints page links) only
+ * once both are done (getInvoiceCard.ts), so the check costs no extra database round trip of
+ * latency. The hooks change invoices, so their check runs here, first.
  */
-export function requireServedCaller(deps: Deps, opts: { body: boolean }) {
+export function requireServedCaller(deps: Deps, opts: { body: boolean; portal?: 'in-handler' }) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const params = readHubSpotParams(req, res, opts);
     checkAppId(deps.config.hubspot.appId, params);
-    await requireServedPortal(deps, params.portalId, 'operator', { path: req.path, requestId: res.locals.requestId });
+    if (opts.portal !== 'in-handler') await requireServedPortal(deps, params.portalId, 'operator', { path: req.path, requestId: res.locals.requestId });
     res.locals.hubspot = params;
     next();
   };

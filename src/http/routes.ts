@@ -117,7 +117,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   // HubSpot → service: signed. The raw body is kept for the signature and parsed afterwards; then
   // HubSpot's parameters are read once (repeats must agree) and the portal must be one we serve.
   const signed = [express.raw({ type: () => true, limit: HUBSPOT_BODY_LIMIT }), verifyHubSpotSignature(deps)];
-  const fetchCaller = requireServedCaller(deps, { body: false });
+  const fetchCaller = requireServedCaller(deps, { body: false, portal: 'in-handler' });
   const hookCaller = requireServedCaller(deps, { body: true });
   app.get(cardPaths.fetch, ...signed, fetchCaller, h(getInvoiceCard));
   app.post(cardPaths.hooks.void, ...signed, hookCaller, h(postVoidHook));

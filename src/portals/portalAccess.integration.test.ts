@@ -4,6 +4,7 @@ import { appendProxyParams, callSigned, cardFetchPath, fetchCard } from '../../t
 import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, type TestApp } from '../../test/testApp.js';
 import { mintPageToken, type PagePurpose } from '../pages/pageToken.js';
+import { PortalLookup } from './portalAccess.js';
 
 /**
  * The one portal rule (portalAccess.ts) on every HubSpot-facing route: the signed data fetch and
@@ -266,5 +267,31 @@ describe('HUBSPOT_ALLOW_V2_ONLY=true', () => {
     // A classic request signed with v2 alone cannot be told from one stripped of v3: accepted.
     expect((await callSigned(app, { method: 'GET', pathAndQuery: cardFetchPath({ portalId: '6001', dealId: DEAL }), versions: ['v2'] })).status).toBe(200);
     expect(app.logs.records.filter((r) => r.message === 'hubspot signature rejected').map((r) => r.check)).toEqual(['v3_removed', 'v3_removed', 'v3_removed']);
+  });
+});
+
+describe('PortalLookup', () => {
+  it('answers concurrent lookups as single ones would, sharing queries, with no cache', async () => {
+    const now = new Date();
+    await tdb.db('portals').insert([
+      { portal_id: '7001', auth_type: 'oauth', status: 'active', created_at: now, updated_at: now },
+      { portal_id: '7002', auth_type: 'private_app', status: 'disconnected', created_at: now, updated_at: now },
+    ]);
+    const lookup = new PortalLookup(tdb.db);
+    const asked = Array.from({ length: 60 }, (_, i) => ['7001', '7002', '7003'][i % 3]!);
+    const rows = await Promise.all(asked.map((p) => lookup.get(p)));
+    expect(rows.map((r) => r && `${r.auth_type}/${r.status}`)).toEqual(asked.map((p) => ({ '7001': 'oauth/active', '7002': 'private_app/disconnected', '7003': undefined })[p]));
+    expect(lookup.stats.reads).toBe(60);
+    expect(lookup.stats.queries).toBeLessThan(10); // two start at once, the rest wait and share
+    // No cache: a change is seen by the next lookup.
+    await tdb.db('portals').where({ portal_id: '7001' }).update({ status: 'disconnected' });
+    expect((await lookup.get('7001'))?.status).toBe('disconnected');
+  });
+
+  it('fails every waiting lookup when its query fails, and keeps working afterwards', async () => {
+    const lookup = new PortalLookup(tdb.db);
+    const bad = await Promise.allSettled([lookup.get('not-a-number'), lookup.get('also-not')]);
+    expect(bad.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((await lookup.get('7002'))?.status).toBe('disconnected');
   });
 });
