@@ -81,6 +81,20 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads HUBSPOT_APP_ID as a numeric app id', () => {
+    expect(loadConfig({ HUBSPOT_APP_ID: '3141592' }).hubspot.appId).toBe('3141592');
+    expect(loadConfig({}).hubspot.appId).toBeUndefined();
+    expect(() => loadConfig({ HUBSPOT_APP_ID: 'my-app' })).toThrow(/HUBSPOT_APP_ID="my-app" must be the numeric id/);
+  });
+
+  it('says at start when no HubSpot account is served, or the private-app one is not allowed', () => {
+    const base = { HUBSPOT_CLIENT_SECRET: 's', API_TOKEN: 'x'.repeat(16) };
+    expect(describeMissingSetup(loadConfig(base)).join('\n')).toMatch(/No HubSpot account is served.*HUBSPOT_ALLOWED_PORTAL_IDS/);
+    expect(describeMissingSetup(loadConfig({ ...base, HUBSPOT_ALLOWED_PORTAL_IDS: '1' })).join('\n')).not.toMatch(/account is served|HUBSPOT_PORTAL_ID/);
+    expect(describeMissingSetup(loadConfig({ ...base, HUBSPOT_ACCESS_TOKEN: 't', HUBSPOT_PORTAL_ID: '5' })).join('\n')).not.toMatch(/account is served/);
+    expect(describeMissingSetup(loadConfig({ ...base, HUBSPOT_ACCESS_TOKEN: 't', HUBSPOT_PORTAL_ID: '5', HUBSPOT_ALLOWED_PORTAL_IDS: '1' })).join('\n')).toContain('HUBSPOT_PORTAL_ID 5 is not in HUBSPOT_ALLOWED_PORTAL_IDS');
+  });
+
   it('requires the encryption key once OAuth is configured', () => {
     expect(() => loadConfig({ HUBSPOT_CLIENT_ID: 'id', HUBSPOT_REDIRECT_URI: 'https://x.example/oauth/callback' })).toThrow(/TOKEN_ENCRYPTION_KEY is required/);
   });

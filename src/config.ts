@@ -25,6 +25,8 @@ export interface Config {
     readonly allowedPortalIds: readonly string[] | undefined;
     readonly accessToken: string | undefined;
     readonly portalId: string | undefined;
+    /** Our app's id: signed requests carrying another appId are refused; undefined: not checked. */
+    readonly appId: string | undefined;
     readonly apiBaseUrl: string;
     readonly rateLimitPer10s: number;
     /** A HubSpot request without a byte for this long is abandoned (and retried). */
@@ -133,6 +135,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('HUBSPOT_CLIENT_ID and HUBSPOT_REDIRECT_URI go together: set both to enable the OAuth install, or neither');
   }
 
+  const appId = get('HUBSPOT_APP_ID');
+  if (appId !== undefined && !/^[1-9]\d{0,19}$/.test(appId)) {
+    problems.push(`HUBSPOT_APP_ID=${JSON.stringify(appId)} must be the numeric id of the HubSpot app (its URL in the developer account shows it)`);
+  }
+
   const rawAllowed = get('HUBSPOT_ALLOWED_PORTAL_IDS');
   const allowedPortalIds = rawAllowed === undefined ? undefined : rawAllowed.split(/[\s,]+/).filter(Boolean);
   if (allowedPortalIds !== undefined && (allowedPortalIds.length === 0 || allowedPortalIds.some((id) => !/^[1-9]\d{0,17}$/.test(id)))) {
@@ -174,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedPortalIds,
       accessToken,
       portalId,
+      appId,
       apiBaseUrl: url('HUBSPOT_API_BASE_URL', 'https://api.hubapi.com') ?? 'https://api.hubapi.com',
       rateLimitPer10s: int('HUBSPOT_RATE_LIMIT_PER_10S', 100, 1, 100_000),
       requestTimeoutMs: int('HUBSPOT_REQUEST_TIMEOUT_MS', 20_000, 100, 300_000),
@@ -194,6 +202,14 @@ export function describeMissingSetup(config: Config): string[] {
   const notes: string[] = [];
   if (!config.hubspot.clientSecret) {
     notes.push('HUBSPOT_CLIENT_SECRET is not set: the card and action endpoints answer 503 until it is (the app\'s client secret, from HubSpot\'s app settings "Auth" tab)');
+  }
+  const h = config.hubspot;
+  if (!h.allowedPortalIds && !h.clientId && !h.portalId) {
+    notes.push(
+      'No HubSpot account is served: HUBSPOT_ALLOWED_PORTAL_IDS (or HUBSPOT_PORTAL_ID, or the OAuth install) is not set, so the card, its actions and its pages answer 403 to every account; list the account ids this service serves in HUBSPOT_ALLOWED_PORTAL_IDS',
+    );
+  } else if (h.allowedPortalIds && h.portalId && !h.allowedPortalIds.includes(h.portalId)) {
+    notes.push(`HUBSPOT_PORTAL_ID ${h.portalId} is not in HUBSPOT_ALLOWED_PORTAL_IDS: its card, actions and pages answer 403; add it there to serve it`);
   }
   if (!config.apiToken) {
     notes.push('API_TOKEN is not set: /api/v1 answers 503 until it is (openssl rand -hex 32)');

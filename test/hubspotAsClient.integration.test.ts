@@ -3,7 +3,7 @@ import { cardDefinitionSchema, renderAppDefinition, type AppDefinition } from '.
 import { lenientAjv } from '../src/http/validate.js';
 import { expectValidCard, prop } from './cardAssertions.js';
 import { createContact, createInvoice } from './factories.js';
-import { callSigned, type Versions } from './hubspotCaller.js';
+import { appendProxyParams, callSigned, type Versions } from './hubspotCaller.js';
 import { createTestDb, type TestDb } from './testDb.js';
 import { startTestApp, type TestApp } from './testApp.js';
 
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 type Caller = 'classic' | 'appCard';
 
-/** The query HubSpot builds: defaults, then each propertiesToSend value; the app card adds appId. */
+/** The query HubSpot builds: defaults, then each propertiesToSend value; for the app card, HubSpot's proxy appends userId, portalId, userEmail and appId. */
 function dataFetch(caller: Caller, portalId: string, dealId: string): string {
   const target = new URL(def.card.fetch.targetUrl);
   const values: Record<string, string> = { dealname: 'Renewal 2027', amount: '1200.5', deal_currency_code: 'EUR', hs_object_id: dealId };
@@ -42,7 +42,10 @@ function dataFetch(caller: Caller, portalId: string, dealId: string): string {
     ['portalId', portalId],
     ...def.card.fetch.objectTypes[0]!.propertiesToSend.map((p): [string, string] => [p, values[p] ?? '']),
   ];
-  if (caller === 'appCard') return `${target.pathname}?${new URLSearchParams([...pairs.filter(([, v]) => v), ['appId', '777']]).toString()}`;
+  if (caller === 'appCard') {
+    const params = appendProxyParams(new URLSearchParams(pairs.filter(([, v]) => v)), { userId: '1001', portalId, userEmail: 'sales.rep@seller.example', appId: '777' });
+    return `${target.pathname}?${params.toString()}`;
+  }
   return `${target.pathname}?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%40/g, '@').replace(/%20/g, '+')}`).join('&')}`;
 }
 

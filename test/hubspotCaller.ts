@@ -69,8 +69,24 @@ export interface CardFetch {
   userEmail?: string;
   /** Deal properties (propertiesToSend), in order. */
   properties?: Array<[string, string]>;
-  /** 'classic': the legacy card (raw '@', '+' for spaces, v2 + v3); 'appCard': the converter (URLSearchParams, appId, v3). */
+  /** 'classic': the legacy card (raw '@', '+' for spaces, v2 + v3); 'appCard': the converter through hubspot.fetch (URLSearchParams, HubSpot's appended userId/portalId/userEmail/appId, v3). */
   caller?: 'classic' | 'appCard';
+}
+
+/** The app id the test app cards call with. */
+export const TEST_APP_ID = '3141592';
+
+/**
+ * What HubSpot's proxy does to every hubspot.fetch call ("fetching data" guide): it appends
+ * userId, portalId, userEmail and appId after the card's own parameters, inside what it signs. The
+ * converter card has written the first three itself, so they arrive twice.
+ */
+export function appendProxyParams(params: URLSearchParams, who: { userId: string; portalId: string; userEmail: string; appId?: string }): URLSearchParams {
+  params.append('userId', who.userId);
+  params.append('portalId', who.portalId);
+  params.append('userEmail', who.userEmail);
+  params.append('appId', who.appId ?? TEST_APP_ID);
+  return params;
 }
 
 const classicEncode = (v: string) => encodeURIComponent(v).replace(/%40/g, '@').replace(/%20/g, '+');
@@ -87,7 +103,7 @@ export function cardFetchPath(f: CardFetch, targetPath = '/hubspot/card'): strin
   ];
   if (f.caller === 'appCard') {
     const params = new URLSearchParams(pairs);
-    params.append('appId', '3141592');
+    appendProxyParams(params, { userId: f.userId ?? '4242', portalId: f.portalId, userEmail: f.userEmail ?? 'rep@seller.example' });
     return `${targetPath}?${params.toString()}`;
   }
   return `${targetPath}?${pairs.map(([k, v]) => `${k}=${classicEncode(v)}`).join('&')}`;

@@ -46,7 +46,7 @@ describe('npm start on the embedded database', () => {
   });
 
   it('keeps its data across restarts, refuses a second process on the same folder, and stops on SIGTERM', async () => {
-    const env = { DATA_DIR: dataDir, HUBSPOT_CLIENT_SECRET: SECRET, API_TOKEN: TOKEN, PUBLIC_BASE_URL: 'https://invoices.test' };
+    const env = { DATA_DIR: dataDir, HUBSPOT_CLIENT_SECRET: SECRET, API_TOKEN: TOKEN, PUBLIC_BASE_URL: 'https://invoices.test', HUBSPOT_ALLOWED_PORTAL_IDS: '1' };
     const first = await startService(env, children);
     const base = `http://127.0.0.1:${first.port}`;
     const created = await fetch(`${base}/api/v1/invoices`, {
@@ -120,6 +120,34 @@ describe('npm start on the embedded database', () => {
 });
 
 describe('CLI', () => {
+  it('runs the README\'s "See the card without HubSpot" steps: demo data, then the card as the classic card and the app card; another portal is refused, saying what to set', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'invoice-card-newcomer-'));
+    // The README's variables; the service listens on a free port, so the CLI is pointed at it with
+    // --url while both sides keep the default public URL (port 3000) that the signatures cover.
+    const readme = { HUBSPOT_CLIENT_SECRET: 'dev-secret', API_TOKEN: TOKEN, HUBSPOT_ALLOWED_PORTAL_IDS: '111', PUBLIC_BASE_URL: 'http://localhost:3000' };
+    const s = await startService({ DATA_DIR: dir, ...readme }, children);
+    try {
+      const env = { PATH: process.env.PATH!, ...readme };
+      const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--url', `http://127.0.0.1:${s.port}`], { env, encoding: 'utf8', timeout: 60_000 });
+      const demo = run(['demo-data', '--portal', '111', '--deal', '222']);
+      expect(demo.status, demo.stderr).toBe(0);
+      for (const extra of [[], ['--app-card', '1']]) {
+        const preview = run(['preview', '--portal', '111', '--deal', '222', ...extra]);
+        expect(preview.status, preview.stderr + preview.stdout).toBe(0);
+        expect(preview.stdout).toContain("The answer matches HubSpot's documented card format.");
+        expect(preview.stdout).toMatch(/INV-\d{6}/);
+      }
+      const other = run(['preview', '--portal', '333', '--deal', '222']);
+      expect(other.status).toBe(1);
+      expect(other.stderr).toContain('403');
+      expect(other.stderr).toContain('HUBSPOT_ALLOWED_PORTAL_IDS');
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints hubspot-app.json for a base URL and writes the converter app card files', () => {
     const out = path.join(dataDir, 'hubspot-project');
     const printed = spawnSync(process.execPath, [CLI, 'app-config', '--base-url', 'https://inv.example.com'], { encoding: 'utf8' });

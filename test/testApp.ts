@@ -10,6 +10,13 @@ import { configSecrets } from '../src/redact.js';
 
 export const TEST_CLIENT_SECRET = 'test-client-secret-7f3a9c1e-5b2d';
 export const TEST_API_TOKEN = 'test-api-token-0123456789abcdef';
+/**
+ * The portals the tests act for. The service answers HubSpot's requests and the card's pages only
+ * for portals it serves (src/portals/portalAccess.ts), so a test app allows these unless the test's
+ * env names its portals itself (HUBSPOT_ALLOWED_PORTAL_IDS, HUBSPOT_PORTAL_ID or the OAuth install).
+ * 987654 is the factories' default portal.
+ */
+export const TEST_PORTALS = ['987654', '123123', '111111', '1', '2020', '5150', '555001', '9191', '5353', '6464', '6565', '8282', '4711', '424201', '424202', '535301', '535302'];
 
 /** A clock tests move by hand. */
 export class TestClock implements Clock {
@@ -67,11 +74,13 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const publicBaseUrl = opts.publicBaseUrl ?? url;
+  const namesPortals = ['HUBSPOT_ALLOWED_PORTAL_IDS', 'HUBSPOT_PORTAL_ID', 'HUBSPOT_CLIENT_ID'].some((v) => opts.env?.[v] !== undefined);
   const config = loadConfig({
     HUBSPOT_CLIENT_SECRET: TEST_CLIENT_SECRET,
     API_TOKEN: TEST_API_TOKEN,
     PUBLIC_BASE_URL: publicBaseUrl,
     SYNC_INTERVAL_SECONDS: '0',
+    ...(namesPortals ? {} : { HUBSPOT_ALLOWED_PORTAL_IDS: TEST_PORTALS.join(',') }),
     ...opts.env,
   });
   const logs = new MemoryTransport();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContact, createInvoice } from '../../test/factories.js';
-import { callSigned, type SignedCall } from '../../test/hubspotCaller.js';
+import { appendProxyParams, callSigned, type SignedCall } from '../../test/hubspotCaller.js';
 import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, type TestApp } from '../../test/testApp.js';
 import * as auditRepo from '../audit/auditRepo.js';
@@ -36,16 +36,18 @@ type Caller = 'classic' | 'appCard';
 
 /** Calls a hook the way each HubSpot caller does it. */
 function callHook(caller: Caller, method: 'POST' | 'DELETE', path: string, params = defaults(), extra: Partial<SignedCall> = {}) {
-  const q = new URLSearchParams(params).toString();
+  const q = new URLSearchParams(params);
+  // The app card calls through hubspot.fetch: HubSpot's proxy appends the user, portal and app.
+  if (caller === 'appCard' && params.portalId !== undefined) appendProxyParams(q, { userId: params.userId ?? '', portalId: params.portalId, userEmail: params.userEmail ?? '', appId: '777' });
   if (method === 'DELETE') {
-    // GET/DELETE: the defaults ride in the query for both callers (the app card adds appId).
-    return callSigned(app, { method, pathAndQuery: `${path}?${q}${caller === 'appCard' ? '&appId=777' : ''}`, versions: caller === 'appCard' ? ['v3'] : ['v2', 'v3'], ...extra });
+    // GET/DELETE: the defaults ride in the query for both callers.
+    return callSigned(app, { method, pathAndQuery: `${path}?${q.toString()}`, versions: caller === 'appCard' ? ['v3'] : ['v2', 'v3'], ...extra });
   }
   if (caller === 'classic') {
-    return callSigned(app, { method, pathAndQuery: path, body: q, contentType: 'application/x-www-form-urlencoded', ...extra });
+    return callSigned(app, { method, pathAndQuery: path, body: q.toString(), contentType: 'application/x-www-form-urlencoded', ...extra });
   }
-  // The converter app card: JSON body, the same values in the query too, plus appId.
-  return callSigned(app, { method, pathAndQuery: `${path}?${q}&appId=777`, body: JSON.stringify(params), contentType: 'application/json', versions: ['v3'], ...extra });
+  // The converter app card: JSON body, the same values in the query too, plus what HubSpot appends.
+  return callSigned(app, { method, pathAndQuery: `${path}?${q.toString()}`, body: JSON.stringify(params), contentType: 'application/json', versions: ['v3'], ...extra });
 }
 
 const openInvoice = () => createInvoice(app, { portalId: PORTAL, dealId: DEAL, status: 'open', contactExternalId: contact });
@@ -134,5 +136,60 @@ describe('action hooks', () => {
     expect(contactCard.status).toBe(400);
     const brokenJson = await callSigned(app, { method: 'POST', pathAndQuery: `/hubspot/actions/invoices/${inv.id}/void`, body: '{"portalId":', contentType: 'application/json', versions: ['v3'] });
     expect(brokenJson.status).toBe(400);
+  });
+
+  it('takes the app card\'s repeated parameters as one value, and refuses copies that disagree (query, JSON body or form body)', async () => {
+    const inv = await openInvoice();
+    const path = `/hubspot/actions/invoices/${inv.id}/void`;
+    // The converter's own query says another portal (one this service also serves, so only the
+    // disagreement can refuse it); HubSpot's proxy appends the real one after it.
+    const q = new URLSearchParams(defaults({ portalId: '111111' }));
+    appendProxyParams(q, { userId: '4242', portalId: PORTAL, userEmail: 'rep@seller.example', appId: '777' });
+    const typedPortal = await callSigned(app, { method: 'POST', pathAndQuery: `${path}?${q}`, body: JSON.stringify(defaults()), contentType: 'application/json', versions: ['v3'] });
+    expect(typedPortal.status).toBe(400);
+    expect(typedPortal.body.error).toMatchObject({ code: 'conflicting_parameters', details: [{ field: 'portalId', message: expect.stringContaining('"111111", "987654"') }] });
+    // The query agrees with itself, but the JSON body names another portal or user.
+    const agreed = appendProxyParams(new URLSearchParams(defaults()), { userId: '4242', portalId: PORTAL, userEmail: 'rep@seller.example', appId: '777' });
+    const bodyPortal = await callSigned(app, { method: 'POST', pathAndQuery: `${path}?${agreed}`, body: JSON.stringify(defaults({ portalId: '111111' })), contentType: 'application/json', versions: ['v3'] });
+    expect(bodyPortal.status).toBe(400);
+    expect(bodyPortal.body.error.details).toEqual([{ field: 'portalId', message: expect.stringContaining('different values') }]);
+    const bodyUser = await callSigned(app, { method: 'POST', pathAndQuery: `${path}?${agreed}`, body: JSON.stringify({ ...defaults(), userId: 1 }), contentType: 'application/json', versions: ['v3'] });
+    expect(bodyUser.body.error.details).toEqual([{ field: 'userId', message: expect.stringContaining('"4242", "1"') }]);
+    // A classic form body that names the portal twice, differently.
+    const form = `${new URLSearchParams(defaults())}&portalId=111111`;
+    const formTwice = await callSigned(app, { method: 'POST', pathAndQuery: path, body: form, contentType: 'application/x-www-form-urlencoded' });
+    expect(formTwice.status).toBe(400);
+    expect(formTwice.body.error.code).toBe('conflicting_parameters');
+    expect((await app.api('GET', `/invoices/${inv.id}`)).body.status).toBe('open');
+    // The same copies, agreeing (ids as JSON numbers too), act.
+    const body = JSON.stringify({ ...defaults(), portalId: Number(PORTAL), associatedObjectId: Number(DEAL) });
+    const ok = await callSigned(app, { method: 'POST', pathAndQuery: `${path}?${agreed}`, body, contentType: 'application/json', versions: ['v3'] });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect((await app.api('GET', `/invoices/${inv.id}`)).body.status).toBe('void');
+  });
+
+  it('does not let a __proto__ key in a JSON body supply the required parameters', async () => {
+    const inv = await openInvoice();
+    const body = `{"__proto__":${JSON.stringify({ portalId: PORTAL, associatedObjectId: DEAL, userId: '4242' })}}`;
+    const res = await callSigned(app, { method: 'POST', pathAndQuery: `/hubspot/actions/invoices/${inv.id}/void`, body, contentType: 'application/json', versions: ['v3'] });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([
+      { field: 'portalId', message: 'is required' },
+      { field: 'associatedObjectId', message: 'is required' },
+    ]);
+    expect((await app.api('GET', `/invoices/${inv.id}`)).body.status).toBe('open');
+  });
+
+  it('answers 404, not 500, for invoice ids past what the database holds (2^63 and up)', async () => {
+    for (const id of ['9223372036854775808', '9999999999999999999', '18446744073709551616', '1'.repeat(40)]) {
+      for (const path of [`/hubspot/actions/invoices/${id}/void`, `/hubspot/actions/invoices/${id}/issue`]) {
+        const res = await callHook('classic', 'POST', path);
+        expect(res.status, path).toBe(404);
+        expect(res.body.error.code).toBe('not_found');
+      }
+      expect((await callHook('appCard', 'DELETE', `/hubspot/actions/invoices/${id}`)).status).toBe(404);
+    }
+    // The largest id the database holds is an ordinary "not found".
+    expect((await callHook('classic', 'POST', '/hubspot/actions/invoices/9223372036854775807/void')).status).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allActions, expectValidCard, prop } from '../../test/cardAssertions.js';
 import { createContact, createInvoice } from '../../test/factories.js';
-import { callSigned, cardFetchPath, fetchCard } from '../../test/hubspotCaller.js';
+import { appendProxyParams, callSigned, cardFetchPath, fetchCard } from '../../test/hubspotCaller.js';
 import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, TEST_CLIENT_SECRET, type TestApp } from '../../test/testApp.js';
 import { readPageToken } from '../pages/pageToken.js';
@@ -201,6 +201,50 @@ describe('GET /hubspot/card: the card', () => {
     expect(del && 'confirmationMessage' in del && del.confirmationMessage).toMatch(/deleted rather than voided/);
     const voidHook = card.results.find((r) => r.title === open.number)!.actions.find((a) => a.label === 'Void invoice');
     expect(voidHook && 'confirmationMessage' in voidHook && voidHook.confirmationMessage).toMatch(/voided rather than deleted/);
+  });
+});
+
+describe('GET /hubspot/card: HubSpot\'s parameters', () => {
+  it('reads the classic card\'s one copy and the app card\'s two (what the converter writes and what HubSpot appends) alike', async () => {
+    const inv = await createInvoice(app, { dealId: '7101' });
+    const appCardQuery = new URLSearchParams(cardFetchPath({ portalId: PORTAL, dealId: '7101', caller: 'appCard' }).split('?')[1]);
+    expect([appCardQuery.getAll('portalId'), appCardQuery.getAll('userId'), appCardQuery.getAll('userEmail'), appCardQuery.getAll('appId')]).toEqual([
+      [PORTAL, PORTAL],
+      ['4242', '4242'],
+      ['rep@seller.example', 'rep@seller.example'],
+      ['3141592'],
+    ]);
+    for (const caller of ['classic', 'appCard'] as const) {
+      const res = await fetchCard(app, { portalId: PORTAL, dealId: '7101', caller });
+      expect(res.status, `${caller}: ${JSON.stringify(res.body)}`).toBe(200);
+      const card = expectValidCard(res.body, PUBLIC);
+      expect(card.results.map((r) => r.objectId)).toEqual([Number(inv.id)]);
+      const token = new URL(card.primaryAction!.uri).searchParams.get('token')!;
+      expect(readPageToken(app.deps.pageTokenKey!, token, app.clock.now().getTime())).toMatchObject({ ok: true, claims: { portalId: PORTAL, dealId: '7101', userId: '4242', userEmail: 'rep@seller.example' } });
+    }
+  });
+
+  it('refuses copies that disagree, naming them: a portalId typed into the card\'s URL never outvotes the one HubSpot appends', async () => {
+    // Both portals are served here, so only the disagreement can refuse the request.
+    const other = '123123';
+    await createInvoice(app, { portalId: other, dealId: '7102' });
+    await createInvoice(app, { portalId: PORTAL, dealId: '7102' });
+    const own = (portalId: string, userId = '4242') =>
+      new URLSearchParams([['userId', userId], ['userEmail', 'rep@seller.example'], ['associatedObjectId', '7102'], ['associatedObjectType', 'DEAL'], ['portalId', portalId]]);
+    const attempts: Array<[string, URLSearchParams, string]> = [
+      ['portal typed into the card URL', appendProxyParams(own(other), { userId: '4242', portalId: PORTAL, userEmail: 'rep@seller.example' }), 'portalId'],
+      ['portal appended last by a caller', appendProxyParams(own(PORTAL), { userId: '4242', portalId: PORTAL, userEmail: 'rep@seller.example' }), 'portalId'],
+      ['another user', appendProxyParams(own(PORTAL, '1'), { userId: '4242', portalId: PORTAL, userEmail: 'rep@seller.example' }), 'userId'],
+    ];
+    attempts[1]![1].append('portalId', other);
+    for (const [what, params, field] of attempts) {
+      const res = await callSigned(app, { method: 'GET', pathAndQuery: `/hubspot/card?${params.toString()}`, versions: ['v3'] });
+      expect(res.status, what).toBe(400);
+      expect(res.body.error.code, what).toBe('conflicting_parameters');
+      expect(res.body.error.details, what).toEqual([{ field, message: expect.stringMatching(/given \d times with different values/) }]);
+      expect(res.body.error.message, what).toContain(field);
+      expect(JSON.stringify(res.body), what).not.toContain('token=');
+    }
   });
 });
 

@@ -16,7 +16,7 @@ export interface PreviewOptions {
   userId: string;
   userEmail: string;
   properties: Record<string, string>;
-  /** Sign and send like the converter app card (URLSearchParams encoding, appId) instead of the classic card. */
+  /** Sign and send like the converter app card through hubspot.fetch (URLSearchParams encoding, HubSpot's appended parameters) instead of the classic card. */
   appCard?: { appId: string } | undefined;
   definition: AppDefinition;
   nowMs: number;
@@ -53,7 +53,12 @@ export function dataFetchUrl(o: Omit<PreviewOptions, 'serviceUrl' | 'clientSecre
     if (value !== undefined) pairs.push([name, value]);
   }
   if (o.appCard) {
+    // The converter writes its parameters, then HubSpot's proxy appends userId, portalId,
+    // userEmail and appId to every hubspot.fetch call (so the first three arrive twice).
     const params = new URLSearchParams(pairs.filter(([, v]) => v !== ''));
+    params.append('userId', o.userId);
+    params.append('portalId', o.portalId);
+    params.append('userEmail', o.userEmail);
     params.append('appId', o.appCard.appId);
     return `${base}${path}?${params.toString()}`;
   }

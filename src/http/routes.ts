@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { deleteDraftHook, postIssueHook, postVoidHook } from '../card/actionHooks.js';
 import { cardPaths, HUBSPOT_PREFIX } from '../card/cardPaths.js';
 import { getInvoiceCard } from '../card/getInvoiceCard.js';
+import { requireServedCaller } from '../card/hubspotParams.js';
 import { deleteRecord, getRecord, postBatch, putRecord } from '../catalog/catalogHandlers.js';
 import { type CatalogKind, contactKind, productKind } from '../catalog/catalogKinds.js';
 import type { Deps } from '../deps.js';
@@ -185,12 +186,15 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   admin.post('/failures/:id/replay', h(postAdminReplay));
   app.use('/admin/api', admin);
 
-  // HubSpot → service: signed. The raw body is kept for the signature and parsed afterwards.
+  // HubSpot → service: signed. The raw body is kept for the signature and parsed afterwards; then
+  // HubSpot's parameters are read once (repeats must agree) and the portal must be one we serve.
   const signed = [express.raw({ type: () => true, limit: HUBSPOT_BODY_LIMIT }), verifyHubSpotSignature(deps)];
-  app.get(cardPaths.fetch, ...signed, h(getInvoiceCard));
-  app.post(cardPaths.hooks.void, ...signed, h(postVoidHook));
-  app.post(cardPaths.hooks.issue, ...signed, h(postIssueHook));
-  app.delete(cardPaths.hooks.deleteDraft, ...signed, h(deleteDraftHook));
+  const fetchCaller = requireServedCaller(deps, { body: false, portal: 'in-handler' });
+  const hookCaller = requireServedCaller(deps, { body: true });
+  app.get(cardPaths.fetch, ...signed, fetchCaller, h(getInvoiceCard));
+  app.post(cardPaths.hooks.void, ...signed, hookCaller, h(postVoidHook));
+  app.post(cardPaths.hooks.issue, ...signed, hookCaller, h(postIssueHook));
+  app.delete(cardPaths.hooks.deleteDraft, ...signed, hookCaller, h(deleteDraftHook));
 
   // The rep's browser (inside HubSpot's modal) → service: unsigned, so every page checks its token.
   app.use(`${HUBSPOT_PREFIX}/pages`, rateLimit({ name: 'the card pages', max: 1200, windowMs: 60_000 }));

@@ -14,6 +14,7 @@ const EXPLAIN: Record<SignatureFailure, string> = {
   v3_mismatch: 'the v3 signature does not match',
   v2_mismatch: 'the v2 signature does not match',
   unsupported_version: 'the signature version is not v2 or v3',
+  v3_removed: 'the request is signed with v2 only but shows it was signed with v3 (a timestamp, an appId or a JSON body); its v3 signature was removed',
 };
 
 /**
@@ -35,6 +36,7 @@ export function verifyHubSpotSignature(deps: Deps) {
         timestamp: req.get('x-hubspot-request-timestamp'),
         signatureV2: req.get('x-hubspot-signature'),
         signatureVersion: req.get('x-hubspot-signature-version'),
+        contentType: req.get('content-type'),
       },
       { clientSecret, nowMs: deps.clock.now().getTime(), allowV2Only: deps.config.hubspot.allowV2Only },
     );

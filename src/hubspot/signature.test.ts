@@ -82,6 +82,22 @@ describe('verifyHubSpotSignature', () => {
     expect(verifyHubSpotSignature(v2only, { ...opts, allowV2Only: true })).toEqual({ ok: true, version: 'v2' });
   });
 
+  it('with v2-only allowed, refuses a v2 request that shows its v3 headers were removed', () => {
+    const v2 = { ...opts, allowV2Only: true };
+    const appCardUrl = 'https://invoices.example.com/hubspot/card?associatedObjectId=2&portalId=1&userId=3&portalId=1&appId=777';
+    const stripped: Array<[string, SignedRequest]> = [
+      ['the timestamp left behind', request({ signatureV3: undefined })],
+      ['an appId (only hubspot.fetch sends one, always with v3)', request({ url: appCardUrl, signatureV3: undefined, timestamp: undefined })],
+      ['a JSON body', request({ method: 'POST', body: Buffer.from('{"portalId":"1"}'), contentType: 'application/json', signatureV3: undefined, timestamp: undefined })],
+      ['a JSON body sent as a form (Content-Type is not signed)', request({ method: 'POST', body: Buffer.from(' {"portalId":"1"}'), contentType: 'application/x-www-form-urlencoded', signatureV3: undefined, timestamp: undefined })],
+    ];
+    for (const [what, r] of stripped) expect(verifyHubSpotSignature(r, v2), what).toEqual({ ok: false, reason: 'v3_removed' });
+    // What cannot be told apart: a classic request (form body or none) with both v3 headers gone.
+    expect(verifyHubSpotSignature(request({ method: 'POST', body: Buffer.from('portalId=1'), contentType: 'application/x-www-form-urlencoded', signatureV3: undefined, timestamp: undefined }), v2)).toEqual({ ok: true, version: 'v2' });
+    // A v3 signature without its timestamp was already refused.
+    expect(verifyHubSpotSignature(request({ timestamp: undefined }), v2)).toEqual({ ok: false, reason: 'missing_timestamp' });
+  });
+
   it('rejects an invalid v3 even when the v2 signature is valid', () => {
     const r = request({ signatureV3: signV3('other-secret', 'GET', URL_, '', String(NOW)) });
     expect(verifyHubSpotSignature(r, { ...opts, allowV2Only: true })).toEqual({ ok: false, reason: 'v3_mismatch' });

@@ -40,6 +40,8 @@ export interface SignedRequest {
   timestamp: string | undefined;
   signatureV2: string | undefined;
   signatureVersion: string | undefined;
+  /** The Content-Type header, if any (unsigned): one hint of a hubspot.fetch (JSON) body. */
+  contentType?: string | undefined;
 }
 
 export type SignatureFailure =
@@ -51,6 +53,7 @@ export type SignatureFailure =
   | 'future_timestamp'
   | 'v3_mismatch'
   | 'v2_mismatch'
+  | 'v3_removed'
   | 'unsupported_version';
 
 export type SignatureResult = { ok: true; version: 'v3' | 'v2' } | { ok: false; reason: SignatureFailure };
@@ -58,7 +61,7 @@ export type SignatureResult = { ok: true; version: 'v3' | 'v2' } | { ok: false; 
 export interface VerifyOptions {
   clientSecret: string;
   nowMs: number;
-  /** Accept requests signed with v2 alone (no timestamp, so replayable forever). */
+  /** Accept requests signed with v2 alone (no timestamp, so replayable forever; see v3Removed). */
   allowV2Only: boolean;
 }
 
@@ -85,10 +88,28 @@ export function verifyHubSpotSignature(req: SignedRequest, opts: VerifyOptions):
   }
   if (req.signatureV2 === undefined) return { ok: false, reason: 'missing_signature' };
   if (!opts.allowV2Only) return { ok: false, reason: 'v2_only_refused' };
+  if (v3Removed(req)) return { ok: false, reason: 'v3_removed' };
   const version = (req.signatureVersion ?? 'v2').toLowerCase();
   if (version !== 'v2') return { ok: false, reason: 'unsupported_version' };
   const expected = signV2(opts.clientSecret, req.method, req.url, req.body);
   return safeEqual(expected, req.signatureV2.toLowerCase()) ? { ok: true, version: 'v2' } : { ok: false, reason: 'v2_mismatch' };
+}
+
+/**
+ * With v2-only accepted, removing the v3 headers from a captured request would also remove its
+ * timestamp check, so a request that shows it once carried v3 is refused:
+ * - a timestamp without its v3 signature (or, above, a v3 signature without its timestamp);
+ * - an `appId` parameter, or a JSON body: both mark a hubspot.fetch call (app cards), and HubSpot's
+ *   proxy always signs those with v3; only the classic card sends v2, with form bodies.
+ * A classic request with both v3 headers removed looks exactly like a v2-only one, so this cannot
+ * catch it: that is the price of HUBSPOT_ALLOW_V2_ONLY (README, Configuration).
+ */
+function v3Removed(req: SignedRequest): boolean {
+  if (req.timestamp !== undefined) return true;
+  // The body is signed but Content-Type is not: judge a JSON body by its bytes as well.
+  if (req.body.length > 0 && (/json/i.test(req.contentType ?? '') || /^\s*[[{]/.test(req.body.subarray(0, 64).toString('latin1')))) return true;
+  const q = req.url.indexOf('?');
+  return q >= 0 && new URLSearchParams(req.url.slice(q + 1)).has('appId');
 }
 
 /** Constant-time string comparison (lengths may leak; contents do not). */

@@ -21,6 +21,7 @@ import { presentInvoice } from '../invoices/presentInvoice.js';
 import { recordPayment } from '../invoices/recordPayment.js';
 import { type PageClaims, type PagePurpose, readPageToken } from './pageToken.js';
 import { applyPortalPatch, checkPortalPatch } from '../portals/portalHandlers.js';
+import { requireServedPortal } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { checkSettings } from '../settings/settingsHandlers.js';
 import * as settingsRepo from '../settings/settingsRepo.js';
@@ -28,10 +29,10 @@ import * as settingsRepo from '../settings/settingsRepo.js';
 /**
  * The JSON calls the iframe pages make. They carry no HubSpot signature either, so each one
  * presents the page's token (X-Page-Token); the token's purpose must allow the call and its
- * portal, deal and invoice bound what the call may touch.
+ * portal, deal and invoice bound what the call may touch, and its portal must still be served.
  */
 export function requirePageApiToken(deps: Deps, purposes: readonly PagePurpose[]) {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     if (!deps.pageTokenKey) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'Card pages');
     const token = req.get('x-page-token');
     if (!token) throw new AppError('missing_token', 401, 'This page has lost its access token. Close it and open it again from the Invoices card.');
@@ -51,6 +52,9 @@ export function requirePageApiToken(deps: Deps, purposes: readonly PagePurpose[]
     if (!purposes.includes(result.claims.purpose) || (invoiceId !== null && result.claims.invoiceId !== invoiceId)) {
       throw new AppError('token_wrong_target', 403, 'This page is not allowed to do that.');
     }
+    // The same portal rule as the signed routes, on every call: a portal disconnected (or taken
+    // off the allow-list) while its page is open can no longer search, save or pay from it.
+    await requireServedPortal(deps, result.claims.portalId, 'rep', { path: req.path, requestId: res.locals.requestId });
     res.locals.page = result.claims;
     next();
   };

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps.js';
 import { limitedWarn } from '../http/limitedWarn.js';
 import { AppError, notConfigured } from '../errors.js';
+import { requireServedPortal } from '../portals/portalAccess.js';
 import { type PagePurpose, readPageToken } from './pageToken.js';
 
 const WHY: Record<'missing' | 'malformed' | 'tampered' | 'expired', { status: number; message: string }> = {
@@ -14,10 +15,12 @@ const WHY: Record<'missing' | 'malformed' | 'tampered' | 'expired', { status: nu
 /**
  * Iframe pages carry no HubSpot signature, so they carry the token the signed data fetch minted.
  * The token must be intact, unexpired, a link (not a page's session token), minted for this
- * purpose and, for invoice pages, for the invoice in the path. The claims land in res.locals.page.
+ * purpose and, for invoice pages, for the invoice in the path, and its portal must still be one
+ * the service serves (portalAccess.ts): a portal disconnected or taken off the allow-list after the
+ * token was minted gets a 403 page, not the page. The claims land in res.locals.page.
  */
 export function requirePageToken(deps: Deps, purpose: PagePurpose) {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     if (!deps.pageTokenKey) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'Card pages');
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     if (!token) throw new AppError('missing_token', WHY.missing.status, WHY.missing.message);
@@ -39,6 +42,7 @@ export function requirePageToken(deps: Deps, purpose: PagePurpose) {
       limitedWarn(deps, 'page-token:wrong_target', 'page token rejected', { scope: 'pages', check: 'wrong_target', path: req.path, requestId: res.locals.requestId });
       throw new AppError('token_wrong_target', 403, 'This link was issued for a different invoice or action. Open it again from the Invoices card.');
     }
+    await requireServedPortal(deps, claims.portalId, 'rep', { path: req.path, requestId: res.locals.requestId });
     res.locals.page = claims;
     next();
   };
