@@ -42,8 +42,9 @@ async function installed(portalId: string, status: 'active' | 'error' = 'active'
 }
 
 /** A page token for the portal, as a card fetch would have minted it (perhaps before a disconnect). */
-function pageToken(app: TestApp, portalId: string, purpose: PagePurpose, invoiceId: string | null): string {
-  return mintPageToken(app.deps.pageTokenKey!, { purpose, portalId, dealId: DEAL, invoiceId, userId: '4242', userEmail: 'rep@seller.example', exp: Math.floor(app.clock.now().getTime() / 1000) + 1800 });
+function pageToken(app: TestApp, portalId: string, purpose: PagePurpose, invoiceId: string | null, kind: 'link' | 'session' = 'link'): string {
+  const now = Math.floor(app.clock.now().getTime() / 1000);
+  return mintPageToken(app.deps.pageTokenKey!, { kind, purpose, portalId, dealId: DEAL, invoiceId, userId: '4242', userEmail: 'rep@seller.example', origin: now, exp: now + 1800 });
 }
 
 interface Probe {
@@ -91,14 +92,14 @@ async function probeAll(app: TestApp, portalId: string): Promise<Probe[]> {
   for (const [purpose, path, invoiceId] of pages) await note(`${purpose} page`, await fetch(`${app.url}${path}?token=${pageToken(app, portalId, purpose, invoiceId)}`));
   const pageApi = (method: string, path: string, token: string, body?: unknown) =>
     fetch(`${app.url}/hubspot/pages/api${path}`, { method, headers: { 'X-Page-Token': token, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const create = pageToken(app, portalId, 'create', null);
+  const create = pageToken(app, portalId, 'create', null, 'session');
   await note('contact search', await pageApi('GET', '/contacts?q=', create));
   await note('product search', await pageApi('GET', '/products?q=', create));
   await note('quote', await pageApi('POST', '/quote', create, { currency: 'EUR', lines: [{ description: 'x', quantity: '1', unitPrice: '1.00' }] }));
   await note('save invoice', await pageApi('POST', '/invoices', create, { currency: 'EUR', contactExternalId: contact, lines: [{ description: 'x', quantity: '1', unitPrice: '1.00' }] }));
-  await note('record payment', await pageApi('POST', `/invoices/${open.id}/payments`, pageToken(app, portalId, 'payment', open.id), { amount: '1.00', date: '2026-11-25' }));
-  await note('void', await pageApi('POST', `/invoices/${open.id}/void`, pageToken(app, portalId, 'void', open.id), { reason: 'test' }));
-  await note('settings', await pageApi('PUT', '/settings', pageToken(app, portalId, 'settings', null), { sellerName: 'Intruder' }));
+  await note('record payment', await pageApi('POST', `/invoices/${open.id}/payments`, pageToken(app, portalId, 'payment', open.id, 'session'), { amount: '1.00', date: '2026-11-25' }));
+  await note('void', await pageApi('POST', `/invoices/${open.id}/void`, pageToken(app, portalId, 'void', open.id, 'session'), { reason: 'test' }));
+  await note('settings', await pageApi('PUT', '/settings', pageToken(app, portalId, 'settings', null, 'session'), { sellerName: 'Intruder' }));
   // What the probed invoices look like afterwards.
   const [d, o] = [(await app.api('GET', `/invoices/${draft.id}`)).body, (await app.api('GET', `/invoices/${open.id}`)).body];
   out.push({ route: 'invoices afterwards', status: 200, code: undefined, text: JSON.stringify([d.status, d.deleted, o.status, o.amountPaid]) });
