@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { HubSpotApi, HubSpotError } from '../hubspot/hubspotApi.js';
+import { decidePortal, portalRefused } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { accessTokenFor, PortalAuthError } from '../portals/portalTokens.js';
 import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv, send } from './pushBatch.js';
@@ -74,6 +75,10 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
   const portal = await portalRepo.get(deps.db, run.portalId);
   if (!portal || portal.status === 'disconnected') return finish('failed', `portal ${run.portalId} is not connected`);
   if (!portal.pushEnabled) return finish('failed', `the push is turned off for portal ${run.portalId}`);
+  // The same rule as the card's: an account the service does not serve (not in
+  // HUBSPOT_ALLOWED_PORTAL_IDS, or disconnected) receives nothing, whatever rows it has.
+  const served = await decidePortal(deps.config, deps.db, run.portalId);
+  if (!served.ok) return finish('failed', portalRefused(deps.config, run.portalId, served.reason!, 'operator').message);
   if (portal.pausedUntil && portal.pausedUntil > new Date()) return finish('paused', `paused until ${portal.pausedUntil.toISOString()}: ${portal.pausedReason ?? ''}`);
 
   let api: HubSpotApi;

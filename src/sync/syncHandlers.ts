@@ -1,6 +1,7 @@
 import { AppError, notFound, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { check, compile, isRowId, rowId } from '../http/validate.js';
+import { decidePortal, portalRefused } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import * as syncRepo from './syncRepo.js';
 import type { SyncRun } from './syncRepo.js';
@@ -68,6 +69,8 @@ export const postSyncRun: Handler = async (deps, req, res) => {
   const portal = portals.find((p) => p.portalId === portalId);
   if (!portal) throw notFound(`Portal ${portalId}`);
   if (!portal.pushEnabled) throw new AppError('push_disabled', 409, `The push is turned off for portal ${portalId}`);
+  const served = await decidePortal(deps.config, deps.db, portalId);
+  if (!served.ok) throw portalRefused(deps.config, portalId, served.reason!, 'operator');
   const { run, created } = await syncRepo.startRun(deps.db, portalId, 'api');
   if (created) runQueued.emit('queued');
   res.status(created ? 202 : 200).json({ ...presentRun(run), alreadyRunning: !created });

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Deps } from '../deps.js';
+import { decidePortal } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { oauthClient } from '../portals/portalTokens.js';
 import * as revocations from '../portals/revocations.js';
@@ -74,6 +75,7 @@ export class SyncWorker {
   async scheduleIntervalRuns(now = new Date()): Promise<void> {
     for (const p of await portalRepo.list(this.deps.db)) {
       if (p.status !== 'active' || !p.pushEnabled || (p.pausedUntil && p.pausedUntil > now)) continue;
+      if (!(await decidePortal(this.deps.config, this.deps.db, p.portalId)).ok) continue;
       await syncRepo.startRun(this.deps.db, p.portalId, 'interval');
     }
   }
