@@ -24,7 +24,8 @@ const FIELD = new RegExp(String.raw`((?:^|[?&\s"'(;,])(?:${CREDENTIAL_NAMES})=)$
 // HubSpot's validation errors list {"code": "INVALID_EMAIL"}, and OAuth never answers those in JSON.
 const JSON_NAMES = String.raw`token|access_token|refresh_token|id_token|client_secret|hapikey|api_?key|password|signature|code_verifier|accessToken|refreshToken|clientSecret`;
 const JSON_FIELD = new RegExp(String.raw`("(?:${JSON_NAMES})"\s*:\s*")(?:[^"\\]|\\.)*(")`, 'gi');
-const BEARER = /\b(Bearer\s+)[\w.~+/=-]+/gi;
+// The token after `Bearer `, found by a lookbehind: linear in the text, however many spaces.
+const BEARER = /(?<=\bBearer\s+)[\w.~+/=-]+/gi;
 
 /** `text` with every known secret (8 characters or more) and every secret-looking part replaced. */
 export function redactSecrets(text: string, known: readonly (string | undefined)[] = []): string {
@@ -36,7 +37,7 @@ export function redactSecrets(text: string, known: readonly (string | undefined)
     .replace(TOKEN_PATH, `$1${REDACTED}`)
     .replace(FIELD, `$1${REDACTED}`)
     .replace(JSON_FIELD, `$1${REDACTED}$2`)
-    .replace(BEARER, `$1${REDACTED}`);
+    .replace(BEARER, REDACTED);
 }
 
 /** A copy of a JSON-like value with every string redacted (depth-limited; cycles cut). */

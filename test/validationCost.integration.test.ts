@@ -243,7 +243,10 @@ const ROUTES: Record<string, RouteProbe[]> = {
     { route: 'POST /api/v1/contacts/batch', send: api('POST', '/contacts/batch'), limit: API_LIMIT },
     { route: 'POST /api/v1/products/batch', send: api('POST', '/products/batch'), limit: API_LIMIT },
   ],
-  'cardEditors,defaultCurrency,defaultPaymentTermsDays,invoiceFooter,paymentInstructions,sellerAddress,sellerEmail,sellerName,sellerPhone,sellerTaxId': [
+  'addCardEditors,cardEditors,defaultCurrency,defaultPaymentTermsDays,invoiceFooter,locale,paymentInstructions,removeCardEditors,sellerAddress,sellerEmail,sellerName,sellerPhone,sellerTaxId': [
+    { route: 'PATCH /api/v1/portals/{id}/settings', send: api('PATCH', `/portals/${PORTAL}/settings`), limit: API_LIMIT },
+  ],
+  'cardEditors,defaultCurrency,defaultPaymentTermsDays,invoiceFooter,locale,paymentInstructions,sellerAddress,sellerEmail,sellerName,sellerPhone,sellerTaxId': [
     { route: 'PUT /api/v1/portals/{id}/settings', send: api('PUT', `/portals/${PORTAL}/settings`), limit: API_LIMIT },
     { route: 'PUT /hubspot/pages/api/settings (settings)', send: page('settings', 'PUT', '/settings', (j) => `{"version":${version()},"settings":${j}}`), limit: PAGE_LIMIT },
   ],
@@ -265,7 +268,7 @@ const ROUTES: Record<string, RouteProbe[]> = {
   'currency,lines': [{ route: 'POST /hubspot/pages/api/quote', send: page('create', 'POST', '/quote'), limit: PAGE_LIMIT }],
   'contactExternalId,currency,dueDate,issueDate,lines,memo,paymentTermsDays,status': [{ route: 'POST /hubspot/pages/api/invoices', send: page('create', 'POST', '/invoices'), limit: PAGE_LIMIT }],
   voidReason: [{ route: 'POST /hubspot/pages/api/invoices/{id}/void', send: page('void', 'POST', `/invoices/{open}/void`), limit: PAGE_LIMIT }],
-  'associatedObjectId,associatedObjectType,portalId,userEmail,userId': [
+  'appId,associatedObjectId,associatedObjectType,portalId,userEmail,userId': [
     { route: 'GET /hubspot/card (signed data fetch)', send: signedGet },
     { route: 'POST /hubspot/actions/invoices/{id}/void (signed hook)', send: signedHook, limit: HOOK_LIMIT },
   ],
@@ -304,7 +307,7 @@ async function probe(route: string, send: Send, w: Worst) {
 describe('validation cost', () => {
   it('knows a route for every schema the service compiles', () => {
     const missing = compiledSchemas.map(signature).filter((s) => !(s in ROUTES));
-    expect(missing, 'schemas with no route in ROUTES (add the routes that validate with them)').toEqual([]);
+    expect(missing.join(' | '), 'schemas with no route in ROUTES (add the routes that validate with them)').toEqual('');
     expect(compiledSchemas.length).toBeGreaterThanOrEqual(20);
   });
 
@@ -469,7 +472,6 @@ function regexLiterals(src: string): Array<{ source: string; flags: string }> {
  * one reads text the service wrote or was configured with, or is bounded where it is used.
  */
 const NOT_ON_CALLER_INPUT: Record<string, string> = {
-  '[^/]{40,}': 'app.ts shortens an unrouted path for the card-error log: at most 40 steps per character of a path Node caps at 16 KB',
   '\\/+$': 'trims a trailing slash off configured base URLs (PUBLIC_BASE_URL, the CLI\'s --base-url)',
   '^items\\[(\\d+)\\]\\.?(.*)$': "the CLI reads the field names of the service's own answer (clipped to 200 characters)",
   '^(authorization|cookie|set-cookie|.*token.*|.*secret.*|.*signature.*|password|api[_-]?key|key|code)$': 'log.ts tests the names of log fields, which are written in the code',
@@ -515,7 +517,7 @@ describe('every pattern', () => {
     expect(found.length).toBeGreaterThan(50);
     expect(found.map((r) => r.source)).toContain('^(-)?(\\d+)(?:\\.(\\d+))?$');
     const unsafe = found.filter((r) => !(r.source in NOT_ON_CALLER_INPUT) && !linear(r.source, r.flags.replace('g', '')));
-    expect(unsafe.map((r) => `${r.file}: /${r.source}/${r.flags}`)).toEqual([]);
+    expect(unsafe.map((r) => `${r.file}: /${r.source}/${r.flags}`).join(' | ')).toEqual('');
     // The exceptions are still there, and still need their exception (none is stale).
     for (const source of Object.keys(NOT_ON_CALLER_INPUT)) {
       expect(found.some((r) => r.source === source), `${source} is no longer in src/: drop it from the list`).toBe(true);

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps.js';
-import { AppError, badRequest } from '../errors.js';
+import { AppError, badRequest, validationFailed } from '../errors.js';
 import { check, compile } from '../http/validate.js';
 import { requireServedPortal } from '../portals/portalAccess.js';
 
@@ -77,8 +77,11 @@ function bodyValues(req: Request, raw: Buffer): Map<string, unknown[]> {
     for (const name of NAMES) {
       if (!Object.prototype.hasOwnProperty.call(parsed, name)) continue;
       const v = (parsed as Record<string, unknown>)[name];
-      // JSON bodies may carry ids as numbers; the query string always has strings.
-      if (v !== undefined && v !== null) out.set(name, [typeof v === 'number' ? String(v) : v]);
+      if (v === undefined || v === null) continue;
+      // JSON bodies may carry ids as numbers; the query string always has strings. Anything else
+      // (an object, a list, however deeply nested) is refused here, before it is compared or shown.
+      if (typeof v !== 'string' && typeof v !== 'number') throw validationFailed([{ field: name, message: 'must be text or a number' }]);
+      out.set(name, [typeof v === 'number' ? String(v) : v]);
     }
   } else {
     const form = new URLSearchParams(raw.toString('utf8'));

@@ -115,6 +115,8 @@ export interface CallContext {
 const BODY_FIELDS = ['status', 'message', 'category', 'subCategory', 'errorType', 'policyName', 'correlationId', 'error', 'error_description'] as const;
 // The answer's headers the service reads: rate limits, correlation id, Retry-After.
 const KEPT_HEADER = /^(x-hubspot-|retry-after$|content-type$)/;
+// node-fetch's network failures read "request to <url> failed, reason: <why>".
+const REASON_MARKER = 'failed, reason: ';
 
 /**
  * The ONE place where what @hubspot/api-client throws becomes our error. The SDK's errors carry
@@ -142,7 +144,10 @@ export function toHubSpotError(err: unknown, context: CallContext = {}): HubSpot
   const code = typeof e.code === 'string' ? e.code : typeof e.errno === 'string' ? e.errno : 'ENETWORK';
   // node-fetch: "request to http://…/oauth/v1/access-tokens/<token> failed, reason: socket hang up".
   const text = e.message ?? String(err);
-  const reason = /\bfailed, reason: ([\s\S]*)$/.exec(text)?.[1] ?? text.replace(/\bhttps?:\/\/\S+/g, '[url]');
+  // indexOf, not a regex: the text may be long and repeat the marker (a regex scanning to the end
+  // from every occurrence would be quadratic).
+  const at = text.indexOf(REASON_MARKER);
+  const reason = at >= 0 ? text.slice(at + REASON_MARKER.length) : text.replace(/\bhttps?:\/\/\S+/g, '[url]');
   const why = redactSecrets(reason, known);
   return new HubSpotError(op ? `HubSpot did not answer ${op} (${code}: ${why})` : `no answer from HubSpot (${code}): ${why}`, null, undefined, {}, code);
 }
