@@ -58,7 +58,15 @@ async function card(caller: Caller, portalId: string, dealId: string) {
   const displayNames = def.card.display.properties.map((p) => p.name);
   const statusOptions = def.card.display.properties.find((p) => p.dataType === 'STATUS')!.options.map((o) => o.name);
   for (const r of body.results) {
-    for (const name of displayNames) expect(r, name).toHaveProperty(name);
+    // A draft was never issued: it leaves out issue_date (labelled "Issued") and carries "Dated".
+    // HubSpot's converter skips a display property an object leaves out (its
+    // convertObjectToProperties drops undefined and null values).
+    for (const name of displayNames) {
+      if (r.invoice_status === 'DRAFT' && name === 'issue_date') {
+        expect(r, name).not.toHaveProperty(name);
+        expect(r.properties.find((p) => p.label === 'Dated')?.dataType).toBe('DATE');
+      } else expect(r, name).toHaveProperty(name);
+    }
     expect(statusOptions).toContain(r.invoice_status);
     for (const a of r.actions) expect(def.card.actions.baseUrls.some((b) => a.uri.startsWith(b))).toBe(true);
   }
