@@ -52,7 +52,8 @@ describe('presentInvoiceCard', () => {
     // The definition labels issue_date "Issued": a draft leaves it out and carries "Dated".
     expect(r).not.toHaveProperty('issue_date');
     expect(r!.due_date).toBe('2026-12-20');
-    expect(r!.properties[0]).toEqual({ label: 'Dated', dataType: 'DATE', value: '2026-11-20' });
+    expect(r!.properties.find((p) => p.label === 'Dated')).toEqual({ label: 'Dated', dataType: 'DATE', value: '2026-11-20' });
+    expect(r!.properties[0]!.label).toBe('Total');
     const issue = r!.actions.find((a) => a.label === 'Issue invoice') as { confirmationMessage: string };
     expect(issue.confirmationMessage).toBe('Issue INV-000001? It becomes an open invoice, due in 25 days, and can no longer be edited.');
     const late = presentInvoiceCard({ invoices: [invoice({ status: 'draft', issuedAt: null, dueDate: '2026-11-24' })], totalCount: 1, today: '2026-11-25' }, links).results[0]!;

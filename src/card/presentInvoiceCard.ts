@@ -108,9 +108,10 @@ function invoiceProperties(inv: DealInvoice, status: DisplayStatus, today: strin
     value: formatMinor(minor, inv.currency),
     currencyCode: inv.currency,
   });
+  // Amounts first: the converter app card shows only the first few properties before "View more".
+  const props: CardProperty[] = [money('Total', inv.totalMinor)];
   // A draft was never issued: its date shows as "Dated", not under the definition's "Issued".
-  const props: CardProperty[] = inv.status === 'draft' ? [{ label: 'Dated', dataType: 'DATE', value: inv.issueDate }] : [];
-  props.push(money('Total', inv.totalMinor));
+  if (inv.status === 'draft') props.push({ label: 'Dated', dataType: 'DATE', value: inv.issueDate });
   if (inv.status !== 'draft') props.push(money('Balance due', balanceMinor(inv)));
   if (inv.paidMinor > 0n && inv.status === 'open') props.push(money('Paid so far', inv.paidMinor));
   if (status === 'overdue') {
