@@ -27,7 +27,7 @@ let openId: string;
 
 beforeAll(async () => {
   tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db, env: { HUBSPOT_ALLOWED_PORTAL_IDS: PORTAL } });
+  app = await startTestApp({ db: tdb.db, env: { HUBSPOT_ALLOWED_PORTAL_IDS: `${PORTAL},555` } });
   await portalRepo.ensurePrivateApp(tdb.db, PORTAL, new Date());
   contact = await createContact(app, { externalId: 'limits-contact' });
   draftId = (await createInvoice(app)).id;

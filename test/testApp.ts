@@ -16,7 +16,7 @@ export const TEST_API_TOKEN = 'test-api-token-0123456789abcdef';
  * env names its portals itself (HUBSPOT_ALLOWED_PORTAL_IDS, HUBSPOT_PORTAL_ID or the OAuth install).
  * 987654 is the factories' default portal.
  */
-export const TEST_PORTALS = ['987654', '123123', '111111', '1', '2020', '5150', '555001', '9191', '5353', '6464', '6565', '8282', '4711', '424201', '424202', '535301', '535302'];
+export const TEST_PORTALS = ['987654', '123123', '111111', '1', '2020', '5150', '555001', '9191', '5353', '6464', '6565', '8282', '4711', '424201', '424202', '424242', '616161', '535301', '535302'];
 
 /** A clock tests move by hand. */
 export class TestClock implements Clock {

@@ -94,9 +94,11 @@ describe('card errors', () => {
     expect(count('/hubspot/pages/invoices/new', 'token_tampered')).toBe(N);
     expect(count('/hubspot/pages/invoices/new', 'token_malformed')).toBe(N);
     expect(count('/hubspot/pages/invoices/new', 'token_expired')).toBe(1);
-    expect(count('/hubspot/pages/api/invoices', 'token_tampered')).toBe(N);
-    expect(count('/hubspot/pages/api/*', 'invalid_json')).toBe(N);
-    expect(count('/hubspot/pages/api/*', 'unsupported_media_type')).toBe(N);
+    // The pages' API checks the token before it reads a body: a forged token never gets as far as
+    // a JSON or media-type error, whatever the body.
+    expect(count('/hubspot/pages/api/*', 'token_tampered')).toBe(3 * N);
+    expect(count('/hubspot/pages/api/*', 'invalid_json')).toBeUndefined();
+    expect(count('/hubspot/pages/api/*', 'unsupported_media_type')).toBeUndefined();
     for (const v of counted) expect(JSON.stringify(v.labels)).not.toContain(MARK);
   });
 

@@ -69,8 +69,10 @@ export const postSyncRun: Handler = async (deps, req, res) => {
   const portal = portals.find((p) => p.portalId === portalId);
   if (!portal) throw notFound(`Portal ${portalId}`);
   if (!portal.pushEnabled) throw new AppError('push_disabled', 409, `The push is turned off for portal ${portalId}`);
+  // An account the configuration does not serve is refused here; a disconnected one is queued and
+  // fails with the reason, as before (its run says what happened).
   const served = await decidePortal(deps.config, deps.db, portalId);
-  if (!served.ok) throw portalRefused(deps.config, portalId, served.reason!, 'operator');
+  if (!served.ok && served.reason !== 'portal_not_connected') throw portalRefused(deps.config, portalId, served.reason!, 'operator');
   const { run, created } = await syncRepo.startRun(deps.db, portalId, 'api');
   if (created) runQueued.emit('queued');
   res.status(created ? 202 : 200).json({ ...presentRun(run), alreadyRunning: !created });
