@@ -66,11 +66,17 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
  * express.json's `verify`: sees the body's bytes before they are decoded. Bytes that are not UTF-8
  * would otherwise be decoded to U+FFFD and stored as if the caller had sent that; they are refused
  * (TextDecoder with `fatal`). It also notes the body's length, for refuseEmptyBody.
+ *
+ * Only UTF-8 is read (RFC 8259 §8.1 requires it between systems): body-parser would also decode
+ * any `charset=utf-*` it knows (utf-16, utf-7, …), turning bytes no UTF-8 check ever saw into
+ * stored text (in UTF-7, `a+AGE-` is stored as `aa`) and letting invalid sequences become U+FFFD.
  */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 function verifyJsonBytes(_req: Request, res: Response, buf: Buffer, encoding: string) {
   res.locals.jsonBodyBytes = buf.length;
-  if (!/^utf-?8$/i.test(encoding)) return;
+  if (!/^utf-?8$/i.test(encoding)) {
+    throw new AppError('unsupported_media_type', 415, `The request body is sent as ${encoding.slice(0, 40)}: send JSON encoded as UTF-8 (Content-Type: application/json, with charset=utf-8 or no charset; nothing was saved)`);
+  }
   try {
     utf8.decode(buf);
   } catch {

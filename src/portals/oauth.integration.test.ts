@@ -117,9 +117,14 @@ describe('the OAuth install', () => {
     for (const t of [...issued.access, ...issued.refresh]) expect(stored).not.toContain(t);
     expect(await accessTokenFor(app.deps, (await portalRepo.get(tdb.db, PORTAL))!)).toBe(issued.access[0]);
 
-    // A code works once.
+    // A code works once: HubSpot refuses it the second time, and that is the request's fault (a
+    // 400), not an outage (it was a 502, which anyone could raise with a made-up code).
     const replayed = await startInstall();
-    expect((await callback(`code=${code}&state=${replayed.state}`, replayed.cookie)).status).toBe(502);
+    expect((await callback(`code=${code}&state=${replayed.state}`, replayed.cookie)).status).toBe(400);
+    const madeUp = await startInstall();
+    const refused = await callback(`code=made-up-code-0000&state=${madeUp.state}`, madeUp.cookie);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('Nothing was connected');
 
     const listed = (await app.api('GET', '/portals')).body.portals;
     expect(listed).toContainEqual(expect.objectContaining({ portalId: PORTAL, authType: 'oauth', status: 'active', token: expect.objectContaining({ installedBy: 'installer@customer.example' }) }));

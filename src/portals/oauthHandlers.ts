@@ -106,10 +106,14 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
   try {
     tokens = await oauth.exchangeCode(q.code);
   } catch (err) {
-    // Nothing was granted, so nothing is to be given back.
+    // Nothing was granted, so nothing is to be given back. HubSpot refusing the code (a 4xx:
+    // used before, expired, or never issued) is the request's fault, not an outage: a 400, so a
+    // stranger with a state from /oauth/install and a made-up code cannot raise 5xx alarms. No
+    // answer or a 5xx from HubSpot stays a 502.
+    const refused = err instanceof HubSpotError && err.status !== null && err.status >= 400 && err.status < 500;
     const detail = whatFailed(deps, err, q.code);
     log.warn('app install failed: the code exchange', { error: detail });
-    page(res, 502, 'The app could not be installed', html`<p>${detail}.</p><p>Nothing was connected. Authorization codes work once and expire after a few minutes.</p>${again}`);
+    page(res, refused ? 400 : 502, 'The app could not be installed', html`<p>${detail}.</p><p>Nothing was connected. Authorization codes work once and expire after a few minutes.</p>${again}`);
     return;
   }
   const grantedAt = deps.clock.now();
