@@ -81,7 +81,11 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
   const q = req.query as Record<string, unknown>;
   const again = html`<p><a href="/oauth/install">Start the installation again</a>.</p>`;
   if (typeof q.error === 'string') {
-    page(res, 400, 'The app was not installed', html`<p>HubSpot answered: ${typeof q.error_description === 'string' ? q.error_description : q.error}.</p>${again}`);
+    // Anyone can craft this URL, so none of its text is shown as if HubSpot (or we) had said it:
+    // only our own words, and HubSpot's error code when it looks like one.
+    const code = /^[a-z_]{1,40}$/.test(q.error) ? q.error : undefined;
+    const said = code === 'access_denied' ? 'The installation was cancelled in HubSpot, so the app was not installed.' : `HubSpot did not complete the installation${code ? ` (error ${code})` : ''}.`;
+    page(res, 400, 'The app was not installed', html`<p>${said}</p>${again}`);
     return;
   }
   const payload = typeof q.state === 'string' ? verifyState(key, q.state, Date.now()) : undefined;
