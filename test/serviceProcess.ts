@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../src/paths.js';
+import type { JsonBody } from './testApp.js';
 import { createTestDb } from './testDb.js';
 
 /**
@@ -57,8 +58,7 @@ export function startService(env: Record<string, string>, register?: ChildProces
 }
 
 /** Calls a spawned service's /api/v1 with its bearer token; any status from 300 up throws with the body. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function callApi(s: { url: string }, apiToken: string, method: string, p: string, body?: unknown): Promise<Record<string, any>> {
+export async function callApi(s: { url: string }, apiToken: string, method: string, p: string, body?: unknown): Promise<Record<string, JsonBody>> {
   const res = await fetch(`${s.url}/api/v1${p}`, {
     method,
     headers: { authorization: `Bearer ${apiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
