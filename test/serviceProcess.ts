@@ -12,7 +12,7 @@ import { createTestDb } from './testDb.js';
  */
 
 export const MAIN = path.join(PROJECT_ROOT, 'dist/src/main.js');
-export const CLI = path.join(PROJECT_ROOT, 'dist/src/cli.js');
+export const CLI = path.join(PROJECT_ROOT, 'dist/src/cli/main.js');
 
 export function requireBuild(): void {
   if (!fs.existsSync(MAIN)) throw new Error('dist/ is missing: run "npm run build" (npm test does it for you)');

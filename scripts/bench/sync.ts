@@ -96,7 +96,7 @@ async function freshDatabase(label: string): Promise<Record<string, string>> {
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
   const { spawnSync } = await import('node:child_process');
-  const migrated = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/cli.js'), 'migrate'], { env: { PATH: process.env.PATH, DATABASE_URL: url.toString() }, encoding: 'utf8' });
+  const migrated = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/cli/main.js'), 'migrate'], { env: { PATH: process.env.PATH, DATABASE_URL: url.toString() }, encoding: 'utf8' });
   if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
   return { DATABASE_URL: url.toString() };
 }
