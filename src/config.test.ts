@@ -56,7 +56,7 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'PUBLIC_BASE_URL', 'DATABASE_URL', 'HUBSPOT_ALLOW_V2_ONLY', 'HUBSPOT_RATE_LIMIT_PER_10S', 'API_TOKEN', 'SYNC_INTERVAL_SECONDS', 'LOG_LEVEL', 'HUBSPOT_PORTAL_ID', 'TOKEN_ENCRYPTION_KEY', 'HUBSPOT_ALLOWED_PORTAL_IDS']) {
       expect(problems, name).toContain(name);
     }
-    expect((error as ConfigError).message).toMatch(/^Invalid configuration:\n  - /);
+    expect((error as ConfigError).message).toMatch(/^Invalid configuration:\n {2}- /);
   });
 
   it('parses booleans and keys in the usual spellings', () => {

@@ -8,7 +8,7 @@ import { CLI, requireBuild, type ServiceProcess, startService } from './serviceP
 import { createTestDb, type TestDb } from './testDb.js';
 
 /**
- * The admin's CLI as shipped (node dist/src/cli.js) against the built service and the fake
+ * The admin's CLI as shipped (node dist/src/cli/main.js) against the built service and the fake
  * HubSpot: CSV import with its per-row report, the sync command's summary and exit codes, the
  * failures list and replay. The CLI runs as a child process (asynchronously: the fake lives in
  * this process and must keep answering).

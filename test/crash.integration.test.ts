@@ -106,9 +106,8 @@ describe('SIGKILL mid-push, then restart', () => {
     s = await startService(env, children);
 
     let status = '';
-    let runBody: Record<string, unknown> = {};
     for (let i = 0; i < 600 && status !== 'done'; i++) {
-      runBody = await api(s, 'GET', `/sync/runs/${run.id}`);
+      const runBody = await api(s, 'GET', `/sync/runs/${run.id}`);
       status = String(runBody.status);
       if (status === 'failed') throw new Error(`the run failed: ${JSON.stringify(runBody)}`);
       if (status !== 'done') await new Promise((r) => setTimeout(r, 200));

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { TestApp } from './testApp.js';
+import type { JsonBody, TestApp } from './testApp.js';
 
 let seq = 0;
 const next = () => ++seq;
@@ -39,7 +39,7 @@ export function invoiceBody(over: Record<string, unknown> = {}) {
 }
 
 /** An invoice through POST /api/v1/invoices; returns the API's JSON. */
-export async function createInvoice(app: TestApp, over: Record<string, unknown> = {}): Promise<any> {
+export async function createInvoice(app: TestApp, over: Record<string, unknown> = {}): Promise<JsonBody> {
   const res = await app.api('POST', '/invoices', invoiceBody(over));
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;

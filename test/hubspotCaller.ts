@@ -1,5 +1,5 @@
 import { Signature } from '@hubspot/api-client';
-import type { TestApp } from './testApp.js';
+import type { JsonBody, TestApp } from './testApp.js';
 import { TEST_CLIENT_SECRET } from './testApp.js';
 
 /**
@@ -44,7 +44,7 @@ export function hubspotHeaders(app: TestApp, call: SignedCall): Record<string, s
   return headers;
 }
 
-export async function callSigned(app: TestApp, call: SignedCall): Promise<{ status: number; body: any; headers: Headers }> {
+export async function callSigned(app: TestApp, call: SignedCall): Promise<{ status: number; body: JsonBody; headers: Headers }> {
   const req = { pathAndQuery: call.pathAndQuery, body: call.body ?? '', headers: hubspotHeaders(app, call) };
   call.tamper?.(req);
   const res = await fetch(app.url + req.pathAndQuery, {

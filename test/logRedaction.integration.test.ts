@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
 import { cardFetchPath, hubspotHeaders } from './hubspotCaller.js';
 import { requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
-import { TEST_CLIENT_SECRET, type TestApp } from './testApp.js';
+import { type JsonBody, TEST_CLIENT_SECRET, type TestApp } from './testApp.js';
 import { createTestDb, type TestDb } from './testDb.js';
 
 /**
@@ -67,7 +67,7 @@ afterAll(async () => {
 const signer = { publicBaseUrl: PUBLIC, clock: { now: () => new Date() } } as unknown as TestApp;
 async function api(method: string, p: string, body?: unknown) {
   const res = await fetch(`${service.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as JsonBody };
 }
 
 describe('logs', () => {
@@ -152,7 +152,7 @@ describe('logs', () => {
     const keptApi = async (method: string, p: string, body?: unknown) => {
       const res = await fetch(`${service.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
       const { status, text } = await keep(res);
-      return { status, body: JSON.parse(text) as any };
+      return { status, body: JSON.parse(text) as JsonBody };
     };
     const push = async (portalId: string, externalId: string) => {
       await keptApi('PUT', `/contacts/${externalId}`, { email: `${externalId}@logs.example`, firstName: `Changed ${Date.now()}` });

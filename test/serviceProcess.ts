@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../src/paths.js';
+import type { JsonBody } from './testApp.js';
 import { createTestDb } from './testDb.js';
 
 /**
@@ -11,7 +12,7 @@ import { createTestDb } from './testDb.js';
  */
 
 export const MAIN = path.join(PROJECT_ROOT, 'dist/src/main.js');
-export const CLI = path.join(PROJECT_ROOT, 'dist/src/cli.js');
+export const CLI = path.join(PROJECT_ROOT, 'dist/src/cli/main.js');
 
 export function requireBuild(): void {
   if (!fs.existsSync(MAIN)) throw new Error('dist/ is missing: run "npm run build" (npm test does it for you)');
@@ -57,8 +58,7 @@ export function startService(env: Record<string, string>, register?: ChildProces
 }
 
 /** Calls a spawned service's /api/v1 with its bearer token; any status from 300 up throws with the body. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function callApi(s: { url: string }, apiToken: string, method: string, p: string, body?: unknown): Promise<Record<string, any>> {
+export async function callApi(s: { url: string }, apiToken: string, method: string, p: string, body?: unknown): Promise<Record<string, JsonBody>> {
   const res = await fetch(`${s.url}/api/v1${p}`, {
     method,
     headers: { authorization: `Bearer ${apiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

@@ -91,8 +91,21 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Worst inputs, built from a schema.
 
-type Node = Record<string, any>;
-const typesOf = (s: Node): string[] => (s.type === undefined ? [] : [].concat(s.type));
+/** A JSON Schema node: the keywords these probes read, and any other. */
+interface Node {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  items?: Node;
+  maxItems?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: string;
+  properties?: Record<string, Node>;
+  additionalProperties?: unknown;
+  [keyword: string]: unknown;
+}
+const typesOf = (s: Node): string[] => (s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type]);
 const propsOf = (s: Node): Record<string, Node> => (s.properties ?? {}) as Record<string, Node>;
 
 /** Makes the old `[^@\s]+\.[^@\s]+` and any pattern like it backtrack the most. */

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const url = new URL(SERVER_URL);
   url.pathname = `/${DB_NAME}`;
   const { spawnSync } = await import('node:child_process');
-  const migrated = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/cli.js'), 'migrate'], { env: { PATH: process.env.PATH, DATABASE_URL: url.toString() }, encoding: 'utf8' });
+  const migrated = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/cli/main.js'), 'migrate'], { env: { PATH: process.env.PATH, DATABASE_URL: url.toString() }, encoding: 'utf8' });
   if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
 
   const fake = await startFakeHubspot(['--window-ms', '10000', '--max', '100', '--token', `pat-soak=${PORTAL}`]);

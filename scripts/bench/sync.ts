@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
+import type { RunView } from '../../src/cli/syncCommands.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { median, peakRssMb, startFakeHubspot, startProcess } from './benchUtil.js';
 
@@ -85,7 +86,7 @@ async function freshDatabase(label: string): Promise<Record<string, string>> {
     await admin.raw(`drop database if exists ${name} with (force)`);
   } catch (err) {
     await admin.destroy();
-    throw new Error(`bench:sync needs PostgreSQL at ${SERVER_URL}: ${(err as Error).message}. Start it, set BENCH_DATABASE_URL, or run on the embedded database with BENCH_DATABASE_URL=embedded.`);
+    throw new Error(`bench:sync needs PostgreSQL at ${SERVER_URL}: ${(err as Error).message}. Start it, set BENCH_DATABASE_URL, or run on the embedded database with BENCH_DATABASE_URL=embedded.`, { cause: err });
   }
   await admin.raw(`create database ${name}`);
   cleanups.push(async () => {
@@ -95,7 +96,7 @@ async function freshDatabase(label: string): Promise<Record<string, string>> {
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
   const { spawnSync } = await import('node:child_process');
-  const migrated = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/cli.js'), 'migrate'], { env: { PATH: process.env.PATH, DATABASE_URL: url.toString() }, encoding: 'utf8' });
+  const migrated = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/cli/main.js'), 'migrate'], { env: { PATH: process.env.PATH, DATABASE_URL: url.toString() }, encoding: 'utf8' });
   if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
   return { DATABASE_URL: url.toString() };
 }
@@ -104,7 +105,10 @@ function resetPeakRss(pid: number): void {
   fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
-async function api(base: string, method: string, p: string, body?: unknown): Promise<any> {
+/** A push as GET /api/v1/sync/runs/{id} answers it. */
+type Run = RunView & { createdAt: string };
+
+async function api<T = unknown>(base: string, method: string, p: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}/api/v1${p}`, {
     method,
     headers: { authorization: `Bearer ${API_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -112,7 +116,7 @@ async function api(base: string, method: string, p: string, body?: unknown): Pro
   });
   const json = await res.json();
   if (!res.ok) throw new Error(`${method} ${p} → ${res.status}: ${JSON.stringify(json)}`);
-  return json;
+  return json as T;
 }
 
 async function startService(fake: string, token: string, portal: string, label: string) {
@@ -143,16 +147,16 @@ async function load(base: string, prefix: string, count: number): Promise<number
 }
 
 /** Starts a push and waits for it; returns the run and the wall-clock seconds. */
-async function push(base: string): Promise<{ run: any; seconds: number; observedSeconds: number }> {
+async function push(base: string): Promise<{ run: Run; seconds: number; observedSeconds: number }> {
   const t0 = performance.now();
-  const started = await api(base, 'POST', '/sync/runs', {});
+  const started = await api<Run>(base, 'POST', '/sync/runs', {});
   for (;;) {
-    const run = await api(base, 'GET', `/sync/runs/${started.id}`);
+    const run = await api<Run>(base, 'GET', `/sync/runs/${started.id}`);
     if (run.status === 'done' || run.status === 'failed' || run.status === 'paused') {
       if (run.status !== 'done') throw new Error(`the push ended ${run.status}: ${run.error}`);
       // The push as the service recorded it (from the request that queued it to its end), and as
       // seen from here (which adds up to one polling interval).
-      return { run, seconds: (Date.parse(run.finishedAt) - Date.parse(run.createdAt)) / 1000, observedSeconds: (performance.now() - t0) / 1000 };
+      return { run, seconds: (Date.parse(run.finishedAt!) - Date.parse(run.createdAt)) / 1000, observedSeconds: (performance.now() - t0) / 1000 };
     }
     await new Promise((r) => setTimeout(r, 25));
   }

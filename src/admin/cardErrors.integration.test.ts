@@ -29,7 +29,7 @@ afterAll(async () => {
   await tdb.destroy();
 });
 
-const rows = () => tdb.db('card_errors').orderBy('id') as Promise<Array<Record<string, any>>>;
+const rows = () => tdb.db('card_errors').orderBy('id') as Promise<Array<Record<string, unknown>>>;
 const counter = async (metric: { get(): Promise<{ values: Array<{ labels: Record<string, string | number>; value: number }> }> }) => (await metric.get()).values;
 
 /** A signed data fetch that passes the signature and fails on our side (a contact record). */

@@ -30,7 +30,7 @@ export function apiClient(baseUrl: string, token: string): Api {
         signal: AbortSignal.timeout(60_000),
       });
     } catch (err) {
-      throw new Error(`cannot reach the service at ${base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+      throw new Error(`cannot reach the service at ${base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { cause: err });
     }
     const text = await res.text();
     let json: unknown;

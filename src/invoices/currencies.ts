@@ -9,6 +9,8 @@
  * Do not derive exponents from Intl: CLDR's display digits differ from ISO for several codes
  * (ISK, IQD, LAK, UGX, ...), and money here follows ISO.
  */
+// A table, one row per initial letter, to read against the ISO list: kept as laid out.
+// prettier-ignore
 const EXPONENTS: Readonly<Record<string, number>> = Object.freeze({
   AED: 2, AFN: 2, ALL: 2, AMD: 2, ANG: 2, AOA: 2, ARS: 2, AUD: 2, AWG: 2, AZN: 2,
   BAM: 2, BBD: 2, BDT: 2, BGN: 2, BHD: 3, BIF: 0, BMD: 2, BND: 2, BOB: 2, BOV: 2,

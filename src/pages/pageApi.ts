@@ -101,7 +101,7 @@ const validateSearchQuery = compile<{ q?: string }>({
 const searchQuery = (req: Request) => {
   const { q } = check(validateSearchQuery, { ...(req.query as Record<string, unknown>) });
   // PostgreSQL text cannot hold NUL (nor can a name): drop it and other control characters.
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point here
   return typeof q === 'string' ? q.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 100) : '';
 };
 

@@ -104,7 +104,7 @@ export class TextSetter {
 
   private measure(font: PdfFont, size: number, text: string): number {
     const key = `${font.name}\u0000${size}\u0000${text}`;
-    let w = this.widths.get(key);
+    const w = this.widths.get(key);
     if (w === undefined) {
       this.use(font).fontSize(size);
       const measured = this.doc.widthOfString(text);

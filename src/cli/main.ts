@@ -1,19 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { previewCard, renderCardText } from './cli/previewCard.js';
-import { type Api, apiClient } from './cli/apiClient.js';
-import { ImportHeaderError, type ImportKind, importCsv } from './cli/csvImport.js';
-import { progressBar } from './cli/progress.js';
-import { describeFailures, describeRun, type FailureView, followRun, type RunView } from './cli/syncCommands.js';
-import { seedDemoDeal } from './cli/demoData.js';
-import type { CardResponse } from './card/cardResponse.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
-import { createDb } from './db/db.js';
-import { migrateLatest, pendingMigrations } from './db/migrate.js';
-import { cardDefinitionSchema, converterAppCardFiles, renderAppDefinition } from './hubspot/appDefinition.js';
-import { lenientAjv } from './http/validate.js';
-import { todayUtc } from './invoices/invoice.js';
+import { previewCard, renderCardText } from './previewCard.js';
+import { type Api, apiClient } from './apiClient.js';
+import { ImportHeaderError, type ImportKind, importCsv } from './csvImport.js';
+import { progressBar } from './progress.js';
+import { describeFailures, describeRun, type FailureView, followRun, type RunView } from './syncCommands.js';
+import { seedDemoDeal } from './demoData.js';
+import type { CardResponse } from '../card/cardResponse.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
+import { createDb } from '../db/db.js';
+import { migrateLatest, pendingMigrations } from '../db/migrate.js';
+import { cardDefinitionSchema, converterAppCardFiles, renderAppDefinition } from '../hubspot/appDefinition.js';
+import { lenientAjv } from '../http/validate.js';
+import { todayUtc } from '../invoices/invoice.js';
 
 /** Command-line tools: migrations, HubSpot app files, card preview, demo data, the push and CSV import. */
 
