@@ -130,7 +130,10 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two processes on one PostgreSQL',
     // Never two writers of one record at once.
     expect(fake.stats.overlaps).toBe(0);
     // 429s stay rare (a request can reach HubSpot later than its slot on a loaded machine).
-    expect(fake.stats.rateLimited).toBeLessThanOrEqual(Math.ceil(fake.stats.requests * 0.02));
+    // A request can reach HubSpot later than its slot when the machine is busy, so a handful of 429s
+    // (each retried, none losing or doubling a record) is scheduling jitter; a budget that did not
+    // hold across processes gives dozens. The floor keeps a ~100-request push from failing on 3.
+    expect(fake.stats.rateLimited).toBeLessThanOrEqual(Math.max(5, Math.ceil(fake.stats.requests * 0.02)));
 
     // Runs never overlapped in time, and both processes (three pids in all) did some of the work.
     const runs = (await tdb.db('sync_runs').where({ portal_id: PORTAL }).orderBy('id')) as Array<{ started_at: Date | null; finished_at: Date | null; worker: string | null; status: string }>;
