@@ -2,10 +2,10 @@ import express from 'express';
 import type { Deps } from './deps.js';
 import { errorHandler } from './http/errorHandler.js';
 import { requestContext } from './http/requestContext.js';
-import { mountOpsRoutes, mountRoutes } from './http/routes.js';
+import { mountOpsRoutes, mountRoutes } from './routes.js';
 import { AppError } from './errors.js';
 import * as cardErrors from './admin/cardErrors.js';
-import { HUBSPOT_PREFIX } from './card/cardPaths.js';
+import { HUBSPOT_PREFIX } from './pages/pagePaths.js';
 import { configSecrets } from './redact.js';
 
 /** Builds the Express app without listening (tests run it in-process). */

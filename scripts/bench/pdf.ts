@@ -1,7 +1,7 @@
 import os from 'node:os';
 import PDFDocument from 'pdfkit';
 import type { InvoiceDetail, InvoiceLine } from '../../src/invoices/invoice.js';
-import { parseDecimal } from '../../src/invoices/money.js';
+import { parseDecimal } from '../../src/money/money.js';
 import { type BillToDetails, renderInvoicePdf } from '../../src/invoices/pdf/renderInvoicePdf.js';
 import { computeLine, sumLines } from '../../src/invoices/totals.js';
 import { emptySettings } from '../../src/settings/settingsRepo.js';

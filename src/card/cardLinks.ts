@@ -1,5 +1,6 @@
 import { PAGE_TOKEN_TTL_SECONDS, pageTokenMinter } from '../pages/pageToken.js';
-import { cardPaths, fillPath } from './cardPaths.js';
+import { fillPath, pagePaths } from '../pages/pagePaths.js';
+import { cardPaths } from './cardPaths.js';
 import type { CardLinks } from './presentInvoiceCard.js';
 
 /** Who is looking at which deal: the identity every page token minted for this card is bound to. */
@@ -25,7 +26,7 @@ export function createCardLinks(baseUrl: string, tokenKey: Buffer, ctx: CardCont
     .join('');
   return {
     page(purpose, invoiceId) {
-      const url = `${baseUrl}${fillPath(cardPaths.pages[purpose], invoiceId)}?token=${mint(purpose, invoiceId)}`;
+      const url = `${baseUrl}${fillPath(pagePaths[purpose], invoiceId)}?token=${mint(purpose, invoiceId)}`;
       return purpose === 'create' ? url + prefillQuery : url;
     },
     hook(name, invoiceId) {

@@ -1,6 +1,6 @@
 import { balanceMinor, daysBetween, type DisplayStatus, displayStatus } from '../invoices/invoice.js';
 import type { DealInvoice } from '../invoices/invoiceRepo.js';
-import { formatMinor } from '../invoices/money.js';
+import { formatMinor } from '../money/money.js';
 import type { PagePurpose } from '../pages/pageToken.js';
 import type { CardAction, CardObject, CardProperty, CardResponse, IframeAction, StatusOptionType } from './cardResponse.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, contactKind, contentHash, productKind } from './catalogKinds.js';
+import { canonicalJson } from '../shared/canonicalJson.js';
+import { contactKind, contentHash, productKind } from './catalogKinds.js';
 
 describe('content hash', () => {
   it('ignores key order and absent fields, and sees every change', () => {

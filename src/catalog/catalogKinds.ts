@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { FieldError } from '../errors.js';
-import { currencyExponent, isCurrency } from '../invoices/currencies.js';
-import { DecimalFormatError, formatDecimal, parseDecimal } from '../invoices/money.js';
-import { UNIT_PRICE_SCALE } from '../invoices/totals.js';
+import { canonicalJson } from '../shared/canonicalJson.js';
+import { currencyExponent, isCurrency } from '../money/currencies.js';
+import { DecimalFormatError, formatDecimal, parseDecimal, UNIT_PRICE_SCALE } from '../money/money.js';
 
 /**
  * Contacts and products: the two record kinds the accounting system pushes in (and the sync pushes
@@ -166,13 +166,3 @@ export function contentHash(columns: Record<string, unknown>): string {
   return crypto.createHash('sha256').update(canonicalJson(columns)).digest('hex');
 }
 
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}

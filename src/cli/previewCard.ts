@@ -3,7 +3,7 @@ import { cardResponseSchema, type CardAction, type CardResponse } from '../card/
 import type { AppDefinition } from '../hubspot/appDefinition.js';
 import { signV2, signV3 } from '../hubspot/signature.js';
 import { lenientAjv } from '../http/validate.js';
-import { currencyExponent, isCurrency } from '../invoices/currencies.js';
+import { currencyExponent, isCurrency } from '../money/currencies.js';
 
 export interface PreviewOptions {
   /** Where to send the request (the running service). */

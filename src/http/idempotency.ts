@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { canonicalJson } from '../catalog/catalogKinds.js';
+import { canonicalJson } from '../shared/canonicalJson.js';
 import type { Db } from '../db/db.js';
 import { conflict, validationFailed } from '../errors.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STATUS_OPTIONS } from '../card/presentInvoiceCard.js';
-import { cardPaths, HUBSPOT_PREFIX } from '../card/cardPaths.js';
+import { cardPaths } from '../card/cardPaths.js';
+import { HUBSPOT_PREFIX } from '../pages/pagePaths.js';
 import { lenientAjv } from '../http/validate.js';
 import { cardDefinitionSchema, converterAppCardFiles, renderAppDefinition } from './appDefinition.js';
 

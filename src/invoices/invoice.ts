@@ -1,4 +1,4 @@
-import type { Decimal } from './money.js';
+import type { Decimal } from '../money/money.js';
 import type { LineAmounts } from './totals.js';
 
 /** Stored lifecycle: draft → open → paid, or void. Drafts may also be (soft) deleted. */

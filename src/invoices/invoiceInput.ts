@@ -3,12 +3,12 @@ import { contactKind, productKind } from '../catalog/catalogKinds.js';
 import * as catalogRepo from '../catalog/catalogRepo.js';
 import type { Db } from '../db/db.js';
 import type { FieldError } from '../errors.js';
-import { currencyExponent, isCurrency } from './currencies.js';
+import { currencyExponent, isCurrency } from '../money/currencies.js';
 import { addDays } from './invoice.js';
 import type { NewLine } from './invoiceRepo.js';
 import type { LineInput } from './invoiceSchemas.js';
-import { compareDecimal, type Decimal, DecimalFormatError, formatDecimal, parseDecimal, toMinor } from './money.js';
-import { computeLine, type LineDiscount, type LinePricing, PERCENT_SCALE, QUANTITY_SCALE, sumLines, type InvoiceTotals, UNIT_PRICE_SCALE } from './totals.js';
+import { compareDecimal, type Decimal, DecimalFormatError, formatDecimal, parseDecimal, PERCENT_SCALE, QUANTITY_SCALE, toMinor, UNIT_PRICE_SCALE } from '../money/money.js';
+import { computeLine, type LineDiscount, type LinePricing, sumLines, type InvoiceTotals } from './totals.js';
 
 type Conn = Db | Knex.Transaction;
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { type Db, queryPrepared } from '../db/db.js';
 import type { BillTo, Invoice, InvoiceDetail, InvoiceLine, InvoiceStatus, Payment } from './invoice.js';
-import { type Decimal, formatDecimal, parseDecimal } from './money.js';
+import { type Decimal, formatDecimal, parseDecimal } from '../money/money.js';
 import type { LineAmounts } from './totals.js';
 
 type Conn = Db | Knex.Transaction;

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { isRowId } from '../http/validate.js';
 import type { Actor } from '../audit/auditRepo.js';
 import { notFound } from '../errors.js';
-import { formatMinor } from './money.js';
+import { formatMinor } from '../money/money.js';
 import type { Invoice } from './invoice.js';
 import * as invoiceRepo from './invoiceRepo.js';
 

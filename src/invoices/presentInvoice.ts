@@ -1,7 +1,7 @@
-import { currencyExponent } from './currencies.js';
+import { currencyExponent } from '../money/currencies.js';
 import { balanceMinor, displayStatus, type InvoiceDetail } from './invoice.js';
 import type { InvoiceSummary } from './invoiceRepo.js';
-import { formatDecimal, formatMinor } from './money.js';
+import { formatDecimal, formatMinor } from '../money/money.js';
 
 /** An invoice as /api/v1 shows it in lists: amounts as decimal strings in the invoice currency. */
 export function presentInvoiceSummary(inv: InvoiceSummary, today: string) {

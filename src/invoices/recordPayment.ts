@@ -6,7 +6,7 @@ import { Problems } from './invoiceInput.js';
 import * as invoiceRepo from './invoiceRepo.js';
 import type { PaymentInput } from './invoiceSchemas.js';
 import { auditSnapshot, type ChangeContext, type InvoiceScope, lockInScope } from './invoiceScope.js';
-import { formatMinor, toMinor } from './money.js';
+import { formatMinor, toMinor } from '../money/money.js';
 
 /**
  * Records a payment against an open invoice. The invoice row is locked first, so two payments

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDecimal } from './money.js';
+import { parseDecimal } from '../money/money.js';
 import { computeLine, type LineDiscount, sumLines } from './totals.js';
 
 const d = (s: string) => parseDecimal(s, 6);

@@ -1,11 +1,6 @@
-import { currencyExponent } from './currencies.js';
-import { type Decimal, roundHalfEven } from './money.js';
+import { currencyExponent } from '../money/currencies.js';
+import { type Decimal, roundHalfEven } from '../money/money.js';
 
-/** Decimal places accepted for quantities and unit prices (sub-cent unit prices are common). */
-export const QUANTITY_SCALE = 6;
-export const UNIT_PRICE_SCALE = 6;
-/** Decimal places accepted for discount and tax percentages ("7.25", "19.6"). */
-export const PERCENT_SCALE = 4;
 
 export type LineDiscount = { type: 'percent'; percent: Decimal } | { type: 'amount'; minor: bigint };
 

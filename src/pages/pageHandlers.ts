@@ -1,21 +1,21 @@
 import type { Response } from 'express';
-import { cardPaths, fillPath } from '../card/cardPaths.js';
+import { fillPath, pagePaths } from './pagePaths.js';
 import type { Deps } from '../deps.js';
 import { AppError, notConfigured } from '../errors.js';
 import type { Handler } from '../http/handler.js';
-import { CURRENCY_CODES, currencyExponent } from '../invoices/currencies.js';
+import { CURRENCY_CODES, currencyExponent } from '../money/currencies.js';
 import { balanceMinor, displayStatus, type DisplayStatus, type InvoiceDetail, todayUtc } from '../invoices/invoice.js';
 import { DEFAULT_PAYMENT_TERMS_DAYS } from '../invoices/invoiceInput.js';
 import * as invoiceRepo from '../invoices/invoiceRepo.js';
-import { formatMinor } from '../invoices/money.js';
+import { formatMinor } from '../money/money.js';
 import * as catalogRepo from '../catalog/catalogRepo.js';
 import { productKind } from '../catalog/catalogKinds.js';
 import { formatDate, formatMoney as formatAmount } from '../../public/locale.js';
 import { presentInvoice } from '../invoices/presentInvoice.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import * as settingsRepo from '../settings/settingsRepo.js';
-import { html, raw, type SafeHtml } from './html.js';
-import { basePath, pageShell } from './pageLayout.js';
+import { html, raw, type SafeHtml } from '../html/html.js';
+import { basePath, pageShell } from '../html/documentShell.js';
 import { derivePageToken, type PageClaims, type PagePurpose } from './pageToken.js';
 
 const STATUS_LABEL: Record<DisplayStatus, string> = {
@@ -51,7 +51,7 @@ function sessionToken(deps: Deps, claims: PageClaims): string {
 /** URL (path and query, under the public base path) of another page for the same rep and deal: a link, bounded by the same chain. */
 function pageUrl(deps: Deps, claims: PageClaims, purpose: PagePurpose, invoiceId: string | null, extra = ''): string {
   const token = derivePageToken(keyOf(deps), claims, { kind: 'link', purpose, invoiceId }, deps.clock.now().getTime());
-  return `${basePath(deps.config.publicBaseUrl)}${fillPath(cardPaths.pages[purpose], invoiceId)}?token=${token}${extra}`;
+  return `${basePath(deps.config.publicBaseUrl)}${fillPath(pagePaths[purpose], invoiceId)}?token=${token}${extra}`;
 }
 
 /** The invoice the token is for, or a 404 page when it is gone or outside the token's deal. */

@@ -5,7 +5,7 @@ import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, type TestApp } from '../../test/testApp.js';
 import { fieldLabel, sayFieldProblem, sayRefusal, sayUnreadableNumber } from '../../public/repWording.js';
 import { readDecimal } from '../../public/locale.js';
-import { currencyExponent } from '../invoices/currencies.js';
+import { currencyExponent } from '../money/currencies.js';
 import * as portalRepo from '../portals/portalRepo.js';
 
 /**

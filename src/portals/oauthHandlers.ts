@@ -7,7 +7,7 @@ import { renderAppDefinition } from '../hubspot/appDefinition.js';
 import { HubSpotError } from '../hubspot/hubspotApi.js';
 import type { OAuthTokens } from '../hubspot/hubspotOAuth.js';
 import { signState, verifyState } from '../hubspot/tokenCrypto.js';
-import { html, type SafeHtml } from '../pages/html.js';
+import { html, type SafeHtml } from '../html/html.js';
 import { configSecrets, redactSecrets } from '../redact.js';
 import * as portalRepo from './portalRepo.js';
 import { oauthClient, saveTokens } from './portalTokens.js';

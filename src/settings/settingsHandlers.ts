@@ -2,7 +2,7 @@ import * as auditRepo from '../audit/auditRepo.js';
 import { badRequest, conflict, ValidationFailure, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { check, compile } from '../http/validate.js';
-import { isCurrency } from '../invoices/currencies.js';
+import { isCurrency } from '../money/currencies.js';
 import * as settingsRepo from './settingsRepo.js';
 
 const text = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pdfText } from '../../../test/pdfText.js';
 import { emptySettings } from '../../settings/settingsRepo.js';
 import type { InvoiceDetail, InvoiceLine } from '../invoice.js';
-import { parseDecimal } from '../money.js';
+import { parseDecimal } from '../../money/money.js';
 import { computeLine, sumLines } from '../totals.js';
 import { type BillToDetails, renderInvoicePdf } from './renderInvoicePdf.js';
 

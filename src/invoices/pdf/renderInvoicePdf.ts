@@ -1,9 +1,9 @@
 import PDFDocument from 'pdfkit';
 import type { PortalSettings } from '../../settings/settingsRepo.js';
-import { currencyExponent } from '../currencies.js';
+import { currencyExponent } from '../../money/currencies.js';
 import { balanceMinor, type DisplayStatus, displayStatus, type InvoiceDetail } from '../invoice.js';
 import { formatDate, formatMoney as formatAmount, formatNumber as formatLocaleNumber, formatPercent, DEFAULT_LOCALE, pickLocale } from '../../../public/locale.js';
-import { type Decimal, formatDecimal, formatMinor } from '../money.js';
+import { type Decimal, formatDecimal, formatMinor } from '../../money/money.js';
 import { pdfFonts } from './pdfFonts.js';
 import { type DrawOptions, TextSetter } from './textSetter.js';
 

@@ -1,5 +1,11 @@
 import { currencyExponent } from './currencies.js';
 
+/** Decimal places accepted for quantities and unit prices (sub-cent unit prices are common). */
+export const QUANTITY_SCALE = 6;
+export const UNIT_PRICE_SCALE = 6;
+/** Decimal places accepted for discount and tax percentages ("7.25", "19.6"). */
+export const PERCENT_SCALE = 4;
+
 /** An exact decimal: value = units / 10^scale. Never a float. */
 export interface Decimal {
   readonly units: bigint;

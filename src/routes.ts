@@ -1,34 +1,35 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { deleteDraftHook, postIssueHook, postVoidHook } from '../card/actionHooks.js';
-import { cardPaths, HUBSPOT_PREFIX } from '../card/cardPaths.js';
-import { getInvoiceCard } from '../card/getInvoiceCard.js';
-import { requireServedCaller } from '../card/hubspotParams.js';
-import { deleteRecord, getRecord, postBatch, putRecord } from '../catalog/catalogHandlers.js';
-import { type CatalogKind, contactKind, productKind } from '../catalog/catalogKinds.js';
-import type { Deps } from '../deps.js';
-import { AppError, validationFailed } from '../errors.js';
-import { deleteInvoice, getInvoice, listInvoices, patchInvoice, postInvoice, postPayment } from '../invoices/invoiceHandlers.js';
-import { getInvoicePdf } from '../pages/getInvoicePdf.js';
-import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, putPageSettings, postQuote, requirePageApiToken, searchContacts, searchProducts } from '../pages/pageApi.js';
-import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from '../pages/pageHandlers.js';
-import { PAGE_PURPOSES } from '../pages/pageToken.js';
-import { requirePageToken } from '../pages/requirePageToken.js';
-import { PUBLIC_DIR } from '../paths.js';
-import { getSettings, patchSettings, putSettings } from '../settings/settingsHandlers.js';
-import { requireAdmin } from '../admin/adminAuth.js';
-import { getDashboard, getLogin, getOverview, postAdminReplay, postLogin, postLogout } from '../admin/adminHandlers.js';
-import { rateLimit } from './rateLimit.js';
-import { callbackPath, getOAuthCallback, getOAuthInstall } from '../portals/oauthHandlers.js';
-import { deletePortal, listPortals, patchPortal } from '../portals/portalHandlers.js';
-import { getSyncRun, listSyncFailures, listSyncRuns, postReplay, postSyncRun } from '../sync/syncHandlers.js';
-import { bind, type Handler } from './handler.js';
-import { registerDatabaseGauges } from '../metrics.js';
-import { getReadyz } from './health.js';
-import { adminHeaders, apiHeaders, pageHeaders } from './headerProfiles.js';
-import { requireApiToken } from './requireApiToken.js';
-import { verifyHubSpotSignature } from './verifyHubSpotSignature.js';
+import { deleteDraftHook, postIssueHook, postVoidHook } from './card/actionHooks.js';
+import { cardPaths } from './card/cardPaths.js';
+import { HUBSPOT_PREFIX, isPagePath, PAGE_API_PREFIX, pagePaths } from './pages/pagePaths.js';
+import { getInvoiceCard } from './card/getInvoiceCard.js';
+import { requireServedCaller } from './card/hubspotParams.js';
+import { deleteRecord, getRecord, postBatch, putRecord } from './catalog/catalogHandlers.js';
+import { type CatalogKind, contactKind, productKind } from './catalog/catalogKinds.js';
+import type { Deps } from './deps.js';
+import { AppError, validationFailed } from './errors.js';
+import { deleteInvoice, getInvoice, listInvoices, patchInvoice, postInvoice, postPayment } from './invoices/invoiceHandlers.js';
+import { getInvoicePdf } from './pages/getInvoicePdf.js';
+import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, putPageSettings, postQuote, requirePageApiToken, searchContacts, searchProducts } from './pages/pageApi.js';
+import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from './pages/pageHandlers.js';
+import { PAGE_PURPOSES } from './pages/pageToken.js';
+import { requirePageToken } from './pages/requirePageToken.js';
+import { PUBLIC_DIR } from './paths.js';
+import { getSettings, patchSettings, putSettings } from './settings/settingsHandlers.js';
+import { requireAdmin } from './admin/adminAuth.js';
+import { getDashboard, getLogin, getOverview, postAdminReplay, postLogin, postLogout } from './admin/adminHandlers.js';
+import { rateLimit } from './http/rateLimit.js';
+import { callbackPath, getOAuthCallback, getOAuthInstall } from './portals/oauthHandlers.js';
+import { deletePortal, listPortals, patchPortal } from './admin/portalHandlers.js';
+import { getSyncRun, listSyncFailures, listSyncRuns, postReplay, postSyncRun } from './sync/syncHandlers.js';
+import { bind, type Handler } from './http/handler.js';
+import { registerDatabaseGauges } from './metrics.js';
+import { getReadyz } from './http/health.js';
+import { adminHeaders, apiHeaders, pageHeaders } from './http/headerProfiles.js';
+import { requireApiToken } from './http/requireApiToken.js';
+import { verifyHubSpotSignature } from './http/verifyHubSpotSignature.js';
 
 const require = createRequire(import.meta.url);
 const UI_FONTS_DIR = path.join(path.dirname(require.resolve('@fontsource/lexend-deca/package.json')), 'files');
@@ -141,7 +142,6 @@ function refuseUnstorableText(req: Request, _res: Response, next: NextFunction) 
   next();
 }
 
-const isPagePath = (p: string) => (p.startsWith(`${HUBSPOT_PREFIX}/pages/`) && !p.startsWith(`${HUBSPOT_PREFIX}/pages/api/`)) || p.startsWith(`${HUBSPOT_PREFIX}/pdf/`);
 
 /** Every URL the service answers, with its chain: headers → auth/signature → body → handler. */
 export function mountRoutes(app: express.Express, deps: Deps): void {
@@ -204,14 +204,14 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   // The rep's browser (inside HubSpot's modal) → service: unsigned, so every page checks its token.
   app.use(`${HUBSPOT_PREFIX}/pages`, rateLimit({ name: 'the card pages', max: 1200, windowMs: 60_000 }));
-  app.get(cardPaths.pages.create, requirePageToken(deps, 'create'), h(getCreatePage));
-  app.get(cardPaths.pages.list, requirePageToken(deps, 'list'), h(getListPage));
-  app.get(cardPaths.pages.edit, requirePageToken(deps, 'edit'), h(getEditPage));
-  app.get(cardPaths.pages.payment, requirePageToken(deps, 'payment'), h(getPaymentPage));
-  app.get(cardPaths.pages.void, requirePageToken(deps, 'void'), h(getVoidPage));
-  app.get(cardPaths.pages.view, requirePageToken(deps, 'view'), h(getViewPage));
-  app.get(cardPaths.pages.pdf, requirePageToken(deps, 'pdf'), h(getInvoicePdf));
-  app.get(cardPaths.pages.settings, requirePageToken(deps, 'settings'), h(getSettingsPage));
+  app.get(pagePaths.create, requirePageToken(deps, 'create'), h(getCreatePage));
+  app.get(pagePaths.list, requirePageToken(deps, 'list'), h(getListPage));
+  app.get(pagePaths.edit, requirePageToken(deps, 'edit'), h(getEditPage));
+  app.get(pagePaths.payment, requirePageToken(deps, 'payment'), h(getPaymentPage));
+  app.get(pagePaths.void, requirePageToken(deps, 'void'), h(getVoidPage));
+  app.get(pagePaths.view, requirePageToken(deps, 'view'), h(getViewPage));
+  app.get(pagePaths.pdf, requirePageToken(deps, 'pdf'), h(getInvoicePdf));
+  app.get(pagePaths.settings, requirePageToken(deps, 'settings'), h(getSettingsPage));
 
   // The pages' own JSON calls: the page's token in X-Page-Token.
   const pageApi: Router = express.Router();
@@ -231,7 +231,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   pageApi.post('/invoices/:invoiceId/payments', requirePageApiToken(deps, ['payment']), h(postPagePayment));
   pageApi.post('/invoices/:invoiceId/void', requirePageApiToken(deps, ['void']), h(postPageVoid));
   pageApi.put('/settings', requirePageApiToken(deps, ['settings']), h(putPageSettings));
-  app.use(`${HUBSPOT_PREFIX}/pages/api`, pageApi);
+  app.use(PAGE_API_PREFIX, pageApi);
 
   // The accounting system → service: bearer token, JSON.
   const api: Router = express.Router();
