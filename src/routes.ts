@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { deleteDraftHook, postIssueHook, postVoidHook } from './card/actionHooks.js';
 import { cardPaths } from './card/cardPaths.js';
@@ -9,18 +7,19 @@ import { requireServedCaller } from './card/hubspotParams.js';
 import { deleteRecord, getRecord, postBatch, putRecord } from './catalog/catalogHandlers.js';
 import { type CatalogKind, contactKind, productKind } from './catalog/catalogKinds.js';
 import type { Deps } from './deps.js';
-import { AppError, validationFailed } from './errors.js';
+import { AppError } from './errors.js';
 import { deleteInvoice, getInvoice, listInvoices, patchInvoice, postInvoice, postPayment } from './invoices/invoiceHandlers.js';
 import { getInvoicePdf } from './pages/getInvoicePdf.js';
 import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, putPageSettings, postQuote, requirePageApiToken, searchContacts, searchProducts } from './pages/pageApi.js';
 import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from './pages/pageHandlers.js';
 import { PAGE_PURPOSES } from './pages/pageToken.js';
 import { requirePageToken } from './pages/requirePageToken.js';
-import { PUBLIC_DIR } from './paths.js';
 import { getSettings, patchSettings, putSettings } from './settings/settingsHandlers.js';
 import { requireAdmin } from './admin/adminAuth.js';
 import { getDashboard, getLogin, getOverview, postAdminReplay, postLogin, postLogout } from './admin/adminHandlers.js';
 import { rateLimit } from './http/rateLimit.js';
+import { mountStaticAssets } from './http/staticAssets.js';
+import { jsonBody } from './http/jsonBody.js';
 import { callbackPath, getOAuthCallback, getOAuthInstall } from './portals/oauthHandlers.js';
 import { deletePortal, listPortals, patchPortal } from './admin/portalHandlers.js';
 import { getSyncRun, listSyncFailures, listSyncRuns, postReplay, postSyncRun } from './sync/syncHandlers.js';
@@ -31,117 +30,12 @@ import { adminHeaders, apiHeaders, pageHeaders } from './http/headerProfiles.js'
 import { requireApiToken } from './http/requireApiToken.js';
 import { verifyHubSpotSignature } from './http/verifyHubSpotSignature.js';
 
-const require = createRequire(import.meta.url);
-const UI_FONTS_DIR = path.join(path.dirname(require.resolve('@fontsource/lexend-deca/package.json')), 'files');
-/**
- * Last-resort web fonts for names in scripts the rep's machine may lack (pages.css lists the usual
- * system fonts first, and browsers fetch these only for characters in their unicode-range).
- */
-const FALLBACK_FONTS: Record<string, string> = {
-  'noto-sans-sc.ttf': '@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf',
-  'noto-sans-kr.ttf': '@expo-google-fonts/noto-sans-kr/400Regular/NotoSansKR_400Regular.ttf',
-  'noto-sans-arabic.ttf': '@expo-google-fonts/noto-sans-arabic/400Regular/NotoSansArabic_400Regular.ttf',
-  'noto-sans-hebrew.ttf': '@expo-google-fonts/noto-sans-hebrew/400Regular/NotoSansHebrew_400Regular.ttf',
-};
-
-/** Browser modules that pages.js and admin.js import (see the /assets route). */
-const IMPORTED_MODULES = new Set(['locale.js', 'repWording.js']);
-
 /** HubSpot's converter app card allows 1 MB bodies; classic hooks send small form bodies. */
 const HUBSPOT_BODY_LIMIT = '1mb';
 /** A 1,000-item batch of contacts is ~0.5 MB; 5 MB leaves room without inviting abuse. */
 const API_BODY_LIMIT = '5mb';
 /** A 500-line invoice from the create form is well under this. */
 const PAGE_API_BODY_LIMIT = '1mb';
-
-/** POST/PUT/PATCH bodies on JSON APIs must be JSON: anything else is a 415, not a confusing 400. */
-function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
-    throw new AppError('unsupported_media_type', 415, `Send JSON with Content-Type: application/json (got ${req.get('content-type') ?? 'no Content-Type'})`);
-  }
-  next();
-}
-
-/**
- * express.json's `verify`: sees the body's bytes before they are decoded. Bytes that are not UTF-8
- * would otherwise be decoded to U+FFFD and stored as if the caller had sent that; they are refused
- * (TextDecoder with `fatal`). It also notes the body's length, for refuseEmptyBody.
- *
- * Only UTF-8 is read (RFC 8259 §8.1 requires it between systems): body-parser would also decode
- * any `charset=utf-*` it knows (utf-16, utf-7, …), turning bytes no UTF-8 check ever saw into
- * stored text (in UTF-7, `a+AGE-` is stored as `aa`) and letting invalid sequences become U+FFFD.
- */
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-function verifyJsonBytes(_req: Request, res: Response, buf: Buffer, encoding: string) {
-  res.locals.jsonBodyBytes = buf.length;
-  if (!/^utf-?8$/i.test(encoding)) {
-    throw new AppError('unsupported_media_type', 415, `The request body is sent as ${encoding.slice(0, 40)}: send JSON encoded as UTF-8 (Content-Type: application/json, with charset=utf-8 or no charset; nothing was saved)`);
-  }
-  try {
-    utf8.decode(buf);
-  } catch {
-    throw new AppError('invalid_utf8', 400, 'The request body is not valid UTF-8: send JSON encoded as UTF-8 (nothing was saved)');
-  }
-}
-
-/**
- * A PUT replaces and a PATCH changes: without a body either is a mistake, and read as `{}` a PUT
- * of a contact created an empty one (and a PUT of settings would blank them). POST bodies are
- * checked by their schemas (the few whose fields are all optional may be sent empty).
- */
-function refuseEmptyBody(req: Request, res: Response, next: NextFunction) {
-  if ((req.method === 'PUT' || req.method === 'PATCH') && (req.body === undefined || res.locals.jsonBodyBytes === 0)) {
-    throw new AppError('empty_body', 400, `This ${req.method} needs a JSON object in its body (Content-Type: application/json) with the fields to save; the request had no body, so nothing was changed`);
-  }
-  next();
-}
-
-// With the u flag a surrogate pair is one code point, so only a lone half matches.
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
-/**
- * Text that PostgreSQL would not store as sent is refused here, naming where it was, before any
- * handler could try to store it: the NUL character (`"\u0000"`, which text cannot hold) and lone
- * UTF-16 surrogates (`"\ud800"`, which become U+FFFD on the way to the database).
- */
-const unstorable = (s: string): string | undefined =>
-  s.includes('\u0000')
-    ? 'must not contain the NUL character (\\u0000)'
-    : LONE_SURROGATE.test(s)
-      ? 'must be valid Unicode text: it holds half of a UTF-16 surrogate pair (a lone \\ud800-\\udfff escape)'
-      : undefined;
-
-/** Finds the first unstorable string under `v`; `at` ends up holding the keys down to it. */
-function findUnstorable(v: unknown, at: Array<string | number>, depth: number): string | undefined {
-  if (typeof v === 'string') return unstorable(v);
-  if (v === null || typeof v !== 'object' || depth > 64) return undefined;
-  const keys: Array<string | number> = Array.isArray(v) ? [] : Object.keys(v);
-  const n = Array.isArray(v) ? v.length : keys.length;
-  for (let i = 0; i < n; i++) {
-    const k = Array.isArray(v) ? i : keys[i]!;
-    const x = (v as Record<string | number, unknown>)[k];
-    if (typeof x !== 'string' && (x === null || typeof x !== 'object')) continue;
-    at.push(k);
-    const problem = findUnstorable(x, at, depth + 1);
-    if (problem) return problem;
-    at.pop();
-  }
-  return undefined;
-}
-
-function refuseUnstorableText(req: Request, _res: Response, next: NextFunction) {
-  // The path is a stack of keys, spelt out only for the value found: a 500,000-element array
-  // costs no strings.
-  const at: Array<string | number> = [];
-  const problem = findUnstorable(req.body, at, 0);
-  if (problem) {
-    const field = at.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${k}` : k), '');
-    throw validationFailed([{ field: field || '(body)', message: problem }]);
-  }
-  next();
-}
-
 
 /** Every URL the service answers, with its chain: headers → auth/signature → body → handler. */
 export function mountRoutes(app: express.Express, deps: Deps): void {
@@ -153,26 +47,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
     isPagePath(req.path) ? pageProfile(req, res, next) : req.path.startsWith('/admin') && !req.path.startsWith('/admin/api/') ? adminHeaders(req, res, next) : apiHeaders(req, res, next),
   );
 
-  app.use('/assets/fonts', express.static(UI_FONTS_DIR, { index: false, maxAge: '30d', immutable: true }));
-  app.get('/assets/fallback-fonts/:file', (req, res, next) => {
-    // Own keys only: `__proto__` or `constructor` would find Object.prototype's and throw (a 500).
-    const file = String(req.params.file);
-    const source = Object.hasOwn(FALLBACK_FONTS, file) ? FALLBACK_FONTS[file] : undefined;
-    if (!source) return next();
-    res.sendFile(require.resolve(source), { maxAge: '30d', immutable: true, headers: { 'Content-Type': 'font/ttf' } });
-  });
-  app.use(
-    '/assets',
-    express.static(PUBLIC_DIR, {
-      index: false,
-      maxAge: '1h',
-      // Modules the page scripts import are loaded without a content hash in their URL: browsers
-      // revalidate them, so a deployment never pairs a new page script with an old module.
-      setHeaders: (res, file) => {
-        if (IMPORTED_MODULES.has(path.basename(file))) res.setHeader('Cache-Control', 'no-cache');
-      },
-    }),
-  );
+  mountStaticAssets(app);
   mountOpsRoutes(app, deps);
 
   // The OAuth install of the public app (the admin's browser, sent on by HubSpot).
@@ -222,7 +97,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   });
   // The token is checked before the body is read: parsing 1 MB of JSON costs more than checking a
   // token, and no one without a page's token gets to make the service spend it.
-  pageApi.use(requirePageApiToken(deps, PAGE_PURPOSES), requireJsonBody, express.json({ limit: PAGE_API_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: verifyJsonBytes }), refuseEmptyBody, refuseUnstorableText);
+  pageApi.use(requirePageApiToken(deps, PAGE_PURPOSES), ...jsonBody(PAGE_API_BODY_LIMIT));
   pageApi.get('/contacts', requirePageApiToken(deps, ['create', 'edit']), h(searchContacts));
   pageApi.get('/products', requirePageApiToken(deps, ['create', 'edit']), h(searchProducts));
   pageApi.post('/quote', requirePageApiToken(deps, ['create', 'edit']), h(postQuote));
@@ -235,7 +110,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   // The accounting system → service: bearer token, JSON.
   const api: Router = express.Router();
-  api.use(requireApiToken(deps), requireJsonBody, express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: verifyJsonBytes }), refuseEmptyBody, refuseUnstorableText);
+  api.use(requireApiToken(deps), ...jsonBody(API_BODY_LIMIT));
   for (const kind of [contactKind, productKind] as Array<CatalogKind<unknown>>) {
     const base = `/${kind.table}`;
     api.post(`${base}/batch`, h(postBatch(kind)));
