@@ -7,6 +7,7 @@ import { AppError } from './errors.js';
 import * as cardErrors from './admin/cardErrors.js';
 import { HUBSPOT_PREFIX } from './pages/pagePaths.js';
 import { configSecrets } from './redact.js';
+import { isHubSpotId } from './shared/hubspotId.js';
 
 /** Builds the Express app without listening (tests run it in-process). */
 export function createApp(deps: Deps): express.Express {
@@ -56,7 +57,6 @@ function recordCardError(deps: Deps) {
   };
 }
 
-const PORTAL_ID = /^[1-9][0-9]{0,17}$/;
 
 /** Who a failed request proved to be, or undefined when it proved nothing. */
 function authenticatedCaller(req: express.Request, res: express.Response): { via: cardErrors.CardErrorVia; portalId: string | null } | undefined {
@@ -85,7 +85,7 @@ function signedPortalId(req: express.Request, res: express.Response): string | n
   }
   const ids = new Set(values.map((v) => (typeof v === 'number' ? String(v) : v)));
   const [only] = ids;
-  return ids.size === 1 && typeof only === 'string' && PORTAL_ID.test(only) ? only : null;
+  return ids.size === 1 && typeof only === 'string' && isHubSpotId(only) ? only : null;
 }
 
 /** The worker role's server: health, readiness and metrics only (no HubSpot or API traffic). */

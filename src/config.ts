@@ -1,5 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
+import { isHubSpotId } from './shared/hubspotId.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
 
@@ -142,7 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const rawAllowed = get('HUBSPOT_ALLOWED_PORTAL_IDS');
   const allowedPortalIds = rawAllowed === undefined ? undefined : rawAllowed.split(/[\s,]+/).filter(Boolean);
-  if (allowedPortalIds !== undefined && (allowedPortalIds.length === 0 || allowedPortalIds.some((id) => !/^[1-9]\d{0,17}$/.test(id)))) {
+  if (allowedPortalIds !== undefined && (allowedPortalIds.length === 0 || allowedPortalIds.some((id) => !isHubSpotId(id)))) {
     problems.push(`HUBSPOT_ALLOWED_PORTAL_IDS=${JSON.stringify(rawAllowed)} must list numeric HubSpot account ids, separated by commas or spaces`);
   }
 

@@ -4,26 +4,42 @@ import { cardPaths } from './card/cardPaths.js';
 import { HUBSPOT_PREFIX, isPagePath, PAGE_API_PREFIX, pagePaths } from './pages/pagePaths.js';
 import { getInvoiceCard } from './card/getInvoiceCard.js';
 import { requireServedCaller } from './card/hubspotParams.js';
-import { deleteRecord, getRecord, postBatch, putRecord } from './catalog/catalogHandlers.js';
+import { batchSchema, deleteRecord, getRecord, postBatch, putRecord, recordParams, recordSchema, refuseOversizedBatch } from './catalog/catalogHandlers.js';
 import { type CatalogKind, contactKind, productKind } from './catalog/catalogKinds.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { deleteInvoice, getInvoice, listInvoices, patchInvoice, postInvoice, postPayment } from './invoices/invoiceHandlers.js';
+import { validateCreateInvoice, validateListInvoices, validatePatchInvoice, validatePayment } from './invoices/invoiceSchemas.js';
 import { getInvoicePdf } from './pages/getInvoicePdf.js';
-import { patchPageInvoice, postPageInvoice, postPagePayment, postPageVoid, putPageSettings, postQuote, requirePageApiToken, searchContacts, searchProducts } from './pages/pageApi.js';
+import {
+  patchPageInvoice,
+  postPageInvoice,
+  postPagePayment,
+  postPageVoid,
+  postQuote,
+  putPageSettings,
+  requirePageApiToken,
+  searchContacts,
+  searchProducts,
+  validatePageCreate,
+  validateQuote,
+  validateSearchQuery,
+  validateVoid,
+} from './pages/pageApi.js';
 import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from './pages/pageHandlers.js';
 import { PAGE_PURPOSES } from './pages/pageToken.js';
 import { requirePageToken } from './pages/requirePageToken.js';
-import { getSettings, patchSettings, putSettings } from './settings/settingsHandlers.js';
+import { getSettings, patchSettings, putSettings, settingsParams, validateSettings, validateSettingsPatch } from './settings/settingsHandlers.js';
 import { requireAdmin } from './admin/adminAuth.js';
 import { getDashboard, getLogin, getOverview, postAdminReplay, postLogin, postLogout } from './admin/adminHandlers.js';
 import { rateLimit } from './http/rateLimit.js';
 import { mountStaticAssets } from './http/staticAssets.js';
 import { jsonBody } from './http/jsonBody.js';
 import { callbackPath, getOAuthCallback, getOAuthInstall } from './portals/oauthHandlers.js';
-import { deletePortal, listPortals, patchPortal } from './admin/portalHandlers.js';
-import { getSyncRun, listSyncFailures, listSyncRuns, postReplay, postSyncRun } from './sync/syncHandlers.js';
-import { bind, type Handler } from './http/handler.js';
+import { deletePortal, listPortals, patchPortal, requireKnownPortal, validatePortalsQuery } from './admin/portalHandlers.js';
+import { validatePortalPatch } from './sync/pushSettings.js';
+import { getSyncRun, listSyncFailures, listSyncRuns, postReplay, postSyncRun, validateFailuresQuery, validateRunsQuery, validateStart } from './sync/syncHandlers.js';
+import { binder } from './http/handler.js';
 import { registerDatabaseGauges } from './metrics.js';
 import { getReadyz } from './http/health.js';
 import { adminHeaders, apiHeaders, pageHeaders } from './http/headerProfiles.js';
@@ -39,7 +55,7 @@ const PAGE_API_BODY_LIMIT = '1mb';
 
 /** Every URL the service answers, with its chain: headers → auth/signature → body → handler. */
 export function mountRoutes(app: express.Express, deps: Deps): void {
-  const h = (handler: Handler) => bind(deps, handler);
+  const h = binder(deps);
 
   // Header profiles: iframe pages may be framed by HubSpot (and show HTML errors); nothing else may.
   const pageProfile = pageHeaders(deps.config.hubspot.frameAncestors);
@@ -98,13 +114,13 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   // The token is checked before the body is read: parsing 1 MB of JSON costs more than checking a
   // token, and no one without a page's token gets to make the service spend it.
   pageApi.use(requirePageApiToken(deps, PAGE_PURPOSES), ...jsonBody(PAGE_API_BODY_LIMIT));
-  pageApi.get('/contacts', requirePageApiToken(deps, ['create', 'edit']), h(searchContacts));
-  pageApi.get('/products', requirePageApiToken(deps, ['create', 'edit']), h(searchProducts));
-  pageApi.post('/quote', requirePageApiToken(deps, ['create', 'edit']), h(postQuote));
-  pageApi.post('/invoices', requirePageApiToken(deps, ['create']), h(postPageInvoice));
-  pageApi.patch('/invoices/:invoiceId', requirePageApiToken(deps, ['edit']), h(patchPageInvoice));
-  pageApi.post('/invoices/:invoiceId/payments', requirePageApiToken(deps, ['payment']), h(postPagePayment));
-  pageApi.post('/invoices/:invoiceId/void', requirePageApiToken(deps, ['void']), h(postPageVoid));
+  pageApi.get('/contacts', requirePageApiToken(deps, ['create', 'edit']), h(searchContacts, { query: validateSearchQuery }));
+  pageApi.get('/products', requirePageApiToken(deps, ['create', 'edit']), h(searchProducts, { query: validateSearchQuery }));
+  pageApi.post('/quote', requirePageApiToken(deps, ['create', 'edit']), h(postQuote, { body: validateQuote }));
+  pageApi.post('/invoices', requirePageApiToken(deps, ['create']), h(postPageInvoice, { body: validatePageCreate }));
+  pageApi.patch('/invoices/:invoiceId', requirePageApiToken(deps, ['edit']), h(patchPageInvoice, { body: validatePatchInvoice }));
+  pageApi.post('/invoices/:invoiceId/payments', requirePageApiToken(deps, ['payment']), h(postPagePayment, { body: validatePayment }));
+  pageApi.post('/invoices/:invoiceId/void', requirePageApiToken(deps, ['void']), h(postPageVoid, { body: validateVoid }));
   pageApi.put('/settings', requirePageApiToken(deps, ['settings']), h(putPageSettings));
   app.use(PAGE_API_PREFIX, pageApi);
 
@@ -113,28 +129,28 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   api.use(requireApiToken(deps), ...jsonBody(API_BODY_LIMIT));
   for (const kind of [contactKind, productKind] as Array<CatalogKind<unknown>>) {
     const base = `/${kind.table}`;
-    api.post(`${base}/batch`, h(postBatch(kind)));
-    api.put(`${base}/:externalId`, h(putRecord(kind)));
-    api.get(`${base}/:externalId`, h(getRecord(kind)));
-    api.delete(`${base}/:externalId`, h(deleteRecord(kind)));
+    api.post(`${base}/batch`, refuseOversizedBatch, h(postBatch(kind), { body: batchSchema(kind) }));
+    api.put(`${base}/:externalId`, h(putRecord(kind), { params: recordParams, body: recordSchema(kind) }));
+    api.get(`${base}/:externalId`, h(getRecord(kind), { params: recordParams }));
+    api.delete(`${base}/:externalId`, h(deleteRecord(kind), { params: recordParams }));
   }
-  api.post('/invoices', h(postInvoice));
-  api.get('/invoices', h(listInvoices));
+  api.post('/invoices', h(postInvoice, { body: validateCreateInvoice }));
+  api.get('/invoices', h(listInvoices, { query: validateListInvoices }));
   api.get('/invoices/:id', h(getInvoice));
-  api.patch('/invoices/:id', h(patchInvoice));
+  api.patch('/invoices/:id', h(patchInvoice, { body: validatePatchInvoice }));
   api.delete('/invoices/:id', h(deleteInvoice));
-  api.post('/invoices/:id/payments', h(postPayment));
-  api.post('/sync/runs', h(postSyncRun));
-  api.get('/sync/runs', h(listSyncRuns));
+  api.post('/invoices/:id/payments', h(postPayment, { body: validatePayment }));
+  api.post('/sync/runs', h(postSyncRun, { body: validateStart }));
+  api.get('/sync/runs', h(listSyncRuns, { query: validateRunsQuery }));
   api.get('/sync/runs/:id', h(getSyncRun));
-  api.get('/sync/failures', h(listSyncFailures));
+  api.get('/sync/failures', h(listSyncFailures, { query: validateFailuresQuery }));
   api.post('/sync/failures/:id/replay', h(postReplay));
-  api.get('/portals', h(listPortals));
-  api.patch('/portals/:portalId', h(patchPortal));
+  api.get('/portals', h(listPortals, { query: validatePortalsQuery }));
+  api.patch('/portals/:portalId', requireKnownPortal(deps), h(patchPortal, { body: validatePortalPatch }));
   api.delete('/portals/:portalId', h(deletePortal));
-  api.get('/portals/:portalId/settings', h(getSettings));
-  api.put('/portals/:portalId/settings', h(putSettings));
-  api.patch('/portals/:portalId/settings', h(patchSettings));
+  api.get('/portals/:portalId/settings', h(getSettings, { params: settingsParams }));
+  api.put('/portals/:portalId/settings', h(putSettings, { params: settingsParams, body: validateSettings }));
+  api.patch('/portals/:portalId/settings', h(patchSettings, { params: settingsParams, body: validateSettingsPatch }));
   app.use('/api/v1', api);
 
   app.use((req: Request, _res: Response) => {
@@ -144,7 +160,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
 /** Health, readiness and metrics: on every role's server (web and worker). */
 export function mountOpsRoutes(app: express.Express, deps: Deps): void {
-  const h = (handler: Handler) => bind(deps, handler);
+  const h = binder(deps);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -1,15 +1,16 @@
 import { notFound } from '../errors.js';
 import type { Deps } from '../deps.js';
 import type { Handler } from '../http/handler.js';
-import { check, compile } from '../http/validate.js';
+import type { NextFunction, Request, Response } from 'express';
+import { type Checked, compile } from '../http/validate.js';
 import * as syncRepo from '../sync/syncRepo.js';
-import { applyPortalPatch, checkPortalPatch } from '../sync/pushSettings.js';
+import { applyPortalPatch, type validatePortalPatch } from '../sync/pushSettings.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { oauthClient, tokenState } from '../portals/portalTokens.js';
 import { decryptToken } from '../hubspot/tokenCrypto.js';
 import { giveBack, type Grant, keepForLater, listPending } from '../portals/revocations.js';
+import { isHubSpotId } from '../shared/hubspotId.js';
 
-const PORTAL = /^[1-9][0-9]{0,17}$/;
 
 /** Every connected portal with its status, token state and last push (never the tokens). */
 export async function describePortals(deps: Deps) {
@@ -34,15 +35,14 @@ export async function describePortals(deps: Deps) {
 }
 
 /** The portal list takes no filters: one given by mistake (`?portalId=`) is refused, not ignored. */
-const validatePortalsQuery = compile<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
+export const validatePortalsQuery = compile<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
 
 /**
  * GET /api/v1/portals: every connected portal with its status, token state and last push, and the
  * grants still to be given back to HubSpot (revocations: a failed disconnect's, a failed or refused
  * install's), with their attempts and last error, never their tokens.
  */
-export const listPortals: Handler = async (deps, req, res) => {
-  check(validatePortalsQuery, { ...(req.query as Record<string, unknown>) });
+export const listPortals: Handler<{ query: Checked<typeof validatePortalsQuery> }> = async (deps, _req, res) => {
   const [portals, revocations] = await Promise.all([describePortals(deps), listPending(deps.db)]);
   res.json({ portals, revocations });
 };
@@ -56,7 +56,7 @@ export const listPortals: Handler = async (deps, req, res) => {
  */
 export const deletePortal: Handler = async (deps, req, res) => {
   const portalId = String(req.params.portalId);
-  const portal = PORTAL.test(portalId) ? await portalRepo.get(deps.db, portalId) : undefined;
+  const portal = isHubSpotId(portalId) ? await portalRepo.get(deps.db, portalId) : undefined;
   if (!portal) throw notFound(`Portal ${portalId}`);
   const stored = (await deps.db('portal_tokens').where({ portal_id: portalId }).first('refresh_token')) as { refresh_token: string } | undefined;
   const oauth = oauthClient(deps);
@@ -77,12 +77,21 @@ export const deletePortal: Handler = async (deps, req, res) => {
   res.json({ portalId, status: 'disconnected', refreshTokenRevoked: revoked, revocationPending: !!failed });
 };
 
-/** PATCH /api/v1/portals/{portalId}: the push settings (see applyPortalPatch). */
-export const patchPortal: Handler = async (deps, req, res) => {
-  const portalId = String(req.params.portalId);
-  const portal = PORTAL.test(portalId) ? await portalRepo.get(deps.db, portalId) : undefined;
-  if (!portal) throw notFound(`Portal ${portalId}`);
-  const input = checkPortalPatch(req.body);
+/** Guard: the path's portal is one the service knows (404 otherwise, before its body is read); it goes in res.locals.portal. */
+export function requireKnownPortal(deps: Deps) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const portalId = String(req.params.portalId);
+    const portal = isHubSpotId(portalId) ? await portalRepo.get(deps.db, portalId) : undefined;
+    if (!portal) throw notFound(`Portal ${portalId}`);
+    res.locals.portal = portal;
+    next();
+  };
+}
+
+/** PATCH /api/v1/portals/{portalId} (after requireKnownPortal): the push settings (see applyPortalPatch). */
+export const patchPortal: Handler<{ body: Checked<typeof validatePortalPatch> }> = async (deps, _req, res, { body: input }) => {
+  const portal = res.locals.portal as portalRepo.Portal;
+  const portalId = portal.portalId;
   await deps.db.transaction((trx) => applyPortalPatch(deps, trx, portal, input));
   const after = (await portalRepo.get(deps.db, portalId))!;
   res.json({ portalId, pushEnabled: after.pushEnabled, productIdProperty: after.productIdProperty });

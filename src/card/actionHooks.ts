@@ -8,6 +8,7 @@ import { toAppError } from '../http/errorHandler.js';
 import { deleteDraft, issueInvoice, voidInvoice, type ChangeResult } from '../invoices/changeInvoice.js';
 import type { ChangeContext, InvoiceScope } from '../invoices/invoiceScope.js';
 import { hubspotParamsOf } from './hubspotParams.js';
+import { isRowId } from '../http/validate.js';
 
 /**
  * The card's action hooks (ACTION_HOOK / CONFIRMATION_ACTION_HOOK). HubSpot sends its default
@@ -19,14 +20,6 @@ import { hubspotParamsOf } from './hubspotParams.js';
  * same. Every attempt is audited with the HubSpot user, whether it changed something or was refused.
  */
 
-/**
- * An invoice id the database can hold: 1 to 2^63 - 1 (bigint). A longer or larger id in a hook's
- * URL cannot name an invoice, so it is a 404 before any query (a query with it would fail with an
- * out-of-range error, a 500).
- */
-const MAX_BIGINT = 9223372036854775807n;
-export const isInvoiceId = (s: string): boolean => /^[1-9][0-9]{0,18}$/.test(s) && BigInt(s) <= MAX_BIGINT;
-
 type HookWork = (trx: Knex.Transaction, invoiceId: string, scope: InvoiceScope, ctx: ChangeContext) => Promise<ChangeResult>;
 
 function hook(action: string, work: HookWork, describe: (r: ChangeResult) => string): Handler {
@@ -36,7 +29,8 @@ function hook(action: string, work: HookWork, describe: (r: ChangeResult) => str
       throw badRequest('unsupported_object_type', `These actions work on deals; got associatedObjectType=${params.associatedObjectType}`);
     }
     const invoiceId = String(req.params.invoiceId);
-    const validId = isInvoiceId(invoiceId);
+    // An id the database cannot hold cannot name an invoice: a 404 before any query (see isRowId).
+    const validId = isRowId(invoiceId as unknown);
     const ctx: ChangeContext = {
       actor: { type: 'hubspot_user', userId: params.userId ?? '', userEmail: params.userEmail ?? null },
       requestId: res.locals.requestId as string | undefined,

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { AppError, badRequest, validationFailed } from '../errors.js';
 import { check, compile } from '../http/validate.js';
 import { requireServedPortal } from '../portals/portalAccess.js';
+import { hubspotIdSchema } from '../shared/hubspotId.js';
 
 /**
  * HubSpot's default parameters on a signed request (data fetch and action hooks): who is asking
@@ -41,7 +42,7 @@ export interface HubSpotParams {
 
 const NAMES = ['portalId', 'associatedObjectId', 'associatedObjectType', 'userId', 'userEmail', 'appId'] as const;
 
-const id = { type: 'string', pattern: '^[1-9][0-9]{0,17}$', description: 'must be a HubSpot id (digits only)' } as const;
+const id = hubspotIdSchema();
 const validateParams = compile<HubSpotParams>({
   type: 'object',
   required: ['portalId', 'associatedObjectId'],

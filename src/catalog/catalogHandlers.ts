@@ -1,6 +1,7 @@
 import { AppError, type FieldError, MAX_DETAILS, notFound, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
-import { check, compile, toFieldErrors } from '../http/validate.js';
+import type { NextFunction, Request, Response } from 'express';
+import { compile, toFieldErrors, type Validator } from '../http/validate.js';
 import { type CatalogKind, contactKind, EXTERNAL_ID_PATTERN, productKind } from './catalogKinds.js';
 import * as catalogRepo from './catalogRepo.js';
 
@@ -34,10 +35,32 @@ function compileKind<I>(kind: CatalogKind<I>) {
 
 const validators = { contact: compileKind(contactKind), product: compileKind(productKind) };
 
-function externalIdParam(raw: unknown): string {
-  const id = String(raw);
+/** The path's external id (a 400 naming it when it is not one). */
+export function recordParams(params: Record<string, string>): { externalId: string } {
+  const id = String(params.externalId);
   if (!EXTERNAL_ID.test(id)) throw validationFailed([{ field: 'externalId', message: externalIdRule.description }]);
-  return id;
+  return { externalId: id };
+}
+
+/** The schema of one record's body (PUT) for a kind. */
+export const recordSchema = <I>(kind: CatalogKind<I>) => validators[kind.name].single as unknown as Validator<I>;
+
+/** The schema of a batch's envelope (`{ items: [...] }`) for a kind; each item is checked by postBatch. */
+export const batchSchema = <I>(kind: CatalogKind<I>) => validators[kind.name].batch;
+
+/**
+ * Guard before a batch's schema: counted first, so an oversized batch is the 413 that says to
+ * split it, not a 400 about maxItems.
+ */
+export function refuseOversizedBatch(req: Request, _res: Response, next: NextFunction): void {
+  const raw = (req.body ?? {}) as { items?: unknown };
+  if (Array.isArray(raw.items) && raw.items.length > MAX_BATCH_ITEMS) {
+    throw new AppError('too_many_items', 413, `A batch holds at most ${MAX_BATCH_ITEMS} items; this one has ${raw.items.length}. Split it into several requests.`, {
+      max: MAX_BATCH_ITEMS,
+      received: raw.items.length,
+    });
+  }
+  next();
 }
 
 function presentRecord<I>(kind: CatalogKind<I>, rec: catalogRepo.CatalogRecord) {
@@ -52,10 +75,8 @@ function presentRecord<I>(kind: CatalogKind<I>, rec: catalogRepo.CatalogRecord) 
 }
 
 /** PUT /api/v1/{kind}s/{externalId}: create or replace one record (201 when new). */
-export function putRecord<I>(kind: CatalogKind<I>): Handler {
-  return async (deps, req, res) => {
-    const externalId = externalIdParam(req.params.externalId);
-    const input = check(validators[kind.name].single as never, req.body ?? {}) as I;
+export function putRecord<I>(kind: CatalogKind<I>): Handler<{ params: { externalId: string }; body: I }> {
+  return async (deps, _req, res, { params: { externalId }, body: input }) => {
     const problems = kind.check(input);
     if (problems.length > 0) throw validationFailed(problems);
     const outcomes = await catalogRepo.upsertMany(deps.db, kind, [{ externalId, input }], deps.clock.now());
@@ -69,17 +90,8 @@ export function putRecord<I>(kind: CatalogKind<I>): Handler {
  * POST /api/v1/{kind}s/batch: up to 1,000 records, all or nothing. Every item is checked first and
  * every problem is reported (as items[i].field); nothing is written unless all are valid.
  */
-export function postBatch<I>(kind: CatalogKind<I>): Handler {
-  return async (deps, req, res) => {
-    // Counted before the schema runs, so an oversized batch is the 413 that says to split it.
-    const raw = (req.body ?? {}) as { items?: unknown };
-    if (Array.isArray(raw.items) && raw.items.length > MAX_BATCH_ITEMS) {
-      throw new AppError('too_many_items', 413, `A batch holds at most ${MAX_BATCH_ITEMS} items; this one has ${raw.items.length}. Split it into several requests.`, {
-        max: MAX_BATCH_ITEMS,
-        received: raw.items.length,
-      });
-    }
-    const body = check(validators[kind.name].batch, raw);
+export function postBatch<I>(kind: CatalogKind<I>): Handler<{ body: { items: unknown[] } }> {
+  return async (deps, _req, res, { body }) => {
     // Every item is checked and every problem counted, but only the first MAX_DETAILS are kept:
     // the answer lists those and says how many more there were.
     const problems: FieldError[] = [];
@@ -116,18 +128,17 @@ export function postBatch<I>(kind: CatalogKind<I>): Handler {
 }
 
 /** GET /api/v1/{kind}s/{externalId}: one record, archived ones included (flagged). */
-export function getRecord<I>(kind: CatalogKind<I>): Handler {
-  return async (deps, req, res) => {
-    const rec = await catalogRepo.find(deps.db, kind, externalIdParam(req.params.externalId));
-    if (!rec) throw notFound(`${kind.label} ${String(req.params.externalId)}`);
+export function getRecord<I>(kind: CatalogKind<I>): Handler<{ params: { externalId: string } }> {
+  return async (deps, _req, res, { params: { externalId } }) => {
+    const rec = await catalogRepo.find(deps.db, kind, externalId);
+    if (!rec) throw notFound(`${kind.label} ${externalId}`);
     res.json(presentRecord(kind, rec));
   };
 }
 
 /** DELETE /api/v1/{kind}s/{externalId}: archive (tombstone); repeating it is harmless. */
-export function deleteRecord<I>(kind: CatalogKind<I>): Handler {
-  return async (deps, req, res) => {
-    const externalId = externalIdParam(req.params.externalId);
+export function deleteRecord<I>(kind: CatalogKind<I>): Handler<{ params: { externalId: string } }> {
+  return async (deps, _req, res, { params: { externalId } }) => {
     const found = await catalogRepo.archive(deps.db, kind, externalId, deps.clock.now());
     if (!found) throw notFound(`${kind.label} ${externalId}`);
     const rec = await catalogRepo.find(deps.db, kind, externalId);

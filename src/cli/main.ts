@@ -14,6 +14,7 @@ import { migrateLatest, pendingMigrations } from '../db/migrate.js';
 import { cardDefinitionSchema, converterAppCardFiles, renderAppDefinition } from '../hubspot/appDefinition.js';
 import { lenientAjv } from '../http/validate.js';
 import { todayUtc } from '../invoices/invoice.js';
+import { HUBSPOT_ID_MESSAGE, isHubSpotId } from '../shared/hubspotId.js';
 
 /** Command-line tools: migrations, HubSpot app files, card preview, demo data, the push and CSV import. */
 
@@ -32,7 +33,7 @@ function fail(message: string): never {
 }
 
 const hubspotId = (label: string) => (value: string) => {
-  if (!/^[1-9][0-9]{0,17}$/.test(value)) throw new InvalidArgumentError(`${label} must be a HubSpot id (digits only)`);
+  if (!isHubSpotId(value)) throw new InvalidArgumentError(`${label} ${HUBSPOT_ID_MESSAGE}`);
   return value;
 };
 

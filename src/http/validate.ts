@@ -1,7 +1,6 @@
 import { Ajv, type ErrorObject, type JSONSchemaType, type Schema } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormatsModule from 'ajv-formats';
-import type { NextFunction, Request, Response } from 'express';
 import { type FieldError, validationFailed } from '../errors.js';
 
 // ajv-formats is CommonJS with a default export; under nodenext it arrives one level down.
@@ -135,12 +134,22 @@ export interface Validator<T> {
   /** How often it ran (the validation-cost test checks that it reached every schema). */
   calls: number;
   readonly schema: object;
+  /** Checks a schema cannot state (a currency that exists, a locale Intl knows), run beside it. */
+  readonly refine?: (data: unknown) => FieldError[];
+}
+
+export interface CompileOptions {
+  /**
+   * Problems the schema cannot see, found in the raw value whether or not the schema passes, and
+   * reported with the schema's in one 400. It must read only what it checks, and bound its work.
+   */
+  refine?: (data: unknown) => FieldError[];
 }
 
 /** Every schema compiled with compile(), for the tests that check them all. */
 export const compiledSchemas: Array<Validator<unknown>> = [];
 
-export function compile<T>(schema: Schema | JSONSchemaType<T>): Validator<T> {
+export function compile<T>(schema: Schema | JSONSchemaType<T>, options: CompileOptions = {}): Validator<T> {
   const sizes = sizeAjv.compile(sizeSchema(schema as SchemaNode, ''));
   const full = ajv.compile<T>(schema as Schema);
   const validate = ((data: unknown): data is T => {
@@ -154,6 +163,7 @@ export function compile<T>(schema: Schema | JSONSchemaType<T>): Validator<T> {
   validate.errors = null;
   validate.calls = 0;
   Object.defineProperty(validate, 'schema', { value: schema, enumerable: true });
+  if (options.refine) Object.defineProperty(validate, 'refine', { value: options.refine, enumerable: true });
   compiledSchemas.push(validate as Validator<unknown>);
   return validate;
 }
@@ -215,22 +225,10 @@ export function toFieldErrors(errors: readonly ErrorObject[] | null | undefined,
 
 /** Validates and returns `value`, or throws a 400 naming each invalid field. */
 export function check<T>(validate: Validator<T>, value: unknown, prefix = ''): T {
-  if (validate(value)) return value;
-  throw validationFailed(toFieldErrors(validate.errors, prefix));
+  const extra = validate.refine?.(value) ?? [];
+  if (validate(value) && extra.length === 0) return value;
+  throw validationFailed([...toFieldErrors(validate.errors, prefix), ...extra]);
 }
 
-/** Middleware: validates req.body into res.locals.body. */
-export function validateBody<T>(validate: Validator<T>) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    res.locals.body = check(validate, req.body ?? {});
-    next();
-  };
-}
-
-/** Middleware: validates a copy of req.query (a getter in Express 5) into res.locals.query. */
-export function validateQuery<T>(validate: Validator<T>) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    res.locals.query = check(validate, { ...(req.query as Record<string, unknown>) });
-    next();
-  };
-}
+/** The type a compiled schema checks: `Checked<typeof validateX>`. */
+export type Checked<V> = V extends Validator<infer T> ? T : never;

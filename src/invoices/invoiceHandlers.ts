@@ -4,12 +4,12 @@ import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { idempotencyKey, runIdempotent } from '../http/idempotency.js';
-import { check, isRowId } from '../http/validate.js';
+import { type Checked, isRowId } from '../http/validate.js';
 import { deleteDraft, editInvoice } from './changeInvoice.js';
 import { createInvoice } from './createInvoice.js';
 import { todayUtc } from './invoice.js';
 import * as invoiceRepo from './invoiceRepo.js';
-import { validateCreateInvoice, validateListInvoices, validatePatchInvoice, validatePayment } from './invoiceSchemas.js';
+import type { validateCreateInvoice, validateListInvoices, validatePatchInvoice, validatePayment } from './invoiceSchemas.js';
 import type { ChangeContext } from './invoiceScope.js';
 import { presentInvoice, presentInvoiceSummary } from './presentInvoice.js';
 import { recordPayment } from './recordPayment.js';
@@ -25,8 +25,7 @@ const changeContext = (deps: Deps, res: Response): ChangeContext => ({
 const idParam = (req: Request) => String(req.params.id);
 
 /** POST /api/v1/invoices (honours Idempotency-Key). */
-export const postInvoice: Handler = async (deps, req, res) => {
-  const input = check(validateCreateInvoice, req.body ?? {});
+export const postInvoice: Handler<{ body: Checked<typeof validateCreateInvoice> }> = async (deps, req, res, { body: input }) => {
   const key = idempotencyKey(req.get('idempotency-key'));
   const ctx = changeContext(deps, res);
   const result = await runIdempotent(deps.db, 'POST /api/v1/invoices', key, input, async (trx) => {
@@ -38,8 +37,7 @@ export const postInvoice: Handler = async (deps, req, res) => {
 };
 
 /** GET /api/v1/invoices?portalId=&dealId=&status=&limit=&before= */
-export const listInvoices: Handler = async (deps, req, res) => {
-  const q = check(validateListInvoices, { ...(req.query as Record<string, unknown>) });
+export const listInvoices: Handler<{ query: Checked<typeof validateListInvoices> }> = async (deps, _req, res, { query: q }) => {
   const limit = Number(q.limit ?? 50);
   const invoices = await invoiceRepo.list(deps.db, {
     portalId: q.portalId,
@@ -65,8 +63,7 @@ export const getInvoice: Handler = async (deps, req, res) => {
 };
 
 /** PATCH /api/v1/invoices/{id}: edit a draft, issue it, or void an issued invoice. */
-export const patchInvoice: Handler = async (deps, req, res) => {
-  const patch = check(validatePatchInvoice, req.body ?? {});
+export const patchInvoice: Handler<{ body: Checked<typeof validatePatchInvoice> }> = async (deps, req, res, { body: patch }) => {
   const ctx = changeContext(deps, res);
   const { invoice } = await deps.db.transaction((trx) => editInvoice(trx, idParam(req), patch, {}, ctx));
   res.json(presentInvoice(invoice, todayUtc(ctx.now)));
@@ -80,8 +77,7 @@ export const deleteInvoice: Handler = async (deps, req, res) => {
 };
 
 /** POST /api/v1/invoices/{id}/payments (honours Idempotency-Key). */
-export const postPayment: Handler = async (deps, req, res) => {
-  const input = check(validatePayment, req.body ?? {});
+export const postPayment: Handler<{ body: Checked<typeof validatePayment> }> = async (deps, req, res, { body: input }) => {
   const key = idempotencyKey(req.get('idempotency-key'));
   const ctx = changeContext(deps, res);
   const id = idParam(req);

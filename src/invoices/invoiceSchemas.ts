@@ -1,5 +1,6 @@
 import { EXTERNAL_ID_PATTERN } from '../catalog/catalogKinds.js';
 import { ajv, compile, rowId, validationCost } from '../http/validate.js';
+import { HUBSPOT_ID_MESSAGE, HUBSPOT_ID_PATTERN, hubspotIdSchema } from '../shared/hubspotId.js';
 
 /** Most lines one invoice may have. */
 export const MAX_LINES = 500;
@@ -14,10 +15,10 @@ const decimal = {
 /** HubSpot ids (portal, deal) arrive as digit strings or JSON integers; both are accepted. */
 export const hubspotId = {
   type: ['string', 'integer'],
-  pattern: '^[1-9][0-9]{0,17}$',
+  pattern: HUBSPOT_ID_PATTERN,
   minimum: 1,
   maximum: Number.MAX_SAFE_INTEGER,
-  description: 'must be a HubSpot id (digits only)',
+  description: HUBSPOT_ID_MESSAGE,
 } as const;
 
 const externalId = {
@@ -176,8 +177,8 @@ export const validateListInvoices = compile<ListInvoicesQuery>({
   type: 'object',
   additionalProperties: false,
   properties: {
-    portalId: { type: 'string', pattern: '^[1-9][0-9]{0,17}$', description: 'must be a HubSpot id (digits only)' },
-    dealId: { type: 'string', pattern: '^[1-9][0-9]{0,17}$', description: 'must be a HubSpot id (digits only)' },
+    portalId: hubspotIdSchema(),
+    dealId: hubspotIdSchema(),
     status: { enum: ['draft', 'open', 'paid', 'void'] },
     includeDeleted: { enum: ['true', 'false'] },
     limit: { type: 'string', pattern: '^([1-9][0-9]?|1[0-9][0-9]|200)$', description: 'must be a whole number from 1 to 200' },

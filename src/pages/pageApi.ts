@@ -8,13 +8,13 @@ import { AppError, conflict, type FieldError, forbidden, MAX_DETAILS, notConfigu
 import type { Handler } from '../http/handler.js';
 import { toAppError } from '../http/errorHandler.js';
 import { idempotencyKey, runIdempotent } from '../http/idempotency.js';
-import { check, compile } from '../http/validate.js';
+import { check, type Checked, compile } from '../http/validate.js';
 import { editInvoice, voidInvoice } from '../invoices/changeInvoice.js';
 import { createInvoice } from '../invoices/createInvoice.js';
 import { currencyExponent, isCurrency } from '../money/currencies.js';
 import { todayUtc } from '../invoices/invoice.js';
 import { priceLines, Problems } from '../invoices/invoiceInput.js';
-import { invoiceDate, lineSchema, MAX_LINES, type LineInput, type PatchInvoiceInput, type PaymentInput, validatePatchInvoice, validatePayment } from '../invoices/invoiceSchemas.js';
+import { invoiceDate, lineSchema, MAX_LINES, type LineInput, type PatchInvoiceInput, type PaymentInput } from '../invoices/invoiceSchemas.js';
 import type { ChangeContext } from '../invoices/invoiceScope.js';
 import { formatDecimal, formatMinor } from '../money/money.js';
 import { presentInvoice } from '../invoices/presentInvoice.js';
@@ -92,22 +92,21 @@ async function audited<T>(deps: Deps, res: Response, action: string, invoiceId: 
 }
 
 /** The search box's query: `q` once (a repeated or unknown parameter is refused, not read as an empty search). */
-const validateSearchQuery = compile<{ q?: string }>({
+export const validateSearchQuery = compile<{ q?: string }>({
   type: 'object',
   additionalProperties: false,
   properties: { q: { type: 'string', maxLength: 1000 } },
 });
 
-const searchQuery = (req: Request) => {
-  const { q } = check(validateSearchQuery, { ...(req.query as Record<string, unknown>) });
+const searchText = ({ q }: Checked<typeof validateSearchQuery>) => {
   // PostgreSQL text cannot hold NUL (nor can a name): drop it and other control characters.
   // eslint-disable-next-line no-control-regex -- matching control characters is the point here
   return typeof q === 'string' ? q.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 100) : '';
 };
 
 /** GET /hubspot/pages/api/contacts?q= */
-export const searchContacts: Handler = async (deps, req, res) => {
-  const found = await catalogRepo.search(deps.db, contactKind, searchQuery(req), 20);
+export const searchContacts: Handler<{ query: Checked<typeof validateSearchQuery> }> = async (deps, _req, res, { query }) => {
+  const found = await catalogRepo.search(deps.db, contactKind, searchText(query), 20);
   res.json({
     contacts: found.map((r) => {
       const c = contactKind.present(r.row) as { externalId: string; firstName: string | null; lastName: string | null; company: string | null; email: string | null };
@@ -117,8 +116,8 @@ export const searchContacts: Handler = async (deps, req, res) => {
 };
 
 /** GET /hubspot/pages/api/products?q= */
-export const searchProducts: Handler = async (deps, req, res) => {
-  const found = await catalogRepo.search(deps.db, productKind, searchQuery(req), 20);
+export const searchProducts: Handler<{ query: Checked<typeof validateSearchQuery> }> = async (deps, _req, res, { query }) => {
+  const found = await catalogRepo.search(deps.db, productKind, searchText(query), 20);
   res.json({ products: found.map((r) => productKind.present(r.row)) });
 };
 
@@ -127,7 +126,7 @@ interface QuoteInput {
   lines: LineInput[];
 }
 
-const validateQuote = compile<QuoteInput>({
+export const validateQuote = compile<QuoteInput>({
   type: 'object',
   additionalProperties: false,
   required: ['currency', 'lines'],
@@ -141,8 +140,7 @@ const validateQuote = compile<QuoteInput>({
  * POST /hubspot/pages/api/quote: line and invoice totals by the server's money rules, for the
  * form's live totals. Problems come back as a list (status 200): the rep is still typing.
  */
-export const postQuote: Handler = async (deps, req, res) => {
-  const input = check(validateQuote, req.body ?? {});
+export const postQuote: Handler<{ body: QuoteInput }> = async (deps, _req, res, { body: input }) => {
   if (!isCurrency(input.currency)) {
     res.json({ problems: [{ field: 'currency', message: 'is not an ISO 4217 currency code that can be invoiced' }] });
     return;
@@ -175,7 +173,7 @@ interface PageCreateInput {
   memo?: string | null;
 }
 
-const validatePageCreate = compile<PageCreateInput>({
+export const validatePageCreate = compile<PageCreateInput>({
   type: 'object',
   additionalProperties: false,
   required: ['currency', 'lines'],
@@ -192,8 +190,7 @@ const validatePageCreate = compile<PageCreateInput>({
 });
 
 /** POST /hubspot/pages/api/invoices: create on the token's deal; the form's Idempotency-Key makes a double submit one invoice. */
-export const postPageInvoice: Handler = async (deps, req, res) => {
-  const input = check(validatePageCreate, req.body ?? {});
+export const postPageInvoice: Handler<{ body: PageCreateInput }> = async (deps, req, res, { body: input }) => {
   const claims = claimsOf(res);
   const ctx = changeContext(deps, res);
   const key = idempotencyKey(req.get('idempotency-key'));
@@ -207,8 +204,7 @@ export const postPageInvoice: Handler = async (deps, req, res) => {
 };
 
 /** PATCH /hubspot/pages/api/invoices/{id}: edit (and optionally issue) the token's draft. */
-export const patchPageInvoice: Handler = async (deps, req, res) => {
-  const patch = check(validatePatchInvoice, req.body ?? {}) as PatchInvoiceInput;
+export const patchPageInvoice: Handler<{ body: PatchInvoiceInput }> = async (deps, req, res, { body: patch }) => {
   if (patch.dealId !== undefined || patch.status === 'void') {
     throw new AppError('not_allowed', 403, 'This page edits the draft; it cannot move or void it.');
   }
@@ -222,8 +218,7 @@ export const patchPageInvoice: Handler = async (deps, req, res) => {
 };
 
 /** POST /hubspot/pages/api/invoices/{id}/payments (Idempotency-Key from the form). */
-export const postPagePayment: Handler = async (deps, req, res) => {
-  const input = check(validatePayment, req.body ?? {}) as PaymentInput;
+export const postPagePayment: Handler<{ body: PaymentInput }> = async (deps, req, res, { body: input }) => {
   const claims = claimsOf(res);
   const ctx = changeContext(deps, res);
   const id = String(req.params.invoiceId);
@@ -237,15 +232,14 @@ export const postPagePayment: Handler = async (deps, req, res) => {
   res.status(result.status).json(result.body);
 };
 
-const validateVoid = compile<{ voidReason?: string }>({
+export const validateVoid = compile<{ voidReason?: string }>({
   type: 'object',
   additionalProperties: false,
   properties: { voidReason: { type: 'string', maxLength: 1000 } },
 });
 
 /** POST /hubspot/pages/api/invoices/{id}/void */
-export const postPageVoid: Handler = async (deps, req, res) => {
-  const { voidReason } = check(validateVoid, req.body ?? {});
+export const postPageVoid: Handler<{ body: Checked<typeof validateVoid> }> = async (deps, req, res, { body: { voidReason } }) => {
   const claims = claimsOf(res);
   const ctx = changeContext(deps, res);
   const id = String(req.params.invoiceId);

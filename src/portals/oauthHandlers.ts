@@ -12,6 +12,7 @@ import { configSecrets, redactSecrets } from '../redact.js';
 import * as portalRepo from './portalRepo.js';
 import { oauthClient, saveTokens } from './portalTokens.js';
 import { giveBack, type Grant } from './revocations.js';
+import { isHubSpotId } from '../shared/hubspotId.js';
 
 /**
  * The OAuth install of the HubSpot public app. /oauth/install sends the admin to HubSpot's consent
@@ -22,7 +23,6 @@ import { giveBack, type Grant } from './revocations.js';
 
 const STATE_COOKIE = 'hs_oauth_state';
 const STATE_TTL_MS = 10 * 60_000;
-const PORTAL_ID = /^[1-9][0-9]{0,17}$/;
 
 class NoPortal extends Error {}
 
@@ -134,7 +134,7 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
   try {
     const info = await oauth.tokenInfo(tokens.accessToken);
     portalId = info.hubId;
-    if (!PORTAL_ID.test(portalId)) throw new NoPortal(`HubSpot named no account for the authorization (hub id ${JSON.stringify(portalId).slice(0, 40)})`);
+    if (!isHubSpotId(portalId)) throw new NoPortal(`HubSpot named no account for the authorization (hub id ${JSON.stringify(portalId).slice(0, 40)})`);
     if (allowed && !allowed.includes(portalId)) {
       // Not ours to serve. Revoking the grant alone would leave the app installed there, and
       // HubSpot would go on showing the card and signing its requests with our secret: uninstall
@@ -166,7 +166,7 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
   } catch (err) {
     // HubSpot granted access and we are about to forget it: give the grant back (now, or later
     // through pending_revocations), uninstalling too when the account is one we refuse anyway.
-    const known = portalId && PORTAL_ID.test(portalId) ? portalId : null;
+    const known = portalId && isHubSpotId(portalId) ? portalId : null;
     const refuse = known !== null && allowed !== undefined && !allowed.includes(known);
     const outcome = await giveBack(deps, oauth, grant(refuse ? 'install_refused' : 'install_failed', known, refuse));
     const detail = whatFailed(deps, err, q.code, tokens);

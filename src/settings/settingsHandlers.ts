@@ -1,9 +1,10 @@
 import * as auditRepo from '../audit/auditRepo.js';
-import { badRequest, conflict, ValidationFailure, validationFailed } from '../errors.js';
+import { badRequest, conflict, type FieldError, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { check, compile } from '../http/validate.js';
 import { isCurrency } from '../money/currencies.js';
 import * as settingsRepo from './settingsRepo.js';
+import { HUBSPOT_ID_MESSAGE, isHubSpotId } from '../shared/hubspotId.js';
 
 const text = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
 
@@ -66,32 +67,53 @@ const settingsProperties = {
   cardEditors: editors,
 } as const;
 
-const validateSettings = compile<SettingsInput>({ type: 'object', additionalProperties: false, properties: settingsProperties });
+/**
+ * Values well formed but unusable, found in the raw body beside the schema's problems: an unknown
+ * currency, a locale this service's Intl cannot format in (each looked at only when it has the
+ * schema's shape, so this reads at most 35 characters).
+ */
+function unusableValues(body: unknown): FieldError[] {
+  const b = (body ?? {}) as { defaultCurrency?: unknown; locale?: unknown };
+  const extra: FieldError[] = [];
+  if (typeof b.defaultCurrency === 'string' && /^[A-Z]{3}$/.test(b.defaultCurrency) && !isCurrency(b.defaultCurrency)) {
+    extra.push({ field: 'defaultCurrency', message: `"${b.defaultCurrency}" is not an ISO 4217 currency code that can be invoiced` });
+  }
+  if (typeof b.locale === 'string' && b.locale.length <= 35 && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$/.test(b.locale) && !supportedLocale(b.locale)) {
+    extra.push({ field: 'locale', message: `"${b.locale}" is not a locale the service can format dates and numbers in` });
+  }
+  return extra;
+}
+
+/** A settings body (PUT, and the settings page's `settings`): every problem at once, the schema's and unusableValues'. */
+export const validateSettings = compile<SettingsInput>({ type: 'object', additionalProperties: false, properties: settingsProperties }, { refine: unusableValues });
 
 interface SettingsPatchInput extends SettingsInput {
   addCardEditors?: string[];
   removeCardEditors?: string[];
 }
 
-const validateSettingsPatch = compile<SettingsPatchInput>({
-  type: 'object',
-  additionalProperties: false,
-  properties: { ...settingsProperties, addCardEditors: editors, removeCardEditors: editors },
-});
+/** A settings PATCH body: the settings' fields and changes to the editors list. */
+export const validateSettingsPatch = compile<SettingsPatchInput>(
+  {
+    type: 'object',
+    additionalProperties: false,
+    properties: { ...settingsProperties, addCardEditors: editors, removeCardEditors: editors },
+  },
+  { refine: unusableValues },
+);
 
-const PORTAL = /^[1-9][0-9]{0,17}$/;
-
-function portalParam(raw: unknown): string {
-  const id = String(raw);
-  if (!PORTAL.test(id)) throw validationFailed([{ field: 'portalId', message: 'must be a HubSpot id (digits only)' }]);
-  return id;
+/** The path's portal id (a 400 naming it when it is not a HubSpot id). */
+export function settingsParams(params: Record<string, string>): { portalId: string } {
+  const id = String(params.portalId);
+  if (!isHubSpotId(id)) throw validationFailed([{ field: 'portalId', message: HUBSPOT_ID_MESSAGE }]);
+  return { portalId: id };
 }
 
 const present = (s: settingsRepo.PortalSettings) => s;
 
 /** GET /api/v1/portals/{portalId}/settings (unset fields are null). */
-export const getSettings: Handler = async (deps, req, res) => {
-  res.json(present(await settingsRepo.get(deps.db, portalParam(req.params.portalId))));
+export const getSettings: Handler<{ params: { portalId: string } }> = async (deps, _req, res, { params }) => {
+  res.json(present(await settingsRepo.get(deps.db, params.portalId)));
 };
 
 type SettingsValues = Omit<settingsRepo.PortalSettings, 'updatedAt' | 'portalId' | 'cardEditors' | 'revision'>;
@@ -99,27 +121,6 @@ type GivenSettings = Partial<SettingsValues> & { cardEditors?: string[] };
 
 const blank = (v: string | null | undefined) => (v === undefined || v === null || v.trim() === '' ? null : v.trim());
 const normalEditors = (list: readonly string[]) => [...new Set(list.map((e) => e.trim().toLowerCase()))];
-
-/** Every problem at once: the schema's, and values well formed but unusable (an unknown currency or locale). */
-function validate<T extends SettingsInput>(validator: typeof validateSettings | typeof validateSettingsPatch, body: unknown): T {
-  const b = (body ?? {}) as { defaultCurrency?: unknown; locale?: unknown };
-  const extra: Array<{ field: string; message: string }> = [];
-  if (typeof b.defaultCurrency === 'string' && /^[A-Z]{3}$/.test(b.defaultCurrency) && !isCurrency(b.defaultCurrency)) {
-    extra.push({ field: 'defaultCurrency', message: `"${b.defaultCurrency}" is not an ISO 4217 currency code that can be invoiced` });
-  }
-  if (typeof b.locale === 'string' && b.locale.length <= 35 && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$/.test(b.locale) && !supportedLocale(b.locale)) {
-    extra.push({ field: 'locale', message: `"${b.locale}" is not a locale the service can format dates and numbers in` });
-  }
-  let input: T;
-  try {
-    input = check(validator, body ?? {}) as T;
-  } catch (err) {
-    if (err instanceof ValidationFailure) throw validationFailed([...err.problems, ...extra]);
-    throw err;
-  }
-  if (extra.length > 0) throw validationFailed(extra);
-  return input;
-}
 
 /** The canonical form of a locale tag the service's Intl can format in ("de-de" → "de-DE"), or null. */
 function supportedLocale(tag: string): string | null {
@@ -146,7 +147,7 @@ function given(input: SettingsInput): GivenSettings {
 
 /** Validates a settings body (every field optional; blank means unset); throws a 400 listing each problem. */
 export function checkSettings(body: unknown): SettingsValues & { cardEditors?: string[] | undefined } {
-  const g = given(validate<SettingsInput>(validateSettings, body));
+  const g = given(check(validateSettings, body ?? {}));
   return {
     sellerName: g.sellerName ?? null,
     sellerAddress: g.sellerAddress ?? null,
@@ -201,9 +202,8 @@ const valuesOf = (s: settingsRepo.PortalSettings): SettingsValues & { cardEditor
  * field sent as null (or `[]` for cardEditors) is cleared, because that was asked for. To change
  * some fields only, use PATCH. A field that is unset now may be left out.
  */
-export const putSettings: Handler = async (deps, req, res) => {
-  const portalId = portalParam(req.params.portalId);
-  const g = given(validate<SettingsInput>(validateSettings, req.body));
+export const putSettings: Handler<{ params: { portalId: string }; body: SettingsInput }> = async (deps, _req, res, { params: { portalId }, body }) => {
+  const g = given(body);
   await deps.db.transaction(async (trx) => {
     await settingsRepo.ensureRow(trx, portalId, deps.clock.now());
     const before = await settingsRepo.get(trx, portalId, { lock: true });
@@ -226,10 +226,8 @@ export const putSettings: Handler = async (deps, req, res) => {
  * `addCardEditors` / `removeCardEditors` change the editors list without resending it, so the
  * request that makes a rep a settings editor (the settings page shows it) keeps everyone else.
  */
-export const patchSettings: Handler = async (deps, req, res) => {
-  const portalId = portalParam(req.params.portalId);
-  const input = validate<SettingsPatchInput>(validateSettingsPatch, req.body);
-  const { addCardEditors, removeCardEditors, ...fields } = input;
+export const patchSettings: Handler<{ params: { portalId: string }; body: SettingsPatchInput }> = async (deps, _req, res, { params: { portalId }, body }) => {
+  const { addCardEditors, removeCardEditors, ...fields } = body;
   const g = given(fields);
   if (Object.keys(g).length === 0 && !addCardEditors && !removeCardEditors) {
     throw badRequest('nothing_to_change', `Send at least one setting to change (${SETTINGS_FIELDS.join(', ')}, addCardEditors or removeCardEditors)`);

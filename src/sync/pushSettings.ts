@@ -5,7 +5,7 @@ import { check, compile } from '../http/validate.js';
 import type * as portalRepo from '../portals/portalRepo.js';
 import * as syncRepo from './syncRepo.js';
 
-const validatePortalPatch = compile<{ pushEnabled?: boolean; productIdProperty?: string }>({
+export const validatePortalPatch = compile<{ pushEnabled?: boolean; productIdProperty?: string }>({
   type: 'object',
   additionalProperties: false,
   minProperties: 1,

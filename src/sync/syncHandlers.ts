@@ -1,21 +1,22 @@
 import { AppError, notFound, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
-import { check, compile, isRowId, rowId } from '../http/validate.js';
+import { type Checked, compile, isRowId, rowId } from '../http/validate.js';
 import { decidePortal, portalRefused } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import * as syncRepo from './syncRepo.js';
 import type { SyncRun } from './syncRepo.js';
 import { runQueued } from './syncWorker.js';
+import { HUBSPOT_ID_PATTERN, hubspotIdSchema } from '../shared/hubspotId.js';
 
-const portalIdRule = { type: 'string', pattern: '^[1-9][0-9]{0,17}$', description: 'must be a HubSpot portal id (digits only)' } as const;
+const portalIdRule = hubspotIdSchema('must be a HubSpot portal id (digits only)');
 
-const validateStart = compile<{ portalId?: string | number }>({
+export const validateStart = compile<{ portalId?: string | number }>({
   type: 'object',
   additionalProperties: false,
-  properties: { portalId: { type: ['string', 'integer'], pattern: '^[1-9][0-9]{0,17}$', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'must be a HubSpot portal id (digits only)' } },
+  properties: { portalId: { type: ['string', 'integer'], pattern: HUBSPOT_ID_PATTERN, minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'must be a HubSpot portal id (digits only)' } },
 });
 
-const validateFailuresQuery = compile<{ portalId?: string; objectType?: 'contact' | 'product'; include?: string; limit?: string; before?: string }>({
+export const validateFailuresQuery = compile<{ portalId?: string; objectType?: 'contact' | 'product'; include?: string; limit?: string; before?: string }>({
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -31,7 +32,7 @@ const validateFailuresQuery = compile<{ portalId?: string; objectType?: 'contact
  * A filter the service does not understand is refused, never dropped: `?portalId=junk` (or a
  * misspelt `?portalID=`) used to list every portal's runs as if no filter had been given.
  */
-const validateRunsQuery = compile<{ portalId?: string }>({
+export const validateRunsQuery = compile<{ portalId?: string }>({
   type: 'object',
   additionalProperties: false,
   properties: { portalId: portalIdRule },
@@ -56,8 +57,7 @@ export function presentRun(r: SyncRun) {
 }
 
 /** POST /api/v1/sync/runs: start a push now (or get the one already queued or running). */
-export const postSyncRun: Handler = async (deps, req, res) => {
-  const body = check(validateStart, req.body ?? {});
+export const postSyncRun: Handler<{ body: Checked<typeof validateStart> }> = async (deps, _req, res, { body }) => {
   const portals = await portalRepo.list(deps.db);
   let portalId = body.portalId === undefined ? undefined : String(body.portalId);
   if (!portalId) {
@@ -87,14 +87,12 @@ export const getSyncRun: Handler = async (deps, req, res) => {
 };
 
 /** GET /api/v1/sync/runs?portalId=: the latest runs. */
-export const listSyncRuns: Handler = async (deps, req, res) => {
-  const q = check(validateRunsQuery, { ...(req.query as Record<string, unknown>) });
+export const listSyncRuns: Handler<{ query: Checked<typeof validateRunsQuery> }> = async (deps, _req, res, { query: q }) => {
   res.json({ runs: (await syncRepo.listRuns(deps.db, q.portalId, 50)).map(presentRun) });
 };
 
 /** GET /api/v1/sync/failures: records HubSpot refused, with its message and correlation id. */
-export const listSyncFailures: Handler = async (deps, req, res) => {
-  const q = check(validateFailuresQuery, { ...(req.query as Record<string, unknown>) });
+export const listSyncFailures: Handler<{ query: Checked<typeof validateFailuresQuery> }> = async (deps, _req, res, { query: q }) => {
   const limit = Number(q.limit ?? 100);
   const states: syncRepo.SyncStateName[] = ['failed', ...((q.include?.split(',') ?? []) as syncRepo.SyncStateName[])];
   const failures = await syncRepo.listFailures(deps.db, { portalId: q.portalId, objectType: q.objectType, states, limit, beforeId: q.before });
