@@ -1,0 +1,75 @@
+/**
+ * The layering rule of STYLE.md, checked by `npm run lint` (dependency-cruiser):
+ * routes.ts → features → shared primitives → db/config. No cycles between folders or modules; the
+ * routes table is imported only by the app; the plumbing and the primitives import no feature.
+ */
+const FEATURES = '^src/(admin|appCard|audit|card|catalog|cli|invoices|pages|portals|settings|sync)/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycle',
+      comment: 'Two folders never import each other, directly or round a loop: the shared piece belongs in a folder below both.',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-module-cycle',
+      comment: 'No module imports itself round a loop.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'routes-table-on-top',
+      comment: 'src/routes.ts is the top of the graph: only the app mounts it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/app\\.ts$' },
+      to: { path: '^src/routes\\.ts$' },
+    },
+    {
+      name: 'plumbing-and-primitives-import-no-feature',
+      comment: 'http/ is plumbing and money/, html/, shared/, db/, hubspot/ are primitives: they sit below every feature.',
+      severity: 'error',
+      from: { path: '^src/(http|money|html|shared|db|hubspot)/' },
+      to: { path: FEATURES },
+    },
+    {
+      name: 'root-modules-below-features',
+      comment: 'config, errors, redaction, logging and metrics are below the features (only app, routes, deps and main compose them).',
+      severity: 'error',
+      from: { path: '^src/[^/]+\\.ts$', pathNot: '^src/(app|routes|deps|main)\\.ts$' },
+      to: { path: FEATURES },
+    },
+    {
+      name: 'pages-do-not-import-the-card',
+      comment: 'The card links to the pages, never the other way round (page URLs live in pages/pagePaths.ts).',
+      severity: 'error',
+      from: { path: '^src/pages/' },
+      to: { path: '^src/card/' },
+    },
+    {
+      name: 'portals-do-not-import-the-push',
+      comment: 'The push reads portals; portals know nothing of the push.',
+      severity: 'error',
+      from: { path: '^src/portals/' },
+      to: { path: '^src/sync/' },
+    },
+    {
+      name: 'no-test-code-in-src',
+      comment: 'The service never imports test helpers.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^test/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.test\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs'] },
+  },
+};
