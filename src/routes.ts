@@ -18,7 +18,6 @@ import {
   postPageVoid,
   postQuote,
   putPageSettings,
-  requirePageApiToken,
   searchContacts,
   searchProducts,
   validatePageCreate,
@@ -95,14 +94,14 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   // The rep's browser (inside HubSpot's modal) → service: unsigned, so every page checks its token.
   app.use(`${HUBSPOT_PREFIX}/pages`, rateLimit({ name: 'the card pages', max: 1200, windowMs: 60_000 }));
-  app.get(pagePaths.create, requirePageToken(deps, 'create'), h(getCreatePage));
-  app.get(pagePaths.list, requirePageToken(deps, 'list'), h(getListPage));
-  app.get(pagePaths.edit, requirePageToken(deps, 'edit'), h(getEditPage));
-  app.get(pagePaths.payment, requirePageToken(deps, 'payment'), h(getPaymentPage));
-  app.get(pagePaths.void, requirePageToken(deps, 'void'), h(getVoidPage));
-  app.get(pagePaths.view, requirePageToken(deps, 'view'), h(getViewPage));
-  app.get(pagePaths.pdf, requirePageToken(deps, 'pdf'), h(getInvoicePdf));
-  app.get(pagePaths.settings, requirePageToken(deps, 'settings'), h(getSettingsPage));
+  app.get(pagePaths.create, requirePageToken(deps, 'link', ['create']), h(getCreatePage));
+  app.get(pagePaths.list, requirePageToken(deps, 'link', ['list']), h(getListPage));
+  app.get(pagePaths.edit, requirePageToken(deps, 'link', ['edit']), h(getEditPage));
+  app.get(pagePaths.payment, requirePageToken(deps, 'link', ['payment']), h(getPaymentPage));
+  app.get(pagePaths.void, requirePageToken(deps, 'link', ['void']), h(getVoidPage));
+  app.get(pagePaths.view, requirePageToken(deps, 'link', ['view']), h(getViewPage));
+  app.get(pagePaths.pdf, requirePageToken(deps, 'link', ['pdf']), h(getInvoicePdf));
+  app.get(pagePaths.settings, requirePageToken(deps, 'link', ['settings']), h(getSettingsPage));
 
   // The pages' own JSON calls: the page's token in X-Page-Token.
   const pageApi: Router = express.Router();
@@ -113,15 +112,15 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   });
   // The token is checked before the body is read: parsing 1 MB of JSON costs more than checking a
   // token, and no one without a page's token gets to make the service spend it.
-  pageApi.use(requirePageApiToken(deps, PAGE_PURPOSES), ...jsonBody(PAGE_API_BODY_LIMIT));
-  pageApi.get('/contacts', requirePageApiToken(deps, ['create', 'edit']), h(searchContacts, { query: validateSearchQuery }));
-  pageApi.get('/products', requirePageApiToken(deps, ['create', 'edit']), h(searchProducts, { query: validateSearchQuery }));
-  pageApi.post('/quote', requirePageApiToken(deps, ['create', 'edit']), h(postQuote, { body: validateQuote }));
-  pageApi.post('/invoices', requirePageApiToken(deps, ['create']), h(postPageInvoice, { body: validatePageCreate }));
-  pageApi.patch('/invoices/:invoiceId', requirePageApiToken(deps, ['edit']), h(patchPageInvoice, { body: validatePatchInvoice }));
-  pageApi.post('/invoices/:invoiceId/payments', requirePageApiToken(deps, ['payment']), h(postPagePayment, { body: validatePayment }));
-  pageApi.post('/invoices/:invoiceId/void', requirePageApiToken(deps, ['void']), h(postPageVoid, { body: validateVoid }));
-  pageApi.put('/settings', requirePageApiToken(deps, ['settings']), h(putPageSettings));
+  pageApi.use(requirePageToken(deps, 'session', PAGE_PURPOSES), ...jsonBody(PAGE_API_BODY_LIMIT));
+  pageApi.get('/contacts', requirePageToken(deps, 'session', ['create', 'edit']), h(searchContacts, { query: validateSearchQuery }));
+  pageApi.get('/products', requirePageToken(deps, 'session', ['create', 'edit']), h(searchProducts, { query: validateSearchQuery }));
+  pageApi.post('/quote', requirePageToken(deps, 'session', ['create', 'edit']), h(postQuote, { body: validateQuote }));
+  pageApi.post('/invoices', requirePageToken(deps, 'session', ['create']), h(postPageInvoice, { body: validatePageCreate }));
+  pageApi.patch('/invoices/:invoiceId', requirePageToken(deps, 'session', ['edit']), h(patchPageInvoice, { body: validatePatchInvoice }));
+  pageApi.post('/invoices/:invoiceId/payments', requirePageToken(deps, 'session', ['payment']), h(postPagePayment, { body: validatePayment }));
+  pageApi.post('/invoices/:invoiceId/void', requirePageToken(deps, 'session', ['void']), h(postPageVoid, { body: validateVoid }));
+  pageApi.put('/settings', requirePageToken(deps, 'session', ['settings']), h(putPageSettings));
   app.use(PAGE_API_PREFIX, pageApi);
 
   // The accounting system → service: bearer token, JSON.

@@ -1,10 +1,9 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Response } from 'express';
 import * as auditRepo from '../audit/auditRepo.js';
 import { contactKind, productKind } from '../catalog/catalogKinds.js';
 import * as catalogRepo from '../catalog/catalogRepo.js';
 import type { Deps } from '../deps.js';
-import { limitedWarn } from '../http/limitedWarn.js';
-import { AppError, conflict, type FieldError, forbidden, MAX_DETAILS, notConfigured, ValidationFailure, validationFailed } from '../errors.js';
+import { AppError, conflict, type FieldError, forbidden, MAX_DETAILS, ValidationFailure, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { toAppError } from '../http/errorHandler.js';
 import { idempotencyKey, runIdempotent } from '../http/idempotency.js';
@@ -19,46 +18,11 @@ import type { ChangeContext } from '../invoices/invoiceScope.js';
 import { formatDecimal, formatMinor } from '../money/money.js';
 import { presentInvoice } from '../invoices/presentInvoice.js';
 import { recordPayment } from '../invoices/recordPayment.js';
-import { type PageClaims, type PagePurpose, readPageToken } from './pageToken.js';
+import type { PageClaims } from './pageToken.js';
 import { applyPortalPatch, checkPortalPatch } from '../sync/pushSettings.js';
-import { requireServedPortal } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { checkSettings } from '../settings/settingsHandlers.js';
 import * as settingsRepo from '../settings/settingsRepo.js';
-
-/**
- * The JSON calls the iframe pages make. They carry no HubSpot signature either, so each one
- * presents the page's token (X-Page-Token); the token's purpose must allow the call and its
- * portal, deal and invoice bound what the call may touch, and its portal must still be served.
- */
-export function requirePageApiToken(deps: Deps, purposes: readonly PagePurpose[]) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    if (!deps.pageTokenKey) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'Card pages');
-    const token = req.get('x-page-token');
-    if (!token) throw new AppError('missing_token', 401, 'This page has lost its access token. Close it and open it again from the Invoices card.');
-    const result = readPageToken(deps.pageTokenKey, token, deps.clock.now().getTime());
-    if (!result.ok) {
-      limitedWarn(deps, `page-token:${result.reason}`, 'page token rejected', { scope: 'pages', check: result.reason, path: req.path, requestId: res.locals.requestId });
-      throw new AppError(
-        `token_${result.reason}`,
-        401,
-        result.reason === 'expired' ? 'This page has expired. Close it and open it again from the Invoices card.' : 'This page\'s access token is not valid. Open it again from the Invoices card.',
-      );
-    }
-    res.locals.pageTokenPortal = result.claims.portalId; // a genuine token: its failures are worth an admin's look (app.ts)
-    // Only the session token a page was given; a link (the URL's token) opens its page and nothing else.
-    if (result.claims.kind !== 'session') throw new AppError('token_not_a_session', 401, 'This page\'s access token is not valid. Open it again from the Invoices card.');
-    const invoiceId = req.params.invoiceId === undefined ? null : String(req.params.invoiceId);
-    if (!purposes.includes(result.claims.purpose) || (invoiceId !== null && result.claims.invoiceId !== invoiceId)) {
-      throw new AppError('token_wrong_target', 403, 'This page is not allowed to do that.');
-    }
-    // The same portal rule as the signed routes, on every call: a portal disconnected (or taken
-    // off the allow-list) while its page is open can no longer search, save or pay from it.
-    await requireServedPortal(deps, result.claims.portalId, 'rep', { path: req.path, requestId: res.locals.requestId });
-    res.locals.page = result.claims;
-    next();
-  };
-}
 
 const claimsOf = (res: Response) => res.locals.page as PageClaims;
 

@@ -3,45 +3,83 @@ import type { Deps } from '../deps.js';
 import { limitedWarn } from '../http/limitedWarn.js';
 import { AppError, notConfigured } from '../errors.js';
 import { requireServedPortal } from '../portals/portalAccess.js';
-import { type PagePurpose, readPageToken } from './pageToken.js';
+import { type PageClaims, type PagePurpose, readPageToken, type PageTokenFailure } from './pageToken.js';
 
-const WHY: Record<'missing' | 'malformed' | 'tampered' | 'expired', { status: number; message: string }> = {
-  missing: { status: 401, message: 'This link has no access token. Open it from the Invoices card on the deal record.' },
-  malformed: { status: 401, message: 'This link is not valid. Open it again from the Invoices card on the deal record.' },
-  tampered: { status: 401, message: 'This link has been altered and is not valid. Open it again from the Invoices card on the deal record.' },
-  expired: { status: 401, message: 'This link has expired. Close this window and reopen the deal record to get a fresh one.' },
+/** How a token is presented and refused, for each of the two kinds. */
+interface TokenKind {
+  /** Where the token is: a link's in the URL (`?token=`), a page's session token in X-Page-Token. */
+  read(req: Request): string | undefined;
+  missing: string;
+  rejected(reason: PageTokenFailure): string;
+  /** The other kind, presented here: refused with this code and message. */
+  otherKind: { code: string; message: string; warn?: string };
+  /** Whether the token was minted for this URL (its purpose, and the invoice in the path). */
+  targets(claims: PageClaims, purposes: readonly PagePurpose[], invoiceId: string | null): boolean;
+  wrongTarget: { message: string; warn: boolean };
+}
+
+const LINK_WHY: Record<PageTokenFailure, string> = {
+  malformed: 'This link is not valid. Open it again from the Invoices card on the deal record.',
+  tampered: 'This link has been altered and is not valid. Open it again from the Invoices card on the deal record.',
+  expired: 'This link has expired. Close this window and reopen the deal record to get a fresh one.',
+};
+
+const KINDS: Record<'link' | 'session', TokenKind> = {
+  link: {
+    read: (req) => (typeof req.query.token === 'string' ? req.query.token : undefined),
+    missing: 'This link has no access token. Open it from the Invoices card on the deal record.',
+    rejected: (reason) => LINK_WHY[reason],
+    // A session token (what a page gives its script) never opens a page: otherwise each load
+    // would hand out the next one and a leaked URL would renew itself.
+    otherKind: { code: 'token_not_a_link', message: LINK_WHY.malformed, warn: 'session_token_as_link' },
+    targets: (claims, purposes, invoiceId) => purposes.includes(claims.purpose) && claims.invoiceId === invoiceId,
+    wrongTarget: { message: 'This link was issued for a different invoice or action. Open it again from the Invoices card.', warn: true },
+  },
+  session: {
+    read: (req) => req.get('x-page-token') || undefined,
+    missing: 'This page has lost its access token. Close it and open it again from the Invoices card.',
+    rejected: (reason) => (reason === 'expired' ? 'This page has expired. Close it and open it again from the Invoices card.' : "This page's access token is not valid. Open it again from the Invoices card."),
+    // Only the session token a page was given; a link (the URL's token) opens its page and nothing else.
+    otherKind: { code: 'token_not_a_session', message: "This page's access token is not valid. Open it again from the Invoices card." },
+    targets: (claims, purposes, invoiceId) => purposes.includes(claims.purpose) && (invoiceId === null || claims.invoiceId === invoiceId),
+    wrongTarget: { message: 'This page is not allowed to do that.', warn: false },
+  },
 };
 
 /**
- * Iframe pages carry no HubSpot signature, so they carry the token the signed data fetch minted.
- * The token must be intact, unexpired, a link (not a page's session token), minted for this
- * purpose and, for invoice pages, for the invoice in the path, and its portal must still be one
- * the service serves (portalAccess.ts): a portal disconnected or taken off the allow-list after the
- * token was minted gets a 403 page, not the page. The claims land in res.locals.page.
+ * Iframe pages carry no HubSpot signature, so they carry the token the signed data fetch minted:
+ * a page opens with a link's token (`kind: 'link'`), and its script calls the page API with the
+ * session token the page was given (`kind: 'session'`). The token must be intact, unexpired, of
+ * that kind, minted for one of `purposes` and, for invoice URLs, for the invoice in the path; and
+ * its portal must still be one the service serves (portalAccess.ts): a portal disconnected or
+ * taken off the allow-list after the token was minted gets a 403, not the page. The claims land in
+ * res.locals.page.
  */
-export function requirePageToken(deps: Deps, purpose: PagePurpose) {
+export function requirePageToken(deps: Deps, kind: 'link' | 'session', purposes: readonly PagePurpose[]) {
+  const k = KINDS[kind];
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!deps.pageTokenKey) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'Card pages');
-    const token = typeof req.query.token === 'string' ? req.query.token : undefined;
-    if (!token) throw new AppError('missing_token', WHY.missing.status, WHY.missing.message);
+    const warn = (check: string) => limitedWarn(deps, `page-token:${check}`, 'page token rejected', { scope: 'pages', check, path: req.path, requestId: res.locals.requestId });
+    const token = k.read(req);
+    if (!token) throw new AppError('missing_token', 401, k.missing);
     const result = readPageToken(deps.pageTokenKey, token, deps.clock.now().getTime());
     if (!result.ok) {
-      limitedWarn(deps, `page-token:${result.reason}`, 'page token rejected', { scope: 'pages', check: result.reason, path: req.path, requestId: res.locals.requestId });
-      throw new AppError(`token_${result.reason}`, WHY[result.reason].status, WHY[result.reason].message);
+      warn(result.reason);
+      throw new AppError(`token_${result.reason}`, 401, k.rejected(result.reason));
     }
     const { claims } = result;
     res.locals.pageTokenPortal = claims.portalId; // a genuine token: its failures are worth an admin's look (app.ts)
-    // A session token (what a page gives its script) never opens a page: otherwise each load
-    // would hand out the next one and a leaked URL would renew itself.
-    if (claims.kind !== 'link') {
-      limitedWarn(deps, 'page-token:session_token_as_link', 'page token rejected', { scope: 'pages', check: 'session_token_as_link', path: req.path, requestId: res.locals.requestId });
-      throw new AppError('token_not_a_link', 401, WHY.malformed.message);
+    if (claims.kind !== kind) {
+      if (k.otherKind.warn) warn(k.otherKind.warn);
+      throw new AppError(k.otherKind.code, 401, k.otherKind.message);
     }
     const invoiceId = req.params.invoiceId === undefined ? null : String(req.params.invoiceId);
-    if (claims.purpose !== purpose || claims.invoiceId !== invoiceId) {
-      limitedWarn(deps, 'page-token:wrong_target', 'page token rejected', { scope: 'pages', check: 'wrong_target', path: req.path, requestId: res.locals.requestId });
-      throw new AppError('token_wrong_target', 403, 'This link was issued for a different invoice or action. Open it again from the Invoices card.');
+    if (!k.targets(claims, purposes, invoiceId)) {
+      if (k.wrongTarget.warn) warn('wrong_target');
+      throw new AppError('token_wrong_target', 403, k.wrongTarget.message);
     }
+    // The same portal rule as the signed routes, on every request: a portal disconnected (or taken
+    // off the allow-list) while its page is open can no longer open, search, save or pay from it.
     await requireServedPortal(deps, claims.portalId, 'rep', { path: req.path, requestId: res.locals.requestId });
     res.locals.page = claims;
     next();
