@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { CardReader } from './card/cardReader.js';
+import { CARD_RESULT_LIMIT } from './card/presentInvoiceCard.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/db.js';
 import { createLogger, type Logger } from './log.js';
@@ -21,6 +23,8 @@ export interface Deps {
   /** Key for the page tokens minted by the signed data fetch; undefined without a client secret. */
   pageTokenKey: Buffer | undefined;
   metrics: Metrics;
+  /** Reads the card's invoices, coalescing concurrent data fetches into shared queries (one per deps, so per pool). */
+  cardReader: CardReader;
 }
 
 /**
@@ -43,5 +47,6 @@ export function createDeps(config: Config, overrides: Partial<Deps> = {}): Deps 
     clock: overrides.clock ?? systemClock,
     pageTokenKey: overrides.pageTokenKey ?? derivePageTokenKey(config.hubspot.clientSecret),
     metrics: overrides.metrics ?? createMetrics(),
+    cardReader: overrides.cardReader ?? new CardReader(db, CARD_RESULT_LIMIT),
   };
 }

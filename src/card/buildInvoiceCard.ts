@@ -1,9 +1,8 @@
 import type { Deps } from '../deps.js';
 import { todayUtc } from '../invoices/invoice.js';
 import { type CardContext, createCardLinks, type CreatePrefill } from './cardLinks.js';
-import { cardReaderFor } from './cardReader.js';
 import type { CardResponse } from './cardResponse.js';
-import { CARD_RESULT_LIMIT, presentInvoiceCard } from './presentInvoiceCard.js';
+import { presentInvoiceCard } from './presentInvoiceCard.js';
 
 /**
  * The card for one deal: its most relevant invoices (read with coalescing) plus freshly minted
@@ -13,7 +12,7 @@ import { CARD_RESULT_LIMIT, presentInvoiceCard } from './presentInvoiceCard.js';
 export async function buildInvoiceCard(deps: Deps, ctx: CardContext, tokenKey: Buffer, prefill: CreatePrefill = {}, gate: Promise<void> = Promise.resolve()): Promise<CardResponse> {
   const now = deps.clock.now();
   const today = todayUtc(now);
-  const [page] = await Promise.all([cardReaderFor(deps.db, CARD_RESULT_LIMIT).read(ctx.portalId, ctx.dealId, today), gate]);
+  const [page] = await Promise.all([deps.cardReader.read(ctx.portalId, ctx.dealId, today), gate]);
   const links = createCardLinks(deps.config.publicBaseUrl, tokenKey, ctx, now.getTime(), prefill);
   return presentInvoiceCard({ ...page, today }, links);
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, type TestApp } from '../../test/testApp.js';
 import { createContact, createInvoice } from '../../test/factories.js';
-import * as invoiceRepo from '../invoices/invoiceRepo.js';
+import * as invoiceRepo from '../invoices/dealInvoiceRepo.js';
 import { CardReader } from './cardReader.js';
 
 let tdb: TestDb;

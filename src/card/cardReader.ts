@@ -1,6 +1,6 @@
 import type { Db } from '../db/db.js';
-import * as invoiceRepo from '../invoices/invoiceRepo.js';
-import type { DealInvoicesPage } from '../invoices/invoiceRepo.js';
+import * as dealInvoiceRepo from '../invoices/dealInvoiceRepo.js';
+import type { DealInvoicesPage } from '../invoices/dealInvoiceRepo.js';
 
 /**
  * Reads the card's invoices with request coalescing, the way group commit batches writes: when a
@@ -51,7 +51,7 @@ export class CardReader {
       const rest: Waiting[] = [];
       const deals = new Map<string, { portalId: string; dealId: string }>();
       for (const w of this.queue) {
-        const key = invoiceRepo.dealKey(w.portalId, w.dealId);
+        const key = dealInvoiceRepo.dealKey(w.portalId, w.dealId);
         if (w.today === today && (deals.has(key) || deals.size < MAX_BATCH)) {
           deals.set(key, { portalId: w.portalId, dealId: w.dealId });
           batch.push(w);
@@ -70,9 +70,9 @@ export class CardReader {
     try {
       const pages =
         deals.length === 1
-          ? new Map([[invoiceRepo.dealKey(deals[0]!.portalId, deals[0]!.dealId), await invoiceRepo.listForDeal(this.db, deals[0]!.portalId, deals[0]!.dealId, today, { limit: this.limit })]])
-          : await invoiceRepo.listForDeals(this.db, deals, today, this.limit);
-      for (const w of batch) w.resolve(pages.get(invoiceRepo.dealKey(w.portalId, w.dealId)) ?? { invoices: [], totalCount: 0 });
+          ? new Map([[dealInvoiceRepo.dealKey(deals[0]!.portalId, deals[0]!.dealId), await dealInvoiceRepo.listForDeal(this.db, deals[0]!.portalId, deals[0]!.dealId, today, { limit: this.limit })]])
+          : await dealInvoiceRepo.listForDeals(this.db, deals, today, this.limit);
+      for (const w of batch) w.resolve(pages.get(dealInvoiceRepo.dealKey(w.portalId, w.dealId)) ?? { invoices: [], totalCount: 0 });
     } catch (err) {
       for (const w of batch) w.reject(err);
     } finally {
@@ -80,16 +80,4 @@ export class CardReader {
       this.pump();
     }
   }
-}
-
-const readers = new WeakMap<Db, CardReader>();
-
-/** The card reader of a database (one per connection pool). */
-export function cardReaderFor(db: Db, limit: number): CardReader {
-  let reader = readers.get(db);
-  if (!reader) {
-    reader = new CardReader(db, limit);
-    readers.set(db, reader);
-  }
-  return reader;
 }

@@ -123,7 +123,7 @@ describe('GET /hubspot/card: the card', () => {
     // Past the first five, paid comes before void.
     const full = await app.api('GET', `/invoices?portalId=${PORTAL}&dealId=${deal}`);
     expect(full.body.invoices).toHaveLength(7);
-    const { listForDeal } = await import('../invoices/invoiceRepo.js');
+    const { listForDeal } = await import('../invoices/dealInvoiceRepo.js');
     const all = await listForDeal(tdb.db, PORTAL, deal, '2026-11-25', { limit: 10 });
     expect(all.invoices.slice(5).map((i) => i.number)).toEqual([paid.number, voided.number]);
     expect(all.totalCount).toBe(7);

@@ -1,5 +1,5 @@
 import { balanceMinor, daysBetween, type DisplayStatus, displayStatus } from '../invoices/invoice.js';
-import type { DealInvoice } from '../invoices/invoiceRepo.js';
+import type { DealInvoice } from '../invoices/dealInvoiceRepo.js';
 import { formatMinor } from '../money/money.js';
 import type { PagePurpose } from '../pages/pageToken.js';
 import type { CardAction, CardObject, CardProperty, CardResponse, IframeAction, StatusOptionType } from './cardResponse.js';

@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
-import { type Db, queryPrepared } from '../db/db.js';
-import type { BillTo, Invoice, InvoiceDetail, InvoiceLine, InvoiceStatus, Payment } from './invoice.js';
+import type { Db } from '../db/db.js';
+import type { BillTo, Invoice, InvoiceDetail, InvoiceLine, InvoiceStatus } from './invoice.js';
+import * as paymentRepo from './paymentRepo.js';
 import { type Decimal, formatDecimal, parseDecimal } from '../money/money.js';
 import type { LineAmounts } from './totals.js';
 
 type Conn = Db | Knex.Transaction;
 
-interface DbInvoice {
+export interface DbInvoice {
   id: string;
   portal_id: string;
   deal_id: string;
@@ -49,17 +50,7 @@ interface DbInvoiceLine {
   total_minor: string;
 }
 
-interface DbPayment {
-  id: string;
-  invoice_id: string;
-  amount_minor: string;
-  paid_on: string;
-  method: string | null;
-  reference: string | null;
-  created_at: Date;
-}
-
-interface BillToColumns {
+export interface BillToColumns {
   bill_to_first_name: string | null;
   bill_to_last_name: string | null;
   bill_to_email: string | null;
@@ -97,7 +88,7 @@ function toInvoice(row: DbInvoice): Invoice {
   };
 }
 
-function toBillTo(row: BillToColumns & { contact_external_id: string | null }): BillTo | null {
+export function toBillTo(row: BillToColumns & { contact_external_id: string | null }): BillTo | null {
   if (!row.contact_external_id) return null;
   const name = [row.bill_to_first_name, row.bill_to_last_name].filter(Boolean).join(' ');
   return { externalId: row.contact_external_id, name: name || null, email: row.bill_to_email, company: row.bill_to_company };
@@ -117,17 +108,6 @@ function toLine(row: DbInvoiceLine): InvoiceLine {
     discountMinor: BigInt(row.discount_minor),
     taxMinor: BigInt(row.tax_minor),
     totalMinor: BigInt(row.total_minor),
-  };
-}
-
-function toPayment(row: DbPayment): Payment {
-  return {
-    id: String(row.id),
-    amountMinor: BigInt(row.amount_minor),
-    paidOn: row.paid_on,
-    method: row.method,
-    reference: row.reference,
-    createdAt: row.created_at,
   };
 }
 
@@ -274,9 +254,9 @@ export async function findDetail(db: Conn, id: string): Promise<InvoiceDetail | 
   if (!row) return undefined;
   const [lines, payments] = await Promise.all([
     db('invoice_lines').where({ invoice_id: id }).orderBy('position') as Promise<DbInvoiceLine[]>,
-    db('payments').where({ invoice_id: id }).orderBy('id') as Promise<DbPayment[]>,
+    paymentRepo.listForInvoice(db, id),
   ]);
-  return { ...toInvoice(row), billTo: toBillTo(row), lines: lines.map(toLine), payments: payments.map(toPayment) };
+  return { ...toInvoice(row), billTo: toBillTo(row), lines: lines.map(toLine), payments };
 }
 
 /** Locks an invoice row for the rest of the transaction (serialises edits and payments). */
@@ -287,130 +267,6 @@ export async function lockById(trx: Knex.Transaction, id: string): Promise<Invoi
 
 export interface InvoiceSummary extends Invoice {
   billTo: BillTo | null;
-}
-
-/** What the card and the deal's invoice list show of each invoice. */
-export type DealInvoice = Pick<Invoice, 'id' | 'number' | 'status' | 'currency' | 'issueDate' | 'dueDate' | 'totalMinor' | 'paidMinor' | 'voidReason'> & {
-  billTo: BillTo | null;
-};
-
-export interface DealInvoicesPage {
-  invoices: DealInvoice[];
-  totalCount: number;
-}
-
-interface DbDealInvoice
-  extends Pick<DbInvoice, 'id' | 'portal_id' | 'deal_id' | 'number' | 'status' | 'currency' | 'issue_date' | 'due_date' | 'total_minor' | 'paid_minor' | 'void_reason' | 'contact_external_id'>,
-    BillToColumns {
-  total_count: string;
-}
-
-// Relevance on a deal: overdue (most overdue first), open and partially paid (soonest due first),
-// drafts (newest first), paid (latest first), void (latest first). `$3` is today.
-const RELEVANCE = `
-  case when i.status = 'open' and i.due_date < $3::date then 0
-       when i.status = 'open' then 1
-       when i.status = 'draft' then 2
-       when i.status = 'paid' then 3
-       else 4 end,
-  case when i.status = 'open' then i.due_date end asc,
-  coalesce(i.voided_at, i.paid_at, i.created_at) desc,
-  i.id desc`;
-
-const DEAL_COLUMNS = `
-  i.id, i.portal_id, i.deal_id, i.number, i.status, i.currency, i.issue_date, i.due_date,
-  i.total_minor, i.paid_minor, i.void_reason, i.contact_external_id,
-  c.first_name as bill_to_first_name, c.last_name as bill_to_last_name,
-  c.email as bill_to_email, c.company as bill_to_company`;
-
-const DEAL_INVOICES_SQL = `
-  select ${DEAL_COLUMNS}, count(*) over () as total_count
-  from invoices i
-  left join contacts c on c.external_id = i.contact_external_id
-  where i.portal_id = $1 and i.deal_id = $2 and i.deleted_at is null
-  order by ${RELEVANCE}
-  limit $4 offset $5`;
-
-// The first $4 invoices of each of several deals, in one round trip: the card reader batches the
-// data fetches that arrive while a query is in flight into one of these.
-const DEALS_INVOICES_SQL = `
-  select x.* from (
-    select ${DEAL_COLUMNS},
-           row_number() over (partition by i.portal_id, i.deal_id order by ${RELEVANCE}) as rank,
-           count(*) over (partition by i.portal_id, i.deal_id) as total_count
-    from unnest($1::bigint[], $2::bigint[]) as k (portal_id, deal_id)
-    join invoices i on i.portal_id = k.portal_id and i.deal_id = k.deal_id and i.deleted_at is null
-    left join contacts c on c.external_id = i.contact_external_id
-  ) x
-  where x.rank <= $4
-  order by x.portal_id, x.deal_id, x.rank`;
-
-function toDealInvoice(r: DbDealInvoice): DealInvoice {
-  return {
-    id: String(r.id),
-    number: r.number,
-    status: r.status,
-    currency: r.currency.trim(),
-    issueDate: r.issue_date,
-    dueDate: r.due_date,
-    totalMinor: BigInt(r.total_minor),
-    paidMinor: BigInt(r.paid_minor),
-    voidReason: r.void_reason,
-    billTo: toBillTo(r),
-  };
-}
-
-/**
- * The deal's invoices, most relevant first (see RELEVANCE), one page plus the total count, in one
- * query run as a prepared statement. `today` decides what is overdue.
- */
-export async function listForDeal(
-  db: Db,
-  portalId: string,
-  dealId: string,
-  today: string,
-  page: { limit: number; offset?: number },
-): Promise<DealInvoicesPage> {
-  const offset = page.offset ?? 0;
-  const rows = await queryPrepared<DbDealInvoice>(db, 'deal_invoices_v1', DEAL_INVOICES_SQL, [portalId, dealId, today, page.limit, offset]);
-  let totalCount = rows.length > 0 ? Number(rows[0]!.total_count) : 0;
-  if (rows.length === 0 && offset > 0) {
-    const [c] = (await db('invoices').where({ portal_id: portalId, deal_id: dealId }).whereNull('deleted_at').count({ n: '*' })) as Array<{ n: string }>;
-    totalCount = Number(c?.n ?? 0);
-  }
-  return { invoices: rows.map(toDealInvoice), totalCount };
-}
-
-/** Key of a deal in listForDeals' result. */
-export const dealKey = (portalId: string, dealId: string) => `${portalId}:${dealId}`;
-
-/**
- * The first `limit` invoices (most relevant first) and the count of each of several deals, in one
- * query. Deals without invoices are absent from the map.
- */
-export async function listForDeals(
-  db: Db,
-  deals: ReadonlyArray<{ portalId: string; dealId: string }>,
-  today: string,
-  limit: number,
-): Promise<Map<string, DealInvoicesPage>> {
-  const rows = await queryPrepared<DbDealInvoice>(db, 'deals_invoices_v1', DEALS_INVOICES_SQL, [
-    deals.map((d) => d.portalId),
-    deals.map((d) => d.dealId),
-    today,
-    limit,
-  ]);
-  const pages = new Map<string, DealInvoicesPage>();
-  for (const r of rows) {
-    const key = dealKey(String(r.portal_id), String(r.deal_id));
-    let page = pages.get(key);
-    if (!page) {
-      page = { invoices: [], totalCount: Number(r.total_count) };
-      pages.set(key, page);
-    }
-    page.invoices.push(toDealInvoice(r));
-  }
-  return pages;
 }
 
 export interface ListFilter {
@@ -458,16 +314,4 @@ export async function nextNumber(trx: Knex.Transaction, portalId: string): Promi
     const number = `INV-${String(result.rows[0]!.value).padStart(6, '0')}`;
     if (!(await numberTaken(trx, portalId, number))) return number;
   }
-}
-
-/** Records a payment row. */
-export async function insertPayment(
-  trx: Knex.Transaction,
-  invoiceId: string,
-  p: { amountMinor: bigint; paidOn: string; method: string | null; reference: string | null; now: Date },
-): Promise<string> {
-  const [row] = await trx('payments')
-    .insert({ invoice_id: invoiceId, amount_minor: p.amountMinor.toString(), paid_on: p.paidOn, method: p.method, reference: p.reference, created_at: p.now })
-    .returning('id');
-  return String((row as { id: string }).id);
 }

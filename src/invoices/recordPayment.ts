@@ -4,6 +4,7 @@ import { conflict, validationFailed } from '../errors.js';
 import { balanceMinor, type InvoiceDetail, todayUtc } from './invoice.js';
 import { Problems } from './invoiceInput.js';
 import * as invoiceRepo from './invoiceRepo.js';
+import * as paymentRepo from './paymentRepo.js';
 import type { PaymentInput } from './invoiceSchemas.js';
 import { auditSnapshot, type ChangeContext, type InvoiceScope, lockInScope } from './invoiceScope.js';
 import { formatMinor, toMinor } from '../money/money.js';
@@ -41,7 +42,7 @@ export async function recordPayment(
       { field: 'amount', balance: formatMinor(balance, inv.currency) },
     );
   }
-  const paymentId = await invoiceRepo.insertPayment(trx, id, {
+  const paymentId = await paymentRepo.insert(trx, id, {
     amountMinor: amount,
     paidOn,
     method: input.method?.trim() || null,

@@ -6,6 +6,7 @@ import type { Handler } from '../http/handler.js';
 import { CURRENCY_CODES, currencyExponent } from '../money/currencies.js';
 import { balanceMinor, displayStatus, type DisplayStatus, type InvoiceDetail, todayUtc } from '../invoices/invoice.js';
 import { DEFAULT_PAYMENT_TERMS_DAYS } from '../invoices/invoiceInput.js';
+import * as dealInvoiceRepo from '../invoices/dealInvoiceRepo.js';
 import * as invoiceRepo from '../invoices/invoiceRepo.js';
 import { formatMinor } from '../money/money.js';
 import * as catalogRepo from '../catalog/catalogRepo.js';
@@ -358,7 +359,7 @@ export const getListPage: Handler = async (deps, req, res) => {
   const claims = claimsOf(res);
   const today = todayUtc(deps.clock.now());
   const pageNo = Math.max(1, Math.min(10_000, Number.parseInt(String((req.query as Record<string, unknown>).page ?? '1'), 10) || 1));
-  const page = await invoiceRepo.listForDeal(deps.db, claims.portalId, claims.dealId, today, { limit: LIST_PAGE_SIZE, offset: (pageNo - 1) * LIST_PAGE_SIZE });
+  const page = await dealInvoiceRepo.listForDeal(deps.db, claims.portalId, claims.dealId, today, { limit: LIST_PAGE_SIZE, offset: (pageNo - 1) * LIST_PAGE_SIZE });
   const pages = Math.max(1, Math.ceil(page.totalCount / LIST_PAGE_SIZE));
   const listLink = (n: number) => pageUrl(deps, claims, 'list', null, `&page=${n}`);
   send(res, {
