@@ -1,4 +1,4 @@
-import { balanceMinor, daysBetween, type DisplayStatus, displayStatus } from '../invoices/invoice.js';
+import { balanceMinor, daysBetween, type DisplayStatus, displayStatus, STATUS_LABELS } from '../invoices/invoice.js';
 import type { DealInvoice } from '../invoices/dealInvoiceRepo.js';
 import { formatMinor } from '../money/money.js';
 import type { PagePurpose } from '../pages/pageToken.js';
@@ -15,12 +15,12 @@ const MODAL = { width: 890, height: 748 } as const;
  * are what `invoice_status` carries; hubspot-app.json must declare the same (a test checks it).
  */
 export const STATUS_OPTIONS: Readonly<Record<DisplayStatus, { name: string; label: string; type: StatusOptionType }>> = {
-  overdue: { name: 'OVERDUE', label: 'Overdue', type: 'DANGER' },
-  partially_paid: { name: 'PARTIALLY_PAID', label: 'Partially paid', type: 'WARNING' },
-  open: { name: 'OPEN', label: 'Open', type: 'INFO' },
-  draft: { name: 'DRAFT', label: 'Draft', type: 'DEFAULT' },
-  paid: { name: 'PAID', label: 'Paid', type: 'SUCCESS' },
-  void: { name: 'VOID', label: 'Void', type: 'DEFAULT' },
+  overdue: { name: 'OVERDUE', label: STATUS_LABELS.overdue, type: 'DANGER' },
+  partially_paid: { name: 'PARTIALLY_PAID', label: STATUS_LABELS.partially_paid, type: 'WARNING' },
+  open: { name: 'OPEN', label: STATUS_LABELS.open, type: 'INFO' },
+  draft: { name: 'DRAFT', label: STATUS_LABELS.draft, type: 'DEFAULT' },
+  paid: { name: 'PAID', label: STATUS_LABELS.paid, type: 'SUCCESS' },
+  void: { name: 'VOID', label: STATUS_LABELS.void, type: 'DEFAULT' },
 };
 
 /** Builds action URLs; page URLs carry a freshly minted token, hook URLs are signed by HubSpot. */

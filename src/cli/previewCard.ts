@@ -4,6 +4,7 @@ import type { AppDefinition } from '../hubspot/appDefinition.js';
 import { signV2, signV3 } from '../hubspot/signature.js';
 import { lenientAjv } from '../http/validate.js';
 import { currencyExponent, isCurrency } from '../money/currencies.js';
+import { formatMoney } from '../../public/locale.js';
 
 export interface PreviewOptions {
   /** Where to send the request (the running service). */
@@ -116,14 +117,9 @@ export async function previewCard(o: PreviewOptions): Promise<PreviewResult> {
   return { status: res.status, durationMs, body, schemaErrors, url: sendUrl };
 }
 
-/** Formats a decimal money string for a person: "1234.5" EUR → "€1,234.50". */
-export function formatMoney(value: string, currency: string, locale = 'en-US'): string {
-  if (!isCurrency(currency)) return `${value} ${currency}`;
-  const digits = currencyExponent(currency);
-  // A decimal string is formatted exactly (Intl.NumberFormat v3), never through a float.
-  return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(
-    value as unknown as number,
-  );
+/** A card's decimal money string for a person, by the pages' rule: "1234.5" EUR → "€1,234.50". */
+function moneyText(value: string, currency: string): string {
+  return isCurrency(currency) ? formatMoney(value, currency, currencyExponent(currency), 'en-US') : `${value} ${currency}`;
 }
 
 /** The card as a rep would see it, in plain text. */
@@ -142,7 +138,7 @@ export function renderCardText(card: CardResponse, definition: AppDefinition, to
       .map((d) => `${d.label} ${String(r[d.name])}`)
       .join(' · ');
     if (dates) lines.push(`│   ${dates}`);
-    const props = r.properties.map((p) => `${p.label}: ${p.dataType === 'CURRENCY' ? formatMoney(p.value, p.currencyCode) : p.value}`);
+    const props = r.properties.map((p) => `${p.label}: ${p.dataType === 'CURRENCY' ? moneyText(p.value, p.currencyCode) : p.value}`);
     if (props.length) lines.push(`│   ${props.join(' · ')}`);
     if (r.actions.length) lines.push(`│   Actions: ${r.actions.map((a) => (a.type === 'CONFIRMATION_ACTION_HOOK' ? `${a.label} (asks first)` : a.label)).join(' · ')}`);
     lines.push('│');

@@ -81,6 +81,19 @@ export function displayStatus(inv: Pick<Invoice, 'status' | 'dueDate' | 'paidMin
   return inv.paidMinor > 0n ? 'partially_paid' : 'open';
 }
 
+/**
+ * What each display status is called wherever a person reads it: the pages' badges and notices,
+ * the PDF and the card's status options (hubspot-app.json declares the card's too; a test checks).
+ */
+export const STATUS_LABELS: Readonly<Record<DisplayStatus, string>> = {
+  draft: 'Draft',
+  open: 'Open',
+  partially_paid: 'Partially paid',
+  overdue: 'Overdue',
+  paid: 'Paid',
+  void: 'Void',
+};
+
 /** Whole days between two ISO dates (b − a). */
 export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);

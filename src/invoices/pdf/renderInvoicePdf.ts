@@ -1,8 +1,8 @@
 import PDFDocument from 'pdfkit';
 import type { PortalSettings } from '../../settings/settingsRepo.js';
 import { currencyExponent } from '../../money/currencies.js';
-import { balanceMinor, type DisplayStatus, displayStatus, type InvoiceDetail } from '../invoice.js';
-import { formatDate, formatMoney as formatAmount, formatNumber as formatLocaleNumber, formatPercent, DEFAULT_LOCALE, pickLocale } from '../../../public/locale.js';
+import { balanceMinor, type DisplayStatus, displayStatus, type InvoiceDetail, STATUS_LABELS } from '../invoice.js';
+import { formatDate, formatMoney, formatNumber as formatLocaleNumber, formatPercent, pickLocale } from '../../../public/locale.js';
 import { type Decimal, formatDecimal, formatMinor } from '../../money/money.js';
 import { pdfFonts } from './pdfFonts.js';
 import { type DrawOptions, TextSetter } from './textSetter.js';
@@ -35,28 +35,11 @@ const MUTED = '#616e7c';
 const RULE = '#cbd2d9';
 const BAND = '#f0f4f8';
 
-const STATUS_LABEL: Record<DisplayStatus, string> = {
-  draft: 'Draft',
-  open: 'Open',
-  partially_paid: 'Partially paid',
-  overdue: 'Overdue',
-  paid: 'Paid',
-  void: 'Void',
-};
-
 const WATERMARK: Partial<Record<DisplayStatus, { text: string; color: string }>> = {
   draft: { text: 'DRAFT', color: '#7b8794' },
   void: { text: 'VOID', color: '#d64545' },
   paid: { text: 'PAID', color: '#2f8132' },
 };
-
-/**
- * The invoice's amount in `currency` ("€1,234.50" in en-GB, "1.234,50 €" in de-DE): exact, from
- * integer minor units, by the rule the pages use too (public/locale.js).
- */
-export function formatMoney(minor: bigint, currency: string, locale: string = DEFAULT_LOCALE): string {
-  return formatAmount(formatMinor(minor, currency), currency, currencyExponent(currency), locale);
-}
 
 /**
  * Renders an invoice as a PDF a finance team would send: seller block, bill-to, number, dates and
@@ -72,7 +55,8 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
   // The labels stay English.
   const locale = pickLocale(seller.locale);
   const date = (iso: string) => formatDate(iso, locale);
-  const money = (minor: bigint) => formatMoney(minor, inv.currency, locale);
+  // Amounts exact, from integer minor units, by the rule the pages use too (public/locale.js).
+  const money = (minor: bigint) => formatMoney(formatMinor(minor, inv.currency), inv.currency, exponent, locale);
   const number = (d: Decimal, minDigits: number) => formatLocaleNumber(formatDecimal(d), minDigits, 6, locale);
   const percent = (d: Decimal) => formatPercent(formatDecimal(d), 4, locale);
   const stamp = inv.updatedAt;
@@ -134,7 +118,7 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
     [inv.status === 'draft' ? 'Dated' : 'Issue date', date(inv.issueDate)],
     ['Due date', date(inv.dueDate)],
     ['Terms', inv.paymentTermsDays === null ? `Due ${date(inv.dueDate)}` : inv.paymentTermsDays === 0 ? 'Due on receipt' : `Net ${inv.paymentTermsDays} days`],
-    ['Status', STATUS_LABEL[status]],
+    ['Status', STATUS_LABELS[status]],
   ];
   for (const [label, value] of facts) {
     text(label, rightX, ry, { size: 9, color: MUTED, width: rightWidth * 0.45 });
