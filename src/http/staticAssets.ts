@@ -16,8 +16,20 @@ const FALLBACK_FONTS: Record<string, string> = {
   'noto-sans-hebrew.ttf': '@expo-google-fonts/noto-sans-hebrew/400Regular/NotoSansHebrew_400Regular.ttf',
 };
 
-/** Browser modules that pages.js and admin.js import (see the /assets route). */
-const IMPORTED_MODULES = new Set(['locale.js', 'repWording.js']);
+/** Browser modules that pages.js and admin.js import, by their path under public/ (see the /assets route). */
+const IMPORTED_MODULES = new Set([
+  'locale.js',
+  'repWording.js',
+  'pages/combobox.js',
+  'pages/debounce.js',
+  'pages/formProblems.js',
+  'pages/invoiceForm.js',
+  'pages/pageData.js',
+  'pages/paymentForm.js',
+  'pages/serviceApi.js',
+  'pages/settingsForm.js',
+  'pages/voidForm.js',
+]);
 
 /** /assets: the pages' and dashboard's scripts, styles and fonts. */
 export function mountStaticAssets(app: express.Express): void {
@@ -37,7 +49,7 @@ export function mountStaticAssets(app: express.Express): void {
       // Modules the page scripts import are loaded without a content hash in their URL: browsers
       // revalidate them, so a deployment never pairs a new page script with an old module.
       setHeaders: (res, file) => {
-        if (IMPORTED_MODULES.has(path.basename(file))) res.setHeader('Cache-Control', 'no-cache');
+        if (IMPORTED_MODULES.has(path.relative(PUBLIC_DIR, file).split(path.sep).join('/'))) res.setHeader('Cache-Control', 'no-cache');
       },
     }),
   );

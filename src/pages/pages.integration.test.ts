@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allActions, expectValidCard } from '../../test/cardAssertions.js';
 import { createContact, createInvoice, createProduct } from '../../test/factories.js';
@@ -6,6 +8,7 @@ import { pdfText } from '../../test/pdfText.js';
 import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, TEST_API_TOKEN, type TestApp } from '../../test/testApp.js';
 import * as auditRepo from '../audit/auditRepo.js';
+import { PUBLIC_DIR } from '../paths.js';
 import type { CardResponse } from '../card/cardResponse.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { PAGE_CHAIN_MAX_SECONDS, readPageToken } from './pageToken.js';
@@ -122,6 +125,28 @@ describe('iframe pages', () => {
       expect(res.headers.get('cache-control'), module).toBe('no-cache');
     }
     expect((await fetch(`${app.url}/assets/pages.js`)).headers.get('cache-control')).toBe('public, max-age=3600');
+  });
+
+  it('revalidates every module the page scripts import, however deep', async () => {
+    // The import graph of the two entry scripts, read from their files: a new module left out of
+    // IMPORTED_MODULES (http/staticAssets.ts) would be cached for an hour beside a newer entry.
+    const imported = new Set<string>();
+    const visit = (file: string) => {
+      for (const [, spec] of fs.readFileSync(path.join(PUBLIC_DIR, file), 'utf8').matchAll(/^import [^;]* from '(\.[^']+)';$/gm)) {
+        const target = path.posix.join(path.posix.dirname(file), spec!);
+        if (imported.has(target)) continue;
+        imported.add(target);
+        visit(target);
+      }
+    };
+    visit('pages.js');
+    visit('admin.js');
+    expect(imported.size).toBeGreaterThan(2);
+    for (const module of imported) {
+      const res = await fetch(`${app.url}/assets/${module}`);
+      expect(res.status, module).toBe(200);
+      expect(res.headers.get('cache-control'), module).toBe('no-cache');
+    }
   });
 
   it('prefills the create form from the deal HubSpot sent and the portal\'s defaults', async () => {

@@ -1,0 +1,101 @@
+// A search box (WAI-ARIA combobox): the customer and each line's product on the invoice form.
+
+import { debounce } from './debounce.js';
+
+let comboboxCount = 0;
+
+/**
+ * Makes `input` a search box over `search(q) → items`; `render(item) → {label, detail}`; calls
+ * onPick(item) on Enter or click. Arrow keys move, Escape closes.
+ */
+export function combobox(input, list, { search, render, onPick, onClear }) {
+  let items = [];
+  let active = -1;
+  let seq = 0;
+  const id = `cb${++comboboxCount}`;
+  list.id ||= `${id}-list`;
+  input.setAttribute('aria-controls', list.id);
+
+  const close = () => {
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+    active = -1;
+  };
+  const highlight = (i) => {
+    active = i;
+    for (const [n, li] of [...list.children].entries()) li.setAttribute('aria-selected', String(n === i));
+    if (i >= 0) {
+      input.setAttribute('aria-activedescendant', `${id}-opt${i}`);
+      list.children[i]?.scrollIntoView({ block: 'nearest' });
+    }
+  };
+  const pick = (i) => {
+    const item = items[i];
+    if (!item) return;
+    close();
+    onPick(item);
+  };
+  const show = (found) => {
+    items = found;
+    list.replaceChildren(
+      ...(found.length
+        ? found.map((item, i) => {
+            const li = document.createElement('li');
+            li.id = `${id}-opt${i}`;
+            li.setAttribute('role', 'option');
+            const { label, detail } = render(item);
+            const main = document.createElement('span');
+            main.textContent = label;
+            li.append(main);
+            if (detail) {
+              const sub = document.createElement('span');
+              sub.className = 'secondary-text';
+              sub.textContent = detail;
+              li.append(sub);
+            }
+            li.addEventListener('mousedown', (e) => {
+              e.preventDefault();
+              pick(i);
+            });
+            return li;
+          })
+        : [Object.assign(document.createElement('li'), { className: 'empty', textContent: 'No matches' })]),
+    );
+    list.hidden = false;
+    input.setAttribute('aria-expanded', 'true');
+    highlight(found.length ? 0 : -1);
+  };
+  const run = debounce(async () => {
+    const mine = ++seq;
+    try {
+      const found = await search(input.value.trim());
+      if (mine === seq && document.activeElement === input) show(found);
+    } catch {
+      // a failed search leaves the list as it was; the submit will report real problems
+    }
+  }, 180);
+
+  input.addEventListener('input', () => {
+    onClear?.();
+    run();
+  });
+  input.addEventListener('focus', () => run());
+  input.addEventListener('blur', () => setTimeout(close, 120));
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      if (list.hidden) run();
+      else highlight(Math.min(items.length - 1, active + 1));
+    } else if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      highlight(Math.max(0, active - 1));
+    } else if (e.key === 'Enter' && !list.hidden) {
+      e.preventDefault();
+      pick(active);
+    } else if (e.key === 'Escape' && !list.hidden) {
+      e.preventDefault();
+      close();
+    }
+  });
+}
