@@ -86,13 +86,14 @@ export function formatDateTime(iso, locale = DEFAULT_LOCALE) {
  * @param {string} currency
  * @param {number} exponent
  * @param {string} [locale]
+ * @param {'narrowSymbol' | 'symbol'} [currencyDisplay] narrowSymbol (what reps read: "$", not "CA$") unless a text must tell dollars apart
  * @returns {string}
  */
-export function formatMoney(decimal, currency, exponent, locale = DEFAULT_LOCALE) {
+export function formatMoney(decimal, currency, exponent, locale = DEFAULT_LOCALE, currencyDisplay = 'narrowSymbol') {
   let f;
   try {
-    f = numberFormat(`m:${locale}:${currency}:${exponent}`, () =>
-      new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'narrowSymbol', minimumFractionDigits: exponent, maximumFractionDigits: exponent }),
+    f = numberFormat(`m:${locale}:${currency}:${exponent}:${currencyDisplay}`, () =>
+      new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay, minimumFractionDigits: exponent, maximumFractionDigits: exponent }),
     );
   } catch {
     return `${decimal} ${currency}`;

@@ -117,9 +117,9 @@ export async function previewCard(o: PreviewOptions): Promise<PreviewResult> {
   return { status: res.status, durationMs, body, schemaErrors, url: sendUrl };
 }
 
-/** A card's decimal money string for a person, by the pages' rule: "1234.5" EUR → "€1,234.50". */
+/** A card's decimal money string for a person: "1234.5" EUR → "€1,234.50" (CAD as "CA$", as the preview always wrote it). */
 function moneyText(value: string, currency: string): string {
-  return isCurrency(currency) ? formatMoney(value, currency, currencyExponent(currency), 'en-US') : `${value} ${currency}`;
+  return isCurrency(currency) ? formatMoney(value, currency, currencyExponent(currency), 'en-US', 'symbol') : `${value} ${currency}`;
 }
 
 /** The card as a rep would see it, in plain text. */
