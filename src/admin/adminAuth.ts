@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Db } from '../db/db.js';
 import type { Deps } from '../deps.js';
 import { AppError, notConfigured } from '../errors.js';
+import { constantTimeEqual } from '../shared/constantTime.js';
 
 /**
  * The admins' dashboard signs in with the service's API_TOKEN and then carries a session cookie:
@@ -33,7 +34,7 @@ function idOf(apiToken: string, value: string | undefined): string | undefined {
   if (!id || !mac || rest.length > 0 || !ID.test(id)) return undefined;
   const given = Buffer.from(mac, 'base64url');
   const expected = macOf(apiToken, id);
-  return given.length === expected.length && crypto.timingSafeEqual(given, expected) ? id : undefined;
+  return constantTimeEqual(given, expected) ? id : undefined;
 }
 
 /** Whether the cookie names a live session: right MAC, and its row exists and has not expired. */
@@ -100,7 +101,7 @@ export function refuseCrossSite(req: Request): void {
 export function tokenMatches(deps: Deps, submitted: string): boolean {
   const a = crypto.createHash('sha256').update(submitted).digest();
   const b = crypto.createHash('sha256').update(deps.config.apiToken ?? '').digest();
-  return crypto.timingSafeEqual(a, b) && !!deps.config.apiToken;
+  return constantTimeEqual(a, b) && !!deps.config.apiToken;
 }
 
 /** Dashboard pages: no session → the sign-in page. JSON calls: 401, and writes need X-Admin-Request. */

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { constantTimeEqual } from '../shared/constantTime.js';
 
 /** v3 timestamps older or newer than this (ms) are refused, as HubSpot's validation guide says. */
 export const MAX_TIMESTAMP_SKEW_MS = 5 * 60 * 1000;
@@ -78,11 +79,11 @@ export function verifyHubSpotSignature(req: SignedRequest, opts: VerifyOptions):
     if (age < -MAX_TIMESTAMP_SKEW_MS) return { ok: false, reason: 'future_timestamp' };
     const decoded = decodeV3Uri(req.url);
     const expected = signV3(opts.clientSecret, req.method, decoded, req.body, req.timestamp);
-    if (safeEqual(expected, req.signatureV3)) return { ok: true, version: 'v3' };
+    if (constantTimeEqual(expected, req.signatureV3)) return { ok: true, version: 'v3' };
     // HubSpot's own SDKs sign the URI undecoded; accept that form too when it differs.
     if (decoded !== req.url) {
       const raw = signV3(opts.clientSecret, req.method, req.url, req.body, req.timestamp);
-      if (safeEqual(raw, req.signatureV3)) return { ok: true, version: 'v3' };
+      if (constantTimeEqual(raw, req.signatureV3)) return { ok: true, version: 'v3' };
     }
     return { ok: false, reason: 'v3_mismatch' };
   }
@@ -92,7 +93,7 @@ export function verifyHubSpotSignature(req: SignedRequest, opts: VerifyOptions):
   const version = (req.signatureVersion ?? 'v2').toLowerCase();
   if (version !== 'v2') return { ok: false, reason: 'unsupported_version' };
   const expected = signV2(opts.clientSecret, req.method, req.url, req.body);
-  return safeEqual(expected, req.signatureV2.toLowerCase()) ? { ok: true, version: 'v2' } : { ok: false, reason: 'v2_mismatch' };
+  return constantTimeEqual(expected, req.signatureV2.toLowerCase()) ? { ok: true, version: 'v2' } : { ok: false, reason: 'v2_mismatch' };
 }
 
 /**
@@ -110,11 +111,4 @@ function v3Removed(req: SignedRequest): boolean {
   if (req.body.length > 0 && (/json/i.test(req.contentType ?? '') || /^\s*[[{]/.test(req.body.subarray(0, 64).toString('latin1')))) return true;
   const q = req.url.indexOf('?');
   return q >= 0 && new URLSearchParams(req.url.slice(q + 1)).has('appId');
-}
-
-/** Constant-time string comparison (lengths may leak; contents do not). */
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
 }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { constantTimeEqual } from '../shared/constantTime.js';
 
 /**
  * OAuth tokens at rest: AES-256-GCM under TOKEN_ENCRYPTION_KEY, a fresh 96-bit IV per value, and
@@ -53,7 +54,7 @@ export function verifyState(key: Buffer, state: string, nowMs: number): { nonce:
   if (!body || !mac) return undefined;
   const expected = crypto.createHmac('sha256', stateKey(key)).update(body).digest();
   const given = Buffer.from(mac, 'base64url');
-  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return undefined;
+  if (!constantTimeEqual(given, expected)) return undefined;
   try {
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { nonce?: unknown; exp?: unknown };
     if (typeof payload.nonce !== 'string' || typeof payload.exp !== 'number' || payload.exp < nowMs) return undefined;

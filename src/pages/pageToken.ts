@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { constantTimeEqual } from '../shared/constantTime.js';
 
 /** What a page token lets its holder do. */
 export type PagePurpose = 'create' | 'edit' | 'payment' | 'pdf' | 'view' | 'list' | 'void' | 'settings';
@@ -172,7 +173,7 @@ export function readPageToken(key: Buffer, token: string, nowMs: number): PageTo
   const { mac, enc } = subkeys(key);
   const body = token.slice(0, token.length - TAG_CHARS - 1);
   const expected = tag(mac, body);
-  if (!crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(given!))) return { ok: false, reason: 'tampered' };
+  if (!constantTimeEqual(expected, given!)) return { ok: false, reason: 'tampered' };
   const purpose = PURPOSE_BY_CODE.get(code!);
   const kind = KIND_BY_CODE.get(kindCode!);
   if (!purpose || !kind) return { ok: false, reason: 'malformed' };

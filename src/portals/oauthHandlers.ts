@@ -9,6 +9,7 @@ import type { OAuthTokens } from '../hubspot/hubspotOAuth.js';
 import { signState, verifyState } from '../hubspot/tokenCrypto.js';
 import { html, type SafeHtml } from '../html/html.js';
 import { configSecrets, redactSecrets } from '../redact.js';
+import { constantTimeEqual } from '../shared/constantTime.js';
 import * as portalRepo from './portalRepo.js';
 import { oauthClient, saveTokens } from './portalTokens.js';
 import { giveBack, type Grant } from './revocations.js';
@@ -94,7 +95,7 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
   // it (the consent finished in another browser, or cookies are blocked) the state alone suffices:
   // the code still only connects the portal whose admin consented at HubSpot.
   const nonce = cookieOf(req, STATE_COOKIE);
-  const crossed = nonce !== undefined && payload !== undefined && (nonce.length !== payload.nonce.length || !crypto.timingSafeEqual(Buffer.from(nonce), Buffer.from(payload.nonce)));
+  const crossed = nonce !== undefined && payload !== undefined && !constantTimeEqual(nonce, payload.nonce);
   if (!payload || crossed) {
     page(res, 400, 'This installation link is not valid', html`<p>${payload ? 'Another installation was started in this browser since; finish that one, or start again.' : 'It expired or was altered.'}</p>${again}`);
     return;
