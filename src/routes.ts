@@ -31,16 +31,19 @@ import { requirePageToken } from './pages/requirePageToken.js';
 import { getSettings, patchSettings, putSettings, settingsParams, validateSettings, validateSettingsPatch } from './settings/settingsHandlers.js';
 import { requireAdmin } from './admin/adminAuth.js';
 import { getDashboard, getLogin, getOverview, postAdminReplay, postLogin, postLogout } from './admin/adminHandlers.js';
+import { signInErrorView } from './admin/adminPages.js';
 import { rateLimit } from './http/rateLimit.js';
 import { mountStaticAssets } from './http/staticAssets.js';
 import { jsonBody } from './http/jsonBody.js';
 import { callbackPath, getOAuthCallback, getOAuthInstall } from './portals/oauthHandlers.js';
+import { installErrorView } from './portals/oauthPages.js';
 import { deletePortal, listPortals, patchPortal, requireKnownPortal, validatePortalsQuery } from './admin/portalHandlers.js';
 import { validatePortalPatch } from './sync/pushSettings.js';
 import { getSyncRun, listSyncFailures, listSyncRuns, postReplay, postSyncRun, validateFailuresQuery, validateRunsQuery, validateStart } from './sync/syncHandlers.js';
 import { binder } from './http/handler.js';
 import { registerDatabaseGauges } from './metrics.js';
 import { getReadyz } from './http/health.js';
+import { showErrorsOn } from './http/errorHandler.js';
 import { adminHeaders, apiHeaders, pageHeaders } from './http/headerProfiles.js';
 import { requireApiToken } from './http/requireApiToken.js';
 import { verifyHubSpotSignature } from './http/verifyHubSpotSignature.js';
@@ -68,11 +71,11 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   // The OAuth install of the public app (the admin's browser, sent on by HubSpot).
   const oauthLimit = rateLimit({ name: 'the OAuth install', max: 30, windowMs: 60_000 });
   app.get('/oauth/install', oauthLimit, h(getOAuthInstall));
-  app.get(callbackPath(deps), oauthLimit, h(getOAuthCallback));
+  app.get(callbackPath(deps), oauthLimit, showErrorsOn(installErrorView), h(getOAuthCallback));
 
   // The admins' dashboard: signs in with API_TOKEN, then a session cookie.
   app.get('/admin/login', h(getLogin));
-  app.post('/admin/login', rateLimit({ name: 'the dashboard sign-in', max: 10, windowMs: 60_000 }), express.urlencoded({ extended: false, limit: '4kb' }), h(postLogin));
+  app.post('/admin/login', rateLimit({ name: 'the dashboard sign-in', max: 10, windowMs: 60_000 }), express.urlencoded({ extended: false, limit: '4kb' }), showErrorsOn(signInErrorView, { noStore: true }), h(postLogin));
   app.post('/admin/logout', express.urlencoded({ extended: false, limit: '4kb' }), h(postLogout));
   // Routing is not strict: this serves /admin and /admin/; the page's relative URLs need the slash.
   app.get('/admin/', (req, res, next) => (req.path.endsWith('/') ? next() : res.redirect(301, 'admin/')), requireAdmin(deps, 'page'), h(getDashboard));

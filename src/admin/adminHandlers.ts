@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
 import { isRowId } from '../http/validate.js';
-import { notFound } from '../errors.js';
+import { notFound, unauthorized } from '../errors.js';
 import type { Handler } from '../http/handler.js';
-import { html, type SafeHtml } from '../html/html.js';
-import { assetUrl } from '../html/documentShell.js';
+import type { SafeHtml } from '../html/html.js';
+import { renderDashboardPage, renderSignInPage, SIGN_IN_REFUSED } from './adminPages.js';
 import { describePortals } from './portalHandlers.js';
 import { listPending } from '../portals/revocations.js';
 import * as syncRepo from '../sync/syncRepo.js';
@@ -13,51 +13,19 @@ import { endSession, refuseCrossSite, startSession, tokenMatches } from './admin
 
 /** The admins' dashboard: portals, pushes, failures with Replay, card errors and a throughput chart. */
 
-function shell(res: Response, status: number, title: string, body: SafeHtml, withScript: boolean): void {
-  res
-    .status(status)
-    .type('html')
-    .set('Cache-Control', 'no-store')
-    .send(
-      html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${title}</title>
-<link rel="stylesheet" href="${assetUrl('admin.css')}">
-${withScript ? html`<script type="module" src="${assetUrl('admin.js')}"></script>` : ''}
-</head>
-<body class="admin">${body}</body>
-</html>
-`.value,
-    );
-}
-
-const loginForm = (message?: string) => html`<main class="login">
-<h1>Invoice card · operations</h1>
-<form method="post" action="login">
-<label for="token">API token</label>
-<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
-${message ? html`<p class="error" role="alert">${message}</p>` : ''}
-<button type="submit">Sign in</button>
-<p class="hint">The service's <code>API_TOKEN</code>. A session lasts 12 hours, or until you sign out.</p>
-</form>
-</main>`;
+const sendPage = (res: Response, page: SafeHtml) => res.type('html').set('Cache-Control', 'no-store').send(page.value);
 
 /** GET /admin/login */
 export const getLogin: Handler = (_deps, _req, res) => {
-  shell(res, 200, 'Sign in · Invoice card', loginForm(), false);
+  sendPage(res, renderSignInPage());
 };
 
-/** POST /admin/login (form) */
+/** POST /admin/login (form); a refused token is a 401 the sign-in form shows (signInErrorView). */
 export const postLogin: Handler = async (deps, req: Request, res: Response) => {
   const token = typeof (req.body as Record<string, unknown> | undefined)?.token === 'string' ? String((req.body as Record<string, string>).token) : '';
   if (!deps.config.apiToken || !tokenMatches(deps, token)) {
     deps.log.warn('dashboard sign-in refused', { scope: 'admin', ip: req.ip });
-    shell(res, 401, 'Sign in · Invoice card', loginForm(deps.config.apiToken ? 'That is not the API token.' : 'API_TOKEN is not set on the service: set it and restart.'), false);
-    return;
+    throw unauthorized(SIGN_IN_REFUSED, deps.config.apiToken ? 'That is not the API token.' : 'API_TOKEN is not set on the service: set it and restart.');
   }
   await startSession(deps, res);
   res.redirect(303, './');
@@ -74,20 +42,7 @@ export const postLogout: Handler = async (deps, req, res) => {
 
 /** GET /admin/ */
 export const getDashboard: Handler = (_deps, _req, res) => {
-  shell(
-    res,
-    200,
-    'Operations · Invoice card',
-    html`<header><h1>Invoice card · operations</h1><form method="post" action="logout"><button type="submit" class="link">Sign out</button> <button type="submit" class="link" name="everywhere" value="1" title="Ends every dashboard session, on every device">Sign out everywhere</button></form></header>
-<main id="dashboard" aria-busy="true">
-<section><h2>Portals</h2><div id="portals"></div></section>
-<section><h2>Push throughput</h2><div id="chart"></div></section>
-<section><h2>Pushes</h2><div id="runs"></div></section>
-<section><h2>Failures</h2><div id="failures"></div></section>
-<section><h2>Recent card errors</h2><div id="card-errors"></div></section>
-</main>`,
-    true,
-  );
+  sendPage(res, renderDashboardPage());
 };
 
 /** GET /admin/api/overview: everything the dashboard shows. */

@@ -1,7 +1,9 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../log.js';
 import { AppError, clip } from '../errors.js';
 import { redactDeep, redactSecrets } from '../redact.js';
+import { documentShell } from '../html/documentShell.js';
+import { html, type SafeHtml } from '../html/html.js';
 
 // body-parser and Express raise http-errors with a `type`; these become our stable codes.
 const PARSER_ERRORS: Record<string, { code: string; status: number; message: string }> = {
@@ -43,19 +45,40 @@ export function toAppError(err: unknown): AppError {
 /** No message the service writes is longer; only quoted input could make one so. */
 const MAX_MESSAGE_CHARS = 2_000;
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** The small error page of the iframe pages and the dashboard: the pages' stylesheet, no script. */
+export function errorPage(title: string, message: string): SafeHtml {
+  return documentShell({ title, stylesheet: '/assets/pages.css', bodyClass: 'error-page', body: html`<main><h1>${title}</h1><p>${message}</p></main>` });
+}
 
-/** A small, self-contained error page for iframe pages (no scripts, no external assets). */
-export function errorPage(title: string, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/pages.css"></head>
-<body class="error-page"><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></main></body></html>`;
+/**
+ * A page's own HTML for the errors it knows (by their code), given the error as it may be shown:
+ * message redacted and clipped (generic when not exposed), details redacted. Undefined leaves the
+ * error to the usual answer (the route's error format).
+ */
+export type ErrorView = (err: AppError) => SafeHtml | undefined;
+
+interface ErrorViewOn {
+  view: ErrorView;
+  /** Answer with Cache-Control: no-store, as the page itself is (the dashboard's sign-in form). */
+  noStore: boolean;
+}
+
+/** Route middleware: the errors `view` knows are answered with its page, the rest as usual. */
+export function showErrorsOn(view: ErrorView, opts: { noStore?: boolean } = {}): RequestHandler {
+  const on: ErrorViewOn = { view, noStore: opts.noStore ?? false };
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.locals.errorView = on;
+    next();
+  };
 }
 
 /**
  * The one error exit. JSON `{ error: { code, message, details } }` for API and HubSpot routes; a
- * small HTML page for iframe pages (they set res.locals.errorFormat = 'html'). 5xx are logged once
- * with the stack; their message is never shown to the caller.
+ * small HTML page for iframe pages and the dashboard (they set res.locals.errorFormat = 'html');
+ * a page's own view of the errors it knows when its route named one (showErrorsOn). A 5xx that
+ * is not exposed (an unknown failure) is logged once with the stack and its message never shown;
+ * an exposed one (503 not configured, 502 an install HubSpot failed) was said on purpose, and
+ * logged where it happened.
  */
 export function errorHandler(log: Logger, onError?: (req: Request, res: Response, err: AppError) => void, secrets: readonly string[] = []) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -65,7 +88,7 @@ export function errorHandler(log: Logger, onError?: (req: Request, res: Response
     const raw = toAppError(err);
     const appErr = new AppError(raw.code, raw.status, redactSecrets(raw.message, secrets), raw.details === undefined ? undefined : redactDeep(raw.details, secrets), raw.expose);
     onError?.(req, res, appErr);
-    if (appErr.status >= 500 && appErr.status !== 503) {
+    if (appErr.status >= 500 && !appErr.expose) {
       log.error('request failed', {
         scope: 'http',
         requestId: res.locals.requestId,
@@ -81,8 +104,15 @@ export function errorHandler(log: Logger, onError?: (req: Request, res: Response
     // Messages may quote the request (a path, an id); a 16 KB URL must not make a 16 KB answer.
     const message = appErr.expose ? clip(appErr.message, MAX_MESSAGE_CHARS) : 'Something went wrong on our side; the error was logged';
     res.status(appErr.status);
+    const on = res.locals.errorView as ErrorViewOn | undefined;
+    const view = on?.view(new AppError(appErr.code, appErr.status, message, appErr.details, appErr.expose));
+    if (view) {
+      if (on?.noStore) res.set('Cache-Control', 'no-store');
+      res.type('html').send(view.value);
+      return;
+    }
     if (res.locals.errorFormat === 'html') {
-      res.type('html').send(errorPage(appErr.status >= 500 ? 'Something went wrong' : 'This page cannot be shown', message));
+      res.type('html').send(errorPage(appErr.status >= 500 ? 'Something went wrong' : 'This page cannot be shown', message).value);
       return;
     }
     res.json({ error: { code: appErr.code, message, ...(appErr.details !== undefined ? { details: appErr.details } : {}) } });

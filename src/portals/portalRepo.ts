@@ -51,12 +51,17 @@ export async function list(db: Conn): Promise<Portal[]> {
   return ((await db('portals').orderBy('portal_id')) as DbPortal[]).map(toPortal);
 }
 
+/** Registers a portal, or re-activates it: active, no status message, authenticated by `authType`. */
+export async function activate(db: Conn, portalId: string, authType: Portal['authType'], now: Date): Promise<void> {
+  await db('portals')
+    .insert({ portal_id: portalId, auth_type: authType, status: 'active', created_at: now, updated_at: now })
+    .onConflict('portal_id')
+    .merge({ auth_type: authType, status: 'active', status_message: null, updated_at: now });
+}
+
 /** Registers (or re-activates) the private-app portal named by HUBSPOT_PORTAL_ID. */
 export async function ensurePrivateApp(db: Conn, portalId: string, now: Date): Promise<void> {
-  await db('portals')
-    .insert({ portal_id: portalId, auth_type: 'private_app', status: 'active', created_at: now, updated_at: now })
-    .onConflict('portal_id')
-    .merge({ auth_type: 'private_app', status: 'active', status_message: null, updated_at: now });
+  await activate(db, portalId, 'private_app', now);
 }
 
 export async function markPropertyReady(db: Conn, portalId: string, now: Date): Promise<void> {
