@@ -4,7 +4,7 @@ import { notFound, unauthorized } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import type { SafeHtml } from '../html/html.js';
 import { renderDashboardPage, renderSignInPage, SIGN_IN_REFUSED } from './adminPages.js';
-import { describePortals } from './portalHandlers.js';
+import { describePortals } from './describePortals.js';
 import { listPending } from '../portals/revocations.js';
 import * as syncRepo from '../sync/syncRepo.js';
 import { runQueued } from '../sync/syncWorker.js';

@@ -3,36 +3,12 @@ import type { Deps } from '../deps.js';
 import type { Handler } from '../http/handler.js';
 import type { NextFunction, Request, Response } from 'express';
 import { type Checked, compile } from '../http/validate.js';
-import * as syncRepo from '../sync/syncRepo.js';
 import { applyPortalPatch, type validatePortalPatch } from '../sync/pushSettings.js';
+import { disconnectPortal } from '../portals/disconnectPortal.js';
 import * as portalRepo from '../portals/portalRepo.js';
-import { oauthClient, tokenState } from '../portals/portalTokens.js';
-import { decryptToken } from '../hubspot/tokenCrypto.js';
-import { giveBack, type Grant, keepForLater, listPending } from '../portals/revocations.js';
+import { listPending } from '../portals/revocations.js';
 import { isHubSpotId } from '../shared/hubspotId.js';
-
-
-/** Every connected portal with its status, token state and last push (never the tokens). */
-export async function describePortals(deps: Deps) {
-  const portals = await portalRepo.list(deps.db);
-  return Promise.all(
-    portals.map(async (p) => {
-      const [token, last] = await Promise.all([tokenState(deps.db, p.portalId), syncRepo.listRuns(deps.db, p.portalId, 1)]);
-      return {
-        portalId: p.portalId,
-        authType: p.authType,
-        status: p.status,
-        statusMessage: p.statusMessage,
-        pushEnabled: p.pushEnabled,
-        productIdProperty: p.productIdProperty,
-        pausedUntil: p.pausedUntil,
-        pausedReason: p.pausedReason,
-        token: token ? { expiresAt: token.expiresAt, refreshedAt: token.refreshedAt, scopes: token.scopes, installedBy: token.installedBy } : null,
-        lastRun: last[0] ? { id: last[0].id, status: last[0].status, finishedAt: last[0].finishedAt, counts: last[0].counts } : null,
-      };
-    }),
-  );
-}
+import { describePortals } from './describePortals.js';
 
 /** The portal list takes no filters: one given by mistake (`?portalId=`) is refused, not ignored. */
 export const validatePortalsQuery = compile<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
@@ -58,23 +34,9 @@ export const deletePortal: Handler = async (deps, req, res) => {
   const portalId = String(req.params.portalId);
   const portal = isHubSpotId(portalId) ? await portalRepo.get(deps.db, portalId) : undefined;
   if (!portal) throw notFound(`Portal ${portalId}`);
-  const stored = (await deps.db('portal_tokens').where({ portal_id: portalId }).first('refresh_token')) as { refresh_token: string } | undefined;
-  const oauth = oauthClient(deps);
-  const key = deps.config.tokenEncryptionKey;
-  let revoked = false;
-  let failed: { error: string; grant: Grant } | undefined;
-  if (stored && oauth && key) {
-    const outcome = await giveBack(deps, oauth, { portalId, reason: 'disconnect', uninstall: false, refreshToken: decryptToken(key, portalId, stored.refresh_token) }, { keep: false });
-    revoked = outcome.done;
-    if (!outcome.done) failed = outcome;
-  }
-  await deps.db.transaction(async (trx) => {
-    await trx('portal_tokens').where({ portal_id: portalId }).delete();
-    await portalRepo.setStatus(trx, portalId, 'disconnected', 'disconnected by an admin', deps.clock.now());
-    if (failed) await keepForLater(deps, trx, failed.grant, failed.error);
-  });
-  deps.log.info('portal disconnected', { scope: 'oauth', portalId, revoked, revocationPending: !!failed });
-  res.json({ portalId, status: 'disconnected', refreshTokenRevoked: revoked, revocationPending: !!failed });
+  const { refreshTokenRevoked, revocationPending } = await disconnectPortal(deps, portalId);
+  deps.log.info('portal disconnected', { scope: 'oauth', portalId, revoked: refreshTokenRevoked, revocationPending });
+  res.json({ portalId, status: 'disconnected', refreshTokenRevoked, revocationPending });
 };
 
 /** Guard: the path's portal is one the service knows (404 otherwise, before its body is read); it goes in res.locals.portal. */

@@ -59,6 +59,17 @@ export async function saveTokens(
   await db('portal_tokens').insert({ ...row, created_at: now }).onConflict('portal_id').merge(row);
 }
 
+/** The portal's stored refresh token, decrypted; undefined when it has none. */
+export async function refreshTokenOf(db: Deps['db'], key: Buffer, portalId: string): Promise<string | undefined> {
+  const r = (await db('portal_tokens').where({ portal_id: portalId }).first('refresh_token')) as { refresh_token: string } | undefined;
+  return r && decryptToken(key, portalId, r.refresh_token);
+}
+
+/** Forgets the portal's tokens (a disconnect); `db` may be the caller's transaction. */
+export async function deleteTokens(db: Deps['db'], portalId: string): Promise<void> {
+  await db('portal_tokens').where({ portal_id: portalId }).delete();
+}
+
 /** The token state shown to admins (never the tokens). */
 export async function tokenState(db: Deps['db'], portalId: string): Promise<{ expiresAt: Date; refreshedAt: Date | null; scopes: string[]; installedBy: string | null } | undefined> {
   const r = (await db('portal_tokens').where({ portal_id: portalId }).first('expires_at', 'refreshed_at', 'scopes', 'installed_by')) as

@@ -1,0 +1,26 @@
+import type { Deps } from '../deps.js';
+import * as portalRepo from '../portals/portalRepo.js';
+import { tokenState } from '../portals/portalTokens.js';
+import * as syncRepo from '../sync/syncRepo.js';
+
+/** Every connected portal with its status, token state and last push (never the tokens): the portals API's and the dashboard's read model. */
+export async function describePortals(deps: Deps) {
+  const portals = await portalRepo.list(deps.db);
+  return Promise.all(
+    portals.map(async (p) => {
+      const [token, last] = await Promise.all([tokenState(deps.db, p.portalId), syncRepo.listRuns(deps.db, p.portalId, 1)]);
+      return {
+        portalId: p.portalId,
+        authType: p.authType,
+        status: p.status,
+        statusMessage: p.statusMessage,
+        pushEnabled: p.pushEnabled,
+        productIdProperty: p.productIdProperty,
+        pausedUntil: p.pausedUntil,
+        pausedReason: p.pausedReason,
+        token: token ? { expiresAt: token.expiresAt, refreshedAt: token.refreshedAt, scopes: token.scopes, installedBy: token.installedBy } : null,
+        lastRun: last[0] ? { id: last[0].id, status: last[0].status, finishedAt: last[0].finishedAt, counts: last[0].counts } : null,
+      };
+    }),
+  );
+}
