@@ -3,7 +3,7 @@ import * as auditRepo from '../audit/auditRepo.js';
 import { contactKind, productKind } from '../catalog/catalogKinds.js';
 import * as catalogRepo from '../catalog/catalogRepo.js';
 import type { Deps } from '../deps.js';
-import { AppError, conflict, type FieldError, forbidden, MAX_DETAILS, ValidationFailure, validationFailed } from '../errors.js';
+import { AppError, type FieldError, MAX_DETAILS, ValidationFailure, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { toAppError } from '../http/errorHandler.js';
 import { idempotencyKey, runIdempotent } from '../http/idempotency.js';
@@ -19,10 +19,10 @@ import { formatDecimal, formatMinor } from '../money/money.js';
 import { presentInvoice } from '../invoices/presentInvoice.js';
 import { recordPayment } from '../invoices/recordPayment.js';
 import type { PageClaims } from './pageToken.js';
-import { applyPortalPatch, checkPortalPatch } from '../sync/pushSettings.js';
+import { checkPortalPatch } from '../sync/pushSettings.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { checkSettings } from '../settings/settingsHandlers.js';
-import * as settingsRepo from '../settings/settingsRepo.js';
+import { requireSettingsEditor, saveSettings } from '../settings/saveSettings.js';
 
 const claimsOf = (res: Response) => res.locals.page as PageClaims;
 
@@ -223,15 +223,12 @@ const validateSettingsEnvelope = compile<{ settings?: unknown; push?: unknown; v
 /**
  * PUT /hubspot/pages/api/settings `{ settings, push?, version }`: the settings page saves the
  * portal's invoice settings and, when the portal is connected for the push, the push settings it
- * changed. Only the portal's settings editors may (see settingsRepo.mayEdit). Both parts are
- * checked before either is written and land in one transaction, audited; a save from a page
- * opened before someone else's change (its `version` no longer the row's) is refused with a 409.
+ * changed (saveSettings). Only the portal's settings editors may. Both parts are checked before
+ * either is written.
  */
 export const putPageSettings: Handler = async (deps, req, res) => {
   const claims = claimsOf(res);
-  if (!(await settingsRepo.mayEdit(deps.db, await settingsRepo.get(deps.db, claims.portalId), claims))) {
-    throw forbidden('not_settings_editor', 'Only this account\'s settings editors can change its settings: this page shows the request your finance admin can send to make you one.');
-  }
+  await requireSettingsEditor(deps.db, claims.portalId, claims);
   // Every problem of every part is collected and answered at once (the form shows each beside its
   // field), through the same size-first schemas and the same cap on details as everything else.
   const body = (req.body ?? {}) as { settings?: unknown; push?: unknown; version?: unknown };
@@ -255,26 +252,7 @@ export const putPageSettings: Handler = async (deps, req, res) => {
   const push = body.push === undefined || !portal ? undefined : collect(() => checkPortalPatch(body.push));
   if (problems.length > 0 || !settings) throw validationFailed(problems);
 
-  await deps.db.transaction(async (trx) => {
-    const before = await settingsRepo.get(trx, claims.portalId, { lock: true });
-    if (before.revision !== body.version) {
-      throw conflict('settings_changed', 'These settings were changed by someone else after this page opened: close it and open it again to see their changes');
-    }
-    await settingsRepo.put(trx, { portalId: claims.portalId, ...settings, cardEditors: undefined }, deps.clock.now());
-    if (push && portal) await applyPortalPatch(deps, trx, portal, push);
-    const { updatedAt: _b, cardEditors: _e, revision: _r, ...beforeFields } = before;
-    const { cardEditors: _a, ...afterFields } = settings;
-    await auditRepo.record(trx, {
-      actor: changeContext(deps, res).actor,
-      action: 'settings.update',
-      portalId: claims.portalId,
-      before: { ...beforeFields, ...(portal ? { pushEnabled: portal.pushEnabled, productIdProperty: portal.productIdProperty } : {}) },
-      after: { ...afterFields, ...(push ?? {}) },
-      outcome: 'ok',
-      requestId: res.locals.requestId as string | undefined,
-      at: deps.clock.now(),
-    });
-  });
+  await saveSettings(deps, { portalId: claims.portalId, version: body.version as number, settings, portal, push }, { actor: changeContext(deps, res).actor, requestId: res.locals.requestId as string | undefined });
   deps.log.info('settings saved from the card', { scope: 'pages', portalId: claims.portalId, userId: claims.userId });
   res.json({ saved: true });
 };
