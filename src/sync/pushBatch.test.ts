@@ -4,7 +4,8 @@ import { createLogger } from '../log.js';
 import type { Portal } from '../portals/portalRepo.js';
 import { CONTACTS, type Finished, type PushEnv, type Sent, writeOrBisect } from './pushBatch.js';
 import type { RateBudget } from './rateBudget.js';
-import { emptyCounts, type ClaimedRecord } from './syncRepo.js';
+import { emptyCounts } from './syncRunRepo.js';
+import type { ClaimedRecord } from './syncStateRepo.js';
 
 const budget = { take: async () => undefined, adapt: () => undefined, backOff: async () => undefined } as unknown as RateBudget;
 const env = { budget, log: createLogger('silent'), counts: emptyCounts(), portal: { productIdProperty: 'accounting_external_id' } as Portal } as unknown as PushEnv;

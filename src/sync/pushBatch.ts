@@ -5,8 +5,9 @@ import type { Portal } from '../portals/portalRepo.js';
 import { backoffMs, classify, MAX_ATTEMPTS } from './retryPolicy.js';
 import type { Metrics } from '../metrics.js';
 import { type RateBudget, sleep } from './rateBudget.js';
-import * as syncRepo from './syncRepo.js';
-import type { ClaimedRecord, ObjectKind, Outcome, RunCounts } from './syncRepo.js';
+import * as syncStateRepo from './syncStateRepo.js';
+import type { RunCounts } from './syncRunRepo.js';
+import type { ClaimedRecord, ObjectKind, Outcome } from './syncStateRepo.js';
 
 /**
  * Pushes one claimed batch (≤ 100 records of one kind) to one portal and records the outcome of
@@ -191,7 +192,7 @@ export async function pushBatch(env: PushEnv, kind: Kind, claimed: ClaimedRecord
   } catch (err) {
     if (!(err instanceof HubSpotError)) {
       // The daily limit, a stop, or a database error: keep what is known, give the rest back.
-      await syncRepo.release(env.db, claimed.filter((r) => !out.has(r.stateId)).map((r) => r.stateId), env.worker);
+      await syncStateRepo.release(env.db, claimed.filter((r) => !out.has(r.stateId)).map((r) => r.stateId), env.worker);
       await recordAll(env, kind, claimed, out);
       throw err;
     }
@@ -228,7 +229,7 @@ function tally(env: PushEnv, kind: Kind, outcome: 'created' | 'updated' | 'archi
 
 async function recordAll(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], out: Map<string, Finished>): Promise<number> {
   const outcomes = claimed.filter((r) => out.has(r.stateId)).map((r) => ({ stateId: r.stateId, ...out.get(r.stateId)! }));
-  await syncRepo.record(env.db, kind.kind, env.worker, outcomes);
+  await syncStateRepo.record(env.db, kind.kind, env.worker, outcomes);
   let finished = 0;
   for (const o of outcomes) {
     if (o.state === 'pending') continue;

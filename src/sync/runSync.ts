@@ -6,8 +6,9 @@ import { accessTokenFor, PortalAuthError } from '../portals/portalTokens.js';
 import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv, send } from './pushBatch.js';
 import { RateBudget, Stopped } from './rateBudget.js';
 import { classify } from './retryPolicy.js';
-import * as syncRepo from './syncRepo.js';
-import { emptyCounts, type SyncRun } from './syncRepo.js';
+import * as syncRunRepo from './syncRunRepo.js';
+import * as syncStateRepo from './syncStateRepo.js';
+import { emptyCounts, type SyncRun } from './syncRunRepo.js';
 
 /** Records per HubSpot batch request (HubSpot's maximum). */
 export const BATCH_SIZE = 100;
@@ -67,9 +68,9 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
   const counts = emptyCounts();
   const progress = { total: 0, processed: 0, counts };
   const finish = async (status: 'done' | 'failed' | 'paused', error: string | null) => {
-    await syncRepo.finishRun(deps.db, run.id, opts.worker, status, progress, error);
+    await syncRunRepo.finishRun(deps.db, run.id, opts.worker, status, progress, error);
     log.info(`run ${status}`, { durationMs: Date.now() - started, ...counts, total: progress.total, processed: progress.processed, error });
-    return (await syncRepo.getRun(deps.db, run.id))!;
+    return (await syncRunRepo.getRun(deps.db, run.id))!;
   };
 
   const portal = await portalRepo.get(deps.db, run.portalId);
@@ -119,7 +120,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
 
   let takenOver = false;
   const beat = setInterval(() => {
-    void syncRepo.heartbeat(deps.db, run.id, opts.worker, progress).then((mine) => {
+    void syncRunRepo.heartbeat(deps.db, run.id, opts.worker, progress).then((mine) => {
       if (!mine) {
         takenOver = true; // someone took the run over: stop quietly
         controller.abort();
@@ -127,9 +128,9 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
     }, () => undefined);
   }, 1000);
   const stopped = async () => {
-    if (!takenOver) await syncRepo.requeueRun(deps.db, run.id, opts.worker, progress);
+    if (!takenOver) await syncRunRepo.requeueRun(deps.db, run.id, opts.worker, progress);
     log.info('run handed back', { durationMs: Date.now() - started, processed: progress.processed });
-    return (await syncRepo.getRun(deps.db, run.id))!;
+    return (await syncRunRepo.getRun(deps.db, run.id))!;
   };
 
   let enqueueError: unknown;
@@ -150,7 +151,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
     const enqueueStarted = Date.now();
     let enqueued = false;
     let processedAtCount = 0;
-    const enqueueing = syncRepo
+    const enqueueing = syncStateRepo
       .enqueue(
         deps.db,
         portal.portalId,
@@ -180,7 +181,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
         let worked = false;
         for (const kind of kinds) {
           if (kind === PRODUCTS && !productsReady) continue;
-          const claimed = await syncRepo.claim(deps.db, portal.portalId, kind.kind, opts.worker, opts.batchSize ?? BATCH_SIZE);
+          const claimed = await syncStateRepo.claim(deps.db, portal.portalId, kind.kind, opts.worker, opts.batchSize ?? BATCH_SIZE);
           if (claimed.length === 0) continue;
           worked = true;
           const { finished } = await pushBatch(env, kind, claimed);
@@ -193,7 +194,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
           await new Promise((resolve) => setTimeout(resolve, 20));
           continue;
         }
-        const { pending, dueAt } = await syncRepo.pendingSummary(deps.db, portal.portalId);
+        const { pending, dueAt } = await syncStateRepo.pendingSummary(deps.db, portal.portalId);
         if (pending === 0 || !dueAt) return;
         const wait = dueAt.getTime() - Date.now();
         if (wait > MAX_WAIT_FOR_RETRIES_MS) return;
@@ -218,7 +219,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
     if (failure) throw failure.reason;
     if (enqueueError) throw enqueueError;
     if (controller.signal.aborted) return await stopped();
-    const left = await syncRepo.pendingSummary(deps.db, portal.portalId);
+    const left = await syncStateRepo.pendingSummary(deps.db, portal.portalId);
     return finish('done', left.pending > 0 ? `${left.pending} record(s) wait for a retry; the next run takes them` : null);
   } catch (err) {
     if (enqueueError) {

@@ -3,8 +3,9 @@ import type { Handler } from '../http/handler.js';
 import { type Checked, compile, isRowId, rowId } from '../http/validate.js';
 import { decidePortal, portalRefused } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
-import * as syncRepo from './syncRepo.js';
-import type { SyncRun } from './syncRepo.js';
+import * as syncRunRepo from './syncRunRepo.js';
+import * as syncStateRepo from './syncStateRepo.js';
+import type { SyncRun } from './syncRunRepo.js';
 import { runQueued } from './syncWorker.js';
 import { HUBSPOT_ID_PATTERN, hubspotIdSchema } from '../shared/hubspotId.js';
 
@@ -73,7 +74,7 @@ export const postSyncRun: Handler<{ body: Checked<typeof validateStart> }> = asy
   // fails with the reason, as before (its run says what happened).
   const served = await decidePortal(deps.config, deps.db, portalId);
   if (!served.ok && served.reason !== 'portal_not_connected') throw portalRefused(deps.config, portalId, served.reason!, 'operator');
-  const { run, created } = await syncRepo.startRun(deps.db, portalId, 'api');
+  const { run, created } = await syncRunRepo.startRun(deps.db, portalId, 'api');
   if (created) runQueued.emit('queued');
   res.status(created ? 202 : 200).json({ ...presentRun(run), alreadyRunning: !created });
 };
@@ -81,30 +82,30 @@ export const postSyncRun: Handler<{ body: Checked<typeof validateStart> }> = asy
 /** GET /api/v1/sync/runs/{id}: progress and counts. */
 export const getSyncRun: Handler = async (deps, req, res) => {
   const id = String(req.params.id);
-  const run = isRowId(id) ? await syncRepo.getRun(deps.db, id) : undefined;
+  const run = isRowId(id) ? await syncRunRepo.getRun(deps.db, id) : undefined;
   if (!run) throw notFound(`Sync run ${id}`);
   res.json(presentRun(run));
 };
 
 /** GET /api/v1/sync/runs?portalId=: the latest runs. */
 export const listSyncRuns: Handler<{ query: Checked<typeof validateRunsQuery> }> = async (deps, _req, res, { query: q }) => {
-  res.json({ runs: (await syncRepo.listRuns(deps.db, q.portalId, 50)).map(presentRun) });
+  res.json({ runs: (await syncRunRepo.listRuns(deps.db, q.portalId, 50)).map(presentRun) });
 };
 
 /** GET /api/v1/sync/failures: records HubSpot refused, with its message and correlation id. */
 export const listSyncFailures: Handler<{ query: Checked<typeof validateFailuresQuery> }> = async (deps, _req, res, { query: q }) => {
   const limit = Number(q.limit ?? 100);
-  const states: syncRepo.SyncStateName[] = ['failed', ...((q.include?.split(',') ?? []) as syncRepo.SyncStateName[])];
-  const failures = await syncRepo.listFailures(deps.db, { portalId: q.portalId, objectType: q.objectType, states, limit, beforeId: q.before });
+  const states: syncStateRepo.SyncStateName[] = ['failed', ...((q.include?.split(',') ?? []) as syncStateRepo.SyncStateName[])];
+  const failures = await syncStateRepo.listFailures(deps.db, { portalId: q.portalId, objectType: q.objectType, states, limit, beforeId: q.before });
   res.json({ failures, nextBefore: failures.length === limit ? failures.at(-1)!.id : null });
 };
 
 /** POST /api/v1/sync/failures/{id}/replay: push that record again (a run is queued). */
 export const postReplay: Handler = async (deps, req, res) => {
   const id = String(req.params.id);
-  const replayed = isRowId(id) ? await syncRepo.replay(deps.db, id) : undefined;
+  const replayed = isRowId(id) ? await syncStateRepo.replay(deps.db, id) : undefined;
   if (!replayed) throw notFound(`Failure ${id}`);
-  const { run, created } = await syncRepo.startRun(deps.db, replayed.portalId, 'replay');
+  const { run, created } = await syncRunRepo.startRun(deps.db, replayed.portalId, 'replay');
   if (created) runQueued.emit('queued');
   res.status(202).json({ replayed: id, run: presentRun(run) });
 };

@@ -5,8 +5,8 @@ import * as portalRepo from '../portals/portalRepo.js';
 import { oauthClient } from '../portals/portalTokens.js';
 import * as revocations from '../portals/revocations.js';
 import { executeRun, type RunOptions } from './runSync.js';
-import * as syncRepo from './syncRepo.js';
-import type { SyncRun } from './syncRepo.js';
+import * as syncRunRepo from './syncRunRepo.js';
+import type { SyncRun } from './syncRunRepo.js';
 import { isDeadWorker, newWorkerId, releaseWorkerId } from './workerIdentity.js';
 
 
@@ -48,11 +48,11 @@ export class SyncWorker {
     // for it, and a run claimed as the worker stops is handed straight back, not started.
     const work = (async () => {
       if (this.stopping) return undefined;
-      const run = await syncRepo.claimRun(this.deps.db, this.id, syncRepo.RUN_STALE_SECONDS, isDeadWorker);
+      const run = await syncRunRepo.claimRun(this.deps.db, this.id, syncRunRepo.RUN_STALE_SECONDS, isDeadWorker);
       if (!run) return undefined;
       if (this.stopping) {
-        await syncRepo.requeueRun(this.deps.db, run.id, this.id, run);
-        return (await syncRepo.getRun(this.deps.db, run.id)) ?? run;
+        await syncRunRepo.requeueRun(this.deps.db, run.id, this.id, run);
+        return (await syncRunRepo.getRun(this.deps.db, run.id)) ?? run;
       }
       return executeRun(this.deps, run, { worker: this.id, signal: this.controller.signal, ...this.options });
     })();
@@ -76,7 +76,7 @@ export class SyncWorker {
     for (const p of await portalRepo.list(this.deps.db)) {
       if (p.status !== 'active' || !p.pushEnabled || (p.pausedUntil && p.pausedUntil > now)) continue;
       if (!(await decidePortal(this.deps.config, this.deps.db, p.portalId)).ok) continue;
-      await syncRepo.startRun(this.deps.db, p.portalId, 'interval');
+      await syncRunRepo.startRun(this.deps.db, p.portalId, 'interval');
     }
   }
 
