@@ -12,7 +12,7 @@ const env = { budget, log: createLogger('silent'), counts: emptyCounts(), portal
 
 function items(n: number): Sent[] {
   return Array.from({ length: n }, (_, i) => ({
-    record: { stateId: String(i), externalId: `c${i}`, hubspotId: null, inFlightSince: null, attempts: 0, version: '1', contentHash: 'h', archived: false, row: {} } as ClaimedRecord,
+    record: { stateId: String(i), externalId: `c${i}`, hubspotId: null, inFlightSince: null, attempts: 0, version: '1', contentHash: 'h', archived: false, content: {} } as ClaimedRecord,
     input: { id: `c${i}@x.example`, idProperty: 'email', properties: {} },
   }));
 }

@@ -38,32 +38,33 @@ export interface PushEnv {
   metrics?: Metrics;
 }
 
-export interface Kind {
-  kind: ObjectKind;
+/** How one kind of record goes to HubSpot; `Kind` alone is either kind. */
+export interface Kind<K extends ObjectKind = ObjectKind> {
+  kind: K;
   type: ObjectType;
   /** The unique key HubSpot can upsert and read by, or null when the record has none. */
-  key(r: ClaimedRecord): string | null;
+  key(r: ClaimedRecord<K>): string | null;
   idProperty(portal: Portal): string;
-  properties(r: ClaimedRecord, portal: Portal): Record<string, string>;
+  properties(r: ClaimedRecord<K>, portal: Portal): Record<string, string>;
   /** Reads a key back from a HubSpot result. */
   resultKey(properties: Record<string, string | null>, portal: Portal): string | null;
 }
 
 const s = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
-export const CONTACTS: Kind = {
+export const CONTACTS: Kind<'contact'> = {
   kind: 'contact',
   type: 'contacts',
-  key: (r) => (r.row.email ? String(r.row.email).trim().toLowerCase() : null),
+  key: (r) => (r.content.email ? r.content.email.trim().toLowerCase() : null),
   idProperty: () => 'email',
   properties: (r) => {
-    const a = (typeof r.row.address === 'string' ? JSON.parse(r.row.address) : r.row.address ?? {}) as Record<string, string | undefined>;
+    const a = r.content.address ?? {};
     return {
-      email: s(r.row.email).trim().toLowerCase(),
-      firstname: s(r.row.first_name),
-      lastname: s(r.row.last_name),
-      phone: s(r.row.phone),
-      company: s(r.row.company),
+      email: s(r.content.email).trim().toLowerCase(),
+      firstname: s(r.content.firstName),
+      lastname: s(r.content.lastName),
+      phone: s(r.content.phone),
+      company: s(r.content.company),
       address: [a.line1, a.line2].filter(Boolean).join(', '),
       city: s(a.city),
       state: s(a.region),
@@ -74,17 +75,17 @@ export const CONTACTS: Kind = {
   resultKey: (p) => (p.email ? p.email.toLowerCase() : null),
 };
 
-export const PRODUCTS: Kind = {
+export const PRODUCTS: Kind<'product'> = {
   kind: 'product',
   type: 'products',
   key: (r) => r.externalId,
   idProperty: (portal) => portal.productIdProperty,
   properties: (r, portal) => ({
-    name: s(r.row.name),
-    description: s(r.row.description),
-    price: s(r.row.price).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
-    hs_sku: s(r.row.sku),
-    hs_product_type: s(r.row.type),
+    name: s(r.content.name),
+    description: s(r.content.description),
+    price: r.content.price.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
+    hs_sku: s(r.content.sku),
+    hs_product_type: s(r.content.type),
     [portal.productIdProperty]: r.externalId,
   }),
   resultKey: (p, portal) => p[portal.productIdProperty] ?? null,

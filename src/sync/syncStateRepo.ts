@@ -1,3 +1,5 @@
+import type { CatalogRecords } from '../catalog/catalogKinds.js';
+import { type DbContact, type DbProduct, toContact, toProduct } from '../catalog/catalogRepo.js';
 import type { Db } from '../db/db.js';
 import { RUN_STALE_SECONDS } from './syncRunRepo.js';
 
@@ -18,7 +20,8 @@ import { RUN_STALE_SECONDS } from './syncRunRepo.js';
 export type ObjectKind = 'contact' | 'product';
 export type SyncStateName = 'pending' | 'synced' | 'failed' | 'skipped' | 'conflict';
 
-export interface ClaimedRecord {
+/** A record claimed for a push: where it stands in sync_state, and its content as of the claim. */
+export interface ClaimedRecord<K extends ObjectKind = ObjectKind> {
   stateId: string;
   externalId: string;
   hubspotId: string | null;
@@ -33,7 +36,7 @@ export interface ClaimedRecord {
   version: string;
   contentHash: string;
   archived: boolean;
-  row: Record<string, unknown>;
+  content: CatalogRecords[K];
 }
 
 const TABLE: Record<ObjectKind, 'contacts' | 'products'> = { contact: 'contacts', product: 'products' };
@@ -99,12 +102,21 @@ export async function enqueue(
   return { pending: Number(counts.rows[0]!.pending), upToDate: Number(counts.rows[0]!.up_to_date) };
 }
 
+/** What claim's query adds to the record's own row. */
+interface DbClaimed {
+  state_id: string;
+  hubspot_id: string | null;
+  in_flight_since: Date | null;
+  attempts: number | string;
+  email_shared_by?: string[] | null;
+}
+
 /**
  * Claims up to `limit` due rows of one kind for `worker`, with the record content as of now. A row
  * claimed by a worker whose run is no longer alive is taken too, and flagged in flight: that
  * worker may have sent it before it died.
  */
-export async function claim(db: Db, portalId: string, kind: ObjectKind, worker: string, limit: number): Promise<ClaimedRecord[]> {
+export async function claim<K extends ObjectKind>(db: Db, portalId: string, kind: K, worker: string, limit: number): Promise<Array<ClaimedRecord<K>>> {
   const table = TABLE[kind];
   const shared =
     kind === 'contact'
@@ -131,18 +143,19 @@ export async function claim(db: Db, portalId: string, kind: ObjectKind, worker: 
      from claimed cl join ${table} r on r.external_id = cl.external_id
      order by cl.id`,
     [portalId, kind, limit, worker],
-  )) as { rows: Array<Record<string, unknown>> };
+  )) as { rows: Array<DbClaimed & (DbContact | DbProduct)> };
   return result.rows.map((r) => ({
     stateId: String(r.state_id),
     externalId: String(r.external_id),
-    hubspotId: (r.hubspot_id as string | null) ?? null,
-    inFlightSince: (r.in_flight_since as Date | null) ?? null,
-    emailSharedBy: (r.email_shared_by as string[] | null) ?? [],
+    hubspotId: r.hubspot_id ?? null,
+    inFlightSince: r.in_flight_since ?? null,
+    emailSharedBy: r.email_shared_by ?? [],
     attempts: Number(r.attempts),
     version: String(r.version),
     contentHash: String(r.content_hash),
     archived: r.archived_at !== null && r.archived_at !== undefined,
-    row: r,
+    // The record's own row, mapped by its owner; the kind names the table it came from.
+    content: (kind === 'contact' ? toContact(r as DbContact) : toProduct(r as DbProduct)) as CatalogRecords[K],
   }));
 }
 
