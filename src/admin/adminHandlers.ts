@@ -8,7 +8,6 @@ import { describePortals } from './describePortals.js';
 import { listPending } from '../portals/revocations.js';
 import * as syncRunRepo from '../sync/syncRunRepo.js';
 import * as syncStateRepo from '../sync/syncStateRepo.js';
-import { runQueued } from '../sync/syncWorker.js';
 import * as cardErrors from './cardErrors.js';
 import { endSession, refuseCrossSite, startSession, tokenMatches } from './adminAuth.js';
 
@@ -83,7 +82,7 @@ export const postAdminReplay: Handler = async (deps, req, res) => {
   const replayed = isRowId(id) ? await syncStateRepo.replay(deps.db, id) : undefined;
   if (!replayed) throw notFound(`Failure ${id}`);
   const { run, created } = await syncRunRepo.startRun(deps.db, replayed.portalId, 'replay');
-  if (created) runQueued.emit('queued');
+  if (created) deps.runQueued.emit('queued');
   deps.log.info('failure replayed from the dashboard', { scope: 'admin', failureId: id, runId: run.id });
   res.status(202).json({ replayed: id, runId: run.id });
 };

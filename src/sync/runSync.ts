@@ -78,7 +78,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
   if (!portal.pushEnabled) return finish('failed', `the push is turned off for portal ${run.portalId}`);
   // The same rule as the card's: an account the service does not serve (not in
   // HUBSPOT_ALLOWED_PORTAL_IDS, or disconnected) receives nothing, whatever rows it has.
-  const served = await decidePortal(deps.config, deps.db, run.portalId);
+  const served = await decidePortal(deps, run.portalId);
   if (!served.ok) return finish('failed', portalRefused(deps.config, run.portalId, served.reason!, 'operator').message);
   if (portal.pausedUntil && portal.pausedUntil > new Date()) return finish('paused', `paused until ${portal.pausedUntil.toISOString()}: ${portal.pausedReason ?? ''}`);
 

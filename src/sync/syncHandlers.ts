@@ -6,7 +6,6 @@ import * as portalRepo from '../portals/portalRepo.js';
 import * as syncRunRepo from './syncRunRepo.js';
 import * as syncStateRepo from './syncStateRepo.js';
 import type { SyncRun } from './syncRunRepo.js';
-import { runQueued } from './syncWorker.js';
 import { HUBSPOT_ID_PATTERN, hubspotIdSchema } from '../shared/hubspotId.js';
 
 const portalIdRule = hubspotIdSchema('must be a HubSpot portal id (digits only)');
@@ -72,10 +71,10 @@ export const postSyncRun: Handler<{ body: Checked<typeof validateStart> }> = asy
   if (!portal.pushEnabled) throw new AppError('push_disabled', 409, `The push is turned off for portal ${portalId}`);
   // An account the configuration does not serve is refused here; a disconnected one is queued and
   // fails with the reason, as before (its run says what happened).
-  const served = await decidePortal(deps.config, deps.db, portalId);
+  const served = await decidePortal(deps, portalId);
   if (!served.ok && served.reason !== 'portal_not_connected') throw portalRefused(deps.config, portalId, served.reason!, 'operator');
   const { run, created } = await syncRunRepo.startRun(deps.db, portalId, 'api');
-  if (created) runQueued.emit('queued');
+  if (created) deps.runQueued.emit('queued');
   res.status(created ? 202 : 200).json({ ...presentRun(run), alreadyRunning: !created });
 };
 
@@ -106,6 +105,6 @@ export const postReplay: Handler = async (deps, req, res) => {
   const replayed = isRowId(id) ? await syncStateRepo.replay(deps.db, id) : undefined;
   if (!replayed) throw notFound(`Failure ${id}`);
   const { run, created } = await syncRunRepo.startRun(deps.db, replayed.portalId, 'replay');
-  if (created) runQueued.emit('queued');
+  if (created) deps.runQueued.emit('queued');
   res.status(202).json({ replayed: id, run: presentRun(run) });
 };

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { Deps } from '../deps.js';
 import { decidePortal } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
@@ -9,6 +8,8 @@ import * as syncRunRepo from './syncRunRepo.js';
 import type { SyncRun } from './syncRunRepo.js';
 import { isDeadWorker, newWorkerId, releaseWorkerId } from './workerIdentity.js';
 
+/** How often the worker looks for grants due to be given back to HubSpot (pending_revocations). */
+const REVOCATIONS_EVERY_MS = 10_000;
 
 /**
  * Executes queued push runs: those started through the API or CLI, and, every
@@ -18,12 +19,6 @@ import { isDeadWorker, newWorkerId, releaseWorkerId } from './workerIdentity.js'
  * recognised at once), and the rate budget is a row. runOnce() is one iteration, callable on its
  * own (tests never sleep); start() loops it.
  */
-/** Says a run was queued in this process, so its worker starts it now instead of at its next poll. */
-export const runQueued = new EventEmitter();
-
-/** How often the worker looks for grants due to be given back to HubSpot (pending_revocations). */
-const REVOCATIONS_EVERY_MS = 10_000;
-
 export class SyncWorker {
   readonly id: string;
   private timer: NodeJS.Timeout | undefined;
@@ -75,7 +70,7 @@ export class SyncWorker {
   async scheduleIntervalRuns(now = new Date()): Promise<void> {
     for (const p of await portalRepo.list(this.deps.db)) {
       if (p.status !== 'active' || !p.pushEnabled || (p.pausedUntil && p.pausedUntil > now)) continue;
-      if (!(await decidePortal(this.deps.config, this.deps.db, p.portalId)).ok) continue;
+      if (!(await decidePortal(this.deps, p.portalId)).ok) continue;
       await syncRunRepo.startRun(this.deps.db, p.portalId, 'interval');
     }
   }
@@ -121,7 +116,7 @@ export class SyncWorker {
       if (!this.stopping) this.timer = setTimeout(() => void tick(), pollMs);
     };
     this.wake = () => void tick();
-    runQueued.on('queued', this.wake);
+    this.deps.runQueued.on('queued', this.wake);
     this.timer = setTimeout(() => void tick(), 0);
   }
 
@@ -132,7 +127,7 @@ export class SyncWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.wake) runQueued.off('queued', this.wake);
+    if (this.wake) this.deps.runQueued.off('queued', this.wake);
     this.controller.abort();
     await this.current?.catch(() => undefined);
     await this.revoking;
