@@ -6,6 +6,7 @@ import type { SafeHtml } from '../html/html.js';
 import { renderDashboardPage, renderSignInPage, SIGN_IN_REFUSED } from './adminPages.js';
 import { describePortals } from './describePortals.js';
 import { listPending } from '../portals/revocations.js';
+import { presentRun } from '../sync/presentRun.js';
 import * as syncRunRepo from '../sync/syncRunRepo.js';
 import * as syncStateRepo from '../sync/syncStateRepo.js';
 import * as cardErrors from './cardErrors.js';
@@ -58,17 +59,7 @@ export const getOverview: Handler = async (deps, _req, res) => {
     portals,
     revocations,
     runs: runs.map((r) => ({
-      id: r.id,
-      portalId: r.portalId,
-      trigger: r.trigger,
-      status: r.status,
-      total: r.total,
-      processed: r.processed,
-      counts: r.counts,
-      error: r.error,
-      createdAt: r.createdAt,
-      startedAt: r.startedAt,
-      finishedAt: r.finishedAt,
+      ...presentRun(r),
       durationMs: r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
     })),
     failures,

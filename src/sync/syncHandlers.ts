@@ -5,7 +5,7 @@ import { decidePortal, portalRefused } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import * as syncRunRepo from './syncRunRepo.js';
 import * as syncStateRepo from './syncStateRepo.js';
-import type { SyncRun } from './syncRunRepo.js';
+import { presentRun } from './presentRun.js';
 import { HUBSPOT_ID_PATTERN, hubspotIdSchema } from '../shared/hubspotId.js';
 
 const portalIdRule = hubspotIdSchema('must be a HubSpot portal id (digits only)');
@@ -37,24 +37,6 @@ export const validateRunsQuery = compile<{ portalId?: string }>({
   additionalProperties: false,
   properties: { portalId: portalIdRule },
 });
-
-export function presentRun(r: SyncRun) {
-  return {
-    id: r.id,
-    portalId: r.portalId,
-    trigger: r.trigger,
-    status: r.status,
-    total: r.total,
-    processed: r.processed,
-    counts: r.counts,
-    error: r.error,
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    heartbeatAt: r.heartbeatAt,
-    worker: r.worker,
-  };
-}
 
 /** POST /api/v1/sync/runs: start a push now (or get the one already queued or running). */
 export const postSyncRun: Handler<{ body: Checked<typeof validateStart> }> = async (deps, _req, res, { body }) => {
