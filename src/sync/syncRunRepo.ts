@@ -35,6 +35,13 @@ export interface RunCounts {
 /** Counts of a run that has pushed nothing yet. */
 export const emptyCounts = (): RunCounts => ({ created: 0, updated: 0, unchanged: 0, archived: 0, skipped: 0, conflicts: 0, failed: 0, retries: 0, rateLimited: 0 });
 
+/** How far a run has got: what heartbeats save and a run ends with. */
+export interface RunProgress {
+  total: number;
+  processed: number;
+  counts: RunCounts;
+}
+
 export interface SyncRun {
   id: string;
   portalId: string;
@@ -140,7 +147,7 @@ export async function claimRun(db: Db, worker: string, staleSeconds: number, isD
 }
 
 /** Saves progress and proves the worker (and so its claims) alive; false when the run is no longer this worker's. */
-export async function heartbeat(db: Db, runId: string, worker: string, progress: { total: number; processed: number; counts: RunCounts }): Promise<boolean> {
+export async function heartbeat(db: Db, runId: string, worker: string, progress: RunProgress): Promise<boolean> {
   const n = await db('sync_runs')
     .where({ id: runId, worker, status: 'running' })
     .update({ heartbeat_at: db.fn.now(), total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts) });
@@ -148,7 +155,7 @@ export async function heartbeat(db: Db, runId: string, worker: string, progress:
 }
 
 /** Hands a run back to the queue (its worker is stopping; another one, or the next start, carries on). */
-export async function requeueRun(db: Db, runId: string, worker: string, progress: { total: number; processed: number; counts: RunCounts }): Promise<void> {
+export async function requeueRun(db: Db, runId: string, worker: string, progress: RunProgress): Promise<void> {
   await db('sync_runs')
     .where({ id: runId, worker, status: 'running' })
     .update({ status: 'queued', worker: null, total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts) });
@@ -160,7 +167,7 @@ export async function finishRun(
   runId: string,
   worker: string,
   status: Extract<RunStatus, 'done' | 'failed' | 'paused'>,
-  progress: { total: number; processed: number; counts: RunCounts },
+  progress: RunProgress,
   error: string | null,
 ): Promise<void> {
   await db('sync_runs')
