@@ -6,8 +6,9 @@ import type { SafeHtml } from '../html/html.js';
 import { renderDashboardPage, renderSignInPage, SIGN_IN_REFUSED } from './adminPages.js';
 import { describePortals } from './describePortals.js';
 import { listPending } from '../portals/revocations.js';
-import * as syncRepo from '../sync/syncRepo.js';
-import { runQueued } from '../sync/syncWorker.js';
+import { presentRun } from '../sync/presentRun.js';
+import * as syncRunRepo from '../sync/syncRunRepo.js';
+import * as syncStateRepo from '../sync/syncStateRepo.js';
 import * as cardErrors from './cardErrors.js';
 import { endSession, refuseCrossSite, startSession, tokenMatches } from './adminAuth.js';
 
@@ -50,25 +51,15 @@ export const getOverview: Handler = async (deps, _req, res) => {
   const [portals, revocations, runs, failures, errors] = await Promise.all([
     describePortals(deps),
     listPending(deps.db),
-    syncRepo.listRuns(deps.db, undefined, 50),
-    syncRepo.listFailures(deps.db, { states: ['failed', 'conflict', 'skipped'], limit: 100 }),
+    syncRunRepo.listRuns(deps.db, undefined, 50),
+    syncStateRepo.listFailures(deps.db, { states: ['failed', 'conflict', 'skipped'], limit: 100 }),
     cardErrors.listRecent(deps.db, 30),
   ]);
   res.set('Cache-Control', 'no-store').json({
     portals,
     revocations,
     runs: runs.map((r) => ({
-      id: r.id,
-      portalId: r.portalId,
-      trigger: r.trigger,
-      status: r.status,
-      total: r.total,
-      processed: r.processed,
-      counts: r.counts,
-      error: r.error,
-      createdAt: r.createdAt,
-      startedAt: r.startedAt,
-      finishedAt: r.finishedAt,
+      ...presentRun(r),
       durationMs: r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
     })),
     failures,
@@ -79,10 +70,10 @@ export const getOverview: Handler = async (deps, _req, res) => {
 /** POST /admin/api/failures/{id}/replay */
 export const postAdminReplay: Handler = async (deps, req, res) => {
   const id = String(req.params.id);
-  const replayed = isRowId(id) ? await syncRepo.replay(deps.db, id) : undefined;
+  const replayed = isRowId(id) ? await syncStateRepo.replay(deps.db, id) : undefined;
   if (!replayed) throw notFound(`Failure ${id}`);
-  const { run, created } = await syncRepo.startRun(deps.db, replayed.portalId, 'replay');
-  if (created) runQueued.emit('queued');
+  const { run, created } = await syncRunRepo.startRun(deps.db, replayed.portalId, 'replay');
+  if (created) deps.runQueued.emit('queued');
   deps.log.info('failure replayed from the dashboard', { scope: 'admin', failureId: id, runId: run.id });
   res.status(202).json({ replayed: id, runId: run.id });
 };

@@ -1,14 +1,14 @@
 import type { Deps } from '../deps.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { tokenState } from '../portals/portalTokens.js';
-import * as syncRepo from '../sync/syncRepo.js';
+import * as syncRunRepo from '../sync/syncRunRepo.js';
 
 /** Every connected portal with its status, token state and last push (never the tokens): the portals API's and the dashboard's read model. */
 export async function describePortals(deps: Deps) {
   const portals = await portalRepo.list(deps.db);
   return Promise.all(
     portals.map(async (p) => {
-      const [token, last] = await Promise.all([tokenState(deps.db, p.portalId), syncRepo.listRuns(deps.db, p.portalId, 1)]);
+      const [token, last] = await Promise.all([tokenState(deps.db, p.portalId), syncRunRepo.listRuns(deps.db, p.portalId, 1)]);
       return {
         portalId: p.portalId,
         authType: p.authType,

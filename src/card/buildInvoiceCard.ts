@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import { todayUtc } from '../invoices/invoice.js';
 import { type CardContext, createCardLinks, type CreatePrefill } from './cardLinks.js';
+import { cardReaderOf } from './cardReader.js';
 import type { CardResponse } from './cardResponse.js';
 import { presentInvoiceCard } from './presentInvoiceCard.js';
 
@@ -12,7 +13,7 @@ import { presentInvoiceCard } from './presentInvoiceCard.js';
 export async function buildInvoiceCard(deps: Deps, ctx: CardContext, tokenKey: Buffer, prefill: CreatePrefill = {}, gate: Promise<void> = Promise.resolve()): Promise<CardResponse> {
   const now = deps.clock.now();
   const today = todayUtc(now);
-  const [page] = await Promise.all([deps.cardReader.read(ctx.portalId, ctx.dealId, today), gate]);
+  const [page] = await Promise.all([cardReaderOf(deps).read(ctx.portalId, ctx.dealId, today), gate]);
   const links = createCardLinks(deps.config.publicBaseUrl, tokenKey, ctx, now.getTime(), prefill);
   return presentInvoiceCard({ ...page, today }, links);
 }

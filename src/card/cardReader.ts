@@ -1,6 +1,8 @@
 import type { Db } from '../db/db.js';
+import type { Deps } from '../deps.js';
 import * as dealInvoiceRepo from '../invoices/dealInvoiceRepo.js';
 import type { DealInvoicesPage } from '../invoices/dealInvoiceRepo.js';
+import { CARD_RESULT_LIMIT } from './presentInvoiceCard.js';
 
 /**
  * Reads the card's invoices with request coalescing, the way group commit batches writes: when a
@@ -80,4 +82,11 @@ export class CardReader {
       this.pump();
     }
   }
+}
+
+const CARD_READER = Symbol('card reader');
+
+/** The card reader of these deps: one per deps, so its coalescing spans every data fetch they serve. */
+export function cardReaderOf(deps: Pick<Deps, 'db' | 'state'>): CardReader {
+  return deps.state.get(CARD_READER, () => new CardReader(deps.db, CARD_RESULT_LIMIT));
 }

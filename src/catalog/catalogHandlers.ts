@@ -2,7 +2,7 @@ import { AppError, type FieldError, MAX_DETAILS, notFound, validationFailed } fr
 import type { Handler } from '../http/handler.js';
 import type { NextFunction, Request, Response } from 'express';
 import { compile, toFieldErrors, type Validator } from '../http/validate.js';
-import { type CatalogKind, contactKind, EXTERNAL_ID_PATTERN, productKind } from './catalogKinds.js';
+import { type CatalogKind, type CatalogRecord, contactKind, EXTERNAL_ID_PATTERN, productKind } from './catalogKinds.js';
 import * as catalogRepo from './catalogRepo.js';
 
 /** Most items one batch request may carry. */
@@ -63,9 +63,9 @@ export function refuseOversizedBatch(req: Request, _res: Response, next: NextFun
   next();
 }
 
-function presentRecord<I>(kind: CatalogKind<I>, rec: catalogRepo.CatalogRecord) {
+function presentRecord<I>(kind: CatalogKind<I>, rec: CatalogRecord) {
   return {
-    ...kind.present(rec.row),
+    ...kind.present(rec),
     archived: rec.archivedAt !== null,
     archivedAt: rec.archivedAt,
     version: rec.version,

@@ -70,9 +70,52 @@ export interface ProductInput {
   type?: 'service' | 'inventory' | 'non_inventory';
 }
 
-/** One kind of record: its table, how input becomes columns, how a row is presented. */
-export interface CatalogKind<I> {
-  name: 'contact' | 'product';
+/** What every stored record carries beside its content. */
+interface StoredRecord {
+  externalId: string;
+  /** Set once the record is archived (a tombstone: the sync archives it in HubSpot). */
+  archivedAt: Date | null;
+  /** Goes up by one whenever the content changes; the sync pushes a record whose version is ahead of HubSpot's. */
+  version: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type Address = Partial<Record<'line1' | 'line2' | 'city' | 'region' | 'postalCode' | 'country', string>>;
+
+/** A contact as the accounting system last sent it. */
+export interface Contact extends StoredRecord {
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  phone: string | null;
+  company: string | null;
+  address: Address | null;
+}
+
+/** A product as the accounting system last sent it. */
+export interface Product extends StoredRecord {
+  sku: string | null;
+  name: string;
+  description: string | null;
+  /** The unit price as stored: a decimal string with six decimals ("12.500000"). */
+  price: string;
+  /** ISO 4217 code. */
+  currency: string;
+  type: 'service' | 'inventory' | 'non_inventory';
+}
+
+/** The record type of each kind. */
+export interface CatalogRecords {
+  contact: Contact;
+  product: Product;
+}
+export type CatalogName = keyof CatalogRecords;
+export type CatalogRecord = CatalogRecords[CatalogName];
+
+/** One kind of record: its table, how input becomes columns, how a record is presented. */
+export interface CatalogKind<I, N extends CatalogName = CatalogName> {
+  name: N;
   label: string;
   table: 'contacts' | 'products';
   schema: object;
@@ -80,12 +123,12 @@ export interface CatalogKind<I> {
   check(input: I): FieldError[];
   /** The content columns (no id, hash, timestamps), normalised. */
   toColumns(input: I): Record<string, unknown>;
-  present(row: Record<string, unknown>): Record<string, unknown>;
+  present(record: CatalogRecords[N]): Record<string, unknown>;
 }
 
 const nullIfBlank = (v: string | null | undefined): string | null => (v === undefined || v === null || v.trim() === '' ? null : v.trim());
 
-export const contactKind: CatalogKind<ContactInput> = {
+export const contactKind: CatalogKind<ContactInput, 'contact'> = {
   name: 'contact',
   label: 'Contact',
   table: 'contacts',
@@ -104,20 +147,20 @@ export const contactKind: CatalogKind<ContactInput> = {
       address: address && Object.keys(address).length > 0 ? address : null,
     };
   },
-  present(row) {
+  present(c) {
     return {
-      externalId: row.external_id,
-      email: row.email,
-      firstName: row.first_name,
-      lastName: row.last_name,
-      phone: row.phone,
-      company: row.company,
-      address: row.address ?? null,
+      externalId: c.externalId,
+      email: c.email,
+      firstName: c.firstName,
+      lastName: c.lastName,
+      phone: c.phone,
+      company: c.company,
+      address: c.address,
     };
   },
 };
 
-export const productKind: CatalogKind<ProductInput> = {
+export const productKind: CatalogKind<ProductInput, 'product'> = {
   name: 'product',
   label: 'Product',
   table: 'products',
@@ -144,16 +187,16 @@ export const productKind: CatalogKind<ProductInput> = {
       type: input.type ?? 'service',
     };
   },
-  present(row) {
+  present(p) {
     return {
-      externalId: row.external_id,
-      sku: row.sku,
-      name: row.name,
-      description: row.description,
+      externalId: p.externalId,
+      sku: p.sku,
+      name: p.name,
+      description: p.description,
       // At least the currency's decimals: "12.50" EUR, "1200" JPY, "0.0125" USD.
-      price: formatDecimal(parseDecimal(String(row.price), 12), isCurrency(String(row.currency).trim()) ? currencyExponent(String(row.currency).trim()) : 0),
-      currency: String(row.currency).trim(),
-      type: row.type,
+      price: formatDecimal(parseDecimal(p.price, 12), isCurrency(p.currency) ? currencyExponent(p.currency) : 0),
+      currency: p.currency,
+      type: p.type,
     };
   },
 };

@@ -1,29 +1,82 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/db.js';
-import { type CatalogKind, contentHash } from './catalogKinds.js';
+import { type Address, type CatalogKind, type CatalogName, type CatalogRecords, type Contact, contentHash, type Product } from './catalogKinds.js';
 
 type Conn = Db | Knex.Transaction;
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
-export interface CatalogRecord {
-  externalId: string;
-  archivedAt: Date | null;
-  version: string;
-  createdAt: Date;
-  updatedAt: Date;
-  row: Record<string, unknown>;
+interface DbStoredRecord {
+  external_id: string;
+  content_hash: string;
+  version: string | number;
+  archived_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
-function toRecord(row: Record<string, unknown>): CatalogRecord {
+/** A contacts row. */
+export interface DbContact extends DbStoredRecord {
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string | null;
+  company: string | null;
+  /** jsonb: parsed by the driver, but a raw query may hand it over as text. */
+  address: Address | string | null;
+}
+
+/** A products row. */
+export interface DbProduct extends DbStoredRecord {
+  sku: string | null;
+  name: string;
+  description: string | null;
+  price: string;
+  /** char(3): padded by the database, trimmed here. */
+  currency: string;
+  type: Product['type'];
+}
+
+const stored = (r: DbStoredRecord) => ({
+  externalId: String(r.external_id),
+  archivedAt: r.archived_at ?? null,
+  version: String(r.version),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** A contacts row as the domain sees it (the sync's claim reads the same rows). */
+export function toContact(r: DbContact): Contact {
   return {
-    externalId: String(row.external_id),
-    archivedAt: (row.archived_at as Date | null) ?? null,
-    version: String(row.version),
-    createdAt: row.created_at as Date,
-    updatedAt: row.updated_at as Date,
-    row,
+    ...stored(r),
+    email: r.email,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    phone: r.phone,
+    company: r.company,
+    address: (typeof r.address === 'string' ? (JSON.parse(r.address) as Address) : r.address) ?? null,
   };
+}
+
+/** A products row as the domain sees it (the sync's claim reads the same rows). */
+export function toProduct(r: DbProduct): Product {
+  return {
+    ...stored(r),
+    sku: r.sku,
+    name: r.name,
+    description: r.description,
+    price: String(r.price),
+    currency: String(r.currency).trim(),
+    type: r.type,
+  };
+}
+
+/**
+ * A row of `kind`'s table as its record type. The one cast: TypeScript cannot tie the kind's
+ * table to its record type, the table names do.
+ */
+function toRecord<N extends CatalogName>(kind: CatalogKind<unknown, N>, row: DbContact | DbProduct): CatalogRecords[N] {
+  return (kind.table === 'contacts' ? toContact(row as DbContact) : toProduct(row as DbProduct)) as CatalogRecords[N];
 }
 
 /**
@@ -59,15 +112,17 @@ export async function upsertMany<I>(
   return outcomes;
 }
 
-export async function find<I>(db: Conn, kind: CatalogKind<I>, externalId: string): Promise<CatalogRecord | undefined> {
-  const row = (await db(kind.table).where({ external_id: externalId }).first()) as Record<string, unknown> | undefined;
-  return row ? toRecord(row) : undefined;
+/** One record, archived ones included. */
+export async function find<I, N extends CatalogName>(db: Conn, kind: CatalogKind<I, N>, externalId: string): Promise<CatalogRecords[N] | undefined> {
+  const row = (await db(kind.table).where({ external_id: externalId }).first()) as DbContact | DbProduct | undefined;
+  return row ? toRecord(kind, row) : undefined;
 }
 
-export async function findMany<I>(db: Conn, kind: CatalogKind<I>, externalIds: readonly string[]): Promise<Map<string, CatalogRecord>> {
+/** The records that exist among `externalIds`, by external id. */
+export async function findMany<I, N extends CatalogName>(db: Conn, kind: CatalogKind<I, N>, externalIds: readonly string[]): Promise<Map<string, CatalogRecords[N]>> {
   if (externalIds.length === 0) return new Map();
-  const rows = (await db(kind.table).whereIn('external_id', [...new Set(externalIds)])) as Array<Record<string, unknown>>;
-  return new Map(rows.map((r) => [String(r.external_id), toRecord(r)]));
+  const rows = (await db(kind.table).whereIn('external_id', [...new Set(externalIds)])) as Array<DbContact | DbProduct>;
+  return new Map(rows.map((r) => [String(r.external_id), toRecord(kind, r)]));
 }
 
 /**
@@ -88,7 +143,7 @@ export async function archive<I>(db: Conn, kind: CatalogKind<I>, externalId: str
  * company before a match anywhere). The catalog is the accounting system's, typically thousands of
  * rows, so a scan is fine here.
  */
-export async function search<I>(db: Conn, kind: CatalogKind<I>, text: string, limit: number): Promise<CatalogRecord[]> {
+export async function search<I, N extends CatalogName>(db: Conn, kind: CatalogKind<I, N>, text: string, limit: number): Promise<Array<CatalogRecords[N]>> {
   const q = text.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
   const fields =
     kind.table === 'contacts'
@@ -101,6 +156,6 @@ export async function search<I>(db: Conn, kind: CatalogKind<I>, text: string, li
     });
     query.orderByRaw(`case when ${fields.map((f) => `lower(${f}) like ?`).join(' or ')} then 0 else 1 end`, fields.map(() => `${q}%`));
   }
-  const rows = (await query.orderBy(kind.table === 'contacts' ? 'company' : 'name').orderBy('external_id').limit(limit)) as Array<Record<string, unknown>>;
-  return rows.map(toRecord);
+  const rows = (await query.orderBy(kind.table === 'contacts' ? 'company' : 'name').orderBy('external_id').limit(limit)) as Array<DbContact | DbProduct>;
+  return rows.map((r) => toRecord(kind, r));
 }

@@ -118,7 +118,7 @@ export async function priceLines(
       } else if (product.archivedAt) {
         problems.add(at('productExternalId'), `product "${line.productExternalId}" is archived`);
       } else {
-        const p = productKind.present(product.row) as { name: string; price: string; currency: string };
+        const p = productKind.present(product) as { name: string; price: string; currency: string };
         description ??= p.name;
         if (unitPriceText === undefined) {
           if (p.currency === currency) unitPriceText = p.price;

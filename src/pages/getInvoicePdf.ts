@@ -45,7 +45,7 @@ export const getInvoicePdf: Handler = async (deps, req, res) => {
   }
   let billTo: BillToDetails | null = null;
   if (contact) {
-    const c = contactKind.present(contact.row) as {
+    const c = contactKind.present(contact) as {
       firstName: string | null;
       lastName: string | null;
       company: string | null;

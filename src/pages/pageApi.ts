@@ -73,7 +73,7 @@ export const searchContacts: Handler<{ query: Checked<typeof validateSearchQuery
   const found = await catalogRepo.search(deps.db, contactKind, searchText(query), 20);
   res.json({
     contacts: found.map((r) => {
-      const c = contactKind.present(r.row) as { externalId: string; firstName: string | null; lastName: string | null; company: string | null; email: string | null };
+      const c = contactKind.present(r) as { externalId: string; firstName: string | null; lastName: string | null; company: string | null; email: string | null };
       return { externalId: c.externalId, name: [c.firstName, c.lastName].filter(Boolean).join(' ') || null, company: c.company, email: c.email };
     }),
   });
@@ -82,7 +82,7 @@ export const searchContacts: Handler<{ query: Checked<typeof validateSearchQuery
 /** GET /hubspot/pages/api/products?q= */
 export const searchProducts: Handler<{ query: Checked<typeof validateSearchQuery> }> = async (deps, _req, res, { query }) => {
   const found = await catalogRepo.search(deps.db, productKind, searchText(query), 20);
-  res.json({ products: found.map((r) => productKind.present(r.row)) });
+  res.json({ products: found.map((r) => productKind.present(r)) });
 };
 
 interface QuoteInput {

@@ -103,7 +103,7 @@ export const getCreatePage: Handler = async (deps, req, res) => {
  */
 async function productNames(deps: Deps, inv: InvoiceDetail): Promise<Record<string, string>> {
   const found = await catalogRepo.findMany(deps.db, productKind, inv.lines.flatMap((l) => (l.productExternalId ? [l.productExternalId] : [])));
-  return Object.fromEntries([...found].map(([id, p]) => [id, (productKind.present(p.row) as { name: string }).name]));
+  return Object.fromEntries([...found].map(([id, p]) => [id, p.name]));
 }
 
 /** GET /hubspot/pages/invoices/{id}/edit: the same form for a draft. */

@@ -110,20 +110,16 @@ export class PortalLookup {
   }
 }
 
-const lookups = new WeakMap<Db, PortalLookup>();
-/** The portal lookup of a database (one per connection pool). */
-export function portalLookupFor(db: Db): PortalLookup {
-  let l = lookups.get(db);
-  if (!l) {
-    l = new PortalLookup(db);
-    lookups.set(db, l);
-  }
-  return l;
+const PORTAL_LOOKUP = Symbol('portal lookup');
+
+/** The portal lookup of these deps: one per deps, so its coalescing spans every request they serve. */
+export function portalLookupOf(deps: Pick<Deps, 'db' | 'state'>): PortalLookup {
+  return deps.state.get(PORTAL_LOOKUP, () => new PortalLookup(deps.db));
 }
 
 /** Decides whether `portalId` (digits, already validated) is served. */
-export async function decidePortal(config: Config, db: Db, portalId: string): Promise<PortalDecision> {
-  const { allowedPortalIds: allowed, clientId, portalId: privateApp } = config.hubspot;
+export async function decidePortal(deps: Pick<Deps, 'config' | 'db' | 'state'>, portalId: string): Promise<PortalDecision> {
+  const { allowedPortalIds: allowed, clientId, portalId: privateApp } = deps.config.hubspot;
   const oauth = clientId !== undefined;
   if (allowed) {
     if (!allowed.includes(portalId)) return { ok: false, reason: 'portal_not_allowed' };
@@ -131,7 +127,7 @@ export async function decidePortal(config: Config, db: Db, portalId: string): Pr
     if (privateApp === undefined) return { ok: false, reason: 'no_portal_served' };
     if (portalId !== privateApp) return { ok: false, reason: 'portal_not_allowed' };
   }
-  const row = await portalLookupFor(db).get(portalId);
+  const row = await portalLookupOf(deps).get(portalId);
   if (row?.status === 'disconnected') return { ok: false, reason: 'portal_not_connected' };
   if (oauth && portalId !== privateApp && row?.auth_type !== 'oauth') return { ok: false, reason: 'portal_not_connected' };
   return SERVED;
@@ -162,8 +158,8 @@ export function portalRefused(config: Config, portalId: string, reason: PortalRe
 }
 
 /** Throws the 403 when `portalId` is not served; the one check every guard calls. */
-export async function requireServedPortal(deps: Pick<Deps, 'config' | 'db' | 'log'>, portalId: string, audience: Audience, where: { path: string; requestId?: unknown }): Promise<void> {
-  const decision = await decidePortal(deps.config, deps.db, portalId);
+export async function requireServedPortal(deps: Pick<Deps, 'config' | 'db' | 'log' | 'state'>, portalId: string, audience: Audience, where: { path: string; requestId?: unknown }): Promise<void> {
+  const decision = await decidePortal(deps, portalId);
   if (decision.ok) return;
   deps.log.warn('portal refused', { scope: 'portals', portalId, check: decision.reason, path: where.path, requestId: where.requestId });
   throw portalRefused(deps.config, portalId, decision.reason!, audience);

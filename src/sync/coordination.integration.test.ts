@@ -5,7 +5,8 @@ import { upsertMany } from '../catalog/catalogRepo.js';
 import { createDb, type Db } from '../db/db.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { RateBudget } from './rateBudget.js';
-import * as syncRepo from './syncRepo.js';
+import * as syncRunRepo from './syncRunRepo.js';
+import * as syncStateRepo from './syncStateRepo.js';
 import { isDeadWorker, newWorkerId, releaseWorkerId } from './workerIdentity.js';
 
 /**
@@ -33,16 +34,16 @@ afterAll(async () => {
 /** Makes `worker` the live runner of the portal's run (one run per portal at a time). */
 async function runFor(worker: string) {
   await tdb.db('sync_runs').where({ portal_id: PORTAL }).whereIn('status', ['queued', 'running']).update({ status: 'done' });
-  const { run } = await syncRepo.startRun(tdb.db, PORTAL, 'api');
+  const { run } = await syncRunRepo.startRun(tdb.db, PORTAL, 'api');
   await tdb.db('sync_runs').where({ id: run.id }).update({ status: 'running', worker, heartbeat_at: tdb.db.fn.now() });
   return run;
 }
 
 describe('record claims', () => {
   it('never hand the same record to two lanes, however they race across connections', async () => {
-    await syncRepo.enqueue(tdb.db, PORTAL);
+    await syncStateRepo.enqueue(tdb.db, PORTAL);
     await runFor('worker-a');
-    const claims = await Promise.all(Array.from({ length: 24 }, (_, i) => syncRepo.claim(i % 2 ? other : tdb.db, PORTAL, 'contact', 'worker-a', 50)));
+    const claims = await Promise.all(Array.from({ length: 24 }, (_, i) => syncStateRepo.claim(i % 2 ? other : tdb.db, PORTAL, 'contact', 'worker-a', 50)));
     const ids = claims.flat().map((c) => c.externalId);
     expect(ids).toHaveLength(1000);
     expect(new Set(ids).size).toBe(1000);
@@ -55,15 +56,15 @@ describe('record claims', () => {
 
   it('hold while their worker\'s run is alive, and pass on, flagged in flight, once it is not', async () => {
     // A's run is alive: B finds nothing to take.
-    expect(await syncRepo.claim(other, PORTAL, 'contact', 'worker-b', 100)).toEqual([]);
+    expect(await syncStateRepo.claim(other, PORTAL, 'contact', 'worker-b', 100)).toEqual([]);
     // A's heartbeat goes stale (it hangs, or died on another machine): its claims lapse.
-    await tdb.db('sync_runs').where({ worker: 'worker-a' }).update({ heartbeat_at: tdb.db.raw(`now() - interval '${syncRepo.RUN_STALE_SECONDS + 1} seconds'`) });
-    const taken = await syncRepo.claim(other, PORTAL, 'contact', 'worker-b', 100);
+    await tdb.db('sync_runs').where({ worker: 'worker-a' }).update({ heartbeat_at: tdb.db.raw(`now() - interval '${syncRunRepo.RUN_STALE_SECONDS + 1} seconds'`) });
+    const taken = await syncStateRepo.claim(other, PORTAL, 'contact', 'worker-b', 100);
     expect(taken).toHaveLength(100);
     // A may have sent them before it stopped: B must find out what HubSpot holds before writing.
     expect(taken.every((c) => c.inFlightSince instanceof Date)).toBe(true);
     // A's outcome for a row B now holds is not written.
-    await syncRepo.record(tdb.db, 'contact', 'worker-a', [
+    await syncStateRepo.record(tdb.db, 'contact', 'worker-a', [
       { stateId: taken[0]!.stateId, state: 'synced', hubspotId: '999', pushedVersion: taken[0]!.version, pushedHash: null, reason: null, error: null, failedVersion: null, attempts: 0, nextAttemptAt: null },
     ]);
     expect(await tdb.db('sync_state').where({ id: taken[0]!.stateId }).first()).toMatchObject({ claimed_by: 'worker-b', state: 'pending', hubspot_id: null });
@@ -77,20 +78,20 @@ describe('the run', () => {
     const dead = newWorkerId();
     releaseWorkerId(dead); // this process no longer runs it: as if it had crashed
     expect(isDeadWorker(dead)).toBe(true);
-    const { run } = await syncRepo.startRun(tdb.db, PORTAL, 'api');
-    expect((await syncRepo.claimRun(tdb.db, dead, 30))?.id).toBe(run.id);
-    const claimed = await syncRepo.claim(tdb.db, PORTAL, 'contact', dead, 100);
+    const { run } = await syncRunRepo.startRun(tdb.db, PORTAL, 'api');
+    expect((await syncRunRepo.claimRun(tdb.db, dead, 30))?.id).toBe(run.id);
+    const claimed = await syncStateRepo.claim(tdb.db, PORTAL, 'contact', dead, 100);
     expect(claimed).toHaveLength(100);
 
     const alive = newWorkerId();
     expect(isDeadWorker(alive)).toBe(false);
     // A live worker's run is not taken (its heartbeat is fresh)...
-    expect(await syncRepo.claimRun(other, 'someone-else', 30, () => false)).toBeUndefined();
+    expect(await syncRunRepo.claimRun(other, 'someone-else', 30, () => false)).toBeUndefined();
     // ...a dead one's is, with its claims.
-    const taken = await syncRepo.claimRun(other, alive, 30, isDeadWorker);
+    const taken = await syncRunRepo.claimRun(other, alive, 30, isDeadWorker);
     expect(taken).toMatchObject({ id: run.id, worker: alive, status: 'running' });
     // The dead worker's rows are the new worker's to take, flagged as possibly sent.
-    const inherited = await syncRepo.claim(other, PORTAL, 'contact', alive, 1000);
+    const inherited = await syncStateRepo.claim(other, PORTAL, 'contact', alive, 1000);
     expect(inherited.filter((c) => c.inFlightSince).map((c) => c.stateId).sort()).toEqual(claimed.map((c) => c.stateId).sort());
     releaseWorkerId(alive);
   });

@@ -4,14 +4,15 @@ import { createLogger } from '../log.js';
 import type { Portal } from '../portals/portalRepo.js';
 import { CONTACTS, type Finished, type PushEnv, type Sent, writeOrBisect } from './pushBatch.js';
 import type { RateBudget } from './rateBudget.js';
-import { emptyCounts, type ClaimedRecord } from './syncRepo.js';
+import { emptyCounts } from './syncRunRepo.js';
+import type { ClaimedRecord } from './syncStateRepo.js';
 
 const budget = { take: async () => undefined, adapt: () => undefined, backOff: async () => undefined } as unknown as RateBudget;
 const env = { budget, log: createLogger('silent'), counts: emptyCounts(), portal: { productIdProperty: 'accounting_external_id' } as Portal } as unknown as PushEnv;
 
 function items(n: number): Sent[] {
   return Array.from({ length: n }, (_, i) => ({
-    record: { stateId: String(i), externalId: `c${i}`, hubspotId: null, inFlightSince: null, attempts: 0, version: '1', contentHash: 'h', archived: false, row: {} } as ClaimedRecord,
+    record: { stateId: String(i), externalId: `c${i}`, hubspotId: null, inFlightSince: null, attempts: 0, version: '1', contentHash: 'h', archived: false, content: {} } as ClaimedRecord,
     input: { id: `c${i}@x.example`, idProperty: 'email', properties: {} },
   }));
 }

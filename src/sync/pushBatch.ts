@@ -5,8 +5,9 @@ import type { Portal } from '../portals/portalRepo.js';
 import { backoffMs, classify, MAX_ATTEMPTS } from './retryPolicy.js';
 import type { Metrics } from '../metrics.js';
 import { type RateBudget, sleep } from './rateBudget.js';
-import * as syncRepo from './syncRepo.js';
-import type { ClaimedRecord, ObjectKind, Outcome, RunCounts } from './syncRepo.js';
+import * as syncStateRepo from './syncStateRepo.js';
+import type { RunCounts } from './syncRunRepo.js';
+import type { ClaimedRecord, ObjectKind, Outcome } from './syncStateRepo.js';
 
 /**
  * Pushes one claimed batch (≤ 100 records of one kind) to one portal and records the outcome of
@@ -37,32 +38,33 @@ export interface PushEnv {
   metrics?: Metrics;
 }
 
-export interface Kind {
-  kind: ObjectKind;
+/** How one kind of record goes to HubSpot; `Kind` alone is either kind. */
+export interface Kind<K extends ObjectKind = ObjectKind> {
+  kind: K;
   type: ObjectType;
   /** The unique key HubSpot can upsert and read by, or null when the record has none. */
-  key(r: ClaimedRecord): string | null;
+  key(r: ClaimedRecord<K>): string | null;
   idProperty(portal: Portal): string;
-  properties(r: ClaimedRecord, portal: Portal): Record<string, string>;
+  properties(r: ClaimedRecord<K>, portal: Portal): Record<string, string>;
   /** Reads a key back from a HubSpot result. */
   resultKey(properties: Record<string, string | null>, portal: Portal): string | null;
 }
 
 const s = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
-export const CONTACTS: Kind = {
+export const CONTACTS: Kind<'contact'> = {
   kind: 'contact',
   type: 'contacts',
-  key: (r) => (r.row.email ? String(r.row.email).trim().toLowerCase() : null),
+  key: (r) => (r.content.email ? r.content.email.trim().toLowerCase() : null),
   idProperty: () => 'email',
   properties: (r) => {
-    const a = (typeof r.row.address === 'string' ? JSON.parse(r.row.address) : r.row.address ?? {}) as Record<string, string | undefined>;
+    const a = r.content.address ?? {};
     return {
-      email: s(r.row.email).trim().toLowerCase(),
-      firstname: s(r.row.first_name),
-      lastname: s(r.row.last_name),
-      phone: s(r.row.phone),
-      company: s(r.row.company),
+      email: s(r.content.email).trim().toLowerCase(),
+      firstname: s(r.content.firstName),
+      lastname: s(r.content.lastName),
+      phone: s(r.content.phone),
+      company: s(r.content.company),
       address: [a.line1, a.line2].filter(Boolean).join(', '),
       city: s(a.city),
       state: s(a.region),
@@ -73,17 +75,17 @@ export const CONTACTS: Kind = {
   resultKey: (p) => (p.email ? p.email.toLowerCase() : null),
 };
 
-export const PRODUCTS: Kind = {
+export const PRODUCTS: Kind<'product'> = {
   kind: 'product',
   type: 'products',
   key: (r) => r.externalId,
   idProperty: (portal) => portal.productIdProperty,
   properties: (r, portal) => ({
-    name: s(r.row.name),
-    description: s(r.row.description),
-    price: s(r.row.price).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
-    hs_sku: s(r.row.sku),
-    hs_product_type: s(r.row.type),
+    name: s(r.content.name),
+    description: s(r.content.description),
+    price: r.content.price.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
+    hs_sku: s(r.content.sku),
+    hs_product_type: s(r.content.type),
     [portal.productIdProperty]: r.externalId,
   }),
   resultKey: (p, portal) => p[portal.productIdProperty] ?? null,
@@ -191,7 +193,7 @@ export async function pushBatch(env: PushEnv, kind: Kind, claimed: ClaimedRecord
   } catch (err) {
     if (!(err instanceof HubSpotError)) {
       // The daily limit, a stop, or a database error: keep what is known, give the rest back.
-      await syncRepo.release(env.db, claimed.filter((r) => !out.has(r.stateId)).map((r) => r.stateId), env.worker);
+      await syncStateRepo.release(env.db, claimed.filter((r) => !out.has(r.stateId)).map((r) => r.stateId), env.worker);
       await recordAll(env, kind, claimed, out);
       throw err;
     }
@@ -228,7 +230,7 @@ function tally(env: PushEnv, kind: Kind, outcome: 'created' | 'updated' | 'archi
 
 async function recordAll(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], out: Map<string, Finished>): Promise<number> {
   const outcomes = claimed.filter((r) => out.has(r.stateId)).map((r) => ({ stateId: r.stateId, ...out.get(r.stateId)! }));
-  await syncRepo.record(env.db, kind.kind, env.worker, outcomes);
+  await syncStateRepo.record(env.db, kind.kind, env.worker, outcomes);
   let finished = 0;
   for (const o of outcomes) {
     if (o.state === 'pending') continue;

@@ -3,7 +3,7 @@ import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
 import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, type TestApp } from '../../test/testApp.js';
 import * as portalRepo from '../portals/portalRepo.js';
-import * as syncRepo from './syncRepo.js';
+import * as syncRunRepo from './syncRunRepo.js';
 import { SyncWorker } from './syncWorker.js';
 
 /**
@@ -49,7 +49,7 @@ describe('the push to an account that is not served', () => {
       expect(await worker.drain()).toEqual([]);
 
       // A run already queued (before the allow-list changed) fails without a single HubSpot call.
-      await syncRepo.startRun(tdb.db, PRIVATE_APP, 'api');
+      await syncRunRepo.startRun(tdb.db, PRIVATE_APP, 'api');
       const [run] = await worker.drain();
       expect(run).toMatchObject({ status: 'failed' });
       expect(run!.error).toContain('not in HUBSPOT_ALLOWED_PORTAL_IDS');

@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { conflict } from '../errors.js';
 import { check, compile } from '../http/validate.js';
 import type * as portalRepo from '../portals/portalRepo.js';
-import * as syncRepo from './syncRepo.js';
+import * as syncRunRepo from './syncRunRepo.js';
 
 export const validatePortalPatch = compile<{ pushEnabled?: boolean; productIdProperty?: string }>({
   type: 'object',
@@ -34,7 +34,7 @@ export async function applyPortalPatch(deps: Deps, db: Deps['db'] | Knex.Transac
   const portalId = portal.portalId;
   const now = deps.clock.now();
   const renamed = input.productIdProperty !== undefined && input.productIdProperty !== portal.productIdProperty;
-  if (renamed && (await syncRepo.listRuns(db, portalId, 1)).some((r) => r.status === 'queued' || r.status === 'running')) {
+  if (renamed && (await syncRunRepo.listRuns(db, portalId, 1)).some((r) => r.status === 'queued' || r.status === 'running')) {
     throw conflict('push_running', `A push to portal ${portalId} is queued or running; change the property name once it has finished`);
   }
   await db('portals')

@@ -1,13 +1,16 @@
 import type { Deps } from '../deps.js';
 import { HubSpotApi, HubSpotError } from '../hubspot/hubspotApi.js';
+import type { Logger } from '../log.js';
 import { decidePortal, portalRefused } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
+import type { Portal } from '../portals/portalRepo.js';
 import { accessTokenFor, PortalAuthError } from '../portals/portalTokens.js';
 import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv, send } from './pushBatch.js';
 import { RateBudget, Stopped } from './rateBudget.js';
 import { classify } from './retryPolicy.js';
-import * as syncRepo from './syncRepo.js';
-import { emptyCounts, type SyncRun } from './syncRepo.js';
+import * as syncRunRepo from './syncRunRepo.js';
+import * as syncStateRepo from './syncStateRepo.js';
+import { emptyCounts, type RunProgress, type SyncRun } from './syncRunRepo.js';
 
 /** Records per HubSpot batch request (HubSpot's maximum). */
 export const BATCH_SIZE = 100;
@@ -57,53 +60,223 @@ async function ensureIdProperty(env: PushEnv): Promise<void> {
 }
 
 /**
+ * How a run ended: the one value its steps hand on (open the run, run the lanes, settle the run),
+ * written to sync_runs by settleRun.
+ */
+type RunOutcome =
+  /** Nothing was pushed: the portal is not served, is paused, or has no token. */
+  | { kind: 'notStarted'; status: 'failed' | 'paused'; error: string }
+  /** Every record was pushed, or waits for a retry that the next run takes. */
+  | { kind: 'done'; waitingForRetry: number }
+  /** The worker is stopping, or another one took the run over (then it is theirs, not requeued). */
+  | { kind: 'handedBack'; takenOver: boolean }
+  /** The records could not be queued. */
+  | { kind: 'queueFailed'; error: unknown }
+  /** The daily limit, the product property, or a lane failed. */
+  | { kind: 'failed'; error: unknown };
+
+/** What the steps of one run share. */
+interface RunContext {
+  deps: Deps;
+  run: SyncRun;
+  opts: RunOptions;
+  log: Logger;
+  /** Date.now() as the run started, for durationMs. */
+  started: number;
+  /** Counted by the lanes, saved by every heartbeat and when the run ends. */
+  progress: RunProgress;
+}
+
+/** A run ready to push: its portal, and a HubSpot client holding the portal's token. */
+interface OpenRun {
+  kind: 'open';
+  portal: Portal;
+  api: HubSpotApi;
+  reauthorize: () => Promise<void>;
+}
+
+/**
  * Executes one run for one portal: brings the dedupe table up to date, then pushes every pending
  * record in batches over several lanes until none is left (or only retries due later), saving
  * progress and a heartbeat as it goes.
  */
 export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Promise<SyncRun> {
-  const log = deps.log.child({ scope: 'sync', portalId: run.portalId, runId: run.id });
-  const started = Date.now();
-  const counts = emptyCounts();
-  const progress = { total: 0, processed: 0, counts };
-  const finish = async (status: 'done' | 'failed' | 'paused', error: string | null) => {
-    await syncRepo.finishRun(deps.db, run.id, opts.worker, status, progress, error);
-    log.info(`run ${status}`, { durationMs: Date.now() - started, ...counts, total: progress.total, processed: progress.processed, error });
-    return (await syncRepo.getRun(deps.db, run.id))!;
+  const ctx: RunContext = {
+    deps,
+    run,
+    opts,
+    log: deps.log.child({ scope: 'sync', portalId: run.portalId, runId: run.id }),
+    started: Date.now(),
+    progress: { total: 0, processed: 0, counts: emptyCounts() },
   };
+  const opened = await openRun(ctx);
+  const outcome = opened.kind === 'open' ? await runLanes(ctx, opened) : opened;
+  return settleRun(ctx, outcome);
+}
 
+/** Checks that the portal may be pushed to and gets its token; a refusal ends the run before it pushes anything. */
+async function openRun({ deps, run, log }: RunContext): Promise<OpenRun | Extract<RunOutcome, { kind: 'notStarted' }>> {
+  const notStarted = (status: 'failed' | 'paused', error: string) => ({ kind: 'notStarted', status, error }) as const;
   const portal = await portalRepo.get(deps.db, run.portalId);
-  if (!portal || portal.status === 'disconnected') return finish('failed', `portal ${run.portalId} is not connected`);
-  if (!portal.pushEnabled) return finish('failed', `the push is turned off for portal ${run.portalId}`);
+  if (!portal || portal.status === 'disconnected') return notStarted('failed', `portal ${run.portalId} is not connected`);
+  if (!portal.pushEnabled) return notStarted('failed', `the push is turned off for portal ${run.portalId}`);
   // The same rule as the card's: an account the service does not serve (not in
   // HUBSPOT_ALLOWED_PORTAL_IDS, or disconnected) receives nothing, whatever rows it has.
-  const served = await decidePortal(deps.config, deps.db, run.portalId);
-  if (!served.ok) return finish('failed', portalRefused(deps.config, run.portalId, served.reason!, 'operator').message);
-  if (portal.pausedUntil && portal.pausedUntil > new Date()) return finish('paused', `paused until ${portal.pausedUntil.toISOString()}: ${portal.pausedReason ?? ''}`);
-
-  let api: HubSpotApi;
-  let token: string;
+  const served = await decidePortal(deps, run.portalId);
+  if (!served.ok) return notStarted('failed', portalRefused(deps.config, run.portalId, served.reason!, 'operator').message);
+  if (portal.pausedUntil && portal.pausedUntil > new Date()) return notStarted('paused', `paused until ${portal.pausedUntil.toISOString()}: ${portal.pausedReason ?? ''}`);
   try {
-    token = await accessTokenFor(deps, portal);
-    api = new HubSpotApi({ accessToken: token, baseUrl: deps.config.hubspot.apiBaseUrl, timeoutMs: deps.config.hubspot.requestTimeoutMs });
+    const token = await accessTokenFor(deps, portal);
+    const api = new HubSpotApi({ accessToken: token, baseUrl: deps.config.hubspot.apiBaseUrl, timeoutMs: deps.config.hubspot.requestTimeoutMs });
+    return { kind: 'open', portal, api, reauthorize: reauthorizer(deps, portal, api, token) };
   } catch (err) {
     if (!(err instanceof PortalAuthError)) log.error('could not get the portal\'s access token', { error: (err as Error).stack });
-    return finish('failed', (err as Error).message);
+    return notStarted('failed', (err as Error).message);
   }
-  // HubSpot called the token expired: refresh it (once, however many lanes saw it) and go on.
-  let reauthorizing: Promise<void> | undefined;
-  const reauthorize = (): Promise<void> =>
-    (reauthorizing ??= accessTokenFor(deps, portal, token)
+}
+
+/** HubSpot called the token expired: refresh it (once, however many lanes saw it) and go on. */
+function reauthorizer(deps: Deps, portal: Portal, api: HubSpotApi, token: string): () => Promise<void> {
+  let current = token;
+  let refreshing: Promise<void> | undefined;
+  return () =>
+    (refreshing ??= accessTokenFor(deps, portal, current)
       .then((fresh) => {
-        token = fresh;
+        current = fresh;
         api.setAccessToken(fresh);
       })
       .finally(() => {
-        reauthorizing = undefined;
+        refreshing = undefined;
       }));
+}
+
+/**
+ * Saves the run's progress every second, which also proves its worker (and so its claims) alive.
+ * When the run turns out to be someone else's now, it was taken over: the lanes stop quietly.
+ */
+class Heartbeat {
+  takenOver = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor({ deps, run, opts, progress }: RunContext, stopLanes: () => void) {
+    this.timer = setInterval(() => {
+      void syncRunRepo.heartbeat(deps.db, run.id, opts.worker, progress).then((mine) => {
+        if (!mine) {
+          this.takenOver = true;
+          stopLanes();
+        }
+      }, () => undefined);
+    }, 1000);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** How a task the lanes run beside stands: the lanes never wait for it, they look. */
+type TaskState = { state: 'running' } | { state: 'done' } | { state: 'failed'; error: unknown };
+
+/** Follows `task`; `onFailure` runs as soon as it fails, so the lanes need not wait to hear of it. */
+function follow(task: Promise<unknown>, onFailure: () => void): { readonly now: TaskState } {
+  const followed: { now: TaskState } = { now: { state: 'running' } };
+  void task.then(
+    () => {
+      followed.now = { state: 'done' };
+    },
+    (error: unknown) => {
+      followed.now = { state: 'failed', error };
+      onFailure();
+    },
+  );
+  return followed;
+}
+
+/**
+ * Brings the dedupe table up to date for the portal, adding to the run's total chunk by chunk so
+ * the lanes start on the first chunk.
+ */
+async function queueRecords({ deps, log, progress }: RunContext, portalId: string): Promise<void> {
+  const started = Date.now();
+  let processedAtCount = 0;
+  const queued = await syncStateRepo.enqueue(
+    deps.db,
+    portalId,
+    (n) => {
+      progress.total += n;
+    },
+    () => {
+      processedAtCount = progress.processed;
+    },
+  );
+  log.info('run queued its records', { pending: queued.pending, upToDate: queued.upToDate, durationMs: Date.now() - started });
+  // Rows left pending by an earlier run count too. (Pending rows include those in flight,
+  // so the processed count is the one noted before the count, not today's.)
+  progress.total = Math.max(progress.total, queued.pending + processedAtCount);
+  progress.counts.unchanged = queued.upToDate;
+}
+
+/** What the lanes of one run share. */
+interface Lanes {
+  ctx: RunContext;
+  env: PushEnv;
+  /** Set when the run stops: the worker is stopping, the run was taken over, or it cannot go on. */
+  signal: AbortSignal;
+  queue: { readonly now: TaskState };
+  property: { readonly now: TaskState };
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One lane: claims a batch (contacts or products; lanes alternate which comes first) and pushes
+ * it, again and again, until nothing is left to claim, or only retries due later than the run
+ * waits for. Contacts go as soon as the first chunk is queued, products once the property exists.
+ */
+async function runLane({ ctx, env, signal, queue, property }: Lanes, n: number): Promise<void> {
+  const { deps, opts, progress } = ctx;
+  const portalId = env.portal.portalId;
+  const kinds = n % 2 === 0 ? [CONTACTS, PRODUCTS] : [PRODUCTS, CONTACTS];
+  const productsReady = () => property.now.state === 'done';
+  while (!signal.aborted) {
+    let worked = false;
+    for (const kind of kinds) {
+      if (kind === PRODUCTS && !productsReady()) continue;
+      const claimed = await syncStateRepo.claim(deps.db, portalId, kind.kind, opts.worker, opts.batchSize ?? BATCH_SIZE);
+      if (claimed.length === 0) continue;
+      worked = true;
+      const { finished } = await pushBatch(env, kind, claimed);
+      progress.processed += finished;
+      await opts.onBatch?.({ processed: progress.processed, total: progress.total });
+      break;
+    }
+    if (worked) continue;
+    if (queue.now.state !== 'done' || !productsReady()) {
+      await pause(20);
+      continue;
+    }
+    const { pending, dueAt } = await syncStateRepo.pendingSummary(deps.db, portalId);
+    if (pending === 0 || !dueAt) return;
+    const wait = dueAt.getTime() - Date.now();
+    if (wait > MAX_WAIT_FOR_RETRIES_MS) return;
+    await pause(Math.max(50, Math.min(wait, 1000)));
+  }
+}
+
+/** The run ended for a reason other than running out of work; 'stopped' is a hand-back. */
+type LanesEnded = Extract<RunOutcome, { kind: 'queueFailed' | 'failed' }> | 'stopped';
+
+/** A failure while the run was stopping is a hand-back (the stop interrupts the calls in flight); otherwise the run failed. */
+const failedUnlessStopping = (error: unknown, stopping: boolean): LanesEnded => (error instanceof Stopped || stopping ? 'stopped' : { kind: 'failed', error });
+
+/**
+ * Pushes the portal's pending records over several lanes, while the products' unique property
+ * and the queue are made beside them, and says how that ended.
+ */
+async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun): Promise<RunOutcome> {
+  const { deps, opts, log, progress } = ctx;
   const controller = new AbortController();
-  const onAbort = () => controller.abort();
-  opts.signal?.addEventListener('abort', onAbort);
+  const stop = () => controller.abort();
   const env: PushEnv = {
     db: deps.db,
     api,
@@ -111,134 +284,92 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
     portal,
     worker: opts.worker,
     log,
-    counts,
+    counts: progress.counts,
     signal: controller.signal,
     reauthorize,
     metrics: deps.metrics,
   };
-
-  let takenOver = false;
-  const beat = setInterval(() => {
-    void syncRepo.heartbeat(deps.db, run.id, opts.worker, progress).then((mine) => {
-      if (!mine) {
-        takenOver = true; // someone took the run over: stop quietly
-        controller.abort();
-      }
-    }, () => undefined);
-  }, 1000);
-  const stopped = async () => {
-    if (!takenOver) await syncRepo.requeueRun(deps.db, run.id, opts.worker, progress);
-    log.info('run handed back', { durationMs: Date.now() - started, processed: progress.processed });
-    return (await syncRepo.getRun(deps.db, run.id))!;
-  };
-
-  let enqueueError: unknown;
-  let propertyError: unknown;
-  let dailyLimit: DailyLimitReached | undefined;
+  opts.signal?.addEventListener('abort', stop);
+  const heartbeat = new Heartbeat(ctx, stop);
   try {
-    // The unique product property, and the queue, in parallel; lanes push contacts as soon as the
-    // first chunk of records is queued, and products once the property exists too.
-    let productsReady = false;
-    const propertyReady = ensureIdProperty(env).then(() => {
-      productsReady = true;
-    });
-    propertyReady.catch((err: unknown) => {
-      // A stopping worker interrupts the property call too: that is a hand-back, not a failure.
-      if (!(err instanceof Stopped)) propertyError = err;
-      controller.abort();
-    });
-    const enqueueStarted = Date.now();
-    let enqueued = false;
-    let processedAtCount = 0;
-    const enqueueing = syncRepo
-      .enqueue(
-        deps.db,
-        portal.portalId,
-        (n) => {
-          progress.total += n;
-        },
-        () => {
-          processedAtCount = progress.processed;
-        },
-      )
-      .then(async (queued) => {
-        log.info('run queued its records', { pending: queued.pending, upToDate: queued.upToDate, durationMs: Date.now() - enqueueStarted });
-        // Rows left pending by an earlier run count too. (Pending rows include those in flight,
-        // so the processed count is the one noted before the count, not today's.)
-        progress.total = Math.max(progress.total, queued.pending + processedAtCount);
-        counts.unchanged = queued.upToDate;
-        enqueued = true;
-      });
-    // An enqueue failure must not leave lanes waiting for it.
-    enqueueing.catch((err: unknown) => {
-      enqueueError = err;
-      controller.abort();
-    });
-    const lane = async (n: number) => {
-      const kinds = n % 2 === 0 ? [CONTACTS, PRODUCTS] : [PRODUCTS, CONTACTS];
-      while (!controller.signal.aborted) {
-        let worked = false;
-        for (const kind of kinds) {
-          if (kind === PRODUCTS && !productsReady) continue;
-          const claimed = await syncRepo.claim(deps.db, portal.portalId, kind.kind, opts.worker, opts.batchSize ?? BATCH_SIZE);
-          if (claimed.length === 0) continue;
-          worked = true;
-          const { finished } = await pushBatch(env, kind, claimed);
-          progress.processed += finished;
-          await opts.onBatch?.({ processed: progress.processed, total: progress.total });
-          break;
-        }
-        if (worked) continue;
-        if (!enqueued || !productsReady) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          continue;
-        }
-        const { pending, dueAt } = await syncRepo.pendingSummary(deps.db, portal.portalId);
-        if (pending === 0 || !dueAt) return;
-        const wait = dueAt.getTime() - Date.now();
-        if (wait > MAX_WAIT_FOR_RETRIES_MS) return;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.min(wait, 1000))));
-      }
-    };
-    // HubSpot's daily limit is the portal's, not the lane's: the first lane to meet it stops the others.
-    const results = await Promise.allSettled(
+    // A failure of either must not leave the lanes waiting for it: it stops them.
+    const property = follow(ensureIdProperty(env), stop);
+    const queue = follow(queueRecords(ctx, portal.portalId), stop);
+    const lanes = await Promise.allSettled(
       Array.from({ length: opts.lanes ?? LANES }, (_, n) =>
-        lane(n).catch((err: unknown) => {
-          if (err instanceof DailyLimitReached && !dailyLimit) {
-            dailyLimit = err;
-            controller.abort();
-          }
+        runLane({ ctx, env, signal: controller.signal, queue, property }, n).catch((err: unknown) => {
+          // HubSpot's daily limit is the portal's, not the lane's: the first lane to meet it stops the others.
+          if (err instanceof DailyLimitReached) stop();
           throw err;
         }),
       ),
     );
-    if (dailyLimit) throw dailyLimit;
-    if (propertyError) throw propertyError;
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
-    if (enqueueError) throw enqueueError;
-    if (controller.signal.aborted) return await stopped();
-    const left = await syncRepo.pendingSummary(deps.db, portal.portalId);
-    return finish('done', left.pending > 0 ? `${left.pending} record(s) wait for a retry; the next run takes them` : null);
-  } catch (err) {
-    if (enqueueError) {
-      log.error('run failed to queue its records', { error: (enqueueError as Error).stack });
-      return finish('failed', `could not queue the records: ${(enqueueError as Error).message}`);
-    }
-    if (err !== propertyError && err !== dailyLimit && (err instanceof Stopped || controller.signal.aborted)) return await stopped();
-    if (err instanceof DailyLimitReached) {
-      const until = new Date(Date.now() + DAILY_PAUSE_MS);
-      await portalRepo.pause(deps.db, portal.portalId, until, err.message, new Date());
-      return finish('paused', `${err.message}: paused until ${until.toISOString()}`);
-    }
-    if (err instanceof PortalAuthError) return finish('failed', err.message);
-    if (err instanceof HubSpotError) {
-      return finish('failed', `${/^HubSpot\b/.test(err.message) ? '' : 'HubSpot: '}${err.message}${err.correlationId ? ` (correlation id ${err.correlationId})` : ''} — ${classify(err).reason}`);
-    }
-    log.error('run failed', { error: (err as Error).stack });
-    return finish('failed', (err as Error).message);
+    const ended =
+      whatEndedTheLanes(queue.now, property.now, lanes, controller.signal.aborted) ??
+      (await syncStateRepo.pendingSummary(deps.db, portal.portalId).then(
+        (left): RunOutcome => ({ kind: 'done', waitingForRetry: left.pending }),
+        (error: unknown) => failedUnlessStopping(error, controller.signal.aborted),
+      ));
+    return ended === 'stopped' ? { kind: 'handedBack', takenOver: heartbeat.takenOver } : ended;
   } finally {
-    clearInterval(beat);
-    opts.signal?.removeEventListener('abort', onAbort);
+    heartbeat.stop();
+    opts.signal?.removeEventListener('abort', stop);
   }
+}
+
+/**
+ * What ended the lanes, first match first: records that could not be queued; HubSpot's daily
+ * limit; the product property; a lane's failure; the stop. Undefined when they ran out of work.
+ */
+function whatEndedTheLanes(queue: TaskState, property: TaskState, lanes: Array<PromiseSettledResult<void>>, stopping: boolean): LanesEnded | undefined {
+  if (queue.state === 'failed') return { kind: 'queueFailed', error: queue.error };
+  const failures = lanes.flatMap((l): unknown[] => (l.status === 'rejected' ? [l.reason] : []));
+  const dailyLimit = failures.find((err) => err instanceof DailyLimitReached);
+  if (dailyLimit) return { kind: 'failed', error: dailyLimit };
+  // A stopping worker interrupts the property call too: that is a hand-back, not a failure.
+  if (property.state === 'failed' && !(property.error instanceof Stopped)) return { kind: 'failed', error: property.error };
+  if (failures.length > 0) return failedUnlessStopping(failures[0], stopping);
+  return stopping ? 'stopped' : undefined;
+}
+
+/** Writes how the run ended to sync_runs (pausing the portal at the daily limit); returns the run as saved. */
+async function settleRun(ctx: RunContext, outcome: RunOutcome): Promise<SyncRun> {
+  const { deps, run, opts, log, started, progress } = ctx;
+  switch (outcome.kind) {
+    case 'notStarted':
+      return finish(ctx, outcome.status, outcome.error);
+    case 'done':
+      return finish(ctx, 'done', outcome.waitingForRetry > 0 ? `${outcome.waitingForRetry} record(s) wait for a retry; the next run takes them` : null);
+    case 'handedBack':
+      if (!outcome.takenOver) await syncRunRepo.requeueRun(deps.db, run.id, opts.worker, progress);
+      log.info('run handed back', { durationMs: Date.now() - started, processed: progress.processed });
+      return (await syncRunRepo.getRun(deps.db, run.id))!;
+    case 'queueFailed':
+      log.error('run failed to queue its records', { error: (outcome.error as Error).stack });
+      return finish(ctx, 'failed', `could not queue the records: ${(outcome.error as Error).message}`);
+    case 'failed':
+      return settleFailure(ctx, outcome.error);
+  }
+}
+
+/** A failed run: paused until the daily limit resets, or failed with what went wrong, in HubSpot's words when it was HubSpot. */
+async function settleFailure(ctx: RunContext, err: unknown): Promise<SyncRun> {
+  if (err instanceof DailyLimitReached) {
+    const until = new Date(Date.now() + DAILY_PAUSE_MS);
+    await portalRepo.pause(ctx.deps.db, ctx.run.portalId, until, err.message, new Date());
+    return finish(ctx, 'paused', `${err.message}: paused until ${until.toISOString()}`);
+  }
+  if (err instanceof PortalAuthError) return finish(ctx, 'failed', err.message);
+  if (err instanceof HubSpotError) {
+    return finish(ctx, 'failed', `${/^HubSpot\b/.test(err.message) ? '' : 'HubSpot: '}${err.message}${err.correlationId ? ` (correlation id ${err.correlationId})` : ''} — ${classify(err).reason}`);
+  }
+  ctx.log.error('run failed', { error: (err as Error).stack });
+  return finish(ctx, 'failed', (err as Error).message);
+}
+
+/** Ends the run as done, failed or paused, logs it, and returns it as saved. */
+async function finish({ deps, run, opts, log, started, progress }: RunContext, status: 'done' | 'failed' | 'paused', error: string | null): Promise<SyncRun> {
+  await syncRunRepo.finishRun(deps.db, run.id, opts.worker, status, progress, error);
+  log.info(`run ${status}`, { durationMs: Date.now() - started, ...progress.counts, total: progress.total, processed: progress.processed, error });
+  return (await syncRunRepo.getRun(deps.db, run.id))!;
 }

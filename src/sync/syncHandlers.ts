@@ -3,9 +3,9 @@ import type { Handler } from '../http/handler.js';
 import { type Checked, compile, isRowId, rowId } from '../http/validate.js';
 import { decidePortal, portalRefused } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
-import * as syncRepo from './syncRepo.js';
-import type { SyncRun } from './syncRepo.js';
-import { runQueued } from './syncWorker.js';
+import * as syncRunRepo from './syncRunRepo.js';
+import * as syncStateRepo from './syncStateRepo.js';
+import { presentRun } from './presentRun.js';
 import { HUBSPOT_ID_PATTERN, hubspotIdSchema } from '../shared/hubspotId.js';
 
 const portalIdRule = hubspotIdSchema('must be a HubSpot portal id (digits only)');
@@ -38,24 +38,6 @@ export const validateRunsQuery = compile<{ portalId?: string }>({
   properties: { portalId: portalIdRule },
 });
 
-export function presentRun(r: SyncRun) {
-  return {
-    id: r.id,
-    portalId: r.portalId,
-    trigger: r.trigger,
-    status: r.status,
-    total: r.total,
-    processed: r.processed,
-    counts: r.counts,
-    error: r.error,
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    heartbeatAt: r.heartbeatAt,
-    worker: r.worker,
-  };
-}
-
 /** POST /api/v1/sync/runs: start a push now (or get the one already queued or running). */
 export const postSyncRun: Handler<{ body: Checked<typeof validateStart> }> = async (deps, _req, res, { body }) => {
   const portals = await portalRepo.list(deps.db);
@@ -71,40 +53,40 @@ export const postSyncRun: Handler<{ body: Checked<typeof validateStart> }> = asy
   if (!portal.pushEnabled) throw new AppError('push_disabled', 409, `The push is turned off for portal ${portalId}`);
   // An account the configuration does not serve is refused here; a disconnected one is queued and
   // fails with the reason, as before (its run says what happened).
-  const served = await decidePortal(deps.config, deps.db, portalId);
+  const served = await decidePortal(deps, portalId);
   if (!served.ok && served.reason !== 'portal_not_connected') throw portalRefused(deps.config, portalId, served.reason!, 'operator');
-  const { run, created } = await syncRepo.startRun(deps.db, portalId, 'api');
-  if (created) runQueued.emit('queued');
+  const { run, created } = await syncRunRepo.startRun(deps.db, portalId, 'api');
+  if (created) deps.runQueued.emit('queued');
   res.status(created ? 202 : 200).json({ ...presentRun(run), alreadyRunning: !created });
 };
 
 /** GET /api/v1/sync/runs/{id}: progress and counts. */
 export const getSyncRun: Handler = async (deps, req, res) => {
   const id = String(req.params.id);
-  const run = isRowId(id) ? await syncRepo.getRun(deps.db, id) : undefined;
+  const run = isRowId(id) ? await syncRunRepo.getRun(deps.db, id) : undefined;
   if (!run) throw notFound(`Sync run ${id}`);
   res.json(presentRun(run));
 };
 
 /** GET /api/v1/sync/runs?portalId=: the latest runs. */
 export const listSyncRuns: Handler<{ query: Checked<typeof validateRunsQuery> }> = async (deps, _req, res, { query: q }) => {
-  res.json({ runs: (await syncRepo.listRuns(deps.db, q.portalId, 50)).map(presentRun) });
+  res.json({ runs: (await syncRunRepo.listRuns(deps.db, q.portalId, 50)).map(presentRun) });
 };
 
 /** GET /api/v1/sync/failures: records HubSpot refused, with its message and correlation id. */
 export const listSyncFailures: Handler<{ query: Checked<typeof validateFailuresQuery> }> = async (deps, _req, res, { query: q }) => {
   const limit = Number(q.limit ?? 100);
-  const states: syncRepo.SyncStateName[] = ['failed', ...((q.include?.split(',') ?? []) as syncRepo.SyncStateName[])];
-  const failures = await syncRepo.listFailures(deps.db, { portalId: q.portalId, objectType: q.objectType, states, limit, beforeId: q.before });
+  const states: syncStateRepo.SyncStateName[] = ['failed', ...((q.include?.split(',') ?? []) as syncStateRepo.SyncStateName[])];
+  const failures = await syncStateRepo.listFailures(deps.db, { portalId: q.portalId, objectType: q.objectType, states, limit, beforeId: q.before });
   res.json({ failures, nextBefore: failures.length === limit ? failures.at(-1)!.id : null });
 };
 
 /** POST /api/v1/sync/failures/{id}/replay: push that record again (a run is queued). */
 export const postReplay: Handler = async (deps, req, res) => {
   const id = String(req.params.id);
-  const replayed = isRowId(id) ? await syncRepo.replay(deps.db, id) : undefined;
+  const replayed = isRowId(id) ? await syncStateRepo.replay(deps.db, id) : undefined;
   if (!replayed) throw notFound(`Failure ${id}`);
-  const { run, created } = await syncRepo.startRun(deps.db, replayed.portalId, 'replay');
-  if (created) runQueued.emit('queued');
+  const { run, created } = await syncRunRepo.startRun(deps.db, replayed.portalId, 'replay');
+  if (created) deps.runQueued.emit('queued');
   res.status(202).json({ replayed: id, run: presentRun(run) });
 };

@@ -1,14 +1,15 @@
-import { EventEmitter } from 'node:events';
 import type { Deps } from '../deps.js';
 import { decidePortal } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { oauthClient } from '../portals/portalTokens.js';
 import * as revocations from '../portals/revocations.js';
 import { executeRun, type RunOptions } from './runSync.js';
-import * as syncRepo from './syncRepo.js';
-import type { SyncRun } from './syncRepo.js';
+import * as syncRunRepo from './syncRunRepo.js';
+import type { SyncRun } from './syncRunRepo.js';
 import { isDeadWorker, newWorkerId, releaseWorkerId } from './workerIdentity.js';
 
+/** How often the worker looks for grants due to be given back to HubSpot (pending_revocations). */
+const REVOCATIONS_EVERY_MS = 10_000;
 
 /**
  * Executes queued push runs: those started through the API or CLI, and, every
@@ -18,12 +19,6 @@ import { isDeadWorker, newWorkerId, releaseWorkerId } from './workerIdentity.js'
  * recognised at once), and the rate budget is a row. runOnce() is one iteration, callable on its
  * own (tests never sleep); start() loops it.
  */
-/** Says a run was queued in this process, so its worker starts it now instead of at its next poll. */
-export const runQueued = new EventEmitter();
-
-/** How often the worker looks for grants due to be given back to HubSpot (pending_revocations). */
-const REVOCATIONS_EVERY_MS = 10_000;
-
 export class SyncWorker {
   readonly id: string;
   private timer: NodeJS.Timeout | undefined;
@@ -48,11 +43,11 @@ export class SyncWorker {
     // for it, and a run claimed as the worker stops is handed straight back, not started.
     const work = (async () => {
       if (this.stopping) return undefined;
-      const run = await syncRepo.claimRun(this.deps.db, this.id, syncRepo.RUN_STALE_SECONDS, isDeadWorker);
+      const run = await syncRunRepo.claimRun(this.deps.db, this.id, syncRunRepo.RUN_STALE_SECONDS, isDeadWorker);
       if (!run) return undefined;
       if (this.stopping) {
-        await syncRepo.requeueRun(this.deps.db, run.id, this.id, run);
-        return (await syncRepo.getRun(this.deps.db, run.id)) ?? run;
+        await syncRunRepo.requeueRun(this.deps.db, run.id, this.id, run);
+        return (await syncRunRepo.getRun(this.deps.db, run.id)) ?? run;
       }
       return executeRun(this.deps, run, { worker: this.id, signal: this.controller.signal, ...this.options });
     })();
@@ -75,8 +70,8 @@ export class SyncWorker {
   async scheduleIntervalRuns(now = new Date()): Promise<void> {
     for (const p of await portalRepo.list(this.deps.db)) {
       if (p.status !== 'active' || !p.pushEnabled || (p.pausedUntil && p.pausedUntil > now)) continue;
-      if (!(await decidePortal(this.deps.config, this.deps.db, p.portalId)).ok) continue;
-      await syncRepo.startRun(this.deps.db, p.portalId, 'interval');
+      if (!(await decidePortal(this.deps, p.portalId)).ok) continue;
+      await syncRunRepo.startRun(this.deps.db, p.portalId, 'interval');
     }
   }
 
@@ -121,7 +116,7 @@ export class SyncWorker {
       if (!this.stopping) this.timer = setTimeout(() => void tick(), pollMs);
     };
     this.wake = () => void tick();
-    runQueued.on('queued', this.wake);
+    this.deps.runQueued.on('queued', this.wake);
     this.timer = setTimeout(() => void tick(), 0);
   }
 
@@ -132,7 +127,7 @@ export class SyncWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.wake) runQueued.off('queued', this.wake);
+    if (this.wake) this.deps.runQueued.off('queued', this.wake);
     this.controller.abort();
     await this.current?.catch(() => undefined);
     await this.revoking;

@@ -10,6 +10,10 @@ import os from 'node:os';
  * longer registered). Anything else is judged by its heartbeat alone.
  */
 
+// The worker ids this process runs. Process state on purpose, not deps state: it answers "is
+// that pid's worker still running?", which is true of the process whichever deps made the worker
+// (kept per deps, a worker would judge a sibling of other deps in the same process dead, and take
+// its run over).
 const live = new Set<string>();
 
 function pidNamespace(): string {

@@ -1,18 +1,27 @@
+import type { CatalogRecords } from '../catalog/catalogKinds.js';
+import { type DbContact, type DbProduct, toContact, toProduct } from '../catalog/catalogRepo.js';
 import type { Db } from '../db/db.js';
+import { RUN_STALE_SECONDS } from './syncRunRepo.js';
 
 /**
- * The dedupe table (sync_state) and the runs. One sync_state row per (portal, record): the HubSpot
- * id once known, the record version HubSpot holds (pushed_version), and where the record stands.
- * A record needs a push when its version is ahead of pushed_version. Rows are claimed with
- * FOR UPDATE SKIP LOCKED, and a claim holds while the claiming worker's run is alive (running,
- * heartbeat fresher than RUN_STALE_SECONDS): several workers never push the same record at once,
- * and a dead worker's claims lapse with its run, with nothing to renew or release.
+ * The dedupe table (sync_state). One row per (portal, record): the HubSpot id once known, the
+ * record version HubSpot holds (pushed_version), and where the record stands. A record needs a
+ * push when its version is ahead of pushed_version. The strategy:
+ * - records are claimed with FOR UPDATE SKIP LOCKED, so workers take disjoint batches without
+ *   waiting on each other;
+ * - a claim holds while the claiming worker's run is alive (running, heartbeat fresher than
+ *   RUN_STALE_SECONDS, see syncRunRepo.ts): several workers never push the same record at once,
+ *   and a dead worker's claims lapse with its run, with nothing to renew or release; a row taken
+ *   over that way is flagged in flight, since the dead worker may have sent it;
+ * - a retry waits in next_attempt_at (backoff with jitter, decided by retryPolicy.ts and written
+ *   here by `record`); claims take only rows that are due.
  */
 
 export type ObjectKind = 'contact' | 'product';
 export type SyncStateName = 'pending' | 'synced' | 'failed' | 'skipped' | 'conflict';
 
-export interface ClaimedRecord {
+/** A record claimed for a push: where it stands in sync_state, and its content as of the claim. */
+export interface ClaimedRecord<K extends ObjectKind = ObjectKind> {
   stateId: string;
   externalId: string;
   hubspotId: string | null;
@@ -27,12 +36,10 @@ export interface ClaimedRecord {
   version: string;
   contentHash: string;
   archived: boolean;
-  row: Record<string, unknown>;
+  content: CatalogRecords[K];
 }
 
 const TABLE: Record<ObjectKind, 'contacts' | 'products'> = { contact: 'contacts', product: 'products' };
-/** A running run whose heartbeat is older than this has lost its worker: its run and claims are taken over. */
-export const RUN_STALE_SECONDS = 30;
 
 /** Records enqueued per statement: the first ones are pushed while the rest are still being enqueued. */
 const ENQUEUE_FIRST_CHUNK = 1000;
@@ -95,12 +102,21 @@ export async function enqueue(
   return { pending: Number(counts.rows[0]!.pending), upToDate: Number(counts.rows[0]!.up_to_date) };
 }
 
+/** What claim's query adds to the record's own row. */
+interface DbClaimed {
+  state_id: string;
+  hubspot_id: string | null;
+  in_flight_since: Date | null;
+  attempts: number | string;
+  email_shared_by?: string[] | null;
+}
+
 /**
  * Claims up to `limit` due rows of one kind for `worker`, with the record content as of now. A row
  * claimed by a worker whose run is no longer alive is taken too, and flagged in flight: that
  * worker may have sent it before it died.
  */
-export async function claim(db: Db, portalId: string, kind: ObjectKind, worker: string, limit: number): Promise<ClaimedRecord[]> {
+export async function claim<K extends ObjectKind>(db: Db, portalId: string, kind: K, worker: string, limit: number): Promise<Array<ClaimedRecord<K>>> {
   const table = TABLE[kind];
   const shared =
     kind === 'contact'
@@ -127,18 +143,19 @@ export async function claim(db: Db, portalId: string, kind: ObjectKind, worker: 
      from claimed cl join ${table} r on r.external_id = cl.external_id
      order by cl.id`,
     [portalId, kind, limit, worker],
-  )) as { rows: Array<Record<string, unknown>> };
+  )) as { rows: Array<DbClaimed & (DbContact | DbProduct)> };
   return result.rows.map((r) => ({
     stateId: String(r.state_id),
     externalId: String(r.external_id),
-    hubspotId: (r.hubspot_id as string | null) ?? null,
-    inFlightSince: (r.in_flight_since as Date | null) ?? null,
-    emailSharedBy: (r.email_shared_by as string[] | null) ?? [],
+    hubspotId: r.hubspot_id ?? null,
+    inFlightSince: r.in_flight_since ?? null,
+    emailSharedBy: r.email_shared_by ?? [],
     attempts: Number(r.attempts),
     version: String(r.version),
     contentHash: String(r.content_hash),
     archived: r.archived_at !== null && r.archived_at !== undefined,
-    row: r,
+    // The record's own row, mapped by its owner; the kind names the table it came from.
+    content: (kind === 'contact' ? toContact(r as DbContact) : toProduct(r as DbProduct)) as CatalogRecords[K],
   }));
 }
 
@@ -215,157 +232,6 @@ export async function pendingSummary(db: Db, portalId: string): Promise<{ pendin
   )) as { rows: Array<{ n: string; due: Date | null }> };
   return { pending: Number(r.rows[0]!.n), dueAt: r.rows[0]!.due };
 }
-
-// ---- runs ---------------------------------------------------------------------------------
-
-export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'paused';
-export type RunTrigger = 'api' | 'interval' | 'cli' | 'replay';
-
-export interface RunCounts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  archived: number;
-  skipped: number;
-  conflicts: number;
-  failed: number;
-  retries: number;
-  rateLimited: number;
-}
-
-export const emptyCounts = (): RunCounts => ({ created: 0, updated: 0, unchanged: 0, archived: 0, skipped: 0, conflicts: 0, failed: 0, retries: 0, rateLimited: 0 });
-
-export interface SyncRun {
-  id: string;
-  portalId: string;
-  trigger: RunTrigger;
-  status: RunStatus;
-  total: number;
-  processed: number;
-  counts: RunCounts;
-  error: string | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  heartbeatAt: Date | null;
-  /** The worker (host~pid-namespace:pid:nonce) running it, or that last ran it. */
-  worker: string | null;
-}
-
-interface DbRun {
-  id: string;
-  portal_id: string;
-  trigger: RunTrigger;
-  status: RunStatus;
-  total: number;
-  processed: number;
-  counts: Partial<RunCounts> | string;
-  error: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  heartbeat_at: Date | null;
-  worker: string | null;
-}
-
-const toRun = (r: DbRun): SyncRun => ({
-  id: String(r.id),
-  portalId: String(r.portal_id),
-  trigger: r.trigger,
-  status: r.status,
-  total: r.total,
-  processed: r.processed,
-  counts: { ...emptyCounts(), ...(typeof r.counts === 'string' ? (JSON.parse(r.counts) as Partial<RunCounts>) : r.counts) },
-  error: r.error,
-  createdAt: r.created_at,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at,
-  heartbeatAt: r.heartbeat_at,
-  worker: r.worker,
-});
-
-/**
- * Queues a run for the portal, or returns the one already queued or running (a partial unique
- * index allows one): starting a push twice starts it once.
- */
-export async function startRun(db: Db, portalId: string, trigger: RunTrigger): Promise<{ run: SyncRun; created: boolean }> {
-  const inserted = (await db.raw(
-    `insert into sync_runs (portal_id, trigger, status) values (?, ?, 'queued')
-     on conflict (portal_id) where status in ('queued', 'running') do nothing returning *`,
-    [portalId, trigger],
-  )) as { rows: DbRun[] };
-  if (inserted.rows[0]) return { run: toRun(inserted.rows[0]), created: true };
-  const existing = (await db('sync_runs').where({ portal_id: portalId }).whereIn('status', ['queued', 'running']).first()) as DbRun | undefined;
-  if (existing) return { run: toRun(existing), created: false };
-  return startRun(db, portalId, trigger); // it finished between the two statements
-}
-
-export async function getRun(db: Db, id: string): Promise<SyncRun | undefined> {
-  const row = (await db('sync_runs').where({ id }).first()) as DbRun | undefined;
-  return row ? toRun(row) : undefined;
-}
-
-export async function listRuns(db: Db, portalId: string | undefined, limit: number): Promise<SyncRun[]> {
-  const q = db('sync_runs').orderBy('id', 'desc').limit(limit);
-  if (portalId) q.where({ portal_id: portalId });
-  return ((await q) as DbRun[]).map(toRun);
-}
-
-/**
- * Takes a run for `worker`: first a running one whose worker is known dead (`isDead`: it crashed
- * on this machine), then the oldest queued one, or a running one whose heartbeat is older than
- * `staleSeconds` (its worker is gone or cut off). The old worker's claims lapse with the run.
- */
-export async function claimRun(db: Db, worker: string, staleSeconds: number, isDead: (worker: string | null) => boolean = () => false): Promise<SyncRun | undefined> {
-  const running = (await db('sync_runs').where({ status: 'running' }).select('id', 'worker')) as Array<{ id: string; worker: string | null }>;
-  for (const candidate of running.filter((x) => isDead(x.worker))) {
-    const taken = (await db.raw(
-      `update sync_runs set worker = ?, heartbeat_at = now() where id = ? and status = 'running' and worker = ? returning *`,
-      [worker, candidate.id, candidate.worker],
-    )) as { rows: DbRun[] };
-    if (taken.rows[0]) return toRun(taken.rows[0]);
-  }
-  const r = (await db.raw(
-    `update sync_runs set status = 'running', worker = ?, heartbeat_at = now(), started_at = coalesce(started_at, now())
-     where id = (
-       select id from sync_runs
-       where status = 'queued' or (status = 'running' and heartbeat_at < now() - make_interval(secs => ?))
-       order by id limit 1 for update skip locked)
-     returning *`,
-    [worker, staleSeconds],
-  )) as { rows: DbRun[] };
-  return r.rows[0] ? toRun(r.rows[0]) : undefined;
-}
-
-/** Saves progress and proves the worker (and so its claims) alive; false when the run is no longer this worker's. */
-export async function heartbeat(db: Db, runId: string, worker: string, progress: { total: number; processed: number; counts: RunCounts }): Promise<boolean> {
-  const n = await db('sync_runs')
-    .where({ id: runId, worker, status: 'running' })
-    .update({ heartbeat_at: db.fn.now(), total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts) });
-  return n > 0;
-}
-
-/** Hands a run back to the queue (its worker is stopping; another one, or the next start, carries on). */
-export async function requeueRun(db: Db, runId: string, worker: string, progress: { total: number; processed: number; counts: RunCounts }): Promise<void> {
-  await db('sync_runs')
-    .where({ id: runId, worker, status: 'running' })
-    .update({ status: 'queued', worker: null, total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts) });
-}
-
-export async function finishRun(
-  db: Db,
-  runId: string,
-  worker: string,
-  status: Extract<RunStatus, 'done' | 'failed' | 'paused'>,
-  progress: { total: number; processed: number; counts: RunCounts },
-  error: string | null,
-): Promise<void> {
-  await db('sync_runs')
-    .where({ id: runId, worker })
-    .update({ status, finished_at: db.fn.now(), heartbeat_at: db.fn.now(), total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts), error });
-}
-
-// ---- failures -----------------------------------------------------------------------------
 
 export interface SyncFailure {
   id: string;
