@@ -28,7 +28,8 @@ import {
 import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from './pages/pageHandlers.js';
 import { PAGE_PURPOSES } from './pages/pageToken.js';
 import { requirePageToken } from './pages/requirePageToken.js';
-import { getSettings, patchSettings, putSettings, settingsParams, validateSettings, validateSettingsPatch } from './settings/settingsHandlers.js';
+import { getSettings, patchSettings, putSettings } from './settings/settingsHandlers.js';
+import { settingsParams, validateSettings, validateSettingsPatch } from './settings/settingsInput.js';
 import { requireAdmin } from './admin/adminAuth.js';
 import { getDashboard, getLogin, getOverview, postAdminReplay, postLogin, postLogout } from './admin/adminHandlers.js';
 import { signInErrorView } from './admin/adminPages.js';

@@ -4,6 +4,7 @@ import type { Db } from '../db/db.js';
 import type { Deps } from '../deps.js';
 import { AppError, notConfigured } from '../errors.js';
 import { constantTimeEqual } from '../shared/constantTime.js';
+import * as sessionRepo from './sessionRepo.js';
 
 /**
  * The admins' dashboard signs in with the service's API_TOKEN and then carries a session cookie:
@@ -41,8 +42,8 @@ function idOf(apiToken: string, value: string | undefined): string | undefined {
 export async function validSession(db: Db, apiToken: string, value: string | undefined, now: Date): Promise<boolean> {
   const id = idOf(apiToken, value);
   if (!id) return false;
-  const row = (await db('admin_sessions').where({ id_hash: hashOf(id) }).first('expires_at')) as { expires_at: Date } | undefined;
-  return !!row && new Date(row.expires_at).getTime() > now.getTime();
+  const expiresAt = await sessionRepo.expiryOf(db, hashOf(id));
+  return !!expiresAt && expiresAt.getTime() > now.getTime();
 }
 
 export function cookieOf(req: Request, name: string): string | undefined {
@@ -62,8 +63,7 @@ export function sessionCookie(deps: Deps, value: string, maxAgeSeconds: number):
 export async function startSession(deps: Deps, res: Response): Promise<void> {
   const id = crypto.randomBytes(32).toString('base64url');
   const now = deps.clock.now();
-  await deps.db('admin_sessions').where('expires_at', '<=', now).delete();
-  await deps.db('admin_sessions').insert({ id_hash: hashOf(id), created_at: now, expires_at: new Date(now.getTime() + SESSION_MS) });
+  await sessionRepo.start(deps.db, hashOf(id), now, new Date(now.getTime() + SESSION_MS));
   res.append('Set-Cookie', sessionCookie(deps, `${id}.${macOf(deps.config.apiToken!, id).toString('base64url')}`, SESSION_MS / 1000));
 }
 
@@ -80,9 +80,9 @@ export async function endSession(deps: Deps, req: Request, res: Response, everyw
   if (!id) return 0;
   if (everywhere) {
     if (!(await validSession(deps.db, apiToken!, value, deps.clock.now()))) return 0;
-    return Number(await deps.db('admin_sessions').delete());
+    return sessionRepo.endAll(deps.db);
   }
-  return Number(await deps.db('admin_sessions').where({ id_hash: hashOf(id) }).delete());
+  return sessionRepo.end(deps.db, hashOf(id));
 }
 
 /**

@@ -21,7 +21,7 @@ import { recordPayment } from '../invoices/recordPayment.js';
 import type { PageClaims } from './pageToken.js';
 import { checkPortalPatch } from '../sync/pushSettings.js';
 import * as portalRepo from '../portals/portalRepo.js';
-import { checkSettings } from '../settings/settingsHandlers.js';
+import { checkSettings } from '../settings/settingsInput.js';
 import { requireSettingsEditor, saveSettings } from '../settings/saveSettings.js';
 
 const claimsOf = (res: Response) => res.locals.page as PageClaims;

@@ -76,3 +76,36 @@ export async function pause(db: Conn, portalId: string, until: Date | null, reas
 export async function setStatus(db: Conn, portalId: string, status: Portal['status'], message: string | null, now: Date): Promise<void> {
   await db('portals').where({ portal_id: portalId }).update({ status, status_message: message, updated_at: now });
 }
+
+/**
+ * The push settings: whether it runs, and the products' unique external-id property. A new
+ * property name is not ready until the next push has created (or checked) it.
+ */
+export async function setPushSettings(db: Conn, portalId: string, change: { pushEnabled?: boolean | undefined; productIdProperty?: string | undefined }, now: Date): Promise<void> {
+  await db('portals')
+    .where({ portal_id: portalId })
+    .update({
+      ...(change.pushEnabled !== undefined ? { push_enabled: change.pushEnabled } : {}),
+      ...(change.productIdProperty !== undefined ? { product_id_property: change.productIdProperty, product_id_property_ready: false } : {}),
+      updated_at: now,
+    });
+}
+
+/** The rate limit HubSpot last announced for the portal (to any process), if any. */
+export async function rateLimitOf(db: Conn, portalId: string): Promise<{ max: number; intervalMs: number } | undefined> {
+  const row = (await db('portals').where({ portal_id: portalId }).first('rate_limit_max', 'rate_limit_interval_ms')) as
+    | { rate_limit_max: number | null; rate_limit_interval_ms: number | null }
+    | undefined;
+  return row?.rate_limit_max && row.rate_limit_interval_ms ? { max: row.rate_limit_max, intervalMs: row.rate_limit_interval_ms } : undefined;
+}
+
+/** Remembers the rate limit HubSpot announced, for the other processes (written only when it changed). */
+export async function rememberRateLimit(db: Conn, portalId: string, max: number, intervalMs: number): Promise<void> {
+  await db.raw(`update portals set rate_limit_max = ?, rate_limit_interval_ms = ? where portal_id = ? and (rate_limit_max is distinct from ? or rate_limit_interval_ms is distinct from ?)`, [
+    max,
+    intervalMs,
+    portalId,
+    max,
+    intervalMs,
+  ]);
+}

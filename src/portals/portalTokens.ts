@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Deps } from '../deps.js';
 import { HubSpotOAuth, type OAuthTokens, RefreshTokenRevoked } from '../hubspot/hubspotOAuth.js';
 import { decryptToken, encryptToken } from '../hubspot/tokenCrypto.js';
@@ -126,4 +127,10 @@ export async function accessTokenFor(deps: Deps, portal: Portal, stale?: string)
   await portalRepo.setStatus(deps.db, portal.portalId, 'error', message, deps.clock.now());
   deps.log.warn('portal needs reinstalling', { scope: 'oauth', portalId: portal.portalId });
   throw new PortalAuthError(message);
+}
+
+/** The email of the HubSpot user who installed the app on the portal (OAuth installs only). */
+export async function installerOf(db: Deps['db'] | Knex.Transaction, portalId: string): Promise<string | null> {
+  const row = (await db('portal_tokens').where({ portal_id: portalId }).first('installed_by')) as { installed_by: string | null } | undefined;
+  return row?.installed_by ?? null;
 }

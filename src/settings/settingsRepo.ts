@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/db.js';
+import { installerOf } from '../portals/portalTokens.js';
 
 type Conn = Db | Knex.Transaction;
 
@@ -125,6 +126,5 @@ export async function mayEdit(db: Conn, settings: PortalSettings, user: { userId
   const editors = settings.cardEditors;
   if (editors.includes(user.userId) || (email !== null && editors.includes(email))) return true;
   if (email === null) return false;
-  const token = (await db('portal_tokens').where({ portal_id: settings.portalId }).first('installed_by')) as { installed_by: string | null } | undefined;
-  return token?.installed_by?.trim().toLowerCase() === email;
+  return (await installerOf(db, settings.portalId))?.trim().toLowerCase() === email;
 }

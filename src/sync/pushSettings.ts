@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import type { Deps } from '../deps.js';
 import { conflict } from '../errors.js';
 import { check, compile } from '../http/validate.js';
-import type * as portalRepo from '../portals/portalRepo.js';
+import * as portalRepo from '../portals/portalRepo.js';
+import * as syncStateRepo from './syncStateRepo.js';
 import * as syncRunRepo from './syncRunRepo.js';
 
 export const validatePortalPatch = compile<{ pushEnabled?: boolean; productIdProperty?: string }>({
@@ -37,14 +38,8 @@ export async function applyPortalPatch(deps: Deps, db: Deps['db'] | Knex.Transac
   if (renamed && (await syncRunRepo.listRuns(db, portalId, 1)).some((r) => r.status === 'queued' || r.status === 'running')) {
     throw conflict('push_running', `A push to portal ${portalId} is queued or running; change the property name once it has finished`);
   }
-  await db('portals')
-    .where({ portal_id: portalId })
-    .update({
-      ...(input.pushEnabled !== undefined ? { push_enabled: input.pushEnabled } : {}),
-      ...(renamed ? { product_id_property: input.productIdProperty, product_id_property_ready: false } : {}),
-      updated_at: now,
-    });
-  if (renamed) await db('sync_state').where({ portal_id: portalId, object_type: 'product' }).whereNotNull('hubspot_id').update({ pushed_version: 0, pushed_hash: null, updated_at: now });
+  await portalRepo.setPushSettings(db, portalId, { pushEnabled: input.pushEnabled, productIdProperty: renamed ? input.productIdProperty : undefined }, now);
+  if (renamed) await syncStateRepo.resendPushed(db, portalId, 'product', now);
   deps.log.info('portal settings changed', { scope: 'portal', portalId, pushEnabled: input.pushEnabled, productIdProperty: renamed ? input.productIdProperty : undefined });
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.js';
+import * as portalRepo from '../portals/portalRepo.js';
 
 /** The worker is stopping: no new request goes out. */
 export class Stopped extends Error {
@@ -78,15 +79,7 @@ export class RateBudget {
     if (this.heard?.max === max && this.heard.interval === interval) return;
     this.heard = { max, interval };
     this.learned = { capacity: spare(max, this.safety), windowMs: interval };
-    this.db
-      .raw(`update portals set rate_limit_max = ?, rate_limit_interval_ms = ? where portal_id = ? and (rate_limit_max is distinct from ? or rate_limit_interval_ms is distinct from ?)`, [
-        max,
-        interval,
-        this.portalId,
-        max,
-        interval,
-      ])
-      .catch(() => undefined); // only a hint for others: the next answer says it again
+    portalRepo.rememberRateLimit(this.db, this.portalId, max, interval).catch(() => undefined); // only a hint for others: the next answer says it again
   }
 
   private heard: { max: number; interval: number } | undefined;
@@ -98,11 +91,9 @@ export class RateBudget {
     if (!this.loaded) {
       // What HubSpot said to any process before: pace by it from the first request.
       this.loaded = true;
-      const row = (await this.db('portals').where({ portal_id: this.portalId }).first('rate_limit_max', 'rate_limit_interval_ms')) as
-        | { rate_limit_max: number | null; rate_limit_interval_ms: number | null }
-        | undefined;
-      if (!this.heard && row?.rate_limit_max && row.rate_limit_interval_ms) {
-        this.learned = { capacity: spare(row.rate_limit_max, this.safety), windowMs: row.rate_limit_interval_ms };
+      const known = await portalRepo.rateLimitOf(this.db, this.portalId);
+      if (!this.heard && known) {
+        this.learned = { capacity: spare(known.max, this.safety), windowMs: known.intervalMs };
       }
     }
     const { capacity, windowMs } = this.window;

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { CatalogRecords } from '../catalog/catalogKinds.js';
 import { type DbContact, type DbProduct, toContact, toProduct } from '../catalog/catalogRepo.js';
 import type { Db } from '../db/db.js';
@@ -278,4 +279,12 @@ export async function replay(db: Db, id: string): Promise<{ portalId: string } |
     [id],
   )) as { rows: Array<{ portal_id: string }> };
   return r.rows[0] ? { portalId: String(r.rows[0].portal_id) } : undefined;
+}
+
+/**
+ * Makes every record of a kind already in HubSpot due to be sent again (by its HubSpot id, so no
+ * duplicate): after the products' unique property is renamed, each must carry the new one too.
+ */
+export async function resendPushed(db: Db | Knex.Transaction, portalId: string, kind: ObjectKind, now: Date): Promise<void> {
+  await db('sync_state').where({ portal_id: portalId, object_type: kind }).whereNotNull('hubspot_id').update({ pushed_version: 0, pushed_hash: null, updated_at: now });
 }
