@@ -1,29 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createContact, createInvoice } from './factories.js';
 import { callSigned } from './hubspotCaller.js';
-import { createTestDb, type TestDb } from './testDb.js';
-import { startTestApp, type TestApp } from './testApp.js';
+import { useTestApp } from './setup.js';
 
 /**
  * Bad input gets a clear 4xx naming what was wrong: never a 5xx, never a partial write. Hundreds of
  * hostile or random bodies per route, from a seeded generator so failures reproduce.
  */
 
-let tdb: TestDb;
-let app: TestApp;
+const { tdb, app } = useTestApp();
 let draftId: string;
 let openId: string;
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
   const contact = await createContact(app, { externalId: 'fuzz-contact' });
   draftId = (await createInvoice(app)).id;
   openId = (await createInvoice(app, { status: 'open', contactExternalId: contact })).id;
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
 });
 
 /** Small deterministic PRNG (mulberry32). */

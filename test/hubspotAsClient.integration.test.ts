@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cardDefinitionSchema, renderAppDefinition, type AppDefinition } from '../src/hubspot/appDefinition.js';
 import { lenientAjv } from '../src/http/validate.js';
 import { expectValidCard, prop } from './cardAssertions.js';
 import { createContact, createInvoice } from './factories.js';
 import { appendProxyParams, callSigned, type Versions } from './hubspotCaller.js';
-import { createTestDb, type TestDb } from './testDb.js';
-import { startTestApp, type TestApp } from './testApp.js';
+import { useTestApp } from './setup.js';
 
 /**
  * HubSpot as the client: everything is driven by hubspot-app.json, the way HubSpot reads it. The
@@ -14,18 +13,11 @@ import { startTestApp, type TestApp } from './testApp.js';
  */
 
 const PUBLIC = 'https://card.invoices.example';
-let tdb: TestDb;
-let app: TestApp;
+const { app } = useTestApp({ publicBaseUrl: PUBLIC, now: '2026-11-25T09:30:00Z' });
 let def: AppDefinition;
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db, publicBaseUrl: PUBLIC, now: '2026-11-25T09:30:00Z' });
   def = renderAppDefinition(PUBLIC);
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
 });
 
 type Caller = 'classic' | 'appCard';

@@ -1,10 +1,10 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectValidCard } from './cardAssertions.js';
 import { createContact, createInvoice, invoiceBody } from './factories.js';
 import { fetchCard } from './hubspotCaller.js';
-import { createTestDb, type TestDb } from './testDb.js';
-import { startTestApp, TEST_API_TOKEN, type TestApp } from './testApp.js';
+import { TEST_API_TOKEN } from './testApp.js';
+import { useTestApp } from './setup.js';
 import type { CardResponse } from '../src/card/cardResponse.js';
 import * as portalRepo from '../src/portals/portalRepo.js';
 
@@ -19,23 +19,16 @@ const PORTAL = '987654';
 const TOO_BIG = '9223372036854775808'; // 2^63: one past what a bigint column holds
 const BIGGEST = '9223372036854775807'; // 2^63 − 1: a valid id that names no row
 
-let tdb: TestDb;
-let app: TestApp;
+const { tdb, app } = useTestApp({ env: { HUBSPOT_ALLOWED_PORTAL_IDS: `${PORTAL},555` } });
 let contact: string;
 let draftId: string;
 let openId: string;
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db, env: { HUBSPOT_ALLOWED_PORTAL_IDS: `${PORTAL},555` } });
   await portalRepo.ensurePrivateApp(tdb.db, PORTAL, new Date());
   contact = await createContact(app, { externalId: 'limits-contact' });
   draftId = (await createInvoice(app)).id;
   openId = (await createInvoice(app, { status: 'open', contactExternalId: contact })).id;
-});
-afterAll(async () => {
-  await app?.close();
-  await tdb?.destroy();
 });
 
 /** Sends raw bytes to /api/v1 with the bearer token. */

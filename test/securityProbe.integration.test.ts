@@ -1,11 +1,10 @@
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidCard } from './cardAssertions.js';
-import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
 import { createContact, createInvoice, createProduct } from './factories.js';
 import { callSigned, cardFetchPath, fetchCard, hubspotHeaders } from './hubspotCaller.js';
-import { createTestDb, type TestDb } from './testDb.js';
 import { startTestApp, TEST_API_TOKEN, TEST_CLIENT_SECRET, type TestApp } from './testApp.js';
+import { useFakeHubspot, useTestApp } from './setup.js';
 import type { CardResponse } from '../src/card/cardResponse.js';
 import { CARD_ERRORS_PER_PORTAL_PER_MINUTE } from '../src/admin/cardErrors.js';
 import { mintPageToken, PAGE_CHAIN_MAX_SECONDS, type PagePurpose } from '../src/pages/pageToken.js';
@@ -35,9 +34,6 @@ const DEAL_B = '91002';
 const USER_B = '5150';
 const TOO_BIG = '9223372036854775808';
 
-let tdb: TestDb;
-let app: TestApp;
-let fake: FakeHubspot;
 let oauthApp: TestApp;
 let adminCookie: string;
 
@@ -52,11 +48,10 @@ const errorBodies: Array<{ what: string; status: number; text: string }> = [];
 const OAUTH_CLIENT = 'client-security-probe';
 const OAUTH_KEY = 'd4'.repeat(32);
 
+const fake = useFakeHubspot({ maxPerWindow: 1000, windowMs: 1000, oauth: { clientId: OAUTH_CLIENT, clientSecret: TEST_CLIENT_SECRET, redirectUri: `${PUBLIC}/oauth/callback` } });
+const { tdb, app } = useTestApp({ publicBaseUrl: PUBLIC, env: { HUBSPOT_ALLOWED_PORTAL_IDS: `${A},${B}` } });
+
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db, publicBaseUrl: PUBLIC, env: { HUBSPOT_ALLOWED_PORTAL_IDS: `${A},${B}` } });
-  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, oauth: { clientId: OAUTH_CLIENT, clientSecret: TEST_CLIENT_SECRET, redirectUri: `${PUBLIC}/oauth/callback` } });
-  await fake.start();
   oauthApp = await startTestApp({
     db: tdb.db,
     publicBaseUrl: PUBLIC,
@@ -101,9 +96,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await oauthApp?.close();
-  await app?.close();
-  await fake?.stop();
-  await tdb?.destroy();
 });
 
 // ---------------------------------------------------------------------------------------------

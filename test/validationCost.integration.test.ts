@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSafe } from 'redos-detector';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectValidCard } from './cardAssertions.js';
 import { createContact, createInvoice } from './factories.js';
 import { callSigned, fetchCard } from './hubspotCaller.js';
-import { createTestDb, type TestDb } from './testDb.js';
-import { startTestApp, TEST_API_TOKEN, type TestApp } from './testApp.js';
+import { TEST_API_TOKEN } from './testApp.js';
+import { useTestApp } from './setup.js';
 import type { CardResponse } from '../src/card/cardResponse.js';
 import { MAX_DETAILS } from '../src/errors.js';
 import { compiledSchemas, validationCost, type Validator } from '../src/http/validate.js';
@@ -46,15 +46,12 @@ const MAX_AJV_ERRORS = 50_000;
 /** Process CPU time per request; a sane answer takes well under 0.1 s, the quadratic pattern took 15 s. */
 const MAX_CPU_MS = 3_000;
 
-let tdb: TestDb;
-let app: TestApp;
+const { tdb, app } = useTestApp({ env: { HUBSPOT_ALLOWED_PORTAL_IDS: PORTAL } });
 const tokens: Record<'create' | 'edit' | 'payment' | 'void' | 'settings', string> = {} as never;
 let draftId: string;
 let openId: string;
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db, env: { HUBSPOT_ALLOWED_PORTAL_IDS: PORTAL } });
   await portalRepo.ensurePrivateApp(tdb.db, PORTAL, new Date());
   expect((await app.api('PUT', `/portals/${PORTAL}/settings`, { sellerName: 'Seller', cardEditors: [USER] })).status).toBe(200);
   const contact = await createContact(app);
@@ -83,10 +80,6 @@ beforeAll(async () => {
   tokens.payment = await pageToken(link(open.number, 'Record payment'));
   tokens.void = await pageToken(link(open.number, 'Void invoice…'));
 }, 120_000);
-afterAll(async () => {
-  await app?.close();
-  await tdb?.destroy();
-});
 
 // ---------------------------------------------------------------------------------------------
 // Worst inputs, built from a schema.

@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
 import { callSigned, fetchCard } from '../../test/hubspotCaller.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, TEST_API_TOKEN, type TestApp } from '../../test/testApp.js';
+import { TEST_API_TOKEN } from '../../test/testApp.js';
+import { useFakeHubspot, useTestApp } from '../../test/setup.js';
 import { PROJECT_ROOT } from '../paths.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { SyncWorker } from '../sync/syncWorker.js';
@@ -23,9 +22,6 @@ const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
 const PORTAL = '9191';
 const STRANGER = 'Your-account-is-locked-call-0800-000';
 
-let fake: FakeHubspot;
-let tdb: TestDb;
-let app: TestApp;
 let browser: Browser;
 let worker: SyncWorker;
 
@@ -62,12 +58,11 @@ const MEASURE_TABLES = `(() => {
 })()`;
 
 describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
+  const fake = useFakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-admin': PORTAL }, rules: { products: { hs_sku: /^[A-Z0-9-]+$/ } } });
+  const { tdb, app } = useTestApp(() => ({ env: { HUBSPOT_ACCESS_TOKEN: 'pat-admin', HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url } }));
+
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-admin': PORTAL }, rules: { products: { hs_sku: /^[A-Z0-9-]+$/ } } });
-    await fake.start();
-    tdb = await createTestDb();
-    app = await startTestApp({ db: tdb.db, env: { HUBSPOT_ACCESS_TOKEN: 'pat-admin', HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url } });
     await portalRepo.ensurePrivateApp(tdb.db, PORTAL, new Date());
     worker = new SyncWorker(app.deps);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -94,9 +89,6 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await tdb?.destroy();
-    await fake?.stop();
   });
 
   it('refuses a wrong token, then shows portals, pushes, the chart, failures and card errors; Replay pushes the record again', async () => {

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
+import { describe, expect, it } from 'vitest';
 import { startTestApp, TEST_API_TOKEN, type TestApp } from '../../test/testApp.js';
+import { useTestApp } from '../../test/setup.js';
 
 /** Dashboard sessions: they end on the server when an admin signs out, and with API_TOKEN. */
 
-let tdb: TestDb;
-let app: TestApp;
-beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-});
+const { tdb, app } = useTestApp();
 
 let client = 0;
 async function signIn(on: TestApp = app, token = TEST_API_TOKEN): Promise<string> {

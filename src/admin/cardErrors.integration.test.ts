@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectValidCard } from '../../test/cardAssertions.js';
 import { createInvoice } from '../../test/factories.js';
 import { callSigned, fetchCard } from '../../test/hubspotCaller.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, TEST_API_TOKEN, type TestApp } from '../../test/testApp.js';
+import { TEST_API_TOKEN } from '../../test/testApp.js';
+import { useTestApp } from '../../test/setup.js';
 import type { CardResponse } from '../card/cardResponse.js';
 import { REFUSAL_LOG_LINES_PER_MINUTE } from '../http/limitedWarn.js';
 import { CARD_ERRORS_PER_PORTAL_PER_MINUTE } from './cardErrors.js';
@@ -16,18 +16,8 @@ import { CARD_ERRORS_PER_PORTAL_PER_MINUTE } from './cardErrors.js';
  */
 
 const MARK = 'ATTACKER-TEXT-call-0800-SCAM';
-let tdb: TestDb;
-let app: TestApp;
+const { tdb, app } = useTestApp();
 let dealSeq = 500;
-
-beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-});
 
 const rows = () => tdb.db('card_errors').orderBy('id') as Promise<Array<Record<string, unknown>>>;
 const counter = async (metric: { get(): Promise<{ values: Array<{ labels: Record<string, string | number>; value: number }> }> }) => (await metric.get()).values;

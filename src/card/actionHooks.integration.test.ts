@@ -1,26 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createContact, createInvoice } from '../../test/factories.js';
 import { appendProxyParams, callSigned, type SignedCall } from '../../test/hubspotCaller.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { useTestApp } from '../../test/setup.js';
 import * as auditRepo from '../audit/auditRepo.js';
 
 const PUBLIC = 'https://invoices.example.com';
 const PORTAL = '987654';
 const DEAL = '53701';
 
-let tdb: TestDb;
-let app: TestApp;
+const { tdb, app } = useTestApp({ publicBaseUrl: PUBLIC });
 let contact: string;
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db, publicBaseUrl: PUBLIC });
   contact = await createContact(app);
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
 });
 
 const defaults = (over: Record<string, string> = {}) => ({

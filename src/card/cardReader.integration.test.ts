@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/setup.js';
 import { createContact, createInvoice } from '../../test/factories.js';
 import * as invoiceRepo from '../invoices/dealInvoiceRepo.js';
 import { CardReader } from './cardReader.js';
 
-let tdb: TestDb;
-let app: TestApp;
+const { tdb, app } = useTestApp();
 const deals = ['101', '102', '103', '104', '105', '106'];
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
   const contact = await createContact(app);
   // Deal i gets 2i + 1 invoices in a mix of states, spread over two portals.
   for (const [i, deal] of deals.entries()) {
@@ -20,10 +16,6 @@ beforeAll(async () => {
       if (k === 4) await app.api('POST', `/invoices/${inv.id}/payments`, { amount: inv.total });
     }
   }
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
 });
 
 describe('CardReader', () => {

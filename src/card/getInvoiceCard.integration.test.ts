@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allActions, expectValidCard, prop } from '../../test/cardAssertions.js';
 import { createContact, createInvoice } from '../../test/factories.js';
 import { appendProxyParams, callSigned, cardFetchPath, fetchCard } from '../../test/hubspotCaller.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, TEST_CLIENT_SECRET, type TestApp } from '../../test/testApp.js';
+import { startTestApp, TEST_CLIENT_SECRET } from '../../test/testApp.js';
+import { useTestApp } from '../../test/setup.js';
 import { readPageToken } from '../pages/pageToken.js';
 
 // The public URL differs from where the server listens, as behind a proxy: signatures must be
@@ -11,17 +11,7 @@ import { readPageToken } from '../pages/pageToken.js';
 const PUBLIC = 'https://invoices.example.com';
 const PORTAL = '987654';
 
-let tdb: TestDb;
-let app: TestApp;
-
-beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db, publicBaseUrl: PUBLIC, now: '2026-11-25T12:00:00Z' });
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-});
+const { tdb, app } = useTestApp({ publicBaseUrl: PUBLIC, now: '2026-11-25T12:00:00Z' });
 
 /** Follows a card URL on the real server (the public base swapped for the local address). */
 const open = (uri: string) => fetch(uri.replace(PUBLIC, app.url));

@@ -1,18 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/setup.js';
 
-let tdb: TestDb;
-let app: TestApp;
-
-beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-});
+const { tdb, app } = useTestApp();
 
 const rows = async (table: string) => Number(((await tdb.db(table).count({ n: '*' })) as Array<{ n: string }>)[0]!.n);
 

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContact, createInvoice } from '../../test/factories.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, TEST_CLIENT_SECRET, type TestApp } from '../../test/testApp.js';
+import { TEST_CLIENT_SECRET } from '../../test/testApp.js';
+import { useTestApp } from '../../test/setup.js';
 import type { CardResponse } from '../card/cardResponse.js';
 import { renderAppDefinition } from '../hubspot/appDefinition.js';
 import { checkCardResponse, previewCard, renderCardText } from './previewCard.js';
 
-let tdb: TestDb;
-let app: TestApp;
-
-beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-});
+const { app } = useTestApp();
 
 const options = (over: Partial<Parameters<typeof previewCard>[0]> = {}) => ({
   serviceUrl: app.url,

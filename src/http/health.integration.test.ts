@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fetchCard } from '../../test/hubspotCaller.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { startTestApp } from '../../test/testApp.js';
+import { useFakeHubspot, useTestApp } from '../../test/setup.js';
 import { createDb } from '../db/db.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { SyncWorker } from '../sync/syncWorker.js';
@@ -10,21 +9,11 @@ import { SyncWorker } from '../sync/syncWorker.js';
 /** /healthz, /readyz and /metrics, with real traffic behind the figures. */
 
 const PORTAL = '5353';
-let fake: FakeHubspot;
-let tdb: TestDb;
-let app: TestApp;
+const fake = useFakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-health': PORTAL } });
+const { tdb, app } = useTestApp(() => ({ env: { HUBSPOT_ACCESS_TOKEN: 'pat-health', HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url } }));
 
 beforeAll(async () => {
-  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-health': PORTAL } });
-  await fake.start();
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db, env: { HUBSPOT_ACCESS_TOKEN: 'pat-health', HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url } });
   await portalRepo.ensurePrivateApp(tdb.db, PORTAL, new Date());
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-  await fake.stop();
 });
 
 const metricsText = async () => (await fetch(`${app.url}/metrics`)).text();

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { describe, expect, it } from 'vitest';
+import { startTestApp } from '../../test/testApp.js';
+import { useTestApp } from '../../test/setup.js';
 import { createApp } from '../app.js';
 
 /** The per-client limits on the public, unsigned routes. */
 
-let tdb: TestDb;
-let app: TestApp;
-beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-});
+const { tdb, app } = useTestApp();
 
 describe('rate limits', () => {
   it('answers 429 with Retry-After after 10 sign-in attempts a minute, whatever the token', async () => {

@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContact, createInvoice, createProduct, invoiceBody } from '../../test/factories.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { startTestApp } from '../../test/testApp.js';
+import { useTestApp } from '../../test/setup.js';
 import * as auditRepo from '../audit/auditRepo.js';
 
-let tdb: TestDb;
-let app: TestApp;
-
-beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db, now: '2026-11-25T12:00:00Z' });
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-});
+const { tdb, app } = useTestApp({ now: '2026-11-25T12:00:00Z' });
 
 const count = async (table: string) => Number(((await tdb.db(table).count({ n: '*' })) as Array<{ n: string }>)[0]!.n);
 

@@ -8,8 +8,7 @@ import { expectValidCard, prop } from '../../test/cardAssertions.js';
 import { createContact, createInvoice, createProduct } from '../../test/factories.js';
 import { fetchCard } from '../../test/hubspotCaller.js';
 import { pdfText } from '../../test/pdfText.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { useTestApp } from '../../test/setup.js';
 import type { CardResponse } from '../card/cardResponse.js';
 import { PROJECT_ROOT } from '../paths.js';
 
@@ -26,8 +25,6 @@ if (!hasChromium && process.env.REQUIRE_BROWSER_TESTS) throw new Error(`Chromium
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
 const PORTAL = '5150';
 
-let tdb: TestDb;
-let app: TestApp;
 let browser: Browser;
 let host: http.Server;
 let hostUrl: string;
@@ -53,9 +50,16 @@ beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   [host, hostUrl] = await startHost();
   [strangerHost, strangerUrl] = await startHost();
-  tdb = await createTestDb();
-  // HubSpot's domains, plus the test host standing in for HubSpot (the stranger is not listed).
-  app = await startTestApp({ db: tdb.db, env: { HUBSPOT_FRAME_ANCESTORS: `https://app.hubspot.com https://*.hubspot.com ${hostUrl}` } });
+});
+afterAll(() => {
+  host?.close();
+  strangerHost?.close();
+});
+// HubSpot's domains, plus the test host standing in for HubSpot (the stranger is not listed).
+const { app } = useTestApp(() => ({ env: { HUBSPOT_FRAME_ANCESTORS: `https://app.hubspot.com https://*.hubspot.com ${hostUrl}` } }));
+
+beforeAll(async () => {
+  if (!hasChromium) return;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   await createContact(app, { externalId: 'br-acme', company: 'Acme Widgets Ltd', firstName: 'Grace', lastName: 'Hopper', email: 'grace@acme.example' });
   await createProduct(app, { externalId: 'br-widget', sku: 'WID-1', name: 'Blue widget', price: '12.50', currency: 'GBP' });
@@ -64,10 +68,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!hasChromium) return;
   await browser?.close();
-  await app?.close();
-  await tdb?.destroy();
-  host?.close();
-  strangerHost?.close();
 });
 
 async function card(dealId: string): Promise<CardResponse> {

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { allActions, expectValidCard } from '../../test/cardAssertions.js';
 import { createContact, createInvoice, createProduct } from '../../test/factories.js';
 import { fetchCard } from '../../test/hubspotCaller.js';
 import { pdfText } from '../../test/pdfText.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, TEST_API_TOKEN, type TestApp } from '../../test/testApp.js';
+import { TEST_API_TOKEN } from '../../test/testApp.js';
+import { useTestApp } from '../../test/setup.js';
 import * as auditRepo from '../audit/auditRepo.js';
 import { PUBLIC_DIR } from '../paths.js';
 import type { CardResponse } from '../card/cardResponse.js';
@@ -14,20 +14,13 @@ import * as portalRepo from '../portals/portalRepo.js';
 import { PAGE_CHAIN_MAX_SECONDS, readPageToken } from './pageToken.js';
 
 const PORTAL = '987654';
-let tdb: TestDb;
-let app: TestApp;
+const { tdb, app } = useTestApp();
 let contact: string;
 let dealSeq = 9000;
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
   contact = await createContact(app, { externalId: 'pages-acme', company: 'Acme Widgets Ltd', firstName: 'Grace', lastName: 'Hopper', email: 'grace@acme.example' });
   await app.api('PUT', `/portals/${PORTAL}/settings`, { sellerName: 'Nordlicht Software GmbH', defaultPaymentTermsDays: 14 });
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
 });
 
 async function card(dealId: string, userId = '77'): Promise<CardResponse> {

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createContact, createInvoice, createProduct } from '../../test/factories.js';
 import { fetchCard } from '../../test/hubspotCaller.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { useTestApp } from '../../test/setup.js';
 import { fieldLabel, sayFieldProblem, sayRefusal, sayUnreadableNumber } from '../../public/repWording.js';
 import { readDecimal } from '../../public/locale.js';
 import { currencyExponent } from '../money/currencies.js';
@@ -15,12 +14,9 @@ import * as portalRepo from '../portals/portalRepo.js';
  */
 
 const PORTAL = '616161';
-let tdb: TestDb;
-let app: TestApp;
+const { tdb, app } = useTestApp();
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
   await createContact(app, { externalId: 'w-acme', company: 'Acme' });
   await createContact(app, { externalId: 'w-gone', company: 'Gone Ltd' });
   await app.api('DELETE', '/contacts/w-gone');
@@ -29,10 +25,6 @@ beforeAll(async () => {
   await app.api('DELETE', '/products/w-old');
   await portalRepo.ensurePrivateApp(tdb.db, PORTAL, new Date());
   await app.api('PATCH', `/portals/${PORTAL}/settings`, { addCardEditors: ['71'] });
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
 });
 
 let dealSeq = 700;

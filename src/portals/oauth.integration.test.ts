@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, TEST_CLIENT_SECRET, type TestApp } from '../../test/testApp.js';
+import { useFakeHubspot, useTestApp } from '../../test/setup.js';
 import { SyncWorker } from '../sync/syncWorker.js';
 import * as portalRepo from './portalRepo.js';
 import { accessTokenFor } from './portalTokens.js';
@@ -17,26 +16,15 @@ const CLIENT_ID = 'client-id-0f2e7a';
 const KEY = 'a1'.repeat(32);
 const PORTAL = '7777';
 
-let fake: FakeHubspot;
-let tdb: TestDb;
-let app: TestApp;
+const fake = useFakeHubspot({ maxPerWindow: 1000, windowMs: 1000, oauth: { clientId: CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUri: REDIRECT } });
+const { tdb, app } = useTestApp(() => ({
+  publicBaseUrl: PUBLIC,
+  env: { HUBSPOT_CLIENT_ID: CLIENT_ID, HUBSPOT_REDIRECT_URI: REDIRECT, TOKEN_ENCRYPTION_KEY: KEY, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_RATE_LIMIT_PER_10S: '10000' },
+}));
 let worker: SyncWorker;
 
-beforeAll(async () => {
-  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, oauth: { clientId: CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUri: REDIRECT } });
-  await fake.start();
-  tdb = await createTestDb();
-  app = await startTestApp({
-    db: tdb.db,
-    publicBaseUrl: PUBLIC,
-    env: { HUBSPOT_CLIENT_ID: CLIENT_ID, HUBSPOT_REDIRECT_URI: REDIRECT, TOKEN_ENCRYPTION_KEY: KEY, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_RATE_LIMIT_PER_10S: '10000' },
-  });
+beforeAll(() => {
   worker = new SyncWorker(app.deps);
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-  await fake.stop();
 });
 
 /** Starts the install as a browser would; returns HubSpot's consent URL and the state cookie. */

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createContact, createInvoice } from '../../test/factories.js';
 import { appendProxyParams, callSigned, cardFetchPath, fetchCard } from '../../test/hubspotCaller.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
 import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { useTestDb } from '../../test/setup.js';
 import { mintPageToken, type PagePurpose } from '../pages/pageToken.js';
 import { PortalLookup } from './portalAccess.js';
 
@@ -16,15 +16,11 @@ const PUBLIC = 'https://invoices.example.com';
 const DEAL = '53701';
 const KEY = 'c3'.repeat(32);
 
-let tdb: TestDb;
+const tdb = useTestDb();
 const apps: TestApp[] = [];
 
-beforeAll(async () => {
-  tdb = await createTestDb();
-});
 afterAll(async () => {
   for (const a of apps) await a.close();
-  await tdb.destroy();
 });
 
 async function start(env: Record<string, string>): Promise<TestApp> {

@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/setup.js';
 
 /** The portal settings API: PUT replaces all (and says what it would clear), PATCH changes some. */
 
-let tdb: TestDb;
-let app: TestApp;
+const { tdb, app } = useTestApp();
 let portalSeq = 770000;
-
-beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
-});
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-});
 
 const seller = {
   sellerName: 'Nordlicht Software GmbH',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
+import { useTestDb } from '../../test/setup.js';
 import { contactKind } from '../catalog/catalogKinds.js';
 import { upsertMany } from '../catalog/catalogRepo.js';
 import { createDb, type Db } from '../db/db.js';
@@ -16,11 +16,10 @@ import { isDeadWorker, newWorkerId, releaseWorkerId } from './workerIdentity.js'
  */
 
 const PORTAL = '5151';
-let tdb: TestDb;
+const tdb = useTestDb();
 let other: Db;
 
 beforeAll(async () => {
-  tdb = await createTestDb();
   other = tdb.url ? createDb({ databaseUrl: tdb.url, poolMax: 10 }) : tdb.db;
   await portalRepo.ensurePrivateApp(tdb.db, PORTAL, new Date());
   const items = Array.from({ length: 1000 }, (_, i) => ({ externalId: `c-${i}`, input: { email: `c${i}@coord.example`, firstName: `C${i}` } }));
@@ -28,7 +27,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (other !== tdb.db) await other.destroy();
-  await tdb.destroy();
 });
 
 /** Makes `worker` the live runner of the portal's run (one run per portal at a time). */

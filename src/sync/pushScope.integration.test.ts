@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
+import { describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { useFakeHubspot, useTestDb } from '../../test/setup.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import * as syncRunRepo from './syncRunRepo.js';
 import { SyncWorker } from './syncWorker.js';
@@ -12,18 +11,8 @@ import { SyncWorker } from './syncWorker.js';
  */
 
 const PRIVATE_APP = '7070';
-let fake: FakeHubspot;
-let tdb: TestDb;
-
-beforeAll(async () => {
-  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-scope': PRIVATE_APP } });
-  await fake.start();
-  tdb = await createTestDb();
-});
-afterAll(async () => {
-  await tdb?.destroy();
-  await fake?.stop();
-});
+const fake = useFakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-scope': PRIVATE_APP } });
+const tdb = useTestDb();
 
 async function appAllowing(allowed: string): Promise<TestApp> {
   const app = await startTestApp({

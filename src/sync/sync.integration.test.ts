@@ -1,37 +1,24 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHubspot } from '../../test/fakeHubspot/fakeHubspot.js';
-import { createTestDb, type TestDb } from '../../test/testDb.js';
-import { startTestApp, type TestApp } from '../../test/testApp.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useFakeHubspot, useTestApp } from '../../test/setup.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { SyncWorker } from './syncWorker.js';
 
 /** The push against the fake HubSpot: exactly once, only changes, through every kind of fault. */
 
 const PORTAL = '3131';
-let fake: FakeHubspot;
-let tdb: TestDb;
-let app: TestApp;
+const fake = useFakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-sync': PORTAL }, rules: { products: { hs_sku: /^[A-Z0-9-]+$/ } } });
+// The request timeout sits well above a loaded machine's reply times (a reply that is merely late
+// would be retried and counted twice); the slow-reply fault waits twice as long.
+const { tdb, app } = useTestApp(() => ({
+  env: { HUBSPOT_ACCESS_TOKEN: 'pat-sync', HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_RATE_LIMIT_PER_10S: '10000', HUBSPOT_REQUEST_TIMEOUT_MS: '3000' },
+}));
 let worker: SyncWorker;
 
 beforeAll(async () => {
-  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-sync': PORTAL }, rules: { products: { hs_sku: /^[A-Z0-9-]+$/ } } });
-  await fake.start();
-  tdb = await createTestDb();
-  // The request timeout sits well above a loaded machine's reply times (a reply that is merely late
-  // would be retried and counted twice); the slow-reply fault waits twice as long.
-  app = await startTestApp({
-    db: tdb.db,
-    env: { HUBSPOT_ACCESS_TOKEN: 'pat-sync', HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_RATE_LIMIT_PER_10S: '10000', HUBSPOT_REQUEST_TIMEOUT_MS: '3000' },
-  });
   await portalRepo.ensurePrivateApp(tdb.db, PORTAL, new Date());
   worker = new SyncWorker(app.deps);
 });
 afterEach(() => fake.clearFaults());
-afterAll(async () => {
-  await app.close();
-  await tdb.destroy();
-  await fake.stop();
-});
 
 async function push(w: SyncWorker = worker) {
   const started = await app.api('POST', '/sync/runs', {});
