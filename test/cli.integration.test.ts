@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
-import { CLI, requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
-import { createTestDb, type TestDb } from './testDb.js';
+import { CLI, privateAppEnv, type ServiceProcess, startService } from './serviceProcess.js';
+import { useFakeHubspot, useServiceProcesses } from './setup.js';
 
 /**
  * The admin's CLI as shipped (node dist/src/cli/main.js) against the built service and the fake
@@ -18,38 +17,18 @@ const PORTAL = '5151';
 const TOKEN = 'pat-cli-test';
 const API_TOKEN = 'cli-test-api-token-0123';
 
-let fake: FakeHubspot;
+// Products whose SKU has anything but letters, digits and dashes break this portal's rule.
+const fake = useFakeHubspot({ maxPerWindow: 100, windowMs: 1_000, tokens: { [TOKEN]: PORTAL }, rules: { products: { hs_sku: /^[A-Za-z0-9-]+$/ } } });
+const { env, children } = useServiceProcesses({ storage: 'cli-test', env: () => privateAppEnv({ apiToken: API_TOKEN, accessToken: TOKEN, portalId: PORTAL, hubspotUrl: fake.url }) });
 let service: ServiceProcess;
-let tdb: TestDb | undefined;
+/** Where the tests write their CSV files and the CLI its reports. */
 let dir: string;
-const children: ServiceProcess['child'][] = [];
 
 beforeAll(async () => {
-  requireBuild();
-  // Products whose SKU has anything but letters, digits and dashes break this portal's rule.
-  fake = new FakeHubspot({ maxPerWindow: 100, windowMs: 1_000, tokens: { [TOKEN]: PORTAL }, rules: { products: { hs_sku: /^[A-Za-z0-9-]+$/ } } });
-  await fake.start();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-test-'));
-  const env: Record<string, string> = {
-    API_TOKEN,
-    HUBSPOT_ACCESS_TOKEN: TOKEN,
-    HUBSPOT_PORTAL_ID: PORTAL,
-    HUBSPOT_API_BASE_URL: fake.url,
-    SYNC_INTERVAL_SECONDS: '0',
-  };
-  if (process.env.TEST_DATABASE_URL) {
-    tdb = await createTestDb();
-    env.DATABASE_URL = tdb.url!;
-  } else {
-    env.DATA_DIR = path.join(dir, 'data');
-  }
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-test-files-'));
   service = await startService(env, children);
 });
-
-afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await tdb?.destroy();
-  await fake?.stop();
+afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

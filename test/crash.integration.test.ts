@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
-import { callApi, requireBuild, type ServiceProcess, serviceStorage, startService } from './serviceProcess.js';
+import { describe, expect, it } from 'vitest';
+import { callApi, privateAppEnv, type ServiceProcess, startService } from './serviceProcess.js';
+import { useFakeHubspot, useServiceProcesses } from './setup.js';
 
 /**
  * The built service, SIGKILLed mid-push at chosen instants and restarted each time: just as a
@@ -17,34 +17,12 @@ const TOKEN = 'pat-crash-test';
 const API_TOKEN = 'crash-test-api-token-0123';
 const N = 1200;
 
-let fake: FakeHubspot;
-let storage: Awaited<ReturnType<typeof serviceStorage>>;
-let env: Record<string, string>;
-const children: ServiceProcess['child'][] = [];
-
-beforeAll(async () => {
-  requireBuild();
-  // 10 requests per second: the push of 2,400 records takes a few seconds, so every kill lands
-  // mid-push.
-  fake = new FakeHubspot({ maxPerWindow: 10, windowMs: 1_000, latencyMs: 3, tokens: { [TOKEN]: PORTAL } });
-  await fake.start();
-  env = {
-    API_TOKEN,
-    HUBSPOT_ACCESS_TOKEN: TOKEN,
-    HUBSPOT_PORTAL_ID: PORTAL,
-    HUBSPOT_API_BASE_URL: fake.url,
-    HUBSPOT_RATE_LIMIT_PER_10S: '100',
-    HUBSPOT_REQUEST_TIMEOUT_MS: '2000',
-    SYNC_INTERVAL_SECONDS: '0',
-  };
-  storage = await serviceStorage('crash-test');
-  Object.assign(env, storage.env);
-});
-
-afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await storage?.destroy();
-  await fake?.stop();
+// 10 requests per second: the push of 2,400 records takes a few seconds, so every kill lands
+// mid-push.
+const fake = useFakeHubspot({ maxPerWindow: 10, windowMs: 1_000, latencyMs: 3, tokens: { [TOKEN]: PORTAL } });
+const { env, children } = useServiceProcesses({
+  storage: 'crash-test',
+  env: () => ({ ...privateAppEnv({ apiToken: API_TOKEN, accessToken: TOKEN, portalId: PORTAL, hubspotUrl: fake.url }), HUBSPOT_RATE_LIMIT_PER_10S: '100', HUBSPOT_REQUEST_TIMEOUT_MS: '2000' }),
 });
 
 const api = (s: ServiceProcess, method: string, p: string, body?: unknown) => callApi(s, API_TOKEN, method, p, body);

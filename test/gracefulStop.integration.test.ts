@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
-import { callApi, requireBuild, type ServiceProcess, serviceStorage, startService } from './serviceProcess.js';
+import { describe, expect, it } from 'vitest';
+import { callApi, privateAppEnv, type ServiceProcess, startService } from './serviceProcess.js';
+import { useFakeHubspot, useServiceProcesses } from './setup.js';
 
 /**
  * SIGTERM while a batch is in flight: the built service stops taking requests at once, waits for
@@ -16,33 +16,12 @@ const API_TOKEN = 'graceful-stop-api-token-01';
 const N = 1000;
 const REPLY_DELAY_MS = 1500;
 
-let fake: FakeHubspot;
-let storage: Awaited<ReturnType<typeof serviceStorage>>;
-let env: Record<string, string>;
-const children: ServiceProcess['child'][] = [];
-
-beforeAll(async () => {
-  requireBuild();
-  // Every reply leaves HubSpot 1.5 s after the write landed: a SIGTERM sent as the write lands
-  // finds the batch in flight.
-  fake = new FakeHubspot({ maxPerWindow: 100, windowMs: 10_000, latencyMs: REPLY_DELAY_MS, tokens: { [TOKEN]: PORTAL } });
-  await fake.start();
-  env = {
-    API_TOKEN,
-    HUBSPOT_ACCESS_TOKEN: TOKEN,
-    HUBSPOT_PORTAL_ID: PORTAL,
-    HUBSPOT_API_BASE_URL: fake.url,
-    HUBSPOT_REQUEST_TIMEOUT_MS: '8000',
-    SYNC_INTERVAL_SECONDS: '0',
-  };
-  storage = await serviceStorage('graceful-stop');
-  Object.assign(env, storage.env);
-});
-
-afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await storage?.destroy();
-  await fake?.stop();
+// Every reply leaves HubSpot 1.5 s after the write landed: a SIGTERM sent as the write lands
+// finds the batch in flight.
+const fake = useFakeHubspot({ maxPerWindow: 100, windowMs: 10_000, latencyMs: REPLY_DELAY_MS, tokens: { [TOKEN]: PORTAL } });
+const { env, children } = useServiceProcesses({
+  storage: 'graceful-stop',
+  env: () => ({ ...privateAppEnv({ apiToken: API_TOKEN, accessToken: TOKEN, portalId: PORTAL, hubspotUrl: fake.url }), HUBSPOT_REQUEST_TIMEOUT_MS: '8000' }),
 });
 
 const api = (s: ServiceProcess, method: string, p: string, body?: unknown) => callApi(s, API_TOKEN, method, p, body);

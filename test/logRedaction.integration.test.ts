@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cardFetchPath, hubspotHeaders } from './hubspotCaller.js';
-import { requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
+import { privateAppEnv, type ServiceProcess, startService } from './serviceProcess.js';
+import { useFakeHubspot, useServiceProcesses } from './setup.js';
 import { type JsonBody, TEST_CLIENT_SECRET, type TestApp } from './testApp.js';
-import { createTestDb, type TestDb } from './testDb.js';
 
 /**
  * The built service at LOG_LEVEL=debug (every line it can write), driven through everything that
@@ -27,41 +26,24 @@ const OAUTH_PORTAL = '6565';
 /** Installs that fail after the code exchange, refresh failures, failed disconnects. */
 const FAILING_PORTALS = ['6601', '6602', '6603', '6604', '6605'];
 
-let fake: FakeHubspot;
-let tdb: TestDb | undefined;
-let service: ServiceProcess;
-const children: ServiceProcess['child'][] = [];
-const secrets = new Set<string>([TEST_CLIENT_SECRET, API_TOKEN, PRIVATE_TOKEN, KEY]);
-
-beforeAll(async () => {
-  requireBuild();
-  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { [PRIVATE_TOKEN]: PORTAL }, oauth: { clientId: CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUri: `${PUBLIC}/oauth/callback` } });
-  await fake.start();
-  const env: Record<string, string> = {
+const fake = useFakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { [PRIVATE_TOKEN]: PORTAL }, oauth: { clientId: CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUri: `${PUBLIC}/oauth/callback` } });
+const { env, children } = useServiceProcesses({
+  storage: 'log-redaction',
+  env: () => ({
+    ...privateAppEnv({ apiToken: API_TOKEN, accessToken: PRIVATE_TOKEN, portalId: PORTAL, hubspotUrl: fake.url }),
     LOG_LEVEL: 'debug',
     PUBLIC_BASE_URL: PUBLIC,
-    API_TOKEN,
     HUBSPOT_CLIENT_SECRET: TEST_CLIENT_SECRET,
     HUBSPOT_CLIENT_ID: CLIENT_ID,
     HUBSPOT_REDIRECT_URI: `${PUBLIC}/oauth/callback`,
     TOKEN_ENCRYPTION_KEY: KEY,
-    HUBSPOT_ACCESS_TOKEN: PRIVATE_TOKEN,
-    HUBSPOT_PORTAL_ID: PORTAL,
-    HUBSPOT_API_BASE_URL: fake.url,
-    SYNC_INTERVAL_SECONDS: '0',
-  };
-  if (process.env.TEST_DATABASE_URL) {
-    tdb = await createTestDb();
-    env.DATABASE_URL = tdb.url!;
-  } else {
-    env.DATA_DIR = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/log-redaction-`);
-  }
-  service = await startService(env, children);
+  }),
 });
-afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await tdb?.destroy();
-  await fake?.stop();
+let service: ServiceProcess;
+const secrets = new Set<string>([TEST_CLIENT_SECRET, API_TOKEN, PRIVATE_TOKEN, KEY]);
+
+beforeAll(async () => {
+  service = await startService(env, children);
 });
 
 const signer = { publicBaseUrl: PUBLIC, clock: { now: () => new Date() } } as unknown as TestApp;

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
+import { describe, expect, it } from 'vitest';
 import { cardFetchPath, hubspotHeaders } from './hubspotCaller.js';
-import { callApi, requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
+import { callApi, privateAppEnv, type ServiceProcess, startService } from './serviceProcess.js';
+import { useFakeHubspot, useServiceProcesses, useTestDb } from './setup.js';
 import { TEST_CLIENT_SECRET, type TestApp } from './testApp.js';
-import { createTestDb, type TestDb } from './testDb.js';
 
 /**
  * Scale-out: two web processes (--role web) and two push workers (--role worker) on one
@@ -20,11 +19,6 @@ const DEALS = ['101', '102', '103', '104', '105'];
 const CONTACTS = 6000;
 const PRODUCTS = 3000;
 
-let fake: FakeHubspot;
-let tdb: TestDb;
-let env: Record<string, string>;
-const children: ServiceProcess['child'][] = [];
-
 const api = (s: ServiceProcess, method: string, p: string, body?: unknown) => callApi(s, API_TOKEN, method, p, body);
 
 /** A signed data fetch as HubSpot sends it to the public URL, delivered to one web process. */
@@ -38,27 +32,17 @@ async function fetchCardFrom(s: ServiceProcess, dealId: string) {
 const pidOf = (worker: string | null | undefined) => Number(/:(\d+):[0-9a-f]+$/.exec(worker ?? '')?.[1]);
 
 describe.runIf(process.env.TEST_DATABASE_URL)('two web and two worker processes on one PostgreSQL', () => {
-  beforeAll(async () => {
-    requireBuild();
-    fake = new FakeHubspot({ maxPerWindow: 20, windowMs: 1000, latencyMs: 20, tokens: { [TOKEN]: PORTAL } });
-    await fake.start();
-    tdb = await createTestDb();
-    env = {
-      DATABASE_URL: tdb.url!,
-      API_TOKEN,
+  const fake = useFakeHubspot({ maxPerWindow: 20, windowMs: 1000, latencyMs: 20, tokens: { [TOKEN]: PORTAL } });
+  const tdb = useTestDb();
+  const { env, children } = useServiceProcesses({
+    storage: tdb,
+    env: () => ({
+      ...privateAppEnv({ apiToken: API_TOKEN, accessToken: TOKEN, portalId: PORTAL, hubspotUrl: fake.url }),
       PUBLIC_BASE_URL: PUBLIC,
       HUBSPOT_CLIENT_SECRET: TEST_CLIENT_SECRET,
-      HUBSPOT_ACCESS_TOKEN: TOKEN,
-      HUBSPOT_PORTAL_ID: PORTAL,
-      HUBSPOT_API_BASE_URL: fake.url,
       HUBSPOT_RATE_LIMIT_PER_10S: '200',
       SYNC_INTERVAL_SECONDS: '1',
-    };
-  });
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await tdb?.destroy();
-    await fake?.stop();
+    }),
   });
 
   it('serves cards and API calls without a failure while the workers push exactly once within the budget', { timeout: 240_000 }, async () => {

@@ -57,6 +57,14 @@ export function startService(env: Record<string, string>, register?: ChildProces
   });
 }
 
+/**
+ * The env of a service that pushes one private app's portal to `hubspotUrl` (the fake), taking
+ * API calls with `apiToken`; pushes start only when asked for (no interval).
+ */
+export function privateAppEnv(o: { apiToken: string; accessToken: string; portalId: string; hubspotUrl: string }): Record<string, string> {
+  return { API_TOKEN: o.apiToken, HUBSPOT_ACCESS_TOKEN: o.accessToken, HUBSPOT_PORTAL_ID: o.portalId, HUBSPOT_API_BASE_URL: o.hubspotUrl, SYNC_INTERVAL_SECONDS: '0' };
+}
+
 /** Calls a spawned service's /api/v1 with its bearer token; any status from 300 up throws with the body. */
 export async function callApi(s: { url: string }, apiToken: string, method: string, p: string, body?: unknown): Promise<Record<string, JsonBody>> {
   const res = await fetch(`${s.url}/api/v1${p}`, {

@@ -1,5 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
 import { FakeHubspot, type FakeHubspotOptions } from './fakeHubspot/fakeHubspot.js';
+import { requireBuild, serviceStorage } from './serviceProcess.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './testApp.js';
 import { createTestDb, type TestDb } from './testDb.js';
 
@@ -56,4 +58,30 @@ export function useFakeHubspot(options: FakeHubspotOptions): FakeHubspot {
     await fake.stop();
   });
   return fake;
+}
+
+/** Where a file's spawned services keep their data: serviceStorage's prefix, or a database of the file's own. */
+export type ServiceStorage = string | TestDb;
+
+/**
+ * For a file that spawns the built service (serviceProcess.ts): `env` is what each service runs
+ * with, its storage (a PGlite folder, or a fresh PostgreSQL database with TEST_DATABASE_URL; or
+ * the given database) and then `env()`, filled in by beforeAll after the build is checked. The
+ * file's startService calls register their children in `children`: afterAll SIGKILLs them, then
+ * drops the storage.
+ */
+export function useServiceProcesses(options: { storage: ServiceStorage; env: () => Record<string, string> }): { env: Record<string, string>; children: ChildProcess[] } {
+  const env: Record<string, string> = {};
+  const children: ChildProcess[] = [];
+  let storage: Awaited<ReturnType<typeof serviceStorage>> | undefined;
+  beforeAll(async () => {
+    requireBuild();
+    if (typeof options.storage === 'string') storage = await serviceStorage(options.storage);
+    Object.assign(env, typeof options.storage === 'string' ? storage!.env : { DATABASE_URL: options.storage.url! }, options.env());
+  });
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await storage?.destroy();
+  });
+  return { env, children };
 }

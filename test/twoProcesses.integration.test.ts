@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHubspot } from './fakeHubspot/fakeHubspot.js';
-import { callApi, requireBuild, type ServiceProcess, startService } from './serviceProcess.js';
-import { createTestDb, type TestDb } from './testDb.js';
+import { describe, expect, it } from 'vitest';
+import { callApi, privateAppEnv, type ServiceProcess, startService } from './serviceProcess.js';
+import { useFakeHubspot, useServiceProcesses, useTestDb } from './setup.js';
 
 /**
  * Two service processes on one PostgreSQL, both with their background loop on, both taking API
@@ -16,11 +15,6 @@ const API_TOKEN = 'two-processes-api-token-01';
 const N = 1500;
 const MAX_PER_WINDOW = 20;
 const WINDOW_MS = 2000;
-
-let fake: FakeHubspot;
-let tdb: TestDb;
-let env: Record<string, string>;
-const children: ServiceProcess['child'][] = [];
 
 const api = (s: ServiceProcess, method: string, p: string, body?: unknown) => callApi(s, API_TOKEN, method, p, body);
 
@@ -38,28 +32,17 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 1
 const pidOf = (worker: string | null | undefined) => Number(/:(\d+):[0-9a-f]+$/.exec(worker ?? '')?.[1]);
 
 describe.runIf(process.env.TEST_DATABASE_URL)('two processes on one PostgreSQL', () => {
-  beforeAll(async () => {
-    requireBuild();
-    // Replies take a while, so two writers of one record would overlap and be seen.
-    fake = new FakeHubspot({ maxPerWindow: MAX_PER_WINDOW, windowMs: WINDOW_MS, latencyMs: 40, tokens: { [TOKEN]: PORTAL } });
-    await fake.start();
-    tdb = await createTestDb();
-    env = {
-      DATABASE_URL: tdb.url!,
-      API_TOKEN,
-      HUBSPOT_ACCESS_TOKEN: TOKEN,
-      HUBSPOT_PORTAL_ID: PORTAL,
-      HUBSPOT_API_BASE_URL: fake.url,
+  // Replies take a while, so two writers of one record would overlap and be seen.
+  const fake = useFakeHubspot({ maxPerWindow: MAX_PER_WINDOW, windowMs: WINDOW_MS, latencyMs: 40, tokens: { [TOKEN]: PORTAL } });
+  const tdb = useTestDb();
+  const { env, children } = useServiceProcesses({
+    storage: tdb,
+    // First only runs asked for through the API (both workers poll for them: no interval); loops later.
+    env: () => ({
+      ...privateAppEnv({ apiToken: API_TOKEN, accessToken: TOKEN, portalId: PORTAL, hubspotUrl: fake.url }),
       // Both processes are told the portal's real limit; neither gets it to itself.
       HUBSPOT_RATE_LIMIT_PER_10S: String((MAX_PER_WINDOW * 10_000) / WINDOW_MS),
-      // First only runs asked for through the API (both workers poll for them); loops later.
-      SYNC_INTERVAL_SECONDS: '0',
-    };
-  });
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await tdb?.destroy();
-    await fake?.stop();
+    }),
   });
 
   it('push one portal together: exactly once, one run at a time, the budget shared, a crash carried over', { timeout: 240_000 }, async () => {
