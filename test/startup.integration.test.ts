@@ -19,6 +19,13 @@ const SECRET = 'startup-secret-123';
 const TOKEN = 'startup-api-token-0123456789';
 const children: ChildProcess[] = [];
 let dataDir: string;
+/**
+ * For the tests that start the service: each start is a real one (a first start on a new data
+ * folder creates and migrates the embedded database), and on a loaded machine one such start
+ * alone can take most of vitest's default 30 s. startService gives up after 60 s with the
+ * service's output, so a test of a few starts and CLI runs gets a few of those.
+ */
+const START = { timeout: 180_000 };
 
 beforeAll(() => {
   requireBuild();
@@ -30,7 +37,7 @@ afterAll(() => {
 });
 
 describe('npm start on the embedded database', () => {
-  it('starts with no configuration, says what is not set up, and serves', async () => {
+  it('starts with no configuration, says what is not set up, and serves', START, async () => {
     const s = await startService({ DATA_DIR: dataDir }, children);
     try {
       const health = await fetch(`http://127.0.0.1:${s.port}/healthz`);
@@ -45,7 +52,7 @@ describe('npm start on the embedded database', () => {
     }
   });
 
-  it('keeps its data across restarts, refuses a second process on the same folder, and stops on SIGTERM', async () => {
+  it('keeps its data across restarts, refuses a second process on the same folder, and stops on SIGTERM', START, async () => {
     const env = { DATA_DIR: dataDir, HUBSPOT_CLIENT_SECRET: SECRET, API_TOKEN: TOKEN, PUBLIC_BASE_URL: 'https://invoices.test', HUBSPOT_ALLOWED_PORTAL_IDS: '1' };
     const first = await startService(env, children);
     const base = `http://127.0.0.1:${first.port}`;
@@ -87,7 +94,7 @@ describe('npm start on the embedded database', () => {
     }
   });
 
-  it('names a busy port and the variable to set, exits 1, and prints no stack trace', async () => {
+  it('names a busy port and the variable to set, exits 1, and prints no stack trace', START, async () => {
     // Taken on every interface, as the service listens.
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, resolve));
@@ -120,7 +127,7 @@ describe('npm start on the embedded database', () => {
 });
 
 describe('CLI', () => {
-  it('runs the README\'s "See the card without HubSpot" steps: demo data, then the card as the classic card and the app card; another portal is refused, saying what to set', async () => {
+  it('runs the README\'s "See the card without HubSpot" steps: demo data, then the card as the classic card and the app card; another portal is refused, saying what to set', START, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'invoice-card-newcomer-'));
     // The README's variables; the service listens on a free port, so the CLI is pointed at it with
     // --url while both sides keep the default public URL (port 3000) that the signatures cover.
@@ -167,7 +174,7 @@ describe('CLI', () => {
 // Only meaningful against a real server: PostgreSQL must be migrated explicitly, the embedded
 // database migrates itself (covered above).
 describe.runIf(process.env.TEST_DATABASE_URL)('npm start on PostgreSQL', () => {
-  it('refuses to start on an unmigrated database until npm run db:migrate has run', async () => {
+  it('refuses to start on an unmigrated database until npm run db:migrate has run', START, async () => {
     const admin = knexFactory({ client: 'pg', connection: process.env.TEST_DATABASE_URL!, pool: { min: 0, max: 1 } });
     const name = `startup_${crypto.randomBytes(5).toString('hex')}`;
     await admin.raw(`create database ${name}`);
