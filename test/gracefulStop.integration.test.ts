@@ -27,7 +27,9 @@ const { env, children } = useServiceProcesses({
 const api = (s: ServiceProcess, method: string, p: string, body?: unknown) => callApi(s, API_TOKEN, method, p, body);
 
 describe('SIGTERM mid-push', () => {
-  it('finishes the batch in flight, records it, hands the run back and exits 0 within 10 s', { timeout: 120_000 }, async () => {
+  // Four real service starts and the push of N records at 1.5 s a reply: a minute on a loaded
+  // machine, and the wait for the run to finish below alone allows 90 s.
+  it('finishes the batch in flight, records it, hands the run back and exits 0 within 10 s', { timeout: 240_000 }, async () => {
     let s = await startService(env, children);
     await api(s, 'POST', '/contacts/batch', {
       items: Array.from({ length: N }, (_, i) => ({ externalId: `g-${i}`, email: `g.${i}@stop.example`, firstName: `G${i}`, lastName: 'Stop' })),
