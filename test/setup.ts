@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import { FakeHubspot, type FakeHubspotOptions } from './fakeHubspot/fakeHubspot.js';
 import { requireBuild, serviceStorage } from './serviceProcess.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './testApp.js';
@@ -58,6 +58,18 @@ export function useFakeHubspot(options: FakeHubspotOptions): FakeHubspot {
     await fake.stop();
   });
   return fake;
+}
+
+/**
+ * Lets the file's expect.poll calls wait up to `ms` when they name no timeout of their own
+ * (vitest's default is 1 s): for polls on a browser, or on a row written after the answer was
+ * sent, which a loaded machine can take longer than a second to show. Vitest resets the setting
+ * after the file.
+ */
+export function usePollTimeout(ms: number): void {
+  beforeAll(() => {
+    vi.setConfig({ expect: { poll: { timeout: ms } } });
+  });
 }
 
 /** Where a file's spawned services keep their data: serviceStorage's prefix, or a database of the file's own. */

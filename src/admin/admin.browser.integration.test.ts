@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callSigned, fetchCard } from '../../test/hubspotCaller.js';
 import { TEST_API_TOKEN } from '../../test/testApp.js';
-import { useFakeHubspot, useTestApp } from '../../test/setup.js';
+import { useFakeHubspot, usePollTimeout, useTestApp } from '../../test/setup.js';
 import { PROJECT_ROOT } from '../paths.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { SyncWorker } from '../sync/syncWorker.js';
@@ -60,6 +60,7 @@ const MEASURE_TABLES = `(() => {
 describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
   const fake = useFakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { 'pat-admin': PORTAL }, rules: { products: { hs_sku: /^[A-Z0-9-]+$/ } } });
   const { tdb, app } = useTestApp(() => ({ env: { HUBSPOT_ACCESS_TOKEN: 'pat-admin', HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url } }));
+  usePollTimeout(15_000);
 
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -82,10 +83,12 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
     const failed = await callSigned(app, { method: 'GET', pathAndQuery: `/hubspot/card?userId=1&associatedObjectId=5&associatedObjectType=CONTACT&portalId=${PORTAL}` });
     expect(failed.status).toBe(400);
     // The row is written after the answer: wait for it (the dashboard reads it below).
-    for (let i = 0; (await tdb.db('card_errors').where({ request_id: failed.headers.get('x-request-id')! })).length === 0; i++) {
-      if (i > 500) throw new Error('the card error was never recorded');
-      await new Promise((r) => setImmediate(r));
-    }
+    await vi.waitFor(
+      async () => {
+        if ((await tdb.db('card_errors').where({ request_id: failed.headers.get('x-request-id')! })).length === 0) throw new Error('the card error was never recorded');
+      },
+      { timeout: 15_000, interval: 10 },
+    );
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,7 +3,7 @@ import { expectValidCard } from '../../test/cardAssertions.js';
 import { createInvoice } from '../../test/factories.js';
 import { callSigned, fetchCard } from '../../test/hubspotCaller.js';
 import { TEST_API_TOKEN } from '../../test/testApp.js';
-import { useTestApp } from '../../test/setup.js';
+import { usePollTimeout, useTestApp } from '../../test/setup.js';
 import type { CardResponse } from '../card/cardResponse.js';
 import { REFUSAL_LOG_LINES_PER_MINUTE } from '../http/limitedWarn.js';
 import { CARD_ERRORS_PER_PORTAL_PER_MINUTE } from './cardErrors.js';
@@ -17,6 +17,7 @@ import { CARD_ERRORS_PER_PORTAL_PER_MINUTE } from './cardErrors.js';
 
 const MARK = 'ATTACKER-TEXT-call-0800-SCAM';
 const { tdb, app } = useTestApp();
+usePollTimeout(15_000);
 let dealSeq = 500;
 
 const rows = () => tdb.db('card_errors').orderBy('id') as Promise<Array<Record<string, unknown>>>;

@@ -8,7 +8,7 @@ import { expectValidCard, prop } from '../../test/cardAssertions.js';
 import { createContact, createInvoice, createProduct } from '../../test/factories.js';
 import { fetchCard } from '../../test/hubspotCaller.js';
 import { pdfText } from '../../test/pdfText.js';
-import { useTestApp } from '../../test/setup.js';
+import { usePollTimeout, useTestApp } from '../../test/setup.js';
 import type { CardResponse } from '../card/cardResponse.js';
 import { PROJECT_ROOT } from '../paths.js';
 
@@ -57,6 +57,7 @@ afterAll(() => {
 });
 // HubSpot's domains, plus the test host standing in for HubSpot (the stranger is not listed).
 const { app } = useTestApp(() => ({ env: { HUBSPOT_FRAME_ANCESTORS: `https://app.hubspot.com https://*.hubspot.com ${hostUrl}` } }));
+usePollTimeout(15_000);
 
 beforeAll(async () => {
   if (!hasChromium) return;
