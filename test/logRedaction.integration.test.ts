@@ -99,7 +99,9 @@ describe('logs', () => {
     // A push with the private-app token (debug logs each retry and batch).
     fake.inject({ kind: 'status503', times: 2 });
     const run = await api('POST', '/sync/runs', { portalId: PORTAL });
-    for (let i = 0; i < 100; i++) {
+    // Until the run ends, or a deadline well inside the test's timeout (not a count of polls: a
+    // loaded machine answers each one later).
+    for (const until = Date.now() + 40_000; Date.now() < until; ) {
       const r = await api('GET', `/sync/runs/${run.body.id}`);
       if (r.body.status === 'done' || r.body.status === 'failed') break;
       await new Promise((res) => setTimeout(res, 100));
@@ -139,7 +141,7 @@ describe('logs', () => {
     const push = async (portalId: string, externalId: string) => {
       await keptApi('PUT', `/contacts/${externalId}`, { email: `${externalId}@logs.example`, firstName: `Changed ${Date.now()}` });
       const run = await keptApi('POST', '/sync/runs', { portalId });
-      for (let i = 0; i < 200; i++) {
+      for (const until = Date.now() + 25_000; Date.now() < until; ) {
         const r = await keptApi('GET', `/sync/runs/${run.body.id}`);
         if (r.body.status === 'done' || r.body.status === 'failed') return r.body;
         await new Promise((res) => setTimeout(res, 100));
