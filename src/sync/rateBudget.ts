@@ -85,8 +85,12 @@ export class RateBudget {
   private heard: { max: number; interval: number } | undefined;
   private loaded = false;
 
-  /** Reserves the portal's next request slot and waits for it. */
-  async take(signal?: AbortSignal): Promise<void> {
+  /**
+   * Reserves the portal's next request slot and waits for it; resolves with the slot's time (ms
+   * since the epoch, on the database's clock). The request goes at that time or, on a busy
+   * machine, later: never earlier.
+   */
+  async take(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) throw new Stopped();
     if (!this.loaded) {
       // What HubSpot said to any process before: pace by it from the first request.
@@ -111,12 +115,14 @@ export class RateBudget {
                 then rate_log[cardinality(rate_log) - :capacity + 1] + make_interval(secs => :windowSeconds) end
          ))[greatest(1, cardinality(rate_log) + 2 - :capacity):]
        where portal_id = :portalId
-       returning extract(epoch from (rate_log[cardinality(rate_log)] - clock_timestamp())) * 1000 as wait_ms`,
+       returning extract(epoch from (rate_log[cardinality(rate_log)] - clock_timestamp())) * 1000 as wait_ms,
+                 extract(epoch from rate_log[cardinality(rate_log)]) * 1000 as slot_ms`,
       { capacity, windowSeconds: paddedMs / 1000, gapSeconds: windowMs / capacity / 2 / 1000, portalId: this.portalId },
-    )) as { rows: Array<{ wait_ms: string | number }> };
+    )) as { rows: Array<{ wait_ms: string | number; slot_ms: string | number }> };
     if (r.rows.length === 0) throw new Error(`portal ${this.portalId} is not registered`);
     const wait = Number(r.rows[0]!.wait_ms);
     if (wait > 0) await sleep(wait, signal);
+    return Number(r.rows[0]!.slot_ms);
   }
 
   /** Holds every request back for `ms` (after a 429: let HubSpot's window drain). */
