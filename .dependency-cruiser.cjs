@@ -38,7 +38,8 @@ module.exports = {
     },
     {
       name: 'root-modules-below-features',
-      comment: 'config, deps, errors, redaction, logging and metrics are below the features (every feature imports Deps, so deps.ts naming a feature is a cycle): only app, routes and main compose them.',
+      comment:
+        'config, deps, errors, redaction, logging and metrics are below the features (every feature imports Deps, so deps.ts naming a feature is a cycle): only app, routes and main compose them.',
       severity: 'error',
       from: { path: '^src/[^/]+\\.ts$', pathNot: '^src/(app|routes|main)\\.ts$' },
       to: { path: FEATURES },

@@ -5,4 +5,3 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`create index sync_state_claimed_by_idx on sync_state (claimed_by) where claimed_by is not null`);
 }
-

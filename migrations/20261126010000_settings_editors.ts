@@ -6,4 +6,3 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`alter table portal_settings add column card_editors text[] not null default '{}', add column revision integer not null default 1`);
 }
-

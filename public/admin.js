@@ -17,9 +17,7 @@ const tokenState = (iso) => {
 };
 const badge = (status) => `<span class="badge badge-${esc(status)}">${esc(status)}</span>`;
 const table = (head, rows, empty) =>
-  rows.length === 0
-    ? `<p class="empty">${esc(empty)}</p>`
-    : `<table><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  rows.length === 0 ? `<p class="empty">${esc(empty)}</p>` : `<table><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 
 function renderPortals(portals, revocations) {
   $('portals').innerHTML = table(
@@ -57,10 +55,12 @@ function renderRevocations(revocations) {
 function renderRuns(runs) {
   $('runs').innerHTML = table(
     ['#', 'Portal', 'Status', 'Trigger', 'Started', 'Duration', 'Created', 'Updated', 'Unchanged', 'Failed', 'Skipped', 'Conflicts', '429s'],
-    runs.slice(0, 20).map(
-      (r) =>
-        `<tr><td>${esc(r.id)}</td><td>${esc(r.portalId)}</td><td>${badge(r.status)}${r.error ? `<div class="note">${esc(r.error)}</div>` : ''}</td><td>${esc(r.trigger)}</td><td>${when(r.startedAt)}</td><td>${r.durationMs === null ? '—' : `${(r.durationMs / 1000).toFixed(1)} s`}</td><td class="num">${r.counts.created}</td><td class="num">${r.counts.updated}</td><td class="num">${r.counts.unchanged}</td><td class="num ${r.counts.failed ? 'bad' : ''}">${r.counts.failed}</td><td class="num">${r.counts.skipped}</td><td class="num">${r.counts.conflicts}</td><td class="num">${r.counts.rateLimited}</td></tr>`,
-    ),
+    runs
+      .slice(0, 20)
+      .map(
+        (r) =>
+          `<tr><td>${esc(r.id)}</td><td>${esc(r.portalId)}</td><td>${badge(r.status)}${r.error ? `<div class="note">${esc(r.error)}</div>` : ''}</td><td>${esc(r.trigger)}</td><td>${when(r.startedAt)}</td><td>${r.durationMs === null ? '—' : `${(r.durationMs / 1000).toFixed(1)} s`}</td><td class="num">${r.counts.created}</td><td class="num">${r.counts.updated}</td><td class="num">${r.counts.unchanged}</td><td class="num ${r.counts.failed ? 'bad' : ''}">${r.counts.failed}</td><td class="num">${r.counts.skipped}</td><td class="num">${r.counts.conflicts}</td><td class="num">${r.counts.rateLimited}</td></tr>`,
+      ),
     'No push has run yet.',
   );
 }
@@ -93,28 +93,37 @@ function renderFailures(failures) {
 }
 
 /** How a recorded request proved itself; only such requests are recorded. */
-const VIA = { hubspot_signature: 'HubSpot (signed)', page_token: 'rep\'s page' };
+const VIA = { hubspot_signature: 'HubSpot (signed)', page_token: "rep's page" };
 
 // Every cell is the service's own: the verified portal, the route template, our error code and
 // request id. Callers' text (paths, messages) is never recorded, so never shown here.
 function renderCardErrors(errors) {
   $('card-errors').innerHTML = table(
     ['When', 'Portal', 'From', 'Request', 'Status', 'Error', 'Request id'],
-    errors.map((e) => `<tr><td>${ago(e.createdAt)}</td><td>${esc(e.portalId ?? '—')}</td><td>${esc(VIA[e.via] ?? e.via)}</td><td><code>${esc(e.method)} ${esc(e.route)}</code></td><td class="num">${esc(e.status)}</td><td><code>${esc(e.code)}</code></td><td><code>${esc(e.requestId ?? '—')}</code></td></tr>`),
+    errors.map(
+      (e) =>
+        `<tr><td>${ago(e.createdAt)}</td><td>${esc(e.portalId ?? '—')}</td><td>${esc(VIA[e.via] ?? e.via)}</td><td><code>${esc(e.method)} ${esc(e.route)}</code></td><td class="num">${esc(e.status)}</td><td><code>${esc(e.code)}</code></td><td><code>${esc(e.requestId ?? '—')}</code></td></tr>`,
+    ),
     'No errors on signed card requests or valid page links in the last week.',
   );
 }
 
 /** Bars per finished push, oldest left: records pushed (created + updated + archived) and failed. */
 function renderChart(runs) {
-  const done = runs.filter((r) => r.finishedAt).reverse().slice(-40);
+  const done = runs
+    .filter((r) => r.finishedAt)
+    .reverse()
+    .slice(-40);
   if (done.length === 0) {
     $('chart').innerHTML = '<p class="empty">Nothing pushed yet.</p>';
     return;
   }
   const pushed = (r) => r.counts.created + r.counts.updated + r.counts.archived;
   const max = Math.max(1, ...done.map((r) => pushed(r) + r.counts.failed));
-  const W = 760, H = 180, pad = 36, bw = Math.max(4, Math.min(40, (W - pad) / done.length - 4));
+  const W = 760,
+    H = 180,
+    pad = 36,
+    bw = Math.max(4, Math.min(40, (W - pad) / done.length - 4));
   const bars = done
     .map((r, i) => {
       const x = pad + i * (bw + 4);

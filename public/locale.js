@@ -18,7 +18,7 @@ export const DEFAULT_LOCALE = 'en-GB';
 export function pickLocale(tag) {
   if (!tag) return DEFAULT_LOCALE;
   try {
-    return Intl.DateTimeFormat.supportedLocalesOf([tag]).length > 0 ? Intl.getCanonicalLocales(tag)[0] ?? DEFAULT_LOCALE : DEFAULT_LOCALE;
+    return Intl.DateTimeFormat.supportedLocalesOf([tag]).length > 0 ? (Intl.getCanonicalLocales(tag)[0] ?? DEFAULT_LOCALE) : DEFAULT_LOCALE;
   } catch {
     return DEFAULT_LOCALE;
   }
@@ -92,8 +92,9 @@ export function formatDateTime(iso, locale = DEFAULT_LOCALE) {
 export function formatMoney(decimal, currency, exponent, locale = DEFAULT_LOCALE, currencyDisplay = 'narrowSymbol') {
   let f;
   try {
-    f = numberFormat(`m:${locale}:${currency}:${exponent}:${currencyDisplay}`, () =>
-      new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay, minimumFractionDigits: exponent, maximumFractionDigits: exponent }),
+    f = numberFormat(
+      `m:${locale}:${currency}:${exponent}:${currencyDisplay}`,
+      () => new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay, minimumFractionDigits: exponent, maximumFractionDigits: exponent }),
     );
   } catch {
     return `${decimal} ${currency}`;
@@ -256,7 +257,11 @@ export function readDecimal(text, locale = DEFAULT_LOCALE) {
   if (pointToken?.kind === 'X' && fractionDigits.length === 3 && whole.length > 0) {
     return { ok: false, problem: 'ambiguous', text: raw, separator: pointToken.text };
   }
-  const intDigits = whole.filter((t) => t.kind === 'n').map((t) => t.text).join('') || '0';
+  const intDigits =
+    whole
+      .filter((t) => t.kind === 'n')
+      .map((t) => t.text)
+      .join('') || '0';
   const value = `${negative ? '-' : ''}${intDigits}${fractionDigits ? `.${fractionDigits}` : ''}`;
   return { ok: true, value };
 }

@@ -106,7 +106,11 @@ const RULES = [
   [null, /must not be negative/, (_m, k) => `The ${FIELDS[k]?.label ?? 'number'} can't be negative`],
   [null, /percentage from 0 to 100/, () => 'Enter a percentage from 0 to 100'],
   [['amount'], /must be more than 0/, () => 'Enter an amount more than 0'],
-  [['discount.value'], /must not exceed the line subtotal \(([0-9.]+) ([A-Z]{3})/, (m, _k, ctx) => `The discount can't be more than the line's amount (${formatMoney(m[1] ?? '0', m[2] ?? '', ctx.exponent ?? 2, ctx.locale)})`],
+  [
+    ['discount.value'],
+    /must not exceed the line subtotal \(([0-9.]+) ([A-Z]{3})/,
+    (m, _k, ctx) => `The discount can't be more than the line's amount (${formatMoney(m[1] ?? '0', m[2] ?? '', ctx.exponent ?? 2, ctx.locale)})`,
+  ],
   // Lines and products.
   [['description'], /is required|fewer than 1 characters/, () => 'Enter a description, or pick a product'],
   [['unitPrice'], /is required: product .* is priced in ([A-Z]{3}), the invoice is in ([A-Z]{3})/, (m) => `This product is priced in ${m[1]}: enter its price in ${m[2]}`],
@@ -121,9 +125,9 @@ const RULES = [
   [['contactExternalId'], /archived/, () => 'This customer was archived: pick another one'],
   [['contactExternalId'], /no contact|pick a customer|invalid format|must be 1-100/, () => 'Pick a customer from the list'],
   [['currency', 'defaultCurrency'], /./, () => 'Pick a currency such as EUR or USD'],
-  [['dueDate', 'issueDate'], /on or after the issue date/, () => 'The due date can\'t be before the invoice date'],
+  [['dueDate', 'issueDate'], /on or after the issue date/, () => "The due date can't be before the invoice date"],
   [['dueDate'], /either dueDate or paymentTermsDays/, () => 'Pick payment terms or a due date, not both'],
-  [['date'], /in the future/, () => 'The payment date can\'t be in the future'],
+  [['date'], /in the future/, () => "The payment date can't be in the future"],
   [['issueDate', 'dueDate', 'date'], /date|required/, (_m, k) => `Enter ${FIELDS[k]?.a}`],
   [['paymentTermsDays', 'defaultPaymentTermsDays'], /./, () => 'Enter a whole number of days from 0 to 3650'],
   // Payments and voiding.
@@ -152,7 +156,7 @@ export function sayFieldProblem(problem, ctx) {
     if (m) return say(m, key, ctx);
   }
   const f = FIELDS[key];
-  return f ? `Check the ${f.label}: it can't be saved as it is` : 'Something on this form can\'t be saved as it is: close it and open it again from the card';
+  return f ? `Check the ${f.label}: it can't be saved as it is` : "Something on this form can't be saved as it is: close it and open it again from the card";
 }
 
 /**
@@ -189,7 +193,11 @@ export function sayRefusal(error, ctx) {
     case 'bill_to_required':
       return { field: 'contactExternalId', message: 'Pick a customer: an invoice needs someone to bill before it is issued' };
     case 'payment_exceeds_balance':
-      return { field: 'amount', message: details?.balance && ctx.currency ? `That is more than the balance due (${formatMoney(details.balance, ctx.currency, ctx.exponent ?? 2, ctx.locale)})` : 'That is more than the balance due' };
+      return {
+        field: 'amount',
+        message:
+          details?.balance && ctx.currency ? `That is more than the balance due (${formatMoney(details.balance, ctx.currency, ctx.exponent ?? 2, ctx.locale)})` : 'That is more than the balance due',
+      };
     default:
       return null;
   }

@@ -57,7 +57,6 @@ function recordCardError(deps: Deps) {
   };
 }
 
-
 /** Who a failed request proved to be, or undefined when it proved nothing. */
 function authenticatedCaller(req: express.Request, res: express.Response): { via: cardErrors.CardErrorVia; portalId: string | null } | undefined {
   // Set by requirePageToken / requirePageApiToken once the token's MAC and expiry check out.

@@ -53,7 +53,19 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'PUBLIC_BASE_URL', 'DATABASE_URL', 'HUBSPOT_ALLOW_V2_ONLY', 'HUBSPOT_RATE_LIMIT_PER_10S', 'API_TOKEN', 'SYNC_INTERVAL_SECONDS', 'LOG_LEVEL', 'HUBSPOT_PORTAL_ID', 'TOKEN_ENCRYPTION_KEY', 'HUBSPOT_ALLOWED_PORTAL_IDS']) {
+    for (const name of [
+      'PORT',
+      'PUBLIC_BASE_URL',
+      'DATABASE_URL',
+      'HUBSPOT_ALLOW_V2_ONLY',
+      'HUBSPOT_RATE_LIMIT_PER_10S',
+      'API_TOKEN',
+      'SYNC_INTERVAL_SECONDS',
+      'LOG_LEVEL',
+      'HUBSPOT_PORTAL_ID',
+      'TOKEN_ENCRYPTION_KEY',
+      'HUBSPOT_ALLOWED_PORTAL_IDS',
+    ]) {
       expect(problems, name).toContain(name);
     }
     expect((error as ConfigError).message).toMatch(/^Invalid configuration:\n {2}- /);
@@ -92,7 +104,9 @@ describe('loadConfig', () => {
     expect(describeMissingSetup(loadConfig(base)).join('\n')).toMatch(/No HubSpot account is served.*HUBSPOT_ALLOWED_PORTAL_IDS/);
     expect(describeMissingSetup(loadConfig({ ...base, HUBSPOT_ALLOWED_PORTAL_IDS: '1' })).join('\n')).not.toMatch(/account is served|HUBSPOT_PORTAL_ID/);
     expect(describeMissingSetup(loadConfig({ ...base, HUBSPOT_ACCESS_TOKEN: 't', HUBSPOT_PORTAL_ID: '5' })).join('\n')).not.toMatch(/account is served/);
-    expect(describeMissingSetup(loadConfig({ ...base, HUBSPOT_ACCESS_TOKEN: 't', HUBSPOT_PORTAL_ID: '5', HUBSPOT_ALLOWED_PORTAL_IDS: '1' })).join('\n')).toContain('HUBSPOT_PORTAL_ID 5 is not in HUBSPOT_ALLOWED_PORTAL_IDS');
+    expect(describeMissingSetup(loadConfig({ ...base, HUBSPOT_ACCESS_TOKEN: 't', HUBSPOT_PORTAL_ID: '5', HUBSPOT_ALLOWED_PORTAL_IDS: '1' })).join('\n')).toContain(
+      'HUBSPOT_PORTAL_ID 5 is not in HUBSPOT_ALLOWED_PORTAL_IDS',
+    );
   });
 
   it('requires the encryption key once OAuth is configured', () => {

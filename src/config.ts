@@ -117,9 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const frameAncestors = (get('HUBSPOT_FRAME_ANCESTORS') ?? DEFAULT_FRAME_ANCESTORS.join(' ')).split(/[\s,]+/).filter(Boolean);
   const badAncestors = frameAncestors.filter((a) => !/^https?:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i.test(a));
   if (badAncestors.length > 0 || frameAncestors.length === 0) {
-    problems.push(
-      `HUBSPOT_FRAME_ANCESTORS must list origins like https://app.hubspot.com or https://*.hubspot.com, separated by spaces (not '*'); bad: ${badAncestors.join(' ') || '(empty)'}`,
-    );
+    problems.push(`HUBSPOT_FRAME_ANCESTORS must list origins like https://app.hubspot.com or https://*.hubspot.com, separated by spaces (not '*'); bad: ${badAncestors.join(' ') || '(empty)'}`);
   }
 
   const clientId = get('HUBSPOT_CLIENT_ID');
@@ -218,7 +216,9 @@ export function describeMissingSetup(config: Config): string[] {
   if (!config.hubspot.clientId) {
     notes.push('HUBSPOT_CLIENT_ID / HUBSPOT_REDIRECT_URI are not set: the OAuth install routes answer 503');
   } else if (!config.hubspot.allowedPortalIds) {
-    notes.push('HUBSPOT_ALLOWED_PORTAL_IDS is not set: any HubSpot account that installs the app through /oauth/install is connected and receives the accounting system\'s contacts and products; list your portal ids there to allow only those');
+    notes.push(
+      "HUBSPOT_ALLOWED_PORTAL_IDS is not set: any HubSpot account that installs the app through /oauth/install is connected and receives the accounting system's contacts and products; list your portal ids there to allow only those",
+    );
   }
   return notes;
 }

@@ -56,9 +56,7 @@ export function derivePageTokenKey(clientSecret: string | undefined): Buffer | u
 
 /** Builds the deps of one service (or one test app): the database, the logger, and the state they share. */
 export function createDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
-  const db =
-    overrides.db ??
-    createDb({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), poolMax: config.databasePoolMax });
+  const db = overrides.db ?? createDb({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), poolMax: config.databasePoolMax });
   return {
     config,
     db,

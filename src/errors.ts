@@ -77,7 +77,10 @@ export function validationFailed(problems: readonly FieldError[], message?: stri
   if (message !== undefined) {
     text = notListed ? `${message} (${notListed})` : message;
   } else {
-    const named = details.slice(0, MESSAGE_PROBLEMS).map((d) => `${d.field} ${d.message}`).join('; ');
+    const named = details
+      .slice(0, MESSAGE_PROBLEMS)
+      .map((d) => `${d.field} ${d.message}`)
+      .join('; ');
     const more = total - Math.min(details.length, MESSAGE_PROBLEMS);
     text = `Invalid request: ${named}`;
     if (more > 0) text += `; and ${more} more problem${more === 1 ? '' : 's'}${notListed ? `: ${notListed}` : ', listed in details'}`;
@@ -90,5 +93,4 @@ export const unauthorized = (code: string, message: string) => new AppError(code
 export const forbidden = (code: string, message: string) => new AppError(code, 403, message);
 export const notFound = (what: string) => new AppError('not_found', 404, `${what} was not found`);
 export const conflict = (code: string, message: string, details?: unknown) => new AppError(code, 409, message, details);
-export const notConfigured = (variable: string, what: string) =>
-  new AppError('not_configured', 503, `${what} is not set up: set ${variable} and restart the service`, { variable });
+export const notConfigured = (variable: string, what: string) => new AppError('not_configured', 503, `${what} is not set up: set ${variable} and restart the service`, { variable });

@@ -34,7 +34,7 @@ export function createMetrics(): Metrics {
     }),
     cardFetches: new client.Counter({ ...opts, name: 'card_fetches_total', help: 'Signed card data fetches answered, by caller', labelNames: ['caller'] }),
     signatureFailures: new client.Counter({ ...opts, name: 'hubspot_signature_failures_total', help: 'HubSpot requests refused for their signature, by failed check', labelNames: ['check'] }),
-    hubspotRequests: new client.Counter({ ...opts, name: 'hubspot_requests_total', help: 'Requests to HubSpot\'s CRM API by status (network: no answer)', labelNames: ['status'] }),
+    hubspotRequests: new client.Counter({ ...opts, name: 'hubspot_requests_total', help: "Requests to HubSpot's CRM API by status (network: no answer)", labelNames: ['status'] }),
     hubspotRateLimited: new client.Counter({ ...opts, name: 'hubspot_rate_limited_total', help: '429 answers from HubSpot, by portal', labelNames: ['portal'] }),
     syncRecords: new client.Counter({ ...opts, name: 'sync_records_total', help: 'Records the push finished, by type and outcome', labelNames: ['type', 'outcome'] }),
     // Labels are our route templates and error codes only (bounded sets), never caller text.
@@ -44,7 +44,12 @@ export function createMetrics(): Metrics {
       help: 'Failed requests on /hubspot routes that proved nothing (no valid signature or page token), by route template and error code; not recorded as card errors',
       labelNames: ['route', 'code'],
     }),
-    cardErrorsDropped: new client.Counter({ ...opts, name: 'card_errors_dropped_total', help: 'Authenticated card errors not recorded because the per-portal or overall per-minute bound was reached', labelNames: ['reason'] }),
+    cardErrorsDropped: new client.Counter({
+      ...opts,
+      name: 'card_errors_dropped_total',
+      help: 'Authenticated card errors not recorded because the per-portal or overall per-minute bound was reached',
+      labelNames: ['reason'],
+    }),
   };
 }
 
@@ -57,13 +62,15 @@ export function registerDatabaseGauges(metrics: Metrics, db: Db, configuredPer10
     registers: [metrics.registry],
     async collect() {
       this.reset();
-      const r = (await db.raw(`select portal_id, object_type, count(*)::int as n from sync_state where state = 'pending' group by 1, 2`)) as { rows: Array<{ portal_id: string; object_type: string; n: number }> };
+      const r = (await db.raw(`select portal_id, object_type, count(*)::int as n from sync_state where state = 'pending' group by 1, 2`)) as {
+        rows: Array<{ portal_id: string; object_type: string; n: number }>;
+      };
       for (const row of r.rows) this.set({ portal: String(row.portal_id), type: row.object_type }, row.n);
     },
   });
   new client.Gauge({
     name: 'hubspot_rate_budget_remaining',
-    help: 'Requests a portal may still send in its current rate window (HubSpot\'s window once its headers named it)',
+    help: "Requests a portal may still send in its current rate window (HubSpot's window once its headers named it)",
     labelNames: ['portal'],
     registers: [metrics.registry],
     async collect() {

@@ -38,7 +38,7 @@ describe('redactDeep and configSecrets', () => {
     expect(redactDeep(cyclic)).toEqual({ s: 'ok', self: '[…]' });
   });
 
-  it('knows the configuration\'s secrets, the encryption key in each form it is written in', () => {
+  it("knows the configuration's secrets, the encryption key in each form it is written in", () => {
     const key = Buffer.from('ab'.repeat(32), 'hex');
     const s = configSecrets({ apiToken: 'api-token-xyz', tokenEncryptionKey: key, hubspot: { clientSecret: 'client-secret-1', accessToken: undefined } });
     expect(s).toEqual(expect.arrayContaining(['api-token-xyz', 'client-secret-1', 'ab'.repeat(32), 'AB'.repeat(32), key.toString('base64')]));

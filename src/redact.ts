@@ -33,11 +33,7 @@ export function redactSecrets(text: string, known: readonly (string | undefined)
   for (const secret of known) {
     if (secret && secret.length >= 8 && out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
-  return out
-    .replace(TOKEN_PATH, `$1${REDACTED}`)
-    .replace(FIELD, `$1${REDACTED}`)
-    .replace(JSON_FIELD, `$1${REDACTED}$2`)
-    .replace(BEARER, REDACTED);
+  return out.replace(TOKEN_PATH, `$1${REDACTED}`).replace(FIELD, `$1${REDACTED}`).replace(JSON_FIELD, `$1${REDACTED}$2`).replace(BEARER, REDACTED);
 }
 
 /** A copy of a JSON-like value with every string redacted (depth-limited; cycles cut). */

@@ -76,7 +76,13 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
 
   // The admins' dashboard: signs in with API_TOKEN, then a session cookie.
   app.get('/admin/login', h(getLogin));
-  app.post('/admin/login', rateLimit({ name: 'the dashboard sign-in', max: 10, windowMs: 60_000 }), express.urlencoded({ extended: false, limit: '4kb' }), showErrorsOn(signInErrorView, { noStore: true }), h(postLogin));
+  app.post(
+    '/admin/login',
+    rateLimit({ name: 'the dashboard sign-in', max: 10, windowMs: 60_000 }),
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    showErrorsOn(signInErrorView, { noStore: true }),
+    h(postLogin),
+  );
   app.post('/admin/logout', express.urlencoded({ extended: false, limit: '4kb' }), h(postLogout));
   // Routing is not strict: this serves /admin and /admin/; the page's relative URLs need the slash.
   app.get('/admin/', (req, res, next) => (req.path.endsWith('/') ? next() : res.redirect(301, 'admin/')), requireAdmin(deps, 'page'), h(getDashboard));
@@ -172,6 +178,9 @@ export function mountOpsRoutes(app: express.Express, deps: Deps): void {
   // load balancer: route only /hubspot, /oauth, /api and /assets there.
   if (!deps.metrics.registry.getSingleMetric('sync_queue_depth')) registerDatabaseGauges(deps.metrics, deps.db, deps.config.hubspot.rateLimitPer10s);
   app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', deps.metrics.registry.contentType).set('Cache-Control', 'no-store').send(await deps.metrics.registry.metrics());
+    res
+      .set('Content-Type', deps.metrics.registry.contentType)
+      .set('Cache-Control', 'no-store')
+      .send(await deps.metrics.registry.metrics());
   });
 }

@@ -28,20 +28,76 @@ function rng(seed: number) {
   };
 }
 
-const NASTY_STRINGS = ['', ' ', '0', '-0', '1e309', 'NaN', '-1', '1.0000000001', '99999999999999999999999', '12,50', '１２', '𝟙', '\u0000', '<script>', "' or 1=1 --", 'EUR', 'eur', 'XAU', '2026-02-30', '2026-13-01', 'x'.repeat(10_000)];
-const KEYS = ['portalId', 'dealId', 'currency', 'issueDate', 'dueDate', 'paymentTermsDays', 'contactExternalId', 'lines', 'number', 'status', 'memo', 'amount', 'date', 'items', 'externalId', 'email', 'price', 'name', 'quantity', 'unitPrice', 'discount', 'taxRate', 'voidReason', '__proto__', 'constructor'];
+const NASTY_STRINGS = [
+  '',
+  ' ',
+  '0',
+  '-0',
+  '1e309',
+  'NaN',
+  '-1',
+  '1.0000000001',
+  '99999999999999999999999',
+  '12,50',
+  '１２',
+  '𝟙',
+  '\u0000',
+  '<script>',
+  "' or 1=1 --",
+  'EUR',
+  'eur',
+  'XAU',
+  '2026-02-30',
+  '2026-13-01',
+  'x'.repeat(10_000),
+];
+const KEYS = [
+  'portalId',
+  'dealId',
+  'currency',
+  'issueDate',
+  'dueDate',
+  'paymentTermsDays',
+  'contactExternalId',
+  'lines',
+  'number',
+  'status',
+  'memo',
+  'amount',
+  'date',
+  'items',
+  'externalId',
+  'email',
+  'price',
+  'name',
+  'quantity',
+  'unitPrice',
+  'discount',
+  'taxRate',
+  'voidReason',
+  '__proto__',
+  'constructor',
+];
 
 function randomValue(r: () => number, depth = 0): unknown {
   const pick = Math.floor(r() * (depth > 2 ? 6 : 9));
   switch (pick) {
-    case 0: return NASTY_STRINGS[Math.floor(r() * NASTY_STRINGS.length)];
-    case 1: return [0, -1, 1.5, 1e308, -1e-308, Number.MAX_SAFE_INTEGER + 2, 2 ** 63][Math.floor(r() * 7)];
-    case 2: return r() < 0.5;
-    case 3: return null;
-    case 4: return String(Math.floor(r() * 1e6));
-    case 5: return (r() * 1000).toFixed(Math.floor(r() * 8));
-    case 6: return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
-    default: return randomObject(r, depth + 1);
+    case 0:
+      return NASTY_STRINGS[Math.floor(r() * NASTY_STRINGS.length)];
+    case 1:
+      return [0, -1, 1.5, 1e308, -1e-308, Number.MAX_SAFE_INTEGER + 2, 2 ** 63][Math.floor(r() * 7)];
+    case 2:
+      return r() < 0.5;
+    case 3:
+      return null;
+    case 4:
+      return String(Math.floor(r() * 1e6));
+    case 5:
+      return (r() * 1000).toFixed(Math.floor(r() * 8));
+    case 6:
+      return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
+    default:
+      return randomObject(r, depth + 1);
   }
 }
 
@@ -59,16 +115,17 @@ const counts = async () => {
 };
 
 describe('hostile input', () => {
-  const routes = () => [
-    ['POST', '/invoices'],
-    ['PATCH', `/invoices/${draftId}`],
-    ['PATCH', `/invoices/${openId}`],
-    ['POST', `/invoices/${openId}/payments`],
-    ['PUT', '/contacts/fuzz-1'],
-    ['PUT', '/products/fuzz-1'],
-    ['POST', '/contacts/batch'],
-    ['POST', '/products/batch'],
-  ] as const;
+  const routes = () =>
+    [
+      ['POST', '/invoices'],
+      ['PATCH', `/invoices/${draftId}`],
+      ['PATCH', `/invoices/${openId}`],
+      ['POST', `/invoices/${openId}/payments`],
+      ['PUT', '/contacts/fuzz-1'],
+      ['PUT', '/products/fuzz-1'],
+      ['POST', '/contacts/batch'],
+      ['POST', '/products/batch'],
+    ] as const;
 
   it('answers random bodies on every write route with a 4xx (or a success), never a 5xx', async () => {
     const r = rng(20261125);
@@ -125,7 +182,17 @@ describe('hostile input', () => {
     const cases: Array<[string, string, unknown, string]> = [
       ['PUT', '/contacts/nul-1', { email: 'nul@example.com', firstName: 'A\u0000B' }, 'firstName'],
       ['PUT', '/products/nul-1', { name: 'Widget', description: 'x\u0000' }, 'description'],
-      ['POST', '/contacts/batch', { items: [{ externalId: 'nul-2', company: 'ok' }, { externalId: 'nul-3', address: { city: '\u0000' } }] }, 'items[1].address.city'],
+      [
+        'POST',
+        '/contacts/batch',
+        {
+          items: [
+            { externalId: 'nul-2', company: 'ok' },
+            { externalId: 'nul-3', address: { city: '\u0000' } },
+          ],
+        },
+        'items[1].address.city',
+      ],
       ['POST', '/invoices', { portalId: '1', dealId: '2', currency: 'EUR', memo: 'm\u0000', lines: [{ description: 'a', quantity: '1', unitPrice: '1' }] }, 'memo'],
       ['PUT', '/portals/1/settings', { sellerName: '\u0000' }, 'sellerName'],
     ];

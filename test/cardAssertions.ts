@@ -15,12 +15,7 @@ export function expectValidCard(body: unknown, publicBaseUrl: string): CardRespo
 }
 
 export function allActions(card: CardResponse): CardAction[] {
-  return [
-    ...(card.primaryAction ? [card.primaryAction] : []),
-    ...(card.secondaryActions ?? []),
-    ...(card.settingsAction ? [card.settingsAction] : []),
-    ...card.results.flatMap((r) => r.actions),
-  ];
+  return [...(card.primaryAction ? [card.primaryAction] : []), ...(card.secondaryActions ?? []), ...(card.settingsAction ? [card.settingsAction] : []), ...card.results.flatMap((r) => r.actions)];
 }
 
 /** The value of a per-invoice property by label. */

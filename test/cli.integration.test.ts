@@ -101,7 +101,7 @@ describe('the CLI', () => {
     expect(got.status).toBe(404);
   });
 
-  it('imports products and pushes: the summary counts, exit 2 for a refused product, failures shows HubSpot\'s message, replay fixes it', { timeout: 120_000 }, async () => {
+  it("imports products and pushes: the summary counts, exit 2 for a refused product, failures shows HubSpot's message, replay fixes it", { timeout: 120_000 }, async () => {
     const rows = ['id,sku,name,unit price,currency'];
     for (let i = 0; i < 300; i++) rows.push(`p-${i},SKU-${i},Product ${i},${i}.50,EUR`);
     rows[43] = 'p-42,bad sku!,Product 42,42.50,EUR'; // passes our checks, breaks the portal's rule

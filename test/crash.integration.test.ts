@@ -40,9 +40,7 @@ function killAt(s: ServiceProcess, phase: 'received' | 'committed', nth: number)
   };
   return Promise.race([
     s.exited.then(() => undefined),
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`no ${phase} write #${nth} came within 30 s (${seen} seen); service output:\n${s.output().slice(-4000)}`)), 30_000).unref(),
-    ),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${phase} write #${nth} came within 30 s (${seen} seen); service output:\n${s.output().slice(-4000)}`)), 30_000).unref()),
   ]);
 }
 

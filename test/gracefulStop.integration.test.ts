@@ -56,7 +56,10 @@ describe('SIGTERM mid-push', () => {
     let exitedEarly = false;
     void s.exited.then(() => (exitedEarly = true));
     for (;;) {
-      const closed = await fetch(`${s.url}/healthz`).then(() => false, () => true);
+      const closed = await fetch(`${s.url}/healthz`).then(
+        () => false,
+        () => true,
+      );
       if (closed) break;
       await new Promise((r) => setTimeout(r, 20));
     }

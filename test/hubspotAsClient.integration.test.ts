@@ -81,7 +81,12 @@ describe('HubSpot as client, driven by hubspot-app.json', () => {
           await callSigned(app, { method: 'GET', pathAndQuery: path, versions: ['v2'] }),
           await callSigned(app, { method: 'GET', pathAndQuery: path, versions: versionsOf(caller), timestamp: now - 301_000 }),
           await callSigned(app, { method: 'GET', pathAndQuery: path, versions: versionsOf(caller), timestamp: now + 301_000 }),
-          await callSigned(app, { method: 'GET', pathAndQuery: path, versions: versionsOf(caller), tamper: (r) => void (r.pathAndQuery = r.pathAndQuery.replace('associatedObjectId=1', 'associatedObjectId=2')) }),
+          await callSigned(app, {
+            method: 'GET',
+            pathAndQuery: path,
+            versions: versionsOf(caller),
+            tamper: (r) => void (r.pathAndQuery = r.pathAndQuery.replace('associatedObjectId=1', 'associatedObjectId=2')),
+          }),
         ];
         expect(refused.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
       });
@@ -91,8 +96,23 @@ describe('HubSpot as client, driven by hubspot-app.json', () => {
         const other = caller === 'classic' ? '535301' : '535302';
         const deal = '90001';
         const contact = await createContact(app);
-        const overdue = await createInvoice(app, { portalId: portal, dealId: deal, currency: 'KWD', issueDate: '2026-09-01', status: 'open', contactExternalId: contact, lines: [{ description: 'a', quantity: '1', unitPrice: '10.005' }] });
-        const open = await createInvoice(app, { portalId: portal, dealId: deal, currency: 'JPY', status: 'open', contactExternalId: contact, lines: [{ description: 'b', quantity: '7', unitPrice: '1234', taxRate: '8' }] });
+        const overdue = await createInvoice(app, {
+          portalId: portal,
+          dealId: deal,
+          currency: 'KWD',
+          issueDate: '2026-09-01',
+          status: 'open',
+          contactExternalId: contact,
+          lines: [{ description: 'a', quantity: '1', unitPrice: '10.005' }],
+        });
+        const open = await createInvoice(app, {
+          portalId: portal,
+          dealId: deal,
+          currency: 'JPY',
+          status: 'open',
+          contactExternalId: contact,
+          lines: [{ description: 'b', quantity: '7', unitPrice: '1234', taxRate: '8' }],
+        });
         const draft = await createInvoice(app, { portalId: portal, dealId: deal, currency: 'EUR', lines: [{ description: 'c', quantity: '3', unitPrice: '19.99', taxRate: '21' }] });
         for (let i = 0; i < 4; i++) {
           const paid = await createInvoice(app, { portalId: portal, dealId: deal, status: 'open', contactExternalId: contact });

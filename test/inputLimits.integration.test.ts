@@ -90,7 +90,7 @@ describe('ids past 2^63 − 1', () => {
     expect(await count('invoices')).toBe(before);
   });
 
-  it('is a 404 on the dashboard\'s replay too', async () => {
+  it("is a 404 on the dashboard's replay too", async () => {
     const login = await fetch(`${app.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ token: TEST_API_TOKEN }), redirect: 'manual' });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const res = await fetch(`${app.url}/admin/api/failures/${TOO_BIG}/replay`, { method: 'POST', headers: { cookie, 'x-admin-request': '1' } });
@@ -134,7 +134,7 @@ describe('invoice and payment dates', () => {
     expect((await app.api('POST', '/invoices', invoiceBody({ issueDate: '2000-01-01', dueDate: '2000-01-01' }))).status).toBe(201);
   });
 
-  it('outside the range are a 400 from the pages\' API too', async () => {
+  it("outside the range are a 400 from the pages' API too", async () => {
     const deal = '61001';
     const res = await fetchCard(app, { portalId: PORTAL, dealId: deal });
     const card: CardResponse = expectValidCard(res.body, app.publicBaseUrl);
@@ -155,7 +155,7 @@ describe('invoice and payment dates', () => {
 });
 
 describe('the fallback fonts', () => {
-  it('answer a 404 for names that are Object.prototype\'s, not a 500', async () => {
+  it("answer a 404 for names that are Object.prototype's, not a 500", async () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
       const res = await fetch(`${app.url}/assets/fallback-fonts/${name}`);
       expect(res.status, name).toBe(404);
@@ -265,7 +265,12 @@ describe('bodies', () => {
     const before = await count('contacts');
     const res = await raw('PUT', '/contacts/proto', '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"email":"a@b.example"}');
     expect(res.status).toBe(400);
-    expect(res.body.error.details).toEqual(expect.arrayContaining([{ field: '__proto__', message: 'is not a known field' }, { field: 'constructor', message: 'is not a known field' }]));
+    expect(res.body.error.details).toEqual(
+      expect.arrayContaining([
+        { field: '__proto__', message: 'is not a known field' },
+        { field: 'constructor', message: 'is not a known field' },
+      ]),
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(await count('contacts')).toBe(before);
   });
@@ -296,7 +301,9 @@ describe('bodies', () => {
       socket.on('data', (d) => (text += d.toString()));
       socket.on('end', () => resolve(text));
       socket.on('error', reject);
-      socket.write(`PUT /api/v1/contacts/long HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_API_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{"firstName":"A"}`);
+      socket.write(
+        `PUT /api/v1/contacts/long HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_API_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{"firstName":"A"}`,
+      );
     });
     expect(long).toMatch(/^HTTP\/1\.1 400 /);
     expect((await app.api('GET', '/contacts/long')).status).toBe(404);

@@ -26,7 +26,12 @@ const OAUTH_PORTAL = '6565';
 /** Installs that fail after the code exchange, refresh failures, failed disconnects. */
 const FAILING_PORTALS = ['6601', '6602', '6603', '6604', '6605'];
 
-const fake = useFakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { [PRIVATE_TOKEN]: PORTAL }, oauth: { clientId: CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUri: `${PUBLIC}/oauth/callback` } });
+const fake = useFakeHubspot({
+  maxPerWindow: 1000,
+  windowMs: 1000,
+  tokens: { [PRIVATE_TOKEN]: PORTAL },
+  oauth: { clientId: CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUri: `${PUBLIC}/oauth/callback` },
+});
 const { env, children } = useServiceProcesses({
   storage: 'log-redaction',
   env: () => ({
@@ -48,7 +53,11 @@ beforeAll(async () => {
 
 const signer = { publicBaseUrl: PUBLIC, clock: { now: () => new Date() } } as unknown as TestApp;
 async function api(method: string, p: string, body?: unknown) {
-  const res = await fetch(`${service.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${service.url}/api/v1${p}`, {
+    method,
+    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as JsonBody };
 }
 
@@ -101,7 +110,7 @@ describe('logs', () => {
     const run = await api('POST', '/sync/runs', { portalId: PORTAL });
     // Until the run ends, or a deadline well inside the test's timeout (not a count of polls: a
     // loaded machine answers each one later).
-    for (const until = Date.now() + 40_000; Date.now() < until; ) {
+    for (const until = Date.now() + 40_000; Date.now() < until;) {
       const r = await api('GET', `/sync/runs/${run.body.id}`);
       if (r.body.status === 'done' || r.body.status === 'failed') break;
       await new Promise((res) => setTimeout(res, 100));
@@ -134,14 +143,18 @@ describe('logs', () => {
       return keep(await fetch(`${service.url}/oauth/callback?code=${code}&state=${encodeURIComponent(state)}`, { headers: { cookie }, redirect: 'manual' }));
     };
     const keptApi = async (method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${service.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${service.url}/api/v1${p}`, {
+        method,
+        headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const { status, text } = await keep(res);
       return { status, body: JSON.parse(text) as JsonBody };
     };
     const push = async (portalId: string, externalId: string) => {
       await keptApi('PUT', `/contacts/${externalId}`, { email: `${externalId}@logs.example`, firstName: `Changed ${Date.now()}` });
       const run = await keptApi('POST', '/sync/runs', { portalId });
-      for (const until = Date.now() + 25_000; Date.now() < until; ) {
+      for (const until = Date.now() + 25_000; Date.now() < until;) {
         const r = await keptApi('GET', `/sync/runs/${run.body.id}`);
         if (r.body.status === 'done' || r.body.status === 'failed') return r.body;
         await new Promise((res) => setTimeout(res, 100));

@@ -110,7 +110,10 @@ const tokenOf = (u: string) => new URL(u, PUBLIC).searchParams.get('token')!;
 /** Page and PDF links (with their token) in a card answer or a page's HTML. */
 function harvestLinks(text: string): string[] {
   const out = new Set<string>();
-  const unescaped = text.replace(/&amp;/g, '&').replace(/&#38;/g, '&').replace(/\\u0026/g, '&');
+  const unescaped = text
+    .replace(/&amp;/g, '&')
+    .replace(/&#38;/g, '&')
+    .replace(/\\u0026/g, '&');
   for (const m of unescaped.matchAll(/(?:https:\/\/invoices\.example\.com)?(\/hubspot\/(?:pages|pdf)\/[^"'\s<>\\]*\?token=[^"'\s<>\\]+)/g)) out.add(`${PUBLIC}${m[1]!}`);
   return [...out];
 }
@@ -169,7 +172,9 @@ async function invoiceState(id: string) {
 
 /** A fingerprint of every table's rows: any insert, update or delete changes it. */
 async function fingerprint(): Promise<Record<string, string>> {
-  const tables = (await tdb.db.raw(`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1`)) as { rows: Array<{ table_name: string }> };
+  const tables = (await tdb.db.raw(`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1`)) as {
+    rows: Array<{ table_name: string }>;
+  };
   const out: Record<string, string> = {};
   for (const { table_name: t } of tables.rows) {
     const r = (await tdb.db.raw(`select count(*)::int as n, md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as h from "${t}" x`)) as { rows: Array<{ n: number; h: string }> };
@@ -181,7 +186,7 @@ async function fingerprint(): Promise<Record<string, string>> {
 // ---------------------------------------------------------------------------------------------
 
 describe('other portals', () => {
-  it('B\'s tokens cannot read or change A\'s invoices, on any page, PDF or page-API route', async () => {
+  it("B's tokens cannot read or change A's invoices, on any page, PDF or page-API route", async () => {
     const before = await Promise.all([ids.draftA, ids.openA].map(invoiceState));
     const results: Array<{ what: string; status: number; text: string }> = [];
     // Every link of B, pointed at A's invoices (same purpose, other id).
@@ -210,7 +215,10 @@ describe('other portals', () => {
     expect(results.length).toBeGreaterThan(20);
     // B's create token cannot name another portal or deal in its body.
     for (const extra of [{ portalId: A }, { dealId: DEAL_A }, { portalId: A, dealId: DEAL_A }]) {
-      const r = await keep('create', await pageApi('/invoices', session('create'), { method: 'POST', body: { currency: 'EUR', lines: [{ description: 'x', quantity: '1', unitPrice: '1.00' }], ...extra } }));
+      const r = await keep(
+        'create',
+        await pageApi('/invoices', session('create'), { method: 'POST', body: { currency: 'EUR', lines: [{ description: 'x', quantity: '1', unitPrice: '1.00' }], ...extra } }),
+      );
       expect(r.status, r.text).toBe(400);
     }
     // B's edit token cannot move B's draft to A's deal.
@@ -225,7 +233,7 @@ describe('other portals', () => {
     expect(await Promise.all([ids.draftA, ids.openA].map(invoiceState))).toEqual(before);
   });
 
-  it('B\'s signed hooks cannot reach A\'s invoices, whichever deal or portal the request names', async () => {
+  it("B's signed hooks cannot reach A's invoices, whichever deal or portal the request names", async () => {
     const before = await Promise.all([ids.draftA, ids.openA].map(invoiceState));
     const tries: Array<{ method: string; path: string; body?: string; contentType?: string }> = [];
     for (const id of [ids.draftA, ids.openA]) {
@@ -235,8 +243,18 @@ describe('other portals', () => {
         tries.push({ method: 'POST', path: `/hubspot/actions/invoices/${id}/issue`, body: q, contentType: 'application/x-www-form-urlencoded' });
         tries.push({ method: 'DELETE', path: `/hubspot/actions/invoices/${id}?${q}` });
         // The app card's shape: HubSpot appends B's identity to the query; the body names A.
-        tries.push({ method: 'POST', path: `/hubspot/actions/invoices/${id}/issue?userId=${USER_B}&portalId=${B}&userEmail=rep%40b.example&appId=3141592`, body: JSON.stringify({ portalId: A, associatedObjectId: deal, associatedObjectType: 'DEAL' }), contentType: 'application/json' });
-        tries.push({ method: 'POST', path: `/hubspot/actions/invoices/${id}/void?userId=${USER_B}&portalId=${B}&portalId=${A}&userEmail=rep%40b.example&appId=3141592`, body: JSON.stringify({ associatedObjectId: deal, associatedObjectType: 'DEAL' }), contentType: 'application/json' });
+        tries.push({
+          method: 'POST',
+          path: `/hubspot/actions/invoices/${id}/issue?userId=${USER_B}&portalId=${B}&userEmail=rep%40b.example&appId=3141592`,
+          body: JSON.stringify({ portalId: A, associatedObjectId: deal, associatedObjectType: 'DEAL' }),
+          contentType: 'application/json',
+        });
+        tries.push({
+          method: 'POST',
+          path: `/hubspot/actions/invoices/${id}/void?userId=${USER_B}&portalId=${B}&portalId=${A}&userEmail=rep%40b.example&appId=3141592`,
+          body: JSON.stringify({ associatedObjectId: deal, associatedObjectType: 'DEAL' }),
+          contentType: 'application/json',
+        });
       }
     }
     for (const t of tries) {
@@ -256,7 +274,10 @@ describe('other portals', () => {
       const r = await fetchCard(app, { portalId: C, dealId: DEAL_B, caller });
       results.push({ what: `fetch ${caller}`, status: r.status, text: JSON.stringify(r.body) });
     }
-    for (const [method, path] of [['POST', `/hubspot/actions/invoices/${ids.openB}/void`], ['POST', `/hubspot/actions/invoices/${ids.draftB}/issue`]] as const) {
+    for (const [method, path] of [
+      ['POST', `/hubspot/actions/invoices/${ids.openB}/void`],
+      ['POST', `/hubspot/actions/invoices/${ids.draftB}/issue`],
+    ] as const) {
       const r = await callSigned(app, { method, pathAndQuery: path, body: formHook(C, DEAL_B), contentType: 'application/x-www-form-urlencoded' });
       results.push({ what: `${method} ${path}`, status: r.status, text: JSON.stringify(r.body) });
     }
@@ -292,7 +313,7 @@ describe('other portals', () => {
 });
 
 describe('token lifetime', () => {
-  it('no chain of links, reloads, paging and session tokens outlives the card\'s fetch by more than the bound', async () => {
+  it("no chain of links, reloads, paging and session tokens outlives the card's fetch by more than the bound", async () => {
     const start = app.clock.now().getTime();
     try {
       const card = await fetchCard(app, { portalId: B, dealId: DEAL_B, userId: USER_B });
@@ -370,13 +391,22 @@ describe('unauthenticated requests', () => {
     const forged = hubspotHeaders(app, { method: 'GET', pathAndQuery: fetchPath, secret: 'not-the-client-secret' });
     const stale = hubspotHeaders(app, { method: 'GET', pathAndQuery: fetchPath, timestamp: app.clock.now().getTime() - 6 * 60_000 });
     for (const v of [...Object.values(goodHeaders), ...Object.values(forged), ...Object.values(stale)]) if (v.length > 20) secrets.add(v);
-    for (const [what, headers] of [['unsigned', {}], ['forged', forged], ['stale', stale], ['v2 only', { 'X-HubSpot-Signature': goodHeaders['X-HubSpot-Signature']!, 'X-HubSpot-Signature-Version': 'v2' }]] as const) {
+    for (const [what, headers] of [
+      ['unsigned', {}],
+      ['forged', forged],
+      ['stale', stale],
+      ['v2 only', { 'X-HubSpot-Signature': goodHeaders['X-HubSpot-Signature']!, 'X-HubSpot-Signature-Version': 'v2' }],
+    ] as const) {
       await send(`fetch ${what}`, app.url + fetchPath, { headers });
       await send(`fetch ${what} other deal`, app.url + fetchPath.replace(DEAL_B, DEAL_A), { headers: { ...headers } });
       for (const id of [ids.openB, ids.draftB, TOO_BIG, 'x']) {
         for (const path of [`/hubspot/actions/invoices/${id}/void`, `/hubspot/actions/invoices/${id}/issue`]) {
           await send(`hook ${what}`, app.url + path, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: formHook(B, DEAL_B) });
-          await send(`hook ${what} json`, app.url + path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ portalId: B, associatedObjectId: DEAL_B, __proto__: { portalId: B } }) });
+          await send(`hook ${what} json`, app.url + path, {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json' },
+            body: JSON.stringify({ portalId: B, associatedObjectId: DEAL_B, __proto__: { portalId: B } }),
+          });
         }
         await send(`delete ${what}`, `${app.url}/hubspot/actions/invoices/${id}?${formHook(B, DEAL_B)}`, { method: 'DELETE', headers });
       }
@@ -388,15 +418,34 @@ describe('unauthenticated requests', () => {
     const expired = minted(B, 'payment', ids.openB, 'session', DEAL_B, -PAGE_CHAIN_MAX_SECONDS - 60);
     const expiredLink = minted(B, 'payment', ids.openB, 'link', DEAL_B, -PAGE_CHAIN_MAX_SECONDS - 60);
     for (const tok of [undefined, '', 'x', '3.lp.1.2.3.4.5.6..AAAAAAAAAAAAAAAAAAAAAA', altered, tampered, expired, 'y'.repeat(8000)]) {
-      for (const path of [`/hubspot/pages/invoices/${ids.openB}/payment`, '/hubspot/pages/invoices/new', '/hubspot/pages/invoices', '/hubspot/pages/settings', `/hubspot/pdf/invoices/${ids.openB}`, `/hubspot/pages/invoices/${TOO_BIG}`]) {
+      for (const path of [
+        `/hubspot/pages/invoices/${ids.openB}/payment`,
+        '/hubspot/pages/invoices/new',
+        '/hubspot/pages/invoices',
+        '/hubspot/pages/settings',
+        `/hubspot/pdf/invoices/${ids.openB}`,
+        `/hubspot/pages/invoices/${TOO_BIG}`,
+      ]) {
         await send('page', `${app.url}${path}${tok === undefined ? '' : `?token=${encodeURIComponent(tok)}`}`);
       }
       const headers: Record<string, string> = tok === undefined ? {} : { 'x-page-token': tok };
       await send('contacts', `${app.url}/hubspot/pages/api/contacts?q=`, { headers });
-      await send('pay', `${app.url}/hubspot/pages/api/invoices/${ids.openB}/payments`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': 'probe-1' }, body: JSON.stringify({ amount: '1.00' }) });
+      await send('pay', `${app.url}/hubspot/pages/api/invoices/${ids.openB}/payments`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': 'probe-1' },
+        body: JSON.stringify({ amount: '1.00' }),
+      });
       await send('void', `${app.url}/hubspot/pages/api/invoices/${ids.openB}/void`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
-      await send('create', `${app.url}/hubspot/pages/api/invoices`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': 'probe-2' }, body: JSON.stringify({ currency: 'EUR', lines: [{ description: 'x', quantity: '1', unitPrice: '1' }] }) });
-      await send('settings', `${app.url}/hubspot/pages/api/settings`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ settings: { sellerName: 'intruder' }, version: 1 }) });
+      await send('create', `${app.url}/hubspot/pages/api/invoices`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': 'probe-2' },
+        body: JSON.stringify({ currency: 'EUR', lines: [{ description: 'x', quantity: '1', unitPrice: '1' }] }),
+      });
+      await send('settings', `${app.url}/hubspot/pages/api/settings`, {
+        method: 'PUT',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ settings: { sellerName: 'intruder' }, version: 1 }),
+      });
     }
     await send('expired link', `${app.url}/hubspot/pages/invoices/${ids.openB}/payment?token=${expiredLink}`);
     // Unknown paths under /hubspot (they once each wrote a card_errors row).
@@ -435,7 +484,13 @@ describe('unauthenticated requests', () => {
     const state = new URL(started.headers.get('location')!).searchParams.get('state')!;
     const stateCookie = started.headers.get('set-cookie')!.split(';')[0]!;
     secrets.add(state.split('.')[1]!);
-    for (const q of [`code=bogus-code-000&state=${encodeURIComponent(state)}`, `code=bogus&state=forged.state`, `error=access_denied&error_description=${encodeURIComponent('<b>call us</b>')}`, 'code=a&code=b&state=x&state=y', `state=${encodeURIComponent(state)}`]) {
+    for (const q of [
+      `code=bogus-code-000&state=${encodeURIComponent(state)}`,
+      `code=bogus&state=forged.state`,
+      `error=access_denied&error_description=${encodeURIComponent('<b>call us</b>')}`,
+      'code=a&code=b&state=x&state=y',
+      `state=${encodeURIComponent(state)}`,
+    ]) {
       await send('oauth callback', `${oauthApp.url}/oauth/callback?${q}`, { headers: { cookie: stateCookie } });
     }
     // Ops routes.
@@ -486,7 +541,13 @@ describe('validation cost', () => {
     const deep = `{"a":${'['.repeat(400_000)}${']'.repeat(400_000)}}`;
     const wide = `{${Array.from({ length: 60_000 }, (_, i) => `"k${i}":${i}`).join(',')}}`;
     const hookPath = `/hubspot/actions/invoices/${ids.openB}/issue?userId=${USER_B}&portalId=${B}&userEmail=rep%40b.example&appId=3141592`;
-    for (const [name, body] of [['deep', deep], ['wide', wide], ['proto', '{"__proto__":{"portalId":"8102","associatedObjectId":"91002"}}'], ['empty', ''], ['not utf-8', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]).toString('latin1')]] as const) {
+    for (const [name, body] of [
+      ['deep', deep],
+      ['wide', wide],
+      ['proto', '{"__proto__":{"portalId":"8102","associatedObjectId":"91002"}}'],
+      ['empty', ''],
+      ['not utf-8', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]).toString('latin1')],
+    ] as const) {
       const signed = await callSigned(app, { method: 'POST', pathAndQuery: hookPath, body, contentType: 'application/json', versions: ['v3'] });
       expect(signed.status, `signed hook ${name}`).toBeGreaterThanOrEqual(400);
       expect(signed.status, `signed hook ${name}: ${JSON.stringify(signed.body).slice(0, 200)}`).toBeLessThan(500);
@@ -508,7 +569,10 @@ describe('validation cost', () => {
       ['api', `${app.url}/api/v1/invoices`, { authorization: `Bearer ${TEST_API_TOKEN}` }],
       ['login', `${app.url}/admin/login`, {}],
     ] as Array<[string, string, Record<string, string>]>) {
-      await small(`gzip bomb ${what}`, fetch(url, { method: 'POST', headers: { ...headers, 'content-type': what === 'login' ? 'application/x-www-form-urlencoded' : 'application/json', 'content-encoding': 'gzip' }, body: bomb }));
+      await small(
+        `gzip bomb ${what}`,
+        fetch(url, { method: 'POST', headers: { ...headers, 'content-type': what === 'login' ? 'application/x-www-form-urlencoded' : 'application/json', 'content-encoding': 'gzip' }, body: bomb }),
+      );
     }
     // Other charsets: the API speaks UTF-8 only.
     // Other charsets: JSON is read as UTF-8 only. body-parser would decode utf-16 and utf-7 (in
@@ -516,15 +580,32 @@ describe('validation cost', () => {
     for (const charset of ['utf-16le', 'utf-7', 'UTF-7', 'utf-32', 'latin1']) {
       const body = charset === 'utf-16le' ? Buffer.from('{"email":"a@x.example"}', 'utf16le') : Buffer.from('{"email":"a+AGE-@x.example"}');
       const id = `probe-charset-${charset}`;
-      const r = await small(`charset ${charset}`, fetch(`${app.url}/api/v1/contacts/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': `application/json; charset=${charset}` }, body }));
+      const r = await small(
+        `charset ${charset}`,
+        fetch(`${app.url}/api/v1/contacts/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': `application/json; charset=${charset}` }, body }),
+      );
       expect(r.status, `${charset}: ${r.text}`).toBe(415);
       expect(r.text).toContain('UTF-8');
       expect((await app.api('GET', `/contacts/${id}`)).status).toBe(404);
-      const p = await small(`page charset ${charset}`, pageApi('/quote', session('create'), { method: 'POST', body: Buffer.from('{"currency":"EUR","lines":[]}', charset === 'utf-16le' ? 'utf16le' : 'utf8') as never, headers: { 'content-type': `application/json; charset=${charset}` } }));
+      const p = await small(
+        `page charset ${charset}`,
+        pageApi('/quote', session('create'), {
+          method: 'POST',
+          body: Buffer.from('{"currency":"EUR","lines":[]}', charset === 'utf-16le' ? 'utf16le' : 'utf8') as never,
+          headers: { 'content-type': `application/json; charset=${charset}` },
+        }),
+      );
       expect(p.status, `page ${charset}: ${p.text}`).toBe(415);
     }
     // UTF-8 said out loud is fine.
-    const ok = await small('charset utf-8', fetch(`${app.url}/api/v1/contacts/probe-charset-utf8`, { method: 'PUT', headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'application/json; charset=UTF-8' }, body: '{"email":"a@x.example"}' }));
+    const ok = await small(
+      'charset utf-8',
+      fetch(`${app.url}/api/v1/contacts/probe-charset-utf8`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'application/json; charset=UTF-8' },
+        body: '{"email":"a@x.example"}',
+      }),
+    );
     expect(ok.status).toBe(201);
   });
 });
@@ -572,9 +653,22 @@ describe('odd input', () => {
       // Pages and hooks naming the id (a valid link of B, another path).
       await hit('view page', `${app.url}/hubspot/pages/invoices/${id}?token=${tokenOf(b.links.get(`view:${ids.openB}`)!)}`);
       await hit('pdf', `${app.url}/hubspot/pdf/invoices/${id}?token=${tokenOf(b.links.get(`pdf:${ids.openB}`)!)}`);
-      await hit('page api pay', `${app.url}/hubspot/pages/api/invoices/${id}/payments`, { method: 'POST', headers: { 'x-page-token': session(`payment:${ids.openB}`), 'content-type': 'application/json' }, body: '{"amount":"1.00"}' });
-      for (const [method, p] of [['POST', `/hubspot/actions/invoices/${id}/void`], ['POST', `/hubspot/actions/invoices/${id}/issue`], ['DELETE', `/hubspot/actions/invoices/${id}?${formHook(B, DEAL_B)}`]] as const) {
-        const r = await callSigned(app, { method, pathAndQuery: p, body: method === 'POST' ? formHook(B, DEAL_B) : undefined, contentType: method === 'POST' ? 'application/x-www-form-urlencoded' : undefined });
+      await hit('page api pay', `${app.url}/hubspot/pages/api/invoices/${id}/payments`, {
+        method: 'POST',
+        headers: { 'x-page-token': session(`payment:${ids.openB}`), 'content-type': 'application/json' },
+        body: '{"amount":"1.00"}',
+      });
+      for (const [method, p] of [
+        ['POST', `/hubspot/actions/invoices/${id}/void`],
+        ['POST', `/hubspot/actions/invoices/${id}/issue`],
+        ['DELETE', `/hubspot/actions/invoices/${id}?${formHook(B, DEAL_B)}`],
+      ] as const) {
+        const r = await callSigned(app, {
+          method,
+          pathAndQuery: p,
+          body: method === 'POST' ? formHook(B, DEAL_B) : undefined,
+          contentType: method === 'POST' ? 'application/x-www-form-urlencoded' : undefined,
+        });
         seen.push({ what: `signed ${method} ${p}`, status: r.status });
       }
       const f = await fetchCard(app, { portalId: B, dealId: id, userId: id });
@@ -582,12 +676,28 @@ describe('odd input', () => {
     }
     // Odd dates on every date field, API and pages.
     for (const date of ['9999-12-31', '0000-01-01', '2026-02-30', '2026-13-01', '+002026-01-01', '2026-1-1', '1970-01-01T00:00:00Z', '']) {
-      await hit(`api issueDate ${date}`, `${app.url}/api/v1/invoices`, { method: 'POST', headers: bearer, body: JSON.stringify({ portalId: B, dealId: DEAL_B, currency: 'EUR', issueDate: date, dueDate: date, lines: [{ description: 'x', quantity: '1', unitPrice: '1.00' }] }) });
+      await hit(`api issueDate ${date}`, `${app.url}/api/v1/invoices`, {
+        method: 'POST',
+        headers: bearer,
+        body: JSON.stringify({ portalId: B, dealId: DEAL_B, currency: 'EUR', issueDate: date, dueDate: date, lines: [{ description: 'x', quantity: '1', unitPrice: '1.00' }] }),
+      });
       await hit(`api payment ${date}`, `${app.url}/api/v1/invoices/${ids.openB}/payments`, { method: 'POST', headers: bearer, body: JSON.stringify({ amount: '0.01', date }) });
       await hit(`api patch ${date}`, `${app.url}/api/v1/invoices/${ids.draftB}`, { method: 'PATCH', headers: bearer, body: JSON.stringify({ dueDate: date }) });
-      await hit(`page pay ${date}`, `${app.url}/hubspot/pages/api/invoices/${ids.openB}/payments`, { method: 'POST', headers: { 'x-page-token': session(`payment:${ids.openB}`), 'content-type': 'application/json' }, body: JSON.stringify({ amount: '0.01', date }) });
-      await hit(`page create ${date}`, `${app.url}/hubspot/pages/api/invoices`, { method: 'POST', headers: { 'x-page-token': session('create'), 'content-type': 'application/json' }, body: JSON.stringify({ currency: 'EUR', issueDate: date, dueDate: date, status: 'draft', lines: [{ description: 'x', quantity: '1', unitPrice: '1.00' }] }) });
-      await hit(`page edit ${date}`, `${app.url}/hubspot/pages/api/invoices/${ids.draftB}`, { method: 'PATCH', headers: { 'x-page-token': session(`edit:${ids.draftB}`), 'content-type': 'application/json' }, body: JSON.stringify({ issueDate: date }) });
+      await hit(`page pay ${date}`, `${app.url}/hubspot/pages/api/invoices/${ids.openB}/payments`, {
+        method: 'POST',
+        headers: { 'x-page-token': session(`payment:${ids.openB}`), 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: '0.01', date }),
+      });
+      await hit(`page create ${date}`, `${app.url}/hubspot/pages/api/invoices`, {
+        method: 'POST',
+        headers: { 'x-page-token': session('create'), 'content-type': 'application/json' },
+        body: JSON.stringify({ currency: 'EUR', issueDate: date, dueDate: date, status: 'draft', lines: [{ description: 'x', quantity: '1', unitPrice: '1.00' }] }),
+      });
+      await hit(`page edit ${date}`, `${app.url}/hubspot/pages/api/invoices/${ids.draftB}`, {
+        method: 'PATCH',
+        headers: { 'x-page-token': session(`edit:${ids.draftB}`), 'content-type': 'application/json' },
+        body: JSON.stringify({ issueDate: date }),
+      });
       await hit(`api list ${date}`, `${app.url}/api/v1/invoices?before=${encodeURIComponent(date)}`, { headers: bearer });
     }
     // Empty, prototype-keyed and non-UTF-8 bodies on every JSON write, API and page API.
@@ -600,15 +710,39 @@ describe('odd input', () => {
       ['string', '"x"'],
     ];
     for (const [name, body] of bodies) {
-      for (const [method, path] of [['PUT', '/api/v1/contacts/odd-1'], ['PUT', '/api/v1/products/odd-1'], ['POST', '/api/v1/contacts/batch'], ['POST', '/api/v1/invoices'], ['PATCH', `/api/v1/invoices/${ids.draftB}`], ['POST', `/api/v1/invoices/${ids.openB}/payments`], ['POST', '/api/v1/sync/runs'], ['PATCH', `/api/v1/portals/${B}`], ['PUT', `/api/v1/portals/${B}/settings`], ['PATCH', `/api/v1/portals/${B}/settings`], ['POST', '/api/v1/sync/failures/1/replay']] as const) {
+      for (const [method, path] of [
+        ['PUT', '/api/v1/contacts/odd-1'],
+        ['PUT', '/api/v1/products/odd-1'],
+        ['POST', '/api/v1/contacts/batch'],
+        ['POST', '/api/v1/invoices'],
+        ['PATCH', `/api/v1/invoices/${ids.draftB}`],
+        ['POST', `/api/v1/invoices/${ids.openB}/payments`],
+        ['POST', '/api/v1/sync/runs'],
+        ['PATCH', `/api/v1/portals/${B}`],
+        ['PUT', `/api/v1/portals/${B}/settings`],
+        ['PATCH', `/api/v1/portals/${B}/settings`],
+        ['POST', '/api/v1/sync/failures/1/replay'],
+      ] as const) {
         await hit(`${name} ${method} ${path}`, app.url + path, { method, headers: bearer, body });
       }
-      for (const [method, path, key] of [['POST', '/quote', 'create'], ['POST', '/invoices', 'create'], ['PATCH', `/invoices/${ids.draftB}`, `edit:${ids.draftB}`], ['POST', `/invoices/${ids.openB}/payments`, `payment:${ids.openB}`], ['POST', `/invoices/${ids.openB}/void`, 'void'], ['PUT', '/settings', 'settings']] as const) {
+      for (const [method, path, key] of [
+        ['POST', '/quote', 'create'],
+        ['POST', '/invoices', 'create'],
+        ['PATCH', `/invoices/${ids.draftB}`, `edit:${ids.draftB}`],
+        ['POST', `/invoices/${ids.openB}/payments`, `payment:${ids.openB}`],
+        ['POST', `/invoices/${ids.openB}/void`, 'void'],
+        ['PUT', '/settings', 'settings'],
+      ] as const) {
         // The card links the void page only once an invoice has payments: that token is minted here.
         const token = key === 'void' ? minted(B, 'void', ids.openB, 'session') : session(key);
         await hit(`${name} page ${method} ${path}`, `${app.url}/hubspot/pages/api${path}`, { method, headers: { 'x-page-token': token, 'content-type': 'application/json' }, body });
       }
-      const hook = await callSigned(app, { method: 'POST', pathAndQuery: `/hubspot/actions/invoices/${ids.openB}/void`, body: typeof body === 'string' ? body : body.toString('latin1'), contentType: 'application/json' });
+      const hook = await callSigned(app, {
+        method: 'POST',
+        pathAndQuery: `/hubspot/actions/invoices/${ids.openB}/void`,
+        body: typeof body === 'string' ? body : body.toString('latin1'),
+        contentType: 'application/json',
+      });
       seen.push({ what: `${name} hook`, status: hook.status });
     }
     await hit('admin login empty', `${app.url}/admin/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
@@ -649,7 +783,17 @@ describe('failure paths', () => {
       shown.push({ what: 'card', status: card.status, text: JSON.stringify(card.body) });
       const hook = await callSigned(down, { method: 'POST', pathAndQuery: `/hubspot/actions/invoices/${ids.openB}/void`, body: formHook(B, DEAL_B), contentType: 'application/x-www-form-urlencoded' });
       shown.push({ what: 'hook', status: hook.status, text: JSON.stringify(hook.body) });
-      const tok = mintPageToken(down.deps.pageTokenKey!, { kind: 'link', purpose: 'view', portalId: B, dealId: DEAL_B, invoiceId: ids.openB, userId: USER_B, userEmail: 'rep@b.example', origin: Math.floor(down.clock.now().getTime() / 1000), exp: Math.floor(down.clock.now().getTime() / 1000) + 600 });
+      const tok = mintPageToken(down.deps.pageTokenKey!, {
+        kind: 'link',
+        purpose: 'view',
+        portalId: B,
+        dealId: DEAL_B,
+        invoiceId: ids.openB,
+        userId: USER_B,
+        userEmail: 'rep@b.example',
+        origin: Math.floor(down.clock.now().getTime() / 1000),
+        exp: Math.floor(down.clock.now().getTime() / 1000) + 600,
+      });
       await see('page', fetch(`${down.url}/hubspot/pages/invoices/${ids.openB}?token=${tok}`));
       await see('api', fetch(`${down.url}/api/v1/invoices`, { headers: { authorization: `Bearer ${TEST_API_TOKEN}` } }));
       await see('login', fetch(`${down.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ token: TEST_API_TOKEN }), redirect: 'manual' }));

@@ -48,8 +48,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two processes on one PostgreSQL',
   it('push one portal together: exactly once, one run at a time, the budget shared, a crash carried over', { timeout: 240_000 }, async () => {
     let a = await startService(env, children);
     let b = await startService(env, children);
-    const contacts = (gen: number, from: number, n: number) =>
-      Array.from({ length: n }, (_, k) => ({ externalId: `t-${from + k}`, email: `t.${from + k}@two.example`, lastName: `Gen ${gen}` }));
+    const contacts = (gen: number, from: number, n: number) => Array.from({ length: n }, (_, k) => ({ externalId: `t-${from + k}`, email: `t.${from + k}@two.example`, lastName: `Gen ${gen}` }));
     const products = (gen: number, from: number, n: number) =>
       Array.from({ length: n }, (_, k) => ({ externalId: `tp-${from + k}`, name: `Product ${from + k} gen ${gen}`, price: '5.00', currency: 'EUR' }));
     for (let i = 0; i < N; i += 500) {
@@ -73,10 +72,14 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two processes on one PostgreSQL',
     await victim.exited;
 
     // The survivor sees the worker is dead (same machine, pid gone) and takes the run over.
-    const takenOver = await waitFor('the survivor to take the run over', async () => {
-      const r = await api(survivor, 'GET', `/sync/runs/${ra.id}`);
-      return pidOf(r.worker) === survivor.child.pid ? r : undefined;
-    }, 20_000);
+    const takenOver = await waitFor(
+      'the survivor to take the run over',
+      async () => {
+        const r = await api(survivor, 'GET', `/sync/runs/${ra.id}`);
+        return pidOf(r.worker) === survivor.child.pid ? r : undefined;
+      },
+      20_000,
+    );
     expect(takenOver.status).toMatch(/running|done/);
 
     const finished = await waitFor('the run to finish', async () => {

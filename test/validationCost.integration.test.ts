@@ -64,7 +64,7 @@ beforeAll(async () => {
   const res = await fetchCard(app, { portalId: PORTAL, dealId: DEAL, userId: USER });
   const card: CardResponse = expectValidCard(res.body, app.publicBaseUrl);
   const link = (title: string | null, label: string) => {
-    const actions = title === null ? [card.primaryAction, card.settingsAction] : card.results.find((r) => r.title === title)?.actions ?? [];
+    const actions = title === null ? [card.primaryAction, card.settingsAction] : (card.results.find((r) => r.title === title)?.actions ?? []);
     const a = actions.find((x) => x?.label === label);
     if (!a) throw new Error(`no "${label}" on the card`);
     return a.uri;
@@ -195,18 +195,22 @@ type Send = (w: Worst) => Promise<Response>;
 /** Paths name the draft and the open invoice as {draft} and {open}: they exist only once beforeAll ran. */
 const ids = (p: string) => p.replace('{draft}', draftId).replace('{open}', openId);
 
-const api = (method: string, p: string, wrap = (json: string) => json): Send => (w) =>
-  fetch(`${app.url}/api/v1${ids(p)}${w.query ? `?${queryString(w.query)}` : ''}`, {
-    method,
-    headers: { authorization: `Bearer ${TEST_API_TOKEN}`, ...(w.json !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: w.json === undefined ? undefined : wrap(w.json),
-  });
-const page = (purpose: keyof typeof tokens, method: string, p: string, wrap = (json: string) => json): Send => (w) =>
-  fetch(`${app.url}/hubspot/pages/api${ids(p)}${w.query ? `?${queryString(w.query)}` : ''}`, {
-    method,
-    headers: { 'x-page-token': tokens[purpose], ...(w.json !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: w.json === undefined ? undefined : wrap(w.json),
-  });
+const api =
+  (method: string, p: string, wrap = (json: string) => json): Send =>
+  (w) =>
+    fetch(`${app.url}/api/v1${ids(p)}${w.query ? `?${queryString(w.query)}` : ''}`, {
+      method,
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}`, ...(w.json !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: w.json === undefined ? undefined : wrap(w.json),
+    });
+const page =
+  (purpose: keyof typeof tokens, method: string, p: string, wrap = (json: string) => json): Send =>
+  (w) =>
+    fetch(`${app.url}/hubspot/pages/api${ids(p)}${w.query ? `?${queryString(w.query)}` : ''}`, {
+      method,
+      headers: { 'x-page-token': tokens[purpose], ...(w.json !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: w.json === undefined ? undefined : wrap(w.json),
+    });
 const signedGet: Send = async (w) => {
   const r = await callSigned(app, { method: 'GET', pathAndQuery: `/hubspot/card?${queryString(w.query ?? {})}` });
   return new Response(typeof r.body === 'string' ? r.body : JSON.stringify(r.body), { status: r.status });
@@ -280,7 +284,10 @@ const ROUTES: Record<string, RouteProbe[]> = {
   ],
 };
 
-const signature = (v: Validator<unknown>) => Object.keys(propsOf(v.schema as Node)).sort().join(',');
+const signature = (v: Validator<unknown>) =>
+  Object.keys(propsOf(v.schema as Node))
+    .sort()
+    .join(',');
 
 /** Sends one worst input and checks the answer and what it cost. */
 async function probe(route: string, send: Send, w: Worst) {
@@ -346,7 +353,11 @@ describe('validation cost', () => {
 
   it('stops a 240,000-character cardEditors entry at its length, before the pattern (it took 15 s)', async () => {
     const before = validationCost.patternChars;
-    const r = await probe('PUT /api/v1/portals/{id}/settings', api('PUT', `/portals/${PORTAL}/settings`), { name: 'cardEditors', json: JSON.stringify({ cardEditors: [bait(240_000)] }), allOversize: true });
+    const r = await probe('PUT /api/v1/portals/{id}/settings', api('PUT', `/portals/${PORTAL}/settings`), {
+      name: 'cardEditors',
+      json: JSON.stringify({ cardEditors: [bait(240_000)] }),
+      allOversize: true,
+    });
     expect(validationCost.patternChars - before).toBe(0);
     expect(r.body.error.details).toEqual([{ field: 'cardEditors[0]', message: 'must NOT have more than 254 characters' }]);
   });
@@ -379,7 +390,7 @@ describe('validation cost', () => {
     }
   });
 
-  it('lists at most MAX_DETAILS of a quote\'s problems (the rep is still typing: a 200)', async () => {
+  it("lists at most MAX_DETAILS of a quote's problems (the rep is still typing: a 200)", async () => {
     const lines = Array.from({ length: 500 }, () => ({ quantity: '0' }));
     const res = await page('create', 'POST', '/quote')({ name: '500 unpriceable lines', json: JSON.stringify({ currency: 'EUR', lines }) });
     expect(res.status).toBe(200);
@@ -478,7 +489,7 @@ function regexLiterals(src: string): Array<{ source: string; flags: string }> {
  * one reads text the service wrote or was configured with, or is bounded where it is used.
  */
 const NOT_ON_CALLER_INPUT: Record<string, string> = {
-  '\\/+$': 'trims a trailing slash off configured base URLs (PUBLIC_BASE_URL, the CLI\'s --base-url)',
+  '\\/+$': "trims a trailing slash off configured base URLs (PUBLIC_BASE_URL, the CLI's --base-url)",
   '^items\\[(\\d+)\\]\\.?(.*)$': "the CLI reads the field names of the service's own answer (clipped to 200 characters)",
   '^(authorization|cookie|set-cookie|.*token.*|.*secret.*|.*signature.*|password|api[_-]?key|key|code)$': 'log.ts tests the names of log fields, which are written in the code',
   '(\\.\\d*?)0+$': 'pushBatch.ts trims a stored product price (at most 40 characters, checked when it was saved)',
@@ -526,8 +537,14 @@ describe('every pattern', () => {
     expect(unsafe.map((r) => `${r.file}: /${r.source}/${r.flags}`).join(' | ')).toEqual('');
     // The exceptions are still there, and still need their exception (none is stale).
     for (const source of Object.keys(NOT_ON_CALLER_INPUT)) {
-      expect(found.some((r) => r.source === source), `${source} is no longer in src/: drop it from the list`).toBe(true);
-      expect(found.some((r) => r.source === source && !linear(r.source, r.flags.replace('g', ''))), `${source} is now provably linear: drop it from the list`).toBe(true);
+      expect(
+        found.some((r) => r.source === source),
+        `${source} is no longer in src/: drop it from the list`,
+      ).toBe(true);
+      expect(
+        found.some((r) => r.source === source && !linear(r.source, r.flags.replace('g', ''))),
+        `${source} is now provably linear: drop it from the list`,
+      ).toBe(true);
     }
   }, 120_000);
 });

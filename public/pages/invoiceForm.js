@@ -80,7 +80,16 @@ export function invoiceForm() {
   // product's name and price): a field still holding its suggestion is the form's, not the rep's,
   // so picking a product replaces it. What the rep typed is never overwritten.
   const input = (decimal) => (decimal === null || decimal === undefined || decimal === '' ? '' : formatForInput(String(decimal), LOCALE));
-  const blankLine = () => ({ productExternalId: null, description: '', quantity: input('1'), unitPrice: '', discountType: 'percent', discountValue: '', taxRate: '', suggested: { description: '', unitPrice: '' } });
+  const blankLine = () => ({
+    productExternalId: null,
+    description: '',
+    quantity: input('1'),
+    unitPrice: '',
+    discountType: 'percent',
+    discountValue: '',
+    taxRate: '',
+    suggested: { description: '', unitPrice: '' },
+  });
   const isOwn = (line, key) => line[key].trim() !== '' && line[key] !== line.suggested[key];
   if (inv) {
     state.lines = inv.lines.map((l) => ({
@@ -131,98 +140,100 @@ export function invoiceForm() {
 
   function renderLines() {
     linesBody.replaceChildren(
-      ...state.lines.map((line, i) => {
-        const tr = document.createElement('tr');
-        const n = i + 1;
-        // Item: product search, then the description printed on the invoice.
-        const box = document.createElement('div');
-        box.className = 'combobox';
-        const product = Object.assign(document.createElement('input'), {
-          type: 'text',
-          placeholder: 'Search products by SKU or name',
-          autocomplete: 'off',
-          value: line.productLabel ?? line.productExternalId ?? '',
-        });
-        product.setAttribute('role', 'combobox');
-        product.setAttribute('aria-autocomplete', 'list');
-        product.setAttribute('aria-expanded', 'false');
-        product.setAttribute('aria-label', `Line ${n} product`);
-        product.dataset.field = `lines[${i}].productExternalId`;
-        const list = Object.assign(document.createElement('ul'), { className: 'listbox', hidden: true });
-        list.setAttribute('role', 'listbox');
-        box.append(product, list);
-        const description = lineInput(line, i, 'description', { placeholder: 'Description' });
-        description.setAttribute('aria-label', `Line ${n} description`);
-        combobox(product, list, {
-          search: async (q) => (await api('GET', `/products?q=${encodeURIComponent(q)}`)).products,
-          render: (p) => ({ label: p.name, detail: [p.sku, moneyText(p.price, p.currency, byCode.get(p.currency)?.exponent ?? 2)].filter(Boolean).join(' · ') }),
-          onPick: (p) => {
-            line.productExternalId = p.externalId;
-            line.productLabel = [p.sku, p.name].filter(Boolean).join(' · ');
-            // The product fills the line, except what the rep typed. A price in another currency
-            // is no price for this invoice: the field is emptied for the rep to fill in.
-            if (!isOwn(line, 'description')) line.description = line.suggested.description = p.name;
-            if (!isOwn(line, 'unitPrice')) line.unitPrice = line.suggested.unitPrice = p.currency === currencySelect.value ? input(p.price) : '';
+      ...state.lines
+        .map((line, i) => {
+          const tr = document.createElement('tr');
+          const n = i + 1;
+          // Item: product search, then the description printed on the invoice.
+          const box = document.createElement('div');
+          box.className = 'combobox';
+          const product = Object.assign(document.createElement('input'), {
+            type: 'text',
+            placeholder: 'Search products by SKU or name',
+            autocomplete: 'off',
+            value: line.productLabel ?? line.productExternalId ?? '',
+          });
+          product.setAttribute('role', 'combobox');
+          product.setAttribute('aria-autocomplete', 'list');
+          product.setAttribute('aria-expanded', 'false');
+          product.setAttribute('aria-label', `Line ${n} product`);
+          product.dataset.field = `lines[${i}].productExternalId`;
+          const list = Object.assign(document.createElement('ul'), { className: 'listbox', hidden: true });
+          list.setAttribute('role', 'listbox');
+          box.append(product, list);
+          const description = lineInput(line, i, 'description', { placeholder: 'Description' });
+          description.setAttribute('aria-label', `Line ${n} description`);
+          combobox(product, list, {
+            search: async (q) => (await api('GET', `/products?q=${encodeURIComponent(q)}`)).products,
+            render: (p) => ({ label: p.name, detail: [p.sku, moneyText(p.price, p.currency, byCode.get(p.currency)?.exponent ?? 2)].filter(Boolean).join(' · ') }),
+            onPick: (p) => {
+              line.productExternalId = p.externalId;
+              line.productLabel = [p.sku, p.name].filter(Boolean).join(' · ');
+              // The product fills the line, except what the rep typed. A price in another currency
+              // is no price for this invoice: the field is emptied for the rep to fill in.
+              if (!isOwn(line, 'description')) line.description = line.suggested.description = p.name;
+              if (!isOwn(line, 'unitPrice')) line.unitPrice = line.suggested.unitPrice = p.currency === currencySelect.value ? input(p.price) : '';
+              renderLines();
+              requestQuote();
+            },
+            onClear: () => {
+              line.productExternalId = null;
+              line.productLabel = null;
+              requestQuote();
+            },
+          });
+          const qty = lineInput(line, i, 'quantity', { inputMode: 'decimal' });
+          qty.setAttribute('aria-label', `Line ${n} quantity`);
+          const price = lineInput(line, i, 'unitPrice', { inputMode: 'decimal', placeholder: input((0).toFixed(exponent())) });
+          price.setAttribute('aria-label', `Line ${n} unit price`);
+          const disc = lineInput(line, i, 'discountValue', { inputMode: 'decimal', placeholder: '0' });
+          disc.setAttribute('aria-label', `Line ${n} discount`);
+          const discType = document.createElement('select');
+          discType.setAttribute('aria-label', `Line ${n} discount type`);
+          discType.append(new Option('%', 'percent'), new Option(currencySelect.value, 'amount'));
+          discType.value = line.discountType;
+          discType.addEventListener('change', () => {
+            line.discountType = discType.value;
+            requestQuote();
+          });
+          const discBox = document.createElement('div');
+          discBox.className = 'disc';
+          discBox.append(disc, discType);
+          const tax = lineInput(line, i, 'taxRate', { inputMode: 'decimal', placeholder: '0' });
+          tax.setAttribute('aria-label', `Line ${n} tax rate (percent)`);
+          const amount = document.createElement('td');
+          amount.className = 'amount';
+          amount.dataset.amount = String(i);
+          amount.textContent = '–';
+          const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'icon-button', textContent: '×', title: `Remove line ${n}` });
+          remove.setAttribute('aria-label', `Remove line ${n}`);
+          remove.disabled = state.lines.length === 1;
+          remove.addEventListener('click', () => {
+            state.lines.splice(i, 1);
             renderLines();
             requestQuote();
-          },
-          onClear: () => {
-            line.productExternalId = null;
-            line.productLabel = null;
-            requestQuote();
-          },
-        });
-        const qty = lineInput(line, i, 'quantity', { inputMode: 'decimal' });
-        qty.setAttribute('aria-label', `Line ${n} quantity`);
-        const price = lineInput(line, i, 'unitPrice', { inputMode: 'decimal', placeholder: input((0).toFixed(exponent())) });
-        price.setAttribute('aria-label', `Line ${n} unit price`);
-        const disc = lineInput(line, i, 'discountValue', { inputMode: 'decimal', placeholder: '0' });
-        disc.setAttribute('aria-label', `Line ${n} discount`);
-        const discType = document.createElement('select');
-        discType.setAttribute('aria-label', `Line ${n} discount type`);
-        discType.append(new Option('%', 'percent'), new Option(currencySelect.value, 'amount'));
-        discType.value = line.discountType;
-        discType.addEventListener('change', () => {
-          line.discountType = discType.value;
-          requestQuote();
-        });
-        const discBox = document.createElement('div');
-        discBox.className = 'disc';
-        discBox.append(disc, discType);
-        const tax = lineInput(line, i, 'taxRate', { inputMode: 'decimal', placeholder: '0' });
-        tax.setAttribute('aria-label', `Line ${n} tax rate (percent)`);
-        const amount = document.createElement('td');
-        amount.className = 'amount';
-        amount.dataset.amount = String(i);
-        amount.textContent = '–';
-        const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'icon-button', textContent: '×', title: `Remove line ${n}` });
-        remove.setAttribute('aria-label', `Remove line ${n}`);
-        remove.disabled = state.lines.length === 1;
-        remove.addEventListener('click', () => {
-          state.lines.splice(i, 1);
-          renderLines();
-          requestQuote();
-        });
-        const itemCell = cell(box, description, errorSlot(i, 'productExternalId'), errorSlot(i, 'description'));
-        itemCell.className = 'line-item';
-        const removeCell = cell(remove);
-        removeCell.className = 'line-remove';
-        tr.className = 'line';
-        tr.append(itemCell, cell(qty), cell(price), cell(discBox), cell(tax), amount, removeCell);
-        const problems = document.createElement('tr');
-        problems.className = 'line-problems';
-        const slots = [
-          [qty, errorSlot(i, 'quantity', 'Quantity')],
-          [price, errorSlot(i, 'unitPrice', 'Unit price')],
-          [disc, errorSlot(i, 'discount.value', 'Discount')],
-          [tax, errorSlot(i, 'taxRate', 'Tax rate')],
-        ];
-        for (const [el, slot] of slots) el.setAttribute('aria-describedby', slot.id);
-        const all = cell(...slots.map(([, slot]) => slot));
-        all.colSpan = 7;
-        problems.append(all);
-        return [tr, problems];
-      }).flat(),
+          });
+          const itemCell = cell(box, description, errorSlot(i, 'productExternalId'), errorSlot(i, 'description'));
+          itemCell.className = 'line-item';
+          const removeCell = cell(remove);
+          removeCell.className = 'line-remove';
+          tr.className = 'line';
+          tr.append(itemCell, cell(qty), cell(price), cell(discBox), cell(tax), amount, removeCell);
+          const problems = document.createElement('tr');
+          problems.className = 'line-problems';
+          const slots = [
+            [qty, errorSlot(i, 'quantity', 'Quantity')],
+            [price, errorSlot(i, 'unitPrice', 'Unit price')],
+            [disc, errorSlot(i, 'discount.value', 'Discount')],
+            [tax, errorSlot(i, 'taxRate', 'Tax rate')],
+          ];
+          for (const [el, slot] of slots) el.setAttribute('aria-describedby', slot.id);
+          const all = cell(...slots.map(([, slot]) => slot));
+          all.colSpan = 7;
+          problems.append(all);
+          return [tr, problems];
+        })
+        .flat(),
     );
   }
 
@@ -306,10 +317,12 @@ export function invoiceForm() {
   const requestQuote = debounce(async () => {
     const mine = ++quoteSeq;
     const { lines, problems } = readLines();
-    const filled = lines.map((l, i) => [l, i]).filter(([, i]) => {
-      const l = state.lines[i];
-      return l.description.trim() || l.productExternalId || l.unitPrice.trim();
-    });
+    const filled = lines
+      .map((l, i) => [l, i])
+      .filter(([, i]) => {
+        const l = state.lines[i];
+        return l.description.trim() || l.productExternalId || l.unitPrice.trim();
+      });
     const unread = problems.filter((p) => filled.some(([, i]) => p.field.startsWith(`lines[${i}].`)));
     if (unread.length) return noAmounts(unread);
     if (!filled.length) return noAmounts([]);

@@ -176,7 +176,9 @@ async function main(): Promise<void> {
   const m = (rs: LoadResult[], k: keyof LoadResult) => median(rs.map((r) => r[k]));
   const ratio = m(card, 'rps') / m(bare, 'rps');
   const failed = card.reduce((n, r) => n + r.non2xx + r.errors, 0);
-  console.log(`\nbench:card — ${INVOICES} invoices, ${DEALS} deals, ${PORTALS} portals (${OAUTH ? 'OAuth installs' : 'HUBSPOT_ALLOWED_PORTAL_IDS'}); ${CONNECTIONS} connections; ${ROUNDS} rounds of ${DURATION} s; ${os.cpus().length} CPUs`);
+  console.log(
+    `\nbench:card — ${INVOICES} invoices, ${DEALS} deals, ${PORTALS} portals (${OAUTH ? 'OAuth installs' : 'HUBSPOT_ALLOWED_PORTAL_IDS'}); ${CONNECTIONS} connections; ${ROUNDS} rounds of ${DURATION} s; ${os.cpus().length} CPUs`,
+  );
   console.table({
     'bare Express (baseline)': { 'req/s': Math.round(m(bare, 'rps')), 'p50 ms': m(bare, 'p50'), 'p99 ms': m(bare, 'p99') },
     'signed card fetch': { 'req/s': Math.round(m(card, 'rps')), 'p50 ms': m(card, 'p50'), 'p99 ms': m(card, 'p99') },

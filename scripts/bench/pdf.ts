@@ -21,16 +21,54 @@ function invoice(descriptions: (i: number) => string): InvoiceDetail {
   const lines: InvoiceLine[] = Array.from({ length: 50 }, (_, i) => {
     const pricing = { quantity: d(String(1 + (i % 7))), unitPrice: d('149.95'), discount: i % 3 ? null : { type: 'percent' as const, percent: d('10') }, taxRate: d('19') };
     const amounts = computeLine(pricing, 'EUR');
-    return { id: String(i), position: i + 1, productExternalId: null, description: descriptions(i), quantity: pricing.quantity, unitPrice: pricing.unitPrice, discount: pricing.discount ? { type: 'percent', value: pricing.discount.percent } : null, taxRate: pricing.taxRate, ...amounts };
+    return {
+      id: String(i),
+      position: i + 1,
+      productExternalId: null,
+      description: descriptions(i),
+      quantity: pricing.quantity,
+      unitPrice: pricing.unitPrice,
+      discount: pricing.discount ? { type: 'percent', value: pricing.discount.percent } : null,
+      taxRate: pricing.taxRate,
+      ...amounts,
+    };
   });
   return {
-    id: '1', portalId: '1', dealId: '1', number: 'INV-000050', status: 'open', currency: 'EUR', issueDate: '2026-11-01', dueDate: '2026-12-01', paymentTermsDays: 30,
-    contactExternalId: 'c', memo: 'Thank you for your business.', ...sumLines(lines), paidMinor: 0n, issuedAt: new Date(), paidAt: null, voidedAt: null, voidReason: null,
-    deletedAt: null, createdAt: new Date('2026-11-01T00:00:00Z'), updatedAt: new Date('2026-11-01T00:00:00Z'), lines, payments: [], billTo: null,
+    id: '1',
+    portalId: '1',
+    dealId: '1',
+    number: 'INV-000050',
+    status: 'open',
+    currency: 'EUR',
+    issueDate: '2026-11-01',
+    dueDate: '2026-12-01',
+    paymentTermsDays: 30,
+    contactExternalId: 'c',
+    memo: 'Thank you for your business.',
+    ...sumLines(lines),
+    paidMinor: 0n,
+    issuedAt: new Date(),
+    paidAt: null,
+    voidedAt: null,
+    voidReason: null,
+    deletedAt: null,
+    createdAt: new Date('2026-11-01T00:00:00Z'),
+    updatedAt: new Date('2026-11-01T00:00:00Z'),
+    lines,
+    payments: [],
+    billTo: null,
   };
 }
 
-const seller = { ...emptySettings('1'), sellerName: 'Nordlicht Software GmbH', sellerAddress: 'Torstraße 1\n10119 Berlin\nGermany', sellerEmail: 'billing@nordlicht.example', sellerTaxId: 'DE123456789', paymentInstructions: 'IBAN DE89 3704 0044 0532 0130 00', invoiceFooter: 'Nordlicht Software GmbH · HRB 12345' };
+const seller = {
+  ...emptySettings('1'),
+  sellerName: 'Nordlicht Software GmbH',
+  sellerAddress: 'Torstraße 1\n10119 Berlin\nGermany',
+  sellerEmail: 'billing@nordlicht.example',
+  sellerTaxId: 'DE123456789',
+  paymentInstructions: 'IBAN DE89 3704 0044 0532 0130 00',
+  invoiceFooter: 'Nordlicht Software GmbH · HRB 12345',
+};
 const billTo: BillToDetails = { name: 'Ada Lovelace', company: 'Acme Ltd', email: 'ap@acme.example', phone: null, addressLines: ['1 Main Street', 'London EC1A 1AA'] };
 const latin = invoice((i) => `Consulting, sprint ${i + 1}: backend, integration and review work`);
 const mixed = invoice((i) => [`Consulting sprint ${i + 1}`, `導入支援 第${i + 1}回`, `خدمات استشارية ${i + 1}`][i % 3]!);

@@ -82,7 +82,11 @@ async function main(): Promise<void> {
   children.push(service.child);
   const base = `http://127.0.0.1:${service.port}`;
   const api = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${p}`, { method, headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${base}/api/v1${p}`, {
+      method,
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : {} };
   };
@@ -94,7 +98,14 @@ async function main(): Promise<void> {
   await api('POST', '/products/batch', { items: Array.from({ length: 500 }, (_, k) => ({ externalId: `sp-${k}`, name: `Product ${k}`, price: '10.00', currency: 'EUR' })) });
   for (let d = 0; d < DEALS; d++) {
     for (let k = 0; k < 3; k++) {
-      await api('POST', '/invoices', { portalId: PORTAL, dealId: String(9_000_000 + d), currency: 'EUR', contactExternalId: `sc-${d}`, status: k === 0 ? 'draft' : 'open', lines: [{ description: 'Work', quantity: String(1 + k), unitPrice: '99.50' }] });
+      await api('POST', '/invoices', {
+        portalId: PORTAL,
+        dealId: String(9_000_000 + d),
+        currency: 'EUR',
+        contactExternalId: `sc-${d}`,
+        status: k === 0 ? 'draft' : 'open',
+        lines: [{ description: 'Work', quantity: String(1 + k), unitPrice: '99.50' }],
+      });
     }
   }
   console.log(`bench:soak — ${WARMUP} s warm-up, then ${SECONDS} s of card fetches, card actions and pushes on PostgreSQL; seeded ${DEALS * 3} invoices, 2,500 records`);
@@ -170,16 +181,31 @@ async function main(): Promise<void> {
       if (!c.primaryAction) continue;
       const createToken = await openPage(client, 'create page', c.primaryAction.uri);
       await pageApi(client, 'contact search', 200, createToken, 'GET', `/contacts?q=sc.${deal % 2000}`);
-      const lines = [{ description: 'Consulting', quantity: '2.5', unitPrice: '120.00', taxRate: '19' }, { description: 'Licence', quantity: '1', unitPrice: '49.90', discount: { type: 'percent', value: '10' } }];
+      const lines = [
+        { description: 'Consulting', quantity: '2.5', unitPrice: '120.00', taxRate: '19' },
+        { description: 'Licence', quantity: '1', unitPrice: '49.90', discount: { type: 'percent', value: '10' } },
+      ];
       await pageApi(client, 'quote', 200, createToken, 'POST', '/quote', { currency: 'EUR', lines });
-      const created = (await (await pageApi(client, 'create', 201, createToken, 'POST', '/invoices', { currency: 'EUR', contactExternalId: `sc-${deal % 2000}`, status: 'draft', lines }, `soak-${lane}-${n}`)).json()) as { id?: string; number: string };
+      const created = (await (
+        await pageApi(client, 'create', 201, createToken, 'POST', '/invoices', { currency: 'EUR', contactExternalId: `sc-${deal % 2000}`, status: 'draft', lines }, `soak-${lane}-${n}`)
+      ).json()) as { id?: string; number: string };
       if (!created.id) continue;
       const hook = `/hubspot/actions/invoices/${created.id}/issue?${params(deal)}`;
       for (let k = 0; k < (n % 5 === 0 ? 2 : 1); k++) await timed('issue hook', 200, () => fetch(base + hook, { method: 'POST', headers: signed('POST', hook) }));
       const issued = await cardFor(deal);
       const payUri = actionFor(issued, created.number, 'Record payment');
       if (!payUri) failures.push('no Record payment on the card');
-      else await pageApi(client, 'payment', 201, await openPage(client, 'payment page', payUri), 'POST', `/invoices/${created.id}/payments`, { amount: '100.00', method: 'card' }, `soak-pay-${lane}-${n}`);
+      else
+        await pageApi(
+          client,
+          'payment',
+          201,
+          await openPage(client, 'payment page', payUri),
+          'POST',
+          `/invoices/${created.id}/payments`,
+          { amount: '100.00', method: 'card' },
+          `soak-pay-${lane}-${n}`,
+        );
       const paid = await cardFor(deal);
       if (n % 2 === 0) {
         // The view page, then the PDF itself (the result's title link, as HubSpot opens it).
@@ -245,17 +271,37 @@ async function main(): Promise<void> {
   }
   const total = result.requests.total + actionRequests + writes;
   const errors = result.non2xx + result.errors + result.timeouts + failures.length;
-  console.log(`card fetches   ${result.requests.total.toLocaleString('en')} (${Math.round(result.requests.average)} req/s), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors + result.timeouts}`);
+  console.log(
+    `card fetches   ${result.requests.total.toLocaleString('en')} (${Math.round(result.requests.average)} req/s), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors + result.timeouts}`,
+  );
   actionLatency.sort((a, b) => a - b);
   const pct = (q: number) => actionLatency[Math.min(actionLatency.length - 1, Math.floor(q * actionLatency.length))] ?? NaN;
-  console.log(`card actions   ${actions} rep sessions, ${actionRequests.toLocaleString('en')} requests (card, pages, search, quote, create, issue hook, payment, PDF, void), p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms`);
-  console.log(`writes         ${writes} contact changes; pushed by ${runs.length} runs (${runs.filter((r) => r.status === 'done').length} done), HubSpot: ${stats.requests} requests, ${stats.recordsWritten} records written, ${stats.rateLimited} × 429`);
-  console.log(`errors         ${errors} of ~${total.toLocaleString('en')} requests (${((errors / total) * 100).toFixed(3)} %), of which 5xx: ${fiveXX}${failures.length ? `; first: ${failures.slice(0, 5).join(', ')}` : ''}`);
-  console.log(`memory (RSS)   ${rss.filter((_, i) => i % 10 === 0).map((s) => `${s.t.toFixed(0)} s ${s.mb.toFixed(0)} MB`).join(' · ')}`);
-  console.log(`JS heap used   ${heap.filter((_, i) => i % 10 === 0).map((s) => `${s.t.toFixed(0)} s ${s.mb.toFixed(0)} MB`).join(' · ')}`);
+  console.log(
+    `card actions   ${actions} rep sessions, ${actionRequests.toLocaleString('en')} requests (card, pages, search, quote, create, issue hook, payment, PDF, void), p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms`,
+  );
+  console.log(
+    `writes         ${writes} contact changes; pushed by ${runs.length} runs (${runs.filter((r) => r.status === 'done').length} done), HubSpot: ${stats.requests} requests, ${stats.recordsWritten} records written, ${stats.rateLimited} × 429`,
+  );
+  console.log(
+    `errors         ${errors} of ~${total.toLocaleString('en')} requests (${((errors / total) * 100).toFixed(3)} %), of which 5xx: ${fiveXX}${failures.length ? `; first: ${failures.slice(0, 5).join(', ')}` : ''}`,
+  );
+  console.log(
+    `memory (RSS)   ${rss
+      .filter((_, i) => i % 10 === 0)
+      .map((s) => `${s.t.toFixed(0)} s ${s.mb.toFixed(0)} MB`)
+      .join(' · ')}`,
+  );
+  console.log(
+    `JS heap used   ${heap
+      .filter((_, i) => i % 10 === 0)
+      .map((s) => `${s.t.toFixed(0)} s ${s.mb.toFixed(0)} MB`)
+      .join(' · ')}`,
+  );
   console.log(`JS heap lows   ${lows.join(' · ')} (the live heap after GC: flat means no leak)`);
   console.log(`from cold      ${cold.toFixed(0)} MB (median of 5–15 s) → ${last.toFixed(0)} MB: ${(((last - cold) / cold) * 100).toFixed(1)} % (V8 sizing its heap to the load, plus any leak)`);
-  console.log(`memory growth  ${first.toFixed(0)} MB (median of the first 10 s after the ${WARMUP} s warm-up) → ${last.toFixed(0)} MB (median of the last 10 s): ${(((last - first) / first) * 100).toFixed(1)} % over the measured ${SECONDS} s (target < 10 %)`);
+  console.log(
+    `memory growth  ${first.toFixed(0)} MB (median of the first 10 s after the ${WARMUP} s warm-up) → ${last.toFixed(0)} MB (median of the last 10 s): ${(((last - first) / first) * 100).toFixed(1)} % over the measured ${SECONDS} s (target < 10 %)`,
+  );
 
   const exited = new Promise((r) => service.child.once('exit', r));
   service.child.kill('SIGTERM');

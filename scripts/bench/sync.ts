@@ -70,8 +70,7 @@ interface FakeStats {
   peakInWindow: number;
 }
 const fakeStats = async (fake: string) => (await (await fetch(`${fake}/__fake/stats`)).json()) as FakeStats;
-const fakeRecords = async (fake: string, portal: string, type: string) =>
-  (await (await fetch(`${fake}/__fake/records/${portal}/${type}`)).json()) as Array<{ properties: Record<string, string> }>;
+const fakeRecords = async (fake: string, portal: string, type: string) => (await (await fetch(`${fake}/__fake/records/${portal}/${type}`)).json()) as Array<{ properties: Record<string, string> }>;
 
 /** A fresh database for one service: a PGlite data directory, or a new database on the server. */
 async function freshDatabase(label: string): Promise<Record<string, string>> {
@@ -86,7 +85,9 @@ async function freshDatabase(label: string): Promise<Record<string, string>> {
     await admin.raw(`drop database if exists ${name} with (force)`);
   } catch (err) {
     await admin.destroy();
-    throw new Error(`bench:sync needs PostgreSQL at ${SERVER_URL}: ${(err as Error).message}. Start it, set BENCH_DATABASE_URL, or run on the embedded database with BENCH_DATABASE_URL=embedded.`, { cause: err });
+    throw new Error(`bench:sync needs PostgreSQL at ${SERVER_URL}: ${(err as Error).message}. Start it, set BENCH_DATABASE_URL, or run on the embedded database with BENCH_DATABASE_URL=embedded.`, {
+      cause: err,
+    });
   }
   await admin.raw(`create database ${name}`);
   cleanups.push(async () => {
@@ -180,8 +181,7 @@ async function pipelineRound(fake: string, round: number) {
   const after = await fakeStats(fake);
   const contacts = (await fakeRecords(fake, '7001', 'contacts')).filter((r) => r.properties.email?.startsWith(`${prefix}.`));
   const products = (await fakeRecords(fake, '7001', 'products')).filter((r) => r.properties.accounting_external_id?.startsWith(`${prefix}p-`));
-  const duplicates =
-    contacts.length - new Set(contacts.map((r) => r.properties.email)).size + (products.length - new Set(products.map((r) => r.properties.accounting_external_id)).size);
+  const duplicates = contacts.length - new Set(contacts.map((r) => r.properties.email)).size + (products.length - new Set(products.map((r) => r.properties.accounting_external_id)).size);
   const missing = 2 * N - new Set([...contacts.map((r) => r.properties.email), ...products.map((r) => r.properties.accounting_external_id)]).size;
   return {
     loadSeconds,
@@ -284,7 +284,9 @@ async function main() {
 
   const rps = median(rounds.map((x) => x.recordsPerSecond));
   console.log('\nsummary (medians over rounds)');
-  console.log(`  pipeline   ${Math.round(rps).toLocaleString('en').padStart(7)} records/s   ${((rps / CEILING) * 100).toFixed(1)} % of the ${CEILING.toLocaleString('en')} records/s ceiling (target ≥ 90 %)`);
+  console.log(
+    `  pipeline   ${Math.round(rps).toLocaleString('en').padStart(7)} records/s   ${((rps / CEILING) * 100).toFixed(1)} % of the ${CEILING.toLocaleString('en')} records/s ceiling (target ≥ 90 %)`,
+  );
   console.log(`  baseline   ${base.recordsPerSecond.toFixed(1).padStart(7)} records/s   one POST per record; the pipeline is ${(rps / base.recordsPerSecond).toFixed(0)}× faster`);
   console.log(`  429s       ${median(rounds.map((x) => x.rateLimited))} per push (pipeline), ${base.rateLimited} (baseline)`);
   console.log(`  duplicates ${rounds.reduce((a, x) => a + x.duplicates, 0)}, missing ${rounds.reduce((a, x) => a + x.missing, 0)} (all rounds)`);

@@ -45,8 +45,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'info',
   });
   const url = `http://127.0.0.1:${service.port}`;
-  const api = (method: string, p: string, body: string) =>
-    fetch(`${url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
+  const api = (method: string, p: string, body: string) => fetch(`${url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
   try {
     if (!(await api('PUT', `/portals/${PORTAL}/settings`, JSON.stringify({ cardEditors: ['4242'] }))).ok) throw new Error('could not make the bench user a settings editor');
     const cardPath = `/hubspot/card?userId=4242&userEmail=rep@seller.example&associatedObjectId=${DEAL}&associatedObjectType=DEAL&portalId=${PORTAL}`;
@@ -66,7 +65,10 @@ async function main(): Promise<void> {
       { name: 'cardEditors entry of 240,000 characters', send: async () => [await api('PUT', `/portals/${PORTAL}/settings`, JSON.stringify({ cardEditors: [`a@${'.'.repeat(240_000)}@`] }))] },
       { name: '1 MB quote body', send: async () => [await pageApi(createToken, 'POST', '/quote', quoteBody)] },
       { name: 'ten 1 MB quote bodies at once', send: () => Promise.all(Array.from({ length: 10 }, () => pageApi(createToken, 'POST', '/quote', quoteBody))) },
-      { name: '60,000 unknown settings fields', send: async () => [await pageApi(settingsToken, 'PUT', '/settings', `{"version":0,${Array.from({ length: 60_000 }, (_, i) => `"k${i}":1`).join(',')}}`)] },
+      {
+        name: '60,000 unknown settings fields',
+        send: async () => [await pageApi(settingsToken, 'PUT', '/settings', `{"version":0,${Array.from({ length: 60_000 }, (_, i) => `"k${i}":1`).join(',')}}`)],
+      },
     ];
     console.log(`case | answer | bytes | time (s) | longest event-loop block (s) | RSS after (MB); RSS before: ${rssMb(service.child.pid!).toFixed(0)} MB`);
     for (const c of cases) {

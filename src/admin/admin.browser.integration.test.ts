@@ -69,7 +69,11 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 
     // Real history: three pushes, the last with a product HubSpot refuses; and a card error.
-    for (const [n, size] of [[1, 120], [2, 60], [3, 40]] as const) {
+    for (const [n, size] of [
+      [1, 120],
+      [2, 60],
+      [3, 40],
+    ] as const) {
       await app.api('POST', '/contacts/batch', { items: Array.from({ length: size }, (_, i) => ({ externalId: `d${n}-${i}`, email: `d${n}.${i}@dash.example` })) });
       const products = Array.from({ length: size / 2 }, (_, i) => ({ externalId: `dp${n}-${i}`, sku: `DP${n}-${i}`, name: `Product ${i}`, price: '12.00', currency: 'EUR' }));
       if (n === 3) products[3]!.sku = 'bad sku!';
@@ -165,15 +169,24 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
     const page = await fetch(`${app.url}/admin/`, { headers: { cookie } });
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   });
-  it('lays its tables out at 1280 and 890 px without cutting a word, and shows times in the admin\'s locale', async () => {
+  it("lays its tables out at 1280 and 890 px without cutting a word, and shows times in the admin's locale", async () => {
     // Rows of every kind: a refused product, a conflict (two contacts, one email), a skipped contact.
-    await app.api('POST', '/contacts/batch', { items: [{ externalId: 'dup-1', email: 'same@dash.example' }, { externalId: 'dup-2', email: 'same@dash.example' }, { externalId: 'no-mail', firstName: 'Nomail' }] });
+    await app.api('POST', '/contacts/batch', {
+      items: [
+        { externalId: 'dup-1', email: 'same@dash.example' },
+        { externalId: 'dup-2', email: 'same@dash.example' },
+        { externalId: 'no-mail', firstName: 'Nomail' },
+      ],
+    });
     fake.options.rules = { products: { hs_sku: /^[A-Z0-9-]+$/ } };
     await app.api('PUT', '/products/dp-bad', { sku: 'bad sku?', name: 'Replay me', price: '1.00', currency: 'EUR' });
     await app.api('POST', '/sync/runs', { portalId: PORTAL });
     await worker.drain();
     const seen: Array<{ width: number; locale: string; cut: string[]; wide: string[]; pageWidth: number; viewport: number; started: string | null; states: string }> = [];
-    for (const [width, locale] of [[1280, 'en-US'], [890, 'de-DE']] as const) {
+    for (const [width, locale] of [
+      [1280, 'en-US'],
+      [890, 'de-DE'],
+    ] as const) {
       const page = await browser.newPage({ viewport: { width, height: 900 }, locale });
       await page.goto(`${app.url}/admin/login`);
       await page.fill('#token', TEST_API_TOKEN);

@@ -47,7 +47,7 @@ describe('dashboard sessions', () => {
     expect(await overview(await signIn())).toBe(200); // signing in again works
   });
 
-  it('last 12 hours by the service\'s clock', async () => {
+  it("last 12 hours by the service's clock", async () => {
     const cookie = await signIn();
     app.clock.advance(12 * 3600_000 - 1000);
     try {
@@ -72,7 +72,7 @@ describe('dashboard sessions', () => {
     }
   });
 
-  it('are stored as a hash, never as the cookie\'s secret', async () => {
+  it("are stored as a hash, never as the cookie's secret", async () => {
     const cookie = await signIn();
     const id = cookie.split('=')[1]!.split('.')[0]!;
     const rows = JSON.stringify(await tdb.db('admin_sessions').select());

@@ -100,7 +100,10 @@ export function refuseCrossSite(req: Request): void {
 /** Constant-time check of a submitted token against API_TOKEN. */
 export function tokenMatches(deps: Deps, submitted: string): boolean {
   const a = crypto.createHash('sha256').update(submitted).digest();
-  const b = crypto.createHash('sha256').update(deps.config.apiToken ?? '').digest();
+  const b = crypto
+    .createHash('sha256')
+    .update(deps.config.apiToken ?? '')
+    .digest();
   return constantTimeEqual(a, b) && !!deps.config.apiToken;
 }
 

@@ -24,8 +24,7 @@ const rows = () => tdb.db('card_errors').orderBy('id') as Promise<Array<Record<s
 const counter = async (metric: { get(): Promise<{ values: Array<{ labels: Record<string, string | number>; value: number }> }> }) => (await metric.get()).values;
 
 /** A signed data fetch that passes the signature and fails on our side (a contact record). */
-const signedFailure = (portalId: string) =>
-  callSigned(app, { method: 'GET', pathAndQuery: `/hubspot/card?userId=1&associatedObjectId=5&associatedObjectType=CONTACT&portalId=${portalId}` });
+const signedFailure = (portalId: string) => callSigned(app, { method: 'GET', pathAndQuery: `/hubspot/card?userId=1&associatedObjectId=5&associatedObjectType=CONTACT&portalId=${portalId}` });
 
 /** Waits until a row for this request id exists. */
 const recorded = (requestId: string) => expect.poll(async () => (await tdb.db('card_errors').where({ request_id: requestId })).length).toBe(1);
@@ -47,7 +46,12 @@ describe('card errors', () => {
     const attempts: Array<() => Promise<Response>> = [
       () => fetch(`${app.url}/hubspot/${MARK}`),
       () => fetch(`${app.url}/hubspot/card?portalId=987654&associatedObjectId=1&associatedObjectType=DEAL&note=${MARK}`),
-      () => fetch(`${app.url}/hubspot/actions/invoices/1/void`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-hubspot-signature-v3': 'forged', 'x-hubspot-request-timestamp': String(app.clock.now().getTime()) }, body: `portalId=987654&x=${MARK}` }),
+      () =>
+        fetch(`${app.url}/hubspot/actions/invoices/1/void`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-hubspot-signature-v3': 'forged', 'x-hubspot-request-timestamp': String(app.clock.now().getTime()) },
+          body: `portalId=987654&x=${MARK}`,
+        }),
       () => fetch(`${app.url}/hubspot/pages/invoices/new?token=${forgedToken}`),
       () => fetch(`${app.url}/hubspot/pages/invoices/new?token=${MARK}`),
       () => fetch(`${app.url}/hubspot/pages/api/invoices`, { method: 'POST', headers: { 'x-page-token': forgedToken, 'content-type': 'application/json' }, body: JSON.stringify({ [MARK]: 1 }) }),
@@ -74,7 +78,16 @@ describe('card errors', () => {
     await recorded(requestId);
     const after = await rows();
     expect(after.length - before).toBe(1);
-    expect(after.at(-1)).toMatchObject({ via: 'hubspot_signature', portal_id: '987654', method: 'GET', route: '/hubspot/card', status: 400, code: 'unsupported_object_type', request_id: requestId, message: null });
+    expect(after.at(-1)).toMatchObject({
+      via: 'hubspot_signature',
+      portal_id: '987654',
+      method: 'GET',
+      route: '/hubspot/card',
+      status: 400,
+      code: 'unsupported_object_type',
+      request_id: requestId,
+      message: null,
+    });
     expect(JSON.stringify(after)).not.toContain(MARK);
 
     const counted = await counter(app.deps.metrics.cardUnauthenticatedFailures);
@@ -93,15 +106,20 @@ describe('card errors', () => {
     for (const v of counted) expect(JSON.stringify(v.labels)).not.toContain(MARK);
   });
 
-  it('records a signed hook\'s failure under the portal in its signed body', async () => {
+  it("records a signed hook's failure under the portal in its signed body", async () => {
     const body = new URLSearchParams({ userId: '1', userEmail: 'rep@seller.example', associatedObjectId: '5', associatedObjectType: 'DEAL', portalId: '987654' }).toString();
     const res = await callSigned(app, { method: 'POST', pathAndQuery: '/hubspot/actions/invoices/999999/void', body, contentType: 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(404);
     await recorded(res.headers.get('x-request-id')!);
-    expect((await tdb.db('card_errors').where({ request_id: res.headers.get('x-request-id')! }))[0]).toMatchObject({ via: 'hubspot_signature', portal_id: '987654', route: '/hubspot/actions/invoices/:invoiceId/void', code: 'not_found' });
+    expect((await tdb.db('card_errors').where({ request_id: res.headers.get('x-request-id')! }))[0]).toMatchObject({
+      via: 'hubspot_signature',
+      portal_id: '987654',
+      route: '/hubspot/actions/invoices/:invoiceId/void',
+      code: 'not_found',
+    });
   });
 
-  it('records a page and a page-API call with a valid token that failed, under the token\'s portal', async () => {
+  it("records a page and a page-API call with a valid token that failed, under the token's portal", async () => {
     const deal = String(++dealSeq);
     const draft = await createInvoice(app, { portalId: '987654', dealId: deal, contactExternalId: null });
     const c = await card('987654', deal);
@@ -110,7 +128,11 @@ describe('card errors', () => {
     await app.api('DELETE', `/invoices/${draft.id}`); // the draft is gone: both the page and its save fail
     const page = await fetch(edit);
     expect(page.status).toBe(409);
-    const save = await fetch(`${app.url}/hubspot/pages/api/invoices/${draft.id}`, { method: 'PATCH', headers: { 'x-page-token': token, 'content-type': 'application/json' }, body: JSON.stringify({ memo: MARK }) });
+    const save = await fetch(`${app.url}/hubspot/pages/api/invoices/${draft.id}`, {
+      method: 'PATCH',
+      headers: { 'x-page-token': token, 'content-type': 'application/json' },
+      body: JSON.stringify({ memo: MARK }),
+    });
     expect(save.status).toBe(409);
     await recorded(page.headers.get('x-request-id')!);
     await recorded(save.headers.get('x-request-id')!);
@@ -143,7 +165,7 @@ describe('card errors', () => {
     expect((await tdb.db('card_errors').where({ portal_id: FLOOD }).count({ n: '*' }).first())!.n).toBe(String(CARD_ERRORS_PER_PORTAL_PER_MINUTE + 1));
   });
 
-  it('shows the dashboard only the service\'s own words: our code, the route template, the verified portal', async () => {
+  it("shows the dashboard only the service's own words: our code, the route template, the verified portal", async () => {
     const login = await fetch(`${app.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ token: TEST_API_TOKEN }), redirect: 'manual' });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     // A row an older instance wrote (no `via`, a stranger's text) during a rolling deploy is not shown.

@@ -2,10 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/db.js';
 
 /** Who did something: the accounting system over /api/v1, a HubSpot user from the card, or us. */
-export type Actor =
-  | { type: 'api' }
-  | { type: 'system' }
-  | { type: 'hubspot_user'; userId: string; userEmail: string | null };
+export type Actor = { type: 'api' } | { type: 'system' } | { type: 'hubspot_user'; userId: string; userEmail: string | null };
 
 export interface AuditEntry {
   actor: Actor;

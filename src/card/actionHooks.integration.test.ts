@@ -92,7 +92,7 @@ describe('action hooks', () => {
     });
   }
 
-  it('refuses what the invoice\'s state does not allow, and audits the refusal', async () => {
+  it("refuses what the invoice's state does not allow, and audits the refusal", async () => {
     const d = await draft();
     const voidDraft = await callHook('classic', 'POST', `/hubspot/actions/invoices/${d.id}/void`);
     expect(voidDraft.status).toBe(409);
@@ -110,7 +110,7 @@ describe('action hooks', () => {
     expect(audit.find((a) => a.action === 'invoice.void')).toMatchObject({ outcome: 'rejected', error_code: 'void_reason_required', hubspot_user_email: 'rep@seller.example' });
   });
 
-  it('keeps portals and deals apart: another portal\'s or deal\'s invoice is not found and not touched', async () => {
+  it("keeps portals and deals apart: another portal's or deal's invoice is not found and not touched", async () => {
     const inv = await openInvoice();
     const otherPortal = await callHook('classic', 'POST', `/hubspot/actions/invoices/${inv.id}/void`, defaults({ portalId: '111111' }));
     const otherDeal = await callHook('appCard', 'POST', `/hubspot/actions/invoices/${inv.id}/void`, defaults({ associatedObjectId: '99999' }));
@@ -130,7 +130,7 @@ describe('action hooks', () => {
     expect(brokenJson.status).toBe(400);
   });
 
-  it('takes the app card\'s repeated parameters as one value, and refuses copies that disagree (query, JSON body or form body)', async () => {
+  it("takes the app card's repeated parameters as one value, and refuses copies that disagree (query, JSON body or form body)", async () => {
     const inv = await openInvoice();
     const path = `/hubspot/actions/invoices/${inv.id}/void`;
     // The converter's own query says another portal (one this service also serves, so only the
@@ -142,10 +142,22 @@ describe('action hooks', () => {
     expect(typedPortal.body.error).toMatchObject({ code: 'conflicting_parameters', details: [{ field: 'portalId', message: expect.stringContaining('"111111", "987654"') }] });
     // The query agrees with itself, but the JSON body names another portal or user.
     const agreed = appendProxyParams(new URLSearchParams(defaults()), { userId: '4242', portalId: PORTAL, userEmail: 'rep@seller.example', appId: '777' });
-    const bodyPortal = await callSigned(app, { method: 'POST', pathAndQuery: `${path}?${agreed}`, body: JSON.stringify(defaults({ portalId: '111111' })), contentType: 'application/json', versions: ['v3'] });
+    const bodyPortal = await callSigned(app, {
+      method: 'POST',
+      pathAndQuery: `${path}?${agreed}`,
+      body: JSON.stringify(defaults({ portalId: '111111' })),
+      contentType: 'application/json',
+      versions: ['v3'],
+    });
     expect(bodyPortal.status).toBe(400);
     expect(bodyPortal.body.error.details).toEqual([{ field: 'portalId', message: expect.stringContaining('different values') }]);
-    const bodyUser = await callSigned(app, { method: 'POST', pathAndQuery: `${path}?${agreed}`, body: JSON.stringify({ ...defaults(), userId: 1 }), contentType: 'application/json', versions: ['v3'] });
+    const bodyUser = await callSigned(app, {
+      method: 'POST',
+      pathAndQuery: `${path}?${agreed}`,
+      body: JSON.stringify({ ...defaults(), userId: 1 }),
+      contentType: 'application/json',
+      versions: ['v3'],
+    });
     expect(bodyUser.body.error.details).toEqual([{ field: 'userId', message: expect.stringContaining('"4242", "1"') }]);
     // A classic form body that names the portal twice, differently.
     const form = `${new URLSearchParams(defaults())}&portalId=111111`;

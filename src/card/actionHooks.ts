@@ -64,12 +64,7 @@ function hook(action: string, work: HookWork, describe: (r: ChangeResult) => str
 /** Turns a missing void reason into advice the rep can act on from the card. */
 function withMessage(err: AppError): AppError {
   if (err.code === 'validation_failed' && JSON.stringify(err.details ?? '').includes('voidReason')) {
-    return new AppError(
-      'void_reason_required',
-      409,
-      'This invoice has payments recorded against it: void it from its "Void invoice…" page, which asks for the reason.',
-      err.details,
-    );
+    return new AppError('void_reason_required', 409, 'This invoice has payments recorded against it: void it from its "Void invoice…" page, which asks for the reason.', err.details);
   }
   return err;
 }

@@ -21,7 +21,11 @@ beforeAll(async () => {
 describe('CardReader', () => {
   it('answers concurrent reads of many deals exactly as one query per deal would', async () => {
     const reader = new CardReader(tdb.db, 3);
-    const keys = deals.flatMap((d) => [{ portalId: '77', dealId: d }, { portalId: '88', dealId: d }, { portalId: '99', dealId: d }]);
+    const keys = deals.flatMap((d) => [
+      { portalId: '77', dealId: d },
+      { portalId: '88', dealId: d },
+      { portalId: '99', dealId: d },
+    ]);
     const requests = [...keys, ...keys.slice(0, 5)]; // duplicates share a batch
     const batched = await Promise.all(requests.map((k) => reader.read(k.portalId, k.dealId, '2026-11-25')));
     expect(reader.stats.reads).toBe(requests.length);

@@ -28,10 +28,7 @@ describe('GET /hubspot/card: signature', () => {
       ['wrong secret', { method: 'GET', pathAndQuery: path, secret: 'not-the-secret' }],
       ['query tampered after signing', { method: 'GET', pathAndQuery: path, tamper: (r) => void (r.pathAndQuery = r.pathAndQuery.replace(`portalId=${PORTAL}`, 'portalId=111')) }],
       ['query reordered after signing', { method: 'GET', pathAndQuery: path, tamper: (r) => void (r.pathAndQuery = `/hubspot/card?${r.pathAndQuery.split('?')[1]!.split('&').reverse().join('&')}`) }],
-      [
-        'invalid v3 next to a valid v2',
-        { method: 'GET', pathAndQuery: path, tamper: (r) => void (r.headers['X-HubSpot-Signature-v3'] = Buffer.alloc(32).toString('base64')) },
-      ],
+      ['invalid v3 next to a valid v2', { method: 'GET', pathAndQuery: path, tamper: (r) => void (r.headers['X-HubSpot-Signature-v3'] = Buffer.alloc(32).toString('base64')) }],
       ['timestamp swapped after signing', { method: 'GET', pathAndQuery: path, tamper: (r) => void (r.headers['X-HubSpot-Request-Timestamp'] = String(now - 1000)) }],
     ];
     for (const [what, call] of attempts) {
@@ -40,9 +37,7 @@ describe('GET /hubspot/card: signature', () => {
       expect(res.body.error.code, what).toBe('invalid_signature');
     }
     const warnings = app.logs.records.filter((r) => r.message === 'hubspot signature rejected');
-    expect(warnings.map((w) => w.check)).toEqual(
-      expect.arrayContaining(['missing_signature', 'v2_only_refused', 'stale_timestamp', 'future_timestamp', 'v3_mismatch']),
-    );
+    expect(warnings.map((w) => w.check)).toEqual(expect.arrayContaining(['missing_signature', 'v2_only_refused', 'stale_timestamp', 'future_timestamp', 'v3_mismatch']));
     const logged = JSON.stringify(app.logs.records);
     expect(logged).not.toContain(TEST_CLIENT_SECRET);
   });
@@ -125,7 +120,10 @@ describe('GET /hubspot/card: the card', () => {
     const eur = await createInvoice(app, {
       dealId: deal,
       currency: 'EUR',
-      lines: [{ description: 'x', quantity: '1', unitPrice: '1200', taxRate: '19', discount: { type: 'percent', value: '10' } }, { description: 'y', quantity: '3', unitPrice: '0.335' }],
+      lines: [
+        { description: 'x', quantity: '1', unitPrice: '1200', taxRate: '19', discount: { type: 'percent', value: '10' } },
+        { description: 'y', quantity: '3', unitPrice: '0.335' },
+      ],
     });
     const kwd = await createInvoice(app, { dealId: deal, currency: 'KWD', lines: [{ description: 'x', quantity: '3', unitPrice: '125.125', taxRate: '5' }] });
     expect([jpy.total, eur.total, kwd.total]).toEqual(['1100', '1286.20', '394.144']);
@@ -136,7 +134,7 @@ describe('GET /hubspot/card: the card', () => {
     expect(byTitle[kwd.number]).toEqual({ label: 'Total', dataType: 'CURRENCY', value: '394.144', currencyCode: 'KWD' });
   });
 
-  it('keeps portals apart: the same deal id in another portal shows only that portal\'s invoices', async () => {
+  it("keeps portals apart: the same deal id in another portal shows only that portal's invoices", async () => {
     const deal = '7003';
     const mine = await createInvoice(app, { portalId: PORTAL, dealId: deal });
     const theirs = await createInvoice(app, { portalId: '123123', dealId: deal });
@@ -153,13 +151,32 @@ describe('GET /hubspot/card: the card', () => {
 
   it('serves the converter app card too: URLSearchParams encoding, appId and only v3', async () => {
     await createInvoice(app, { dealId: '7004' });
-    const res = await fetchCard(app, { portalId: PORTAL, dealId: '7004', userEmail: 'first.last+x@seller.example', caller: 'appCard', properties: [['dealname', 'Big deal (EU) & co'], ['amount', '1200.50'], ['hs_object_id', '7004']] });
+    const res = await fetchCard(app, {
+      portalId: PORTAL,
+      dealId: '7004',
+      userEmail: 'first.last+x@seller.example',
+      caller: 'appCard',
+      properties: [
+        ['dealname', 'Big deal (EU) & co'],
+        ['amount', '1200.50'],
+        ['hs_object_id', '7004'],
+      ],
+    });
     expect(res.status).toBe(200);
     expect(expectValidCard(res.body, PUBLIC).results).toHaveLength(1);
   });
 
   it('tolerates extra deal properties in the classic query, spaces as + and a raw @', async () => {
-    const res = await fetchCard(app, { portalId: PORTAL, dealId: '7004', properties: [['dealname', 'Big deal'], ['amount', ''], ['deal_currency_code', 'EUR'], ['hs_object_id', '7004']] });
+    const res = await fetchCard(app, {
+      portalId: PORTAL,
+      dealId: '7004',
+      properties: [
+        ['dealname', 'Big deal'],
+        ['amount', ''],
+        ['deal_currency_code', 'EUR'],
+        ['hs_object_id', '7004'],
+      ],
+    });
     expect(res.status).toBe(200);
   });
 
@@ -194,8 +211,8 @@ describe('GET /hubspot/card: the card', () => {
   });
 });
 
-describe('GET /hubspot/card: HubSpot\'s parameters', () => {
-  it('reads the classic card\'s one copy and the app card\'s two (what the converter writes and what HubSpot appends) alike', async () => {
+describe("GET /hubspot/card: HubSpot's parameters", () => {
+  it("reads the classic card's one copy and the app card's two (what the converter writes and what HubSpot appends) alike", async () => {
     const inv = await createInvoice(app, { dealId: '7101' });
     const appCardQuery = new URLSearchParams(cardFetchPath({ portalId: PORTAL, dealId: '7101', caller: 'appCard' }).split('?')[1]);
     expect([appCardQuery.getAll('portalId'), appCardQuery.getAll('userId'), appCardQuery.getAll('userEmail'), appCardQuery.getAll('appId')]).toEqual([
@@ -210,17 +227,26 @@ describe('GET /hubspot/card: HubSpot\'s parameters', () => {
       const card = expectValidCard(res.body, PUBLIC);
       expect(card.results.map((r) => r.objectId)).toEqual([Number(inv.id)]);
       const token = new URL(card.primaryAction!.uri).searchParams.get('token')!;
-      expect(readPageToken(app.deps.pageTokenKey!, token, app.clock.now().getTime())).toMatchObject({ ok: true, claims: { portalId: PORTAL, dealId: '7101', userId: '4242', userEmail: 'rep@seller.example' } });
+      expect(readPageToken(app.deps.pageTokenKey!, token, app.clock.now().getTime())).toMatchObject({
+        ok: true,
+        claims: { portalId: PORTAL, dealId: '7101', userId: '4242', userEmail: 'rep@seller.example' },
+      });
     }
   });
 
-  it('refuses copies that disagree, naming them: a portalId typed into the card\'s URL never outvotes the one HubSpot appends', async () => {
+  it("refuses copies that disagree, naming them: a portalId typed into the card's URL never outvotes the one HubSpot appends", async () => {
     // Both portals are served here, so only the disagreement can refuse the request.
     const other = '123123';
     await createInvoice(app, { portalId: other, dealId: '7102' });
     await createInvoice(app, { portalId: PORTAL, dealId: '7102' });
     const own = (portalId: string, userId = '4242') =>
-      new URLSearchParams([['userId', userId], ['userEmail', 'rep@seller.example'], ['associatedObjectId', '7102'], ['associatedObjectType', 'DEAL'], ['portalId', portalId]]);
+      new URLSearchParams([
+        ['userId', userId],
+        ['userEmail', 'rep@seller.example'],
+        ['associatedObjectId', '7102'],
+        ['associatedObjectType', 'DEAL'],
+        ['portalId', portalId],
+      ]);
     const attempts: Array<[string, URLSearchParams, string]> = [
       ['portal typed into the card URL', appendProxyParams(own(other), { userId: '4242', portalId: PORTAL, userEmail: 'rep@seller.example' }), 'portalId'],
       ['portal appended last by a caller', appendProxyParams(own(PORTAL), { userId: '4242', portalId: PORTAL, userEmail: 'rep@seller.example' }), 'portalId'],
@@ -239,7 +265,7 @@ describe('GET /hubspot/card: HubSpot\'s parameters', () => {
 });
 
 describe('page links minted by the card', () => {
-  it('open with their token, and refuse no token, an altered one, another invoice\'s, or an expired one', async () => {
+  it("open with their token, and refuse no token, an altered one, another invoice's, or an expired one", async () => {
     const deal = '7006';
     const a = await createInvoice(app, { dealId: deal, status: 'open', contactExternalId: await createContact(app) });
     const b = await createInvoice(app, { dealId: deal });
@@ -248,7 +274,17 @@ describe('page links minted by the card', () => {
     const token = new URL(payA).searchParams.get('token')!;
     expect(readPageToken(app.deps.pageTokenKey!, token, app.clock.now().getTime())).toEqual({
       ok: true,
-      claims: { kind: 'link', purpose: 'payment', portalId: PORTAL, dealId: deal, invoiceId: a.id, userId: '77', userEmail: 'rep@seller.example', origin: Math.floor(app.clock.now().getTime() / 1000), exp: Math.floor(app.clock.now().getTime() / 1000) + 30 * 60 },
+      claims: {
+        kind: 'link',
+        purpose: 'payment',
+        portalId: PORTAL,
+        dealId: deal,
+        invoiceId: a.id,
+        userId: '77',
+        userEmail: 'rep@seller.example',
+        origin: Math.floor(app.clock.now().getTime() / 1000),
+        exp: Math.floor(app.clock.now().getTime() / 1000) + 30 * 60,
+      },
     });
 
     // With the token: the page, framable by HubSpot (and itself) only.

@@ -58,7 +58,7 @@ const validateParams = compile<HubSpotParams>({
 
 /** Shown in a conflict message: short, so an attacker's values cannot make the answer big. */
 const shown = (v: unknown) => {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 };
 

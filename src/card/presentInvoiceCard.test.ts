@@ -11,10 +11,29 @@ const links: CardLinks = {
 
 function invoice(over: Partial<InvoiceSummary> = {}): InvoiceSummary {
   return {
-    id: '1', portalId: '1', dealId: '2', number: 'INV-000001', status: 'open', currency: 'EUR',
-    issueDate: '2026-11-01', dueDate: '2026-12-01', paymentTermsDays: 30, contactExternalId: 'c', memo: null,
-    subtotalMinor: 10000n, discountMinor: 0n, taxMinor: 1900n, totalMinor: 11900n, paidMinor: 0n,
-    issuedAt: new Date(), paidAt: null, voidedAt: null, voidReason: null, deletedAt: null, createdAt: new Date(), updatedAt: new Date(),
+    id: '1',
+    portalId: '1',
+    dealId: '2',
+    number: 'INV-000001',
+    status: 'open',
+    currency: 'EUR',
+    issueDate: '2026-11-01',
+    dueDate: '2026-12-01',
+    paymentTermsDays: 30,
+    contactExternalId: 'c',
+    memo: null,
+    subtotalMinor: 10000n,
+    discountMinor: 0n,
+    taxMinor: 1900n,
+    totalMinor: 11900n,
+    paidMinor: 0n,
+    issuedAt: new Date(),
+    paidAt: null,
+    voidedAt: null,
+    voidReason: null,
+    deletedAt: null,
+    createdAt: new Date(),
+    updatedAt: new Date(),
     billTo: { externalId: 'c', name: 'Ada Lovelace', email: 'ada@x.example', company: null },
     ...over,
   };
@@ -61,7 +80,10 @@ describe('presentInvoiceCard', () => {
     for (const status of ['open', 'paid', 'void'] as const) {
       const issued = presentInvoiceCard({ invoices: [invoice({ status })], totalCount: 1, today: '2026-11-25' }, links).results[0]!;
       expect(issued.issue_date, status).toBe('2026-11-01');
-      expect(issued.properties.find((p) => p.label === 'Dated'), status).toBeUndefined();
+      expect(
+        issued.properties.find((p) => p.label === 'Dated'),
+        status,
+      ).toBeUndefined();
     }
   });
 

@@ -136,7 +136,11 @@ export const contactKind: CatalogKind<ContactInput, 'contact'> = {
   check: () => [],
   toColumns(input) {
     const address = input.address
-      ? Object.fromEntries(Object.entries(input.address).map(([k, v]) => [k, nullIfBlank(v)]).filter(([, v]) => v !== null))
+      ? Object.fromEntries(
+          Object.entries(input.address)
+            .map(([k, v]) => [k, nullIfBlank(v)])
+            .filter(([, v]) => v !== null),
+        )
       : null;
     return {
       email: nullIfBlank(input.email),
@@ -208,4 +212,3 @@ export const productKind: CatalogKind<ProductInput, 'product'> = {
 export function contentHash(columns: Record<string, unknown>): string {
   return crypto.createHash('sha256').update(canonicalJson(columns)).digest('hex');
 }
-

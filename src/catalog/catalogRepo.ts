@@ -84,18 +84,11 @@ function toRecord<N extends CatalogName>(kind: CatalogKind<unknown, N>, row: DbC
  * is not archived) is left alone: no version bump, so the sync will not push it again. Replacing an
  * archived record revives it.
  */
-export async function upsertMany<I>(
-  db: Conn,
-  kind: CatalogKind<I>,
-  items: ReadonlyArray<{ externalId: string; input: I }>,
-  now: Date,
-): Promise<Map<string, UpsertOutcome>> {
+export async function upsertMany<I>(db: Conn, kind: CatalogKind<I>, items: ReadonlyArray<{ externalId: string; input: I }>, now: Date): Promise<Map<string, UpsertOutcome>> {
   if (items.length === 0) return new Map();
   const rows = items.map(({ externalId, input }) => {
     const columns = kind.toColumns(input);
-    const stored = Object.fromEntries(
-      Object.entries(columns).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]),
-    );
+    const stored = Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]));
     return { external_id: externalId, ...stored, content_hash: contentHash(columns), version: 1, archived_at: null, created_at: now, updated_at: now };
   });
   const contentColumns = Object.keys(rows[0]!).filter((c) => !['external_id', 'version', 'created_at'].includes(c));
@@ -144,7 +137,10 @@ export async function archive<I>(db: Conn, kind: CatalogKind<I>, externalId: str
  * rows, so a scan is fine here.
  */
 export async function search<I, N extends CatalogName>(db: Conn, kind: CatalogKind<I, N>, text: string, limit: number): Promise<Array<CatalogRecords[N]>> {
-  const q = text.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  const q = text
+    .trim()
+    .toLowerCase()
+    .replace(/[\\%_]/g, (c) => `\\${c}`);
   const fields =
     kind.table === 'contacts'
       ? [`coalesce(first_name, '') || ' ' || coalesce(last_name, '')`, `coalesce(last_name, '')`, `coalesce(company, '')`, `coalesce(email, '')`]
@@ -154,8 +150,14 @@ export async function search<I, N extends CatalogName>(db: Conn, kind: CatalogKi
     query.where((w) => {
       for (const f of fields) w.orWhereRaw(`lower(${f}) like ?`, [`%${q}%`]);
     });
-    query.orderByRaw(`case when ${fields.map((f) => `lower(${f}) like ?`).join(' or ')} then 0 else 1 end`, fields.map(() => `${q}%`));
+    query.orderByRaw(
+      `case when ${fields.map((f) => `lower(${f}) like ?`).join(' or ')} then 0 else 1 end`,
+      fields.map(() => `${q}%`),
+    );
   }
-  const rows = (await query.orderBy(kind.table === 'contacts' ? 'company' : 'name').orderBy('external_id').limit(limit)) as Array<DbContact | DbProduct>;
+  const rows = (await query
+    .orderBy(kind.table === 'contacts' ? 'company' : 'name')
+    .orderBy('external_id')
+    .limit(limit)) as Array<DbContact | DbProduct>;
   return rows.map((r) => toRecord(kind, r));
 }

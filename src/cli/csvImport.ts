@@ -13,12 +13,16 @@ import { type Api, ApiError } from './apiClient.js';
 export type ImportKind = 'contacts' | 'products';
 
 type Setter = (item: Record<string, unknown>, value: string) => void;
-const field = (name: string): Setter => (item, value) => {
-  item[name] = value;
-};
-const addressField = (name: string): Setter => (item, value) => {
-  ((item.address ??= {}) as Record<string, string>)[name] = value;
-};
+const field =
+  (name: string): Setter =>
+  (item, value) => {
+    item[name] = value;
+  };
+const addressField =
+  (name: string): Setter =>
+  (item, value) => {
+    ((item.address ??= {}) as Record<string, string>)[name] = value;
+  };
 
 /** Accepted column names (compared lower-cased, without spaces, dashes or underscores). */
 const COLUMNS: Record<ImportKind, Record<string, { api: string; set: Setter }>> = {
@@ -86,12 +90,7 @@ interface Row {
   item: Record<string, unknown>;
 }
 
-export async function importCsv(
-  api: Api,
-  kind: ImportKind,
-  file: string,
-  options: { batchSize?: number; onProgress?: (p: ImportProgress) => void } = {},
-): Promise<ImportResult> {
+export async function importCsv(api: Api, kind: ImportKind, file: string, options: { batchSize?: number; onProgress?: (p: ImportProgress) => void } = {}): Promise<ImportResult> {
   const batchSize = options.batchSize ?? 1000;
   const totalBytes = fs.statSync(file).size;
   const result: ImportResult = { bytes: 0, totalBytes, rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, errors: [] };
@@ -99,9 +98,7 @@ export async function importCsv(
     result.errors.push({ line, externalId, field: fieldName, message });
   };
 
-  const parser = fs.createReadStream(file).pipe(
-    parse({ bom: true, columns: false, skip_empty_lines: true, trim: true, relax_column_count: true, info: true, max_record_size: 1_000_000 }),
-  );
+  const parser = fs.createReadStream(file).pipe(parse({ bom: true, columns: false, skip_empty_lines: true, trim: true, relax_column_count: true, info: true, max_record_size: 1_000_000 }));
   let setters: Array<{ header: string; api: string; set: Setter }> | undefined;
   const firstLine = new Map<string, number>();
   let batch: Row[] = [];

@@ -46,9 +46,7 @@ export async function seedDemoDeal(api: Api, portalId: string, dealId: string, t
     return inv.id;
   };
   await make(60, 'EUR', 'demo-acme', [{ productExternalId: 'demo-consulting', quantity: '12', taxRate: '19' }]);
-  const partial = await make(20, 'EUR', 'demo-acme', [
-    { productExternalId: 'demo-licence', quantity: '1', taxRate: '19', discount: { type: 'percent', value: '10' } },
-  ]);
+  const partial = await make(20, 'EUR', 'demo-acme', [{ productExternalId: 'demo-licence', quantity: '1', taxRate: '19', discount: { type: 'percent', value: '10' } }]);
   await api('POST', `/invoices/${partial}/payments`, { amount: '500.00', method: 'card' });
   await make(5, 'JPY', 'demo-tokyo', [{ description: '導入支援 (onboarding)', quantity: '1', unitPrice: '480000', taxRate: '10' }]);
   await make(1, 'KWD', 'demo-acme', [{ description: 'Support retainer', quantity: '3', unitPrice: '125.125' }], 'draft');

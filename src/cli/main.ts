@@ -149,7 +149,7 @@ program
 
 program
   .command('demo-data')
-  .description('seed one deal with example invoices in every state through the running service\'s /api/v1, to try the card without HubSpot')
+  .description("seed one deal with example invoices in every state through the running service's /api/v1, to try the card without HubSpot")
   .requiredOption('--portal <id>', 'HubSpot portal id', hubspotId('--portal'))
   .requiredOption('--deal <id>', 'deal id', hubspotId('--deal'))
   .option('--url <url>', 'where the service runs (default: PUBLIC_BASE_URL)')
@@ -174,8 +174,7 @@ function serviceApi(url: string | undefined): { api: Api; base: string } {
   return { api: apiClient(base, token), base };
 }
 
-const unreachable = (base: string, err: unknown): never =>
-  fail(`${(err as Error).message}\nIs the service running at ${base} with the same API_TOKEN? Start it with "npm start", or pass --url.`);
+const unreachable = (base: string, err: unknown): never => fail(`${(err as Error).message}\nIs the service running at ${base} with the same API_TOKEN? Start it with "npm start", or pass --url.`);
 
 /** Exit codes: 0 all pushed, 2 finished but some records were refused or left out, 1 the run failed or paused. */
 function exitForRun(run: RunView): never {
@@ -241,7 +240,8 @@ program
     }
     if (opts.json) console.log(JSON.stringify(body, null, 2));
     else console.log(describeFailures(body.failures));
-    if (!opts.json && body.failures.length > 0) console.log(`\nFix the record (PUT /api/v1/{contacts|products}/{externalId} or a new import): it is pushed again on the next run.\nOr push one again as it is: npm run cli -- replay <#id>`);
+    if (!opts.json && body.failures.length > 0)
+      console.log(`\nFix the record (PUT /api/v1/{contacts|products}/{externalId} or a new import): it is pushed again on the next run.\nOr push one again as it is: npm run cli -- replay <#id>`);
   });
 
 program
@@ -270,7 +270,9 @@ program
 
 program
   .command('import')
-  .description('import contacts or products from a CSV file (header row required) through /api/v1, with a progress bar and a per-row error report (exit 0: all imported (and pushed, with --sync), 2: some rows or pushed records refused, 1: stopped)')
+  .description(
+    'import contacts or products from a CSV file (header row required) through /api/v1, with a progress bar and a per-row error report (exit 0: all imported (and pushed, with --sync), 2: some rows or pushed records refused, 1: stopped)',
+  )
   .argument('<kind>', 'contacts or products')
   .argument('<file>', 'the CSV file')
   .option('--errors <file>', 'also write the refused rows to this CSV file (line, externalId, column, message)')

@@ -25,7 +25,14 @@ const options = (over: Partial<Parameters<typeof previewCard>[0]> = {}) => ({
 describe('card preview', () => {
   it('signs like HubSpot, validates the answer and prints the card as a rep sees it', async () => {
     const contact = await createContact(app, { company: 'Acme GmbH' });
-    const inv = await createInvoice(app, { portalId: '2020', dealId: '3030', currency: 'JPY', status: 'open', contactExternalId: contact, lines: [{ description: 'x', quantity: '2', unitPrice: '264000' }] });
+    const inv = await createInvoice(app, {
+      portalId: '2020',
+      dealId: '3030',
+      currency: 'JPY',
+      status: 'open',
+      contactExternalId: contact,
+      lines: [{ description: 'x', quantity: '2', unitPrice: '264000' }],
+    });
     for (const appCard of [undefined, { appId: '99' }]) {
       const result = await previewCard(options({ appCard }));
       expect(result.status).toBe(200);
@@ -44,7 +51,7 @@ describe('card preview', () => {
     expect(result.status).toBe(401);
   });
 
-  it('catches answers that break HubSpot\'s format or point outside the base URLs', () => {
+  it("catches answers that break HubSpot's format or point outside the base URLs", () => {
     const def = options().definition;
     expect(checkCardResponse({ results: [{ title: 'no id' }] }, def)[0]).toMatch(/objectId/);
     const outside = { results: [], primaryAction: { type: 'IFRAME', width: 1, height: 1, uri: 'https://evil.example/x', label: 'x' } };

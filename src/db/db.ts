@@ -91,10 +91,7 @@ function lockEmbedded(dir: string): void {
   try {
     const owner = Number(fs.readFileSync(lockFile, 'utf8'));
     if (owner && owner !== process.pid && isAlive(owner)) {
-      throw new Error(
-        `The embedded database in ${dir} is in use by process ${owner}. Stop that process first, ` +
-          'or set DATABASE_URL to a PostgreSQL database to run several processes at once.',
-      );
+      throw new Error(`The embedded database in ${dir} is in use by process ${owner}. Stop that process first, ` + 'or set DATABASE_URL to a PostgreSQL database to run several processes at once.');
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -9,7 +9,11 @@ const versions = new Map<string, string>();
 function assetVersion(file: string): string {
   let v = versions.get(file);
   if (!v) {
-    v = crypto.createHash('sha256').update(fs.readFileSync(path.join(PUBLIC_DIR, file))).digest('hex').slice(0, 12);
+    v = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(PUBLIC_DIR, file)))
+      .digest('hex')
+      .slice(0, 12);
     versions.set(file, v);
   }
   return v;

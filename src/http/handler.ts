@@ -33,7 +33,11 @@ export type Schemas<I extends RequestInput> = { [K in keyof I]-?: K extends 'par
  */
 export function bind(deps: Deps, handler: Handler): RequestHandler;
 export function bind<I extends RequestInput>(deps: Deps, handler: Handler<I>, schemas: Schemas<I>): RequestHandler;
-export function bind(deps: Deps, handler: Handler<RequestInput>, schemas: { params?: (params: Record<string, string>) => unknown; query?: Validator<unknown>; body?: Validator<unknown> } = {}): RequestHandler {
+export function bind(
+  deps: Deps,
+  handler: Handler<RequestInput>,
+  schemas: { params?: (params: Record<string, string>) => unknown; query?: Validator<unknown>; body?: Validator<unknown> } = {},
+): RequestHandler {
   const { params, query, body } = schemas;
   return (req: Request, res: Response, _next: NextFunction) => {
     const input: RequestInput = {};

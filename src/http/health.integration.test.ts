@@ -75,7 +75,10 @@ describe('/metrics', () => {
     expect(left).toBeGreaterThan(0);
     expect(left).toBeLessThan(1000);
     // Requests by route template: never the ids or tokens in the path.
-    expect(series(text, 'http_request_duration_seconds_count', 'route="/api/v1/contacts/batch",method="POST",status="200"') ?? series(text, 'http_request_duration_seconds_count', 'method="POST",route="/api/v1/contacts/batch",status="200"')).toBe(1);
+    expect(
+      series(text, 'http_request_duration_seconds_count', 'route="/api/v1/contacts/batch",method="POST",status="200"') ??
+        series(text, 'http_request_duration_seconds_count', 'method="POST",route="/api/v1/contacts/batch",status="200"'),
+    ).toBe(1);
     expect(text).toContain('route="/api/v1/contacts/:externalId"');
     expect(text).not.toContain('m-no-email');
     expect(text).toContain('process_resident_memory_bytes');

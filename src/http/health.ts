@@ -23,5 +23,8 @@ export const getReadyz: Handler = async (deps, _req, res) => {
     ready = false;
     checks.database ??= `unreachable: ${(err as Error).message}`;
   }
-  res.status(ready ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'not_ready', checks });
+  res
+    .status(ready ? 200 : 503)
+    .set('Cache-Control', 'no-store')
+    .json({ status: ready ? 'ready' : 'not_ready', checks });
 };

@@ -44,9 +44,7 @@ export async function runIdempotent(
     )) as { rows: Array<{ id: string }> };
     const id = inserted.rows[0]?.id;
     if (id === undefined) {
-      const prior = (await trx('idempotency_keys').where({ scope, key }).first()) as
-        | { request_hash: string; status_code: number | null; response_body: unknown }
-        | undefined;
+      const prior = (await trx('idempotency_keys').where({ scope, key }).first()) as { request_hash: string; status_code: number | null; response_body: unknown } | undefined;
       if (!prior || prior.status_code === null) {
         throw conflict('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry in a moment');
       }
@@ -56,7 +54,9 @@ export async function runIdempotent(
       return { status: prior.status_code, body: prior.response_body, replayed: true };
     }
     const result = await work(trx);
-    await trx('idempotency_keys').where({ id }).update({ status_code: result.status, response_body: JSON.stringify(result.body) });
+    await trx('idempotency_keys')
+      .where({ id })
+      .update({ status_code: result.status, response_body: JSON.stringify(result.body) });
     return { ...result, replayed: false };
   });
 }

@@ -23,7 +23,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 function verifyJsonBytes(_req: Request, res: Response, buf: Buffer, encoding: string) {
   res.locals.jsonBodyBytes = buf.length;
   if (!/^utf-?8$/i.test(encoding)) {
-    throw new AppError('unsupported_media_type', 415, `The request body is sent as ${encoding.slice(0, 40)}: send JSON encoded as UTF-8 (Content-Type: application/json, with charset=utf-8 or no charset; nothing was saved)`);
+    throw new AppError(
+      'unsupported_media_type',
+      415,
+      `The request body is sent as ${encoding.slice(0, 40)}: send JSON encoded as UTF-8 (Content-Type: application/json, with charset=utf-8 or no charset; nothing was saved)`,
+    );
   }
   try {
     utf8.decode(buf);
@@ -39,7 +43,11 @@ function verifyJsonBytes(_req: Request, res: Response, buf: Buffer, encoding: st
  */
 function refuseEmptyBody(req: Request, res: Response, next: NextFunction) {
   if ((req.method === 'PUT' || req.method === 'PATCH') && (req.body === undefined || res.locals.jsonBodyBytes === 0)) {
-    throw new AppError('empty_body', 400, `This ${req.method} needs a JSON object in its body (Content-Type: application/json) with the fields to save; the request had no body, so nothing was changed`);
+    throw new AppError(
+      'empty_body',
+      400,
+      `This ${req.method} needs a JSON object in its body (Content-Type: application/json) with the fields to save; the request had no body, so nothing was changed`,
+    );
   }
   next();
 }
@@ -88,8 +96,6 @@ function refuseUnstorableText(req: Request, _res: Response, next: NextFunction) 
   }
   next();
 }
-
-
 
 /**
  * A JSON API's body chain: JSON only (415 otherwise), at most `limit`, UTF-8 bytes only, PUT and

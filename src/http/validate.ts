@@ -95,15 +95,32 @@ const SLACK_FIELDS = 10;
 
 /** Keywords the size pass understands. Anything else (anyOf, if, $ref, …) is refused at compile time, so no schema escapes it. */
 const KNOWN_KEYWORDS = new Set([
-  'type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const', 'description',
-  'minLength', 'maxLength', 'pattern', 'format', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'minimum', 'maximum',
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'enum',
+  'const',
+  'description',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'minimum',
+  'maximum',
 ]);
 
 type SchemaNode = Record<string, unknown>;
 
 function sizeSchema(node: SchemaNode, at: string): SchemaNode {
   for (const key of Object.keys(node)) {
-    if (!KNOWN_KEYWORDS.has(key)) throw new Error(`compile(): "${key}" at ${at || '/'} is not supported by the size-first check in src/http/validate.ts; write the schema without it or teach sizeSchema() its limits`);
+    if (!KNOWN_KEYWORDS.has(key))
+      throw new Error(`compile(): "${key}" at ${at || '/'} is not supported by the size-first check in src/http/validate.ts; write the schema without it or teach sizeSchema() its limits`);
   }
   const types = node.type === undefined ? undefined : ([] as unknown[]).concat(node.type);
   // A value with no type may be anything (unless an enum or const pins it to a few values).
@@ -206,7 +223,9 @@ export function toFieldErrors(errors: readonly ErrorObject[] | null | undefined,
         if (Array.isArray(e.data) && !String((e.params as { type: string | string[] }).type).includes('array')) message += ', given once (it was given as a list)';
         break;
       case 'format':
-        message = (e.parentSchema as { description?: string } | undefined)?.description ?? `must be a valid ${(e.params as { format: string }).format === 'date' ? 'date (YYYY-MM-DD)' : (e.params as { format: string }).format}`;
+        message =
+          (e.parentSchema as { description?: string } | undefined)?.description ??
+          `must be a valid ${(e.params as { format: string }).format === 'date' ? 'date (YYYY-MM-DD)' : (e.params as { format: string }).format}`;
         break;
       case 'pattern':
         message = (e.parentSchema as { description?: string } | undefined)?.description ?? `has an invalid format`;

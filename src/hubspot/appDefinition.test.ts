@@ -21,8 +21,14 @@ describe('hubspot-app.json', () => {
     expect(def.card.actions.baseUrls).toEqual([`${BASE}${HUBSPOT_PREFIX}`]);
     expect(def.card.fetch.objectTypes.map((o) => o.name)).toEqual(['deals']);
     for (const url of [def.card.fetch.targetUrl, ...def.card.actions.baseUrls]) {
-      expect(def.permittedUrls.fetch.some((p) => url.startsWith(p)), url).toBe(true);
-      expect(def.permittedUrls.iframe.some((p) => url.startsWith(p)), url).toBe(true);
+      expect(
+        def.permittedUrls.fetch.some((p) => url.startsWith(p)),
+        url,
+      ).toBe(true);
+      expect(
+        def.permittedUrls.iframe.some((p) => url.startsWith(p)),
+        url,
+      ).toBe(true);
     }
   });
 
@@ -43,12 +49,7 @@ describe('converter app card files', () => {
   it('carries the card definition, permitted URLs, scopes and card metadata', () => {
     const def = renderAppDefinition(BASE);
     const files = converterAppCardFiles(def, BASE);
-    expect(Object.keys(files).sort()).toEqual([
-      'hsproject.json',
-      'src/app/app-hsmeta.json',
-      'src/app/cards/LegacyCardConverter-hsmeta.json',
-      'src/app/cards/definition/DEFINITION.json',
-    ]);
+    expect(Object.keys(files).sort()).toEqual(['hsproject.json', 'src/app/app-hsmeta.json', 'src/app/cards/LegacyCardConverter-hsmeta.json', 'src/app/cards/definition/DEFINITION.json']);
     expect(JSON.parse(files['src/app/cards/definition/DEFINITION.json']!)).toEqual(def.card);
     const app = JSON.parse(files['src/app/app-hsmeta.json']!);
     expect(app).toMatchObject({ type: 'app', config: { permittedUrls: def.permittedUrls, auth: { requiredScopes: def.scopes, redirectUrls: [`${BASE}/oauth/callback`] } } });

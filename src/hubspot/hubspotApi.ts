@@ -136,8 +136,7 @@ export function toHubSpotError(err: unknown, context: CallContext = {}): HubSpot
     const raw = e.body;
     const body = raw && typeof raw === 'object' && !Array.isArray(raw) ? pickBody(raw as Record<string, unknown>, known) : undefined;
     const hubspotMessage = typeof body?.message === 'string' && body.message ? body.message : typeof body?.error_description === 'string' ? body.error_description : undefined;
-    const message =
-      hubspotMessage ?? (raw !== undefined && raw !== null && raw !== '' && !body ? `HubSpot answered ${e.code} with a non-JSON body` : `HubSpot answered ${e.code}`);
+    const message = hubspotMessage ?? (raw !== undefined && raw !== null && raw !== '' && !body ? `HubSpot answered ${e.code} with a non-JSON body` : `HubSpot answered ${e.code}`);
     const said = redactSecrets(message, known);
     return new HubSpotError(op ? `HubSpot answered ${op} with ${e.code}${hubspotMessage ? `: ${said}` : ''}` : said, e.code, body, keptHeaders(e.headers ?? {}));
   }
@@ -163,7 +162,11 @@ function pickBody(raw: Record<string, unknown>, known: ReadonlyArray<string | un
 }
 
 function keptHeaders(h: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(h).filter(([k]) => KEPT_HEADER.test(k.toLowerCase())).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  return Object.fromEntries(
+    Object.entries(h)
+      .filter(([k]) => KEPT_HEADER.test(k.toLowerCase()))
+      .map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
 }
 
 const lower = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]));
@@ -285,7 +288,11 @@ export class HubSpotApi {
   /** Reads records by id, or by a unique property when idProperty is given. */
   batchRead(type: ObjectType, ids: string[], properties: string[], idProperty?: string): Promise<BatchOutcome> {
     return this.batch(() =>
-      this.objects(type).batchApi.readWithHttpInfo({ inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) }, undefined, this.callOptions as never),
+      this.objects(type).batchApi.readWithHttpInfo(
+        { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) },
+        undefined,
+        this.callOptions as never,
+      ),
     );
   }
 
@@ -314,15 +321,19 @@ export class HubSpotApi {
   /** Creates a text property; `unique` makes HubSpot refuse two records with one value. */
   async createProperty(type: ObjectType, def: { name: string; label: string; groupName: string; unique: boolean; description: string }): Promise<void> {
     try {
-      await this.client.crm.properties.coreApi.create(type, {
-        name: def.name,
-        label: def.label,
-        groupName: def.groupName,
-        description: def.description,
-        type: 'string' as never,
-        fieldType: 'text' as never,
-        hasUniqueValue: def.unique,
-      }, this.callOptions as never);
+      await this.client.crm.properties.coreApi.create(
+        type,
+        {
+          name: def.name,
+          label: def.label,
+          groupName: def.groupName,
+          description: def.description,
+          type: 'string' as never,
+          fieldType: 'text' as never,
+          hasUniqueValue: def.unique,
+        },
+        this.callOptions as never,
+      );
     } catch (err) {
       throw this.fail(err);
     }

@@ -85,7 +85,7 @@ describe('HubSpot errors carry no secret', () => {
     for (const s of [tokens.refreshToken, APP.clientSecret, tokens.accessToken]) expect(everything(err)).not.toContain(s);
   });
 
-  it('the uninstall: 204 uninstalls; afterwards the token\'s 401 means the app is gone; a private-app token is refused', async () => {
+  it("the uninstall: 204 uninstalls; afterwards the token's 401 means the app is gone; a private-app token is refused", async () => {
     const tokens = await oauth.exchangeCode(fake.authorize('4343'));
     expect(await oauth.uninstall(tokens.accessToken)).toBe('uninstalled');
     expect(fake.isInstalled('4343')).toBe(false);

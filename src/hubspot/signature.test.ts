@@ -16,9 +16,7 @@ interface Vector {
   expected: string;
 }
 
-const vectors = (
-  JSON.parse(fs.readFileSync(new URL('../../test/fixtures/hubspot-signature-vectors.json', import.meta.url), 'utf8')) as { vectors: Vector[] }
-).vectors;
+const vectors = (JSON.parse(fs.readFileSync(new URL('../../test/fixtures/hubspot-signature-vectors.json', import.meta.url), 'utf8')) as { vectors: Vector[] }).vectors;
 
 describe('signature vectors (HubSpot docs, SDK tests, computed)', () => {
   it('has vectors of every version', () => {
@@ -89,11 +87,16 @@ describe('verifyHubSpotSignature', () => {
       ['the timestamp left behind', request({ signatureV3: undefined })],
       ['an appId (only hubspot.fetch sends one, always with v3)', request({ url: appCardUrl, signatureV3: undefined, timestamp: undefined })],
       ['a JSON body', request({ method: 'POST', body: Buffer.from('{"portalId":"1"}'), contentType: 'application/json', signatureV3: undefined, timestamp: undefined })],
-      ['a JSON body sent as a form (Content-Type is not signed)', request({ method: 'POST', body: Buffer.from(' {"portalId":"1"}'), contentType: 'application/x-www-form-urlencoded', signatureV3: undefined, timestamp: undefined })],
+      [
+        'a JSON body sent as a form (Content-Type is not signed)',
+        request({ method: 'POST', body: Buffer.from(' {"portalId":"1"}'), contentType: 'application/x-www-form-urlencoded', signatureV3: undefined, timestamp: undefined }),
+      ],
     ];
     for (const [what, r] of stripped) expect(verifyHubSpotSignature(r, v2), what).toEqual({ ok: false, reason: 'v3_removed' });
     // What cannot be told apart: a classic request (form body or none) with both v3 headers gone.
-    expect(verifyHubSpotSignature(request({ method: 'POST', body: Buffer.from('portalId=1'), contentType: 'application/x-www-form-urlencoded', signatureV3: undefined, timestamp: undefined }), v2)).toEqual({ ok: true, version: 'v2' });
+    expect(
+      verifyHubSpotSignature(request({ method: 'POST', body: Buffer.from('portalId=1'), contentType: 'application/x-www-form-urlencoded', signatureV3: undefined, timestamp: undefined }), v2),
+    ).toEqual({ ok: true, version: 'v2' });
     // A v3 signature without its timestamp was already refused.
     expect(verifyHubSpotSignature(request({ timestamp: undefined }), v2)).toEqual({ ok: false, reason: 'missing_timestamp' });
   });
@@ -147,7 +150,10 @@ describe('verifyHubSpotSignature', () => {
 
   it('signs raw body bytes, not a re-decoded string', () => {
     const body = Buffer.from([0x61, 0xff, 0x62]); // invalid UTF-8 must still verify byte for byte
-    const sig = crypto.createHmac('sha256', SECRET).update(Buffer.concat([Buffer.from('POST' + URL_), body, Buffer.from(String(NOW))])).digest('base64');
+    const sig = crypto
+      .createHmac('sha256', SECRET)
+      .update(Buffer.concat([Buffer.from('POST' + URL_), body, Buffer.from(String(NOW))]))
+      .digest('base64');
     expect(verifyHubSpotSignature(request({ method: 'POST', body, signatureV3: sig }), opts).ok).toBe(true);
   });
 });
@@ -161,9 +167,7 @@ describe('agreement with @hubspot/api-client', () => {
       const body = i % 2 ? JSON.stringify({ n: i, s: 'é€' }) : '';
       const ts = NOW + i;
       expect(signV2(secret, method, url, body)).toBe(Signature.getSignature(method, 'v2', { signature: '', clientSecret: secret, url, requestBody: body }));
-      expect(signV3(secret, method, url, body, String(ts))).toBe(
-        Signature.getSignature(method, 'v3', { signature: '', clientSecret: secret, url, requestBody: body, timestamp: ts }),
-      );
+      expect(signV3(secret, method, url, body, String(ts))).toBe(Signature.getSignature(method, 'v3', { signature: '', clientSecret: secret, url, requestBody: body, timestamp: ts }));
     }
   });
 

@@ -11,19 +11,38 @@ export function signV1(clientSecret: string, body: Buffer | string): string {
 
 /** v2: hex(SHA-256(clientSecret + method + uri + body)), uri exactly as called (no decoding). */
 export function signV2(clientSecret: string, method: string, uri: string, body: Buffer | string): string {
-  return crypto.createHash('sha256').update(clientSecret + method + uri).update(body).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(clientSecret + method + uri)
+    .update(body)
+    .digest('hex');
 }
 
 /** v3: base64(HMAC-SHA256(clientSecret, method + uri + body + timestamp)), uri after decodeV3Uri. */
 export function signV3(clientSecret: string, method: string, uri: string, body: Buffer | string, timestamp: string): string {
-  return crypto.createHmac('sha256', clientSecret).update(method + uri).update(body).update(timestamp).digest('base64');
+  return crypto
+    .createHmac('sha256', clientSecret)
+    .update(method + uri)
+    .update(body)
+    .update(timestamp)
+    .digest('base64');
 }
 
 // HubSpot's guide lists exactly these twelve escapes to decode before v3 signing; every other
 // escape (%20, %2B, %25 …) and '+' stay as received. Hex digits are matched in either case.
 const V3_DECODES: Readonly<Record<string, string>> = {
-  '3A': ':', '2F': '/', '3F': '?', '40': '@', '21': '!', '24': '$',
-  '27': "'", '28': '(', '29': ')', '2A': '*', '2C': ',', '3B': ';',
+  '3A': ':',
+  '2F': '/',
+  '3F': '?',
+  '40': '@',
+  '21': '!',
+  '24': '$',
+  '27': "'",
+  '28': '(',
+  '29': ')',
+  '2A': '*',
+  '2C': ',',
+  '3B': ';',
 };
 
 /** Applies the v3 decode table to a URI. */
@@ -46,16 +65,7 @@ export interface SignedRequest {
 }
 
 export type SignatureFailure =
-  | 'missing_signature'
-  | 'v2_only_refused'
-  | 'missing_timestamp'
-  | 'malformed_timestamp'
-  | 'stale_timestamp'
-  | 'future_timestamp'
-  | 'v3_mismatch'
-  | 'v2_mismatch'
-  | 'v3_removed'
-  | 'unsupported_version';
+  'missing_signature' | 'v2_only_refused' | 'missing_timestamp' | 'malformed_timestamp' | 'stale_timestamp' | 'future_timestamp' | 'v3_mismatch' | 'v2_mismatch' | 'v3_removed' | 'unsupported_version';
 
 export type SignatureResult = { ok: true; version: 'v3' | 'v2' } | { ok: false; reason: SignatureFailure };
 

@@ -56,13 +56,7 @@ export async function issueInvoice(trx: Knex.Transaction, id: string, scope: Inv
  * Voids an issued invoice (open or paid). Drafts are deleted instead, never voided; voiding a paid
  * invoice needs a reason, because money was received against it. Voiding twice is a no-op.
  */
-export async function voidInvoice(
-  trx: Knex.Transaction,
-  id: string,
-  reason: string | undefined,
-  scope: InvoiceScope,
-  ctx: ChangeContext,
-): Promise<ChangeResult> {
+export async function voidInvoice(trx: Knex.Transaction, id: string, reason: string | undefined, scope: InvoiceScope, ctx: ChangeContext): Promise<ChangeResult> {
   const inv = await lockInScope(trx, id, scope);
   refuseDeleted(inv);
   if (inv.status === 'void') return finish(trx, inv, 'invoice.void', ctx, false);
@@ -70,9 +64,7 @@ export async function voidInvoice(
     throw conflict('invoice_is_draft', `Invoice ${inv.number} is a draft: drafts are deleted, not voided`);
   }
   if (inv.paidMinor > 0n && !reason?.trim()) {
-    throw validationFailed(
-      [{ field: 'voidReason', message: `is required: ${inv.number} has payments recorded against it, so say why it is voided` }],
-    );
+    throw validationFailed([{ field: 'voidReason', message: `is required: ${inv.number} has payments recorded against it, so say why it is voided` }]);
   }
   await invoiceRepo.update(trx, id, { status: 'void', voidedAt: ctx.now, voidReason: reason?.trim() || null }, ctx.now);
   return finish(trx, inv, 'invoice.void', ctx, true);
@@ -102,13 +94,7 @@ const EDITABLE_WHEN: Record<Invoice['status'], ReadonlySet<string>> = {
  * Applies a PATCH: drafts are freely editable; issued invoices only allow a few fields and the
  * move to void. `status: "open"` issues a draft after applying the other edits.
  */
-export async function editInvoice(
-  trx: Knex.Transaction,
-  id: string,
-  patch: PatchInvoiceInput,
-  scope: InvoiceScope,
-  ctx: ChangeContext,
-): Promise<ChangeResult> {
+export async function editInvoice(trx: Knex.Transaction, id: string, patch: PatchInvoiceInput, scope: InvoiceScope, ctx: ChangeContext): Promise<ChangeResult> {
   const inv = await lockInScope(trx, id, scope);
   refuseDeleted(inv);
   const fixed = Object.keys(patch).filter((k) => !EDITABLE_WHEN[inv.status].has(k));

@@ -18,7 +18,8 @@ export interface DealInvoicesPage {
 }
 
 interface DbDealInvoice
-  extends Pick<DbInvoice, 'id' | 'portal_id' | 'deal_id' | 'number' | 'status' | 'currency' | 'issue_date' | 'due_date' | 'total_minor' | 'paid_minor' | 'void_reason' | 'contact_external_id'>,
+  extends
+    Pick<DbInvoice, 'id' | 'portal_id' | 'deal_id' | 'number' | 'status' | 'currency' | 'issue_date' | 'due_date' | 'total_minor' | 'paid_minor' | 'void_reason' | 'contact_external_id'>,
     BillToColumns {
   total_count: string;
 }
@@ -82,13 +83,7 @@ function toDealInvoice(r: DbDealInvoice): DealInvoice {
  * The deal's invoices, most relevant first (see RELEVANCE), one page plus the total count, in one
  * query run as a prepared statement. `today` decides what is overdue.
  */
-export async function listForDeal(
-  db: Db,
-  portalId: string,
-  dealId: string,
-  today: string,
-  page: { limit: number; offset?: number },
-): Promise<DealInvoicesPage> {
+export async function listForDeal(db: Db, portalId: string, dealId: string, today: string, page: { limit: number; offset?: number }): Promise<DealInvoicesPage> {
   const offset = page.offset ?? 0;
   const rows = await queryPrepared<DbDealInvoice>(db, 'deal_invoices_v1', DEAL_INVOICES_SQL, [portalId, dealId, today, page.limit, offset]);
   let totalCount = rows.length > 0 ? Number(rows[0]!.total_count) : 0;
@@ -106,18 +101,8 @@ export const dealKey = (portalId: string, dealId: string) => `${portalId}:${deal
  * The first `limit` invoices (most relevant first) and the count of each of several deals, in one
  * query. Deals without invoices are absent from the map.
  */
-export async function listForDeals(
-  db: Db,
-  deals: ReadonlyArray<{ portalId: string; dealId: string }>,
-  today: string,
-  limit: number,
-): Promise<Map<string, DealInvoicesPage>> {
-  const rows = await queryPrepared<DbDealInvoice>(db, 'deals_invoices_v1', DEALS_INVOICES_SQL, [
-    deals.map((d) => d.portalId),
-    deals.map((d) => d.dealId),
-    today,
-    limit,
-  ]);
+export async function listForDeals(db: Db, deals: ReadonlyArray<{ portalId: string; dealId: string }>, today: string, limit: number): Promise<Map<string, DealInvoicesPage>> {
+  const rows = await queryPrepared<DbDealInvoice>(db, 'deals_invoices_v1', DEALS_INVOICES_SQL, [deals.map((d) => d.portalId), deals.map((d) => d.dealId), today, limit]);
   const pages = new Map<string, DealInvoicesPage>();
   for (const r of rows) {
     const key = dealKey(String(r.portal_id), String(r.deal_id));
@@ -130,4 +115,3 @@ export async function listForDeals(
   }
   return pages;
 }
-

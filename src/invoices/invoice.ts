@@ -68,8 +68,7 @@ export interface InvoiceDetail extends Invoice {
   billTo: BillTo | null;
 }
 
-export const balanceMinor = (inv: Pick<Invoice, 'totalMinor' | 'paidMinor' | 'status'>): bigint =>
-  inv.status === 'void' ? 0n : inv.totalMinor - inv.paidMinor;
+export const balanceMinor = (inv: Pick<Invoice, 'totalMinor' | 'paidMinor' | 'status'>): bigint => (inv.status === 'void' ? 0n : inv.totalMinor - inv.paidMinor);
 
 /**
  * Refines the stored status for display. Overdue wins over partially paid: an invoice past its

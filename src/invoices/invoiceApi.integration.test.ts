@@ -43,14 +43,18 @@ describe('/api/v1 access', () => {
 describe('POST /api/v1/invoices', () => {
   it('creates a draft with exact totals, a generated number and 30-day terms', async () => {
     const contact = await createContact(app);
-    const res = await app.api('POST', '/invoices', invoiceBody({
-      contactExternalId: contact,
-      issueDate: '2026-11-01',
-      lines: [
-        { description: 'Consulting', quantity: '2.5', unitPrice: '80.00', taxRate: '19' },
-        { description: 'Travel', quantity: '1', unitPrice: '45.67', discount: { type: 'amount', value: '5.67' } },
-      ],
-    }));
+    const res = await app.api(
+      'POST',
+      '/invoices',
+      invoiceBody({
+        contactExternalId: contact,
+        issueDate: '2026-11-01',
+        lines: [
+          { description: 'Consulting', quantity: '2.5', unitPrice: '80.00', taxRate: '19' },
+          { description: 'Travel', quantity: '1', unitPrice: '45.67', discount: { type: 'amount', value: '5.67' } },
+        ],
+      }),
+    );
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       portalId: '987654',
@@ -80,7 +84,15 @@ describe('POST /api/v1/invoices', () => {
   it('takes description and price from a product in the same currency', async () => {
     const product = await createProduct(app, { name: 'Annual licence', price: '1200.00', currency: 'EUR' });
     const inv = await createInvoice(app, { lines: [{ productExternalId: product, quantity: '2', taxRate: '10', discount: { type: 'percent', value: '12.5' } }] });
-    expect(inv.lines[0]).toMatchObject({ description: 'Annual licence', unitPrice: '1200.00', productExternalId: product, subtotal: '2400.00', discountAmount: '300.00', tax: '210.00', total: '2310.00' });
+    expect(inv.lines[0]).toMatchObject({
+      description: 'Annual licence',
+      unitPrice: '1200.00',
+      productExternalId: product,
+      subtotal: '2400.00',
+      discountAmount: '300.00',
+      tax: '210.00',
+      total: '2310.00',
+    });
   });
 
   it('names every invalid field in one 400 and writes nothing', async () => {
@@ -101,20 +113,24 @@ describe('POST /api/v1/invoices', () => {
   });
 
   it('checks money against the currency and the business rules, line by line', async () => {
-    const res = await app.api('POST', '/invoices', invoiceBody({
-      currency: 'JPY',
-      contactExternalId: 'nobody',
-      dueDate: '2026-01-01',
-      paymentTermsDays: 10,
-      lines: [
-        { description: 'a', quantity: '0', unitPrice: '10' },
-        { description: 'b', quantity: '1', unitPrice: '10', discount: { type: 'amount', value: '1.5' } },
-        { description: 'c', quantity: '1', unitPrice: '10', taxRate: '101' },
-        { description: 'd', quantity: '1', unitPrice: '10', discount: { type: 'amount', value: '11' } },
-        { quantity: '1' },
-        { description: 'f', quantity: '1', productExternalId: 'no-such-product' },
-      ],
-    }));
+    const res = await app.api(
+      'POST',
+      '/invoices',
+      invoiceBody({
+        currency: 'JPY',
+        contactExternalId: 'nobody',
+        dueDate: '2026-01-01',
+        paymentTermsDays: 10,
+        lines: [
+          { description: 'a', quantity: '0', unitPrice: '10' },
+          { description: 'b', quantity: '1', unitPrice: '10', discount: { type: 'amount', value: '1.5' } },
+          { description: 'c', quantity: '1', unitPrice: '10', taxRate: '101' },
+          { description: 'd', quantity: '1', unitPrice: '10', discount: { type: 'amount', value: '11' } },
+          { quantity: '1' },
+          { description: 'f', quantity: '1', productExternalId: 'no-such-product' },
+        ],
+      }),
+    );
     expect(res.status).toBe(400);
     const byField = Object.fromEntries(res.body.error.details.map((d: { field: string; message: string }) => [d.field, d.message]));
     expect(byField).toMatchObject({

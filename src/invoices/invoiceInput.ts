@@ -94,12 +94,7 @@ function percent(problems: Problems, field: string, text: string): Decimal | und
  * give none (the price only when the product is priced in the invoice's currency). Every problem
  * is reported against `lines[i].field`.
  */
-export async function priceLines(
-  db: Conn,
-  problems: Problems,
-  lines: readonly LineInput[],
-  currency: string,
-): Promise<{ lines: NewLine[]; totals: InvoiceTotals } | undefined> {
+export async function priceLines(db: Conn, problems: Problems, lines: readonly LineInput[], currency: string): Promise<{ lines: NewLine[]; totals: InvoiceTotals } | undefined> {
   const products = await catalogRepo.findMany(
     db,
     productKind,
@@ -164,7 +159,10 @@ export async function priceLines(
       return;
     }
     if (amounts.discountMinor > amounts.subtotalMinor) {
-      problems.add(at('discount.value'), `must not exceed the line subtotal (${formatDecimal({ units: amounts.subtotalMinor, scale: currencyExponent(currency) }, currencyExponent(currency))} ${currency})`);
+      problems.add(
+        at('discount.value'),
+        `must not exceed the line subtotal (${formatDecimal({ units: amounts.subtotalMinor, scale: currencyExponent(currency) }, currencyExponent(currency))} ${currency})`,
+      );
       return;
     }
     priced.push({

@@ -246,16 +246,10 @@ export async function update(trx: Knex.Transaction, id: string, patch: InvoicePa
 
 /** One invoice with its lines, payments and bill-to contact; deleted drafts included. */
 export async function findDetail(db: Conn, id: string): Promise<InvoiceDetail | undefined> {
-  const row = (await db('invoices as i')
-    .leftJoin('contacts as c', 'c.external_id', 'i.contact_external_id')
-    .select(billToSelect(db))
-    .where('i.id', id)
-    .first()) as (DbInvoice & BillToColumns) | undefined;
+  const row = (await db('invoices as i').leftJoin('contacts as c', 'c.external_id', 'i.contact_external_id').select(billToSelect(db)).where('i.id', id).first()) as
+    (DbInvoice & BillToColumns) | undefined;
   if (!row) return undefined;
-  const [lines, payments] = await Promise.all([
-    db('invoice_lines').where({ invoice_id: id }).orderBy('position') as Promise<DbInvoiceLine[]>,
-    paymentRepo.listForInvoice(db, id),
-  ]);
+  const [lines, payments] = await Promise.all([db('invoice_lines').where({ invoice_id: id }).orderBy('position') as Promise<DbInvoiceLine[]>, paymentRepo.listForInvoice(db, id)]);
   return { ...toInvoice(row), billTo: toBillTo(row), lines: lines.map(toLine), payments };
 }
 

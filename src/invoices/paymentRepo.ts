@@ -34,11 +34,7 @@ export async function listForInvoice(db: Conn, invoiceId: string): Promise<Payme
 }
 
 /** Records a payment row; its id. */
-export async function insert(
-  trx: Knex.Transaction,
-  invoiceId: string,
-  p: { amountMinor: bigint; paidOn: string; method: string | null; reference: string | null; now: Date },
-): Promise<string> {
+export async function insert(trx: Knex.Transaction, invoiceId: string, p: { amountMinor: bigint; paidOn: string; method: string | null; reference: string | null; now: Date }): Promise<string> {
   const [row] = await trx('payments')
     .insert({ invoice_id: invoiceId, amount_minor: p.amountMinor.toString(), paid_on: p.paidOn, method: p.method, reference: p.reference, created_at: p.now })
     .returning('id');

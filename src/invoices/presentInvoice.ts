@@ -49,9 +49,7 @@ export function presentInvoice(inv: InvoiceDetail, today: string) {
       productExternalId: l.productExternalId,
       quantity: formatDecimal(l.quantity),
       unitPrice: formatDecimal(l.unitPrice, exponent),
-      discount: l.discount
-        ? { type: l.discount.type, value: formatDecimal(l.discount.value, l.discount.type === 'amount' ? exponent : 0) }
-        : null,
+      discount: l.discount ? { type: l.discount.type, value: formatDecimal(l.discount.value, l.discount.type === 'amount' ? exponent : 0) } : null,
       taxRate: formatDecimal(l.taxRate),
       subtotal: money(l.subtotalMinor),
       discountAmount: money(l.discountMinor),

@@ -14,13 +14,7 @@ import { formatMinor, toMinor } from '../money/money.js';
  * racing for the same balance cannot overpay it; the one that would overpay gets a 409. When the
  * balance reaches zero the invoice becomes paid.
  */
-export async function recordPayment(
-  trx: Knex.Transaction,
-  id: string,
-  input: PaymentInput,
-  scope: InvoiceScope,
-  ctx: ChangeContext,
-): Promise<{ invoice: InvoiceDetail; paymentId: string }> {
+export async function recordPayment(trx: Knex.Transaction, id: string, input: PaymentInput, scope: InvoiceScope, ctx: ChangeContext): Promise<{ invoice: InvoiceDetail; paymentId: string }> {
   const inv = await lockInScope(trx, id, scope);
   if (inv.deletedAt || inv.status !== 'open') {
     const why = inv.deletedAt ? 'a deleted draft' : inv.status === 'draft' ? 'a draft (issue it first)' : inv.status;

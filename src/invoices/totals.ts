@@ -1,7 +1,6 @@
 import { currencyExponent } from '../money/currencies.js';
 import { type Decimal, roundHalfEven } from '../money/money.js';
 
-
 export type LineDiscount = { type: 'percent'; percent: Decimal } | { type: 'amount'; minor: bigint };
 
 /** A line's pricing inputs, already parsed and range-checked. */
@@ -35,10 +34,7 @@ const pow10 = (n: number) => 10n ** BigInt(n);
 export function computeLine(line: LinePricing, currency: string): LineAmounts {
   const exponent = currencyExponent(currency);
   const { quantity, unitPrice } = line;
-  const subtotalMinor = roundHalfEven(
-    quantity.units * unitPrice.units * pow10(exponent),
-    pow10(quantity.scale + unitPrice.scale),
-  );
+  const subtotalMinor = roundHalfEven(quantity.units * unitPrice.units * pow10(exponent), pow10(quantity.scale + unitPrice.scale));
   let discountMinor = 0n;
   if (line.discount?.type === 'percent') {
     discountMinor = roundHalfEven(subtotalMinor * line.discount.percent.units, 100n * pow10(line.discount.percent.scale));

@@ -4,7 +4,31 @@ import { CURRENCY_CODES, currencyExponent, isCurrency } from './currencies.js';
 describe('currencies', () => {
   it('covers the ISO 4217 list with the right exponents', () => {
     expect(CURRENCY_CODES.length).toBeGreaterThanOrEqual(165);
-    const expected: Record<string, number> = { JPY: 0, KRW: 0, ISK: 0, CLP: 0, VND: 0, XAF: 0, XOF: 0, XPF: 0, UGX: 0, EUR: 2, USD: 2, GBP: 2, CHF: 2, INR: 2, KWD: 3, BHD: 3, OMR: 3, JOD: 3, IQD: 3, LYD: 3, TND: 3, CLF: 4, UYW: 4 };
+    const expected: Record<string, number> = {
+      JPY: 0,
+      KRW: 0,
+      ISK: 0,
+      CLP: 0,
+      VND: 0,
+      XAF: 0,
+      XOF: 0,
+      XPF: 0,
+      UGX: 0,
+      EUR: 2,
+      USD: 2,
+      GBP: 2,
+      CHF: 2,
+      INR: 2,
+      KWD: 3,
+      BHD: 3,
+      OMR: 3,
+      JOD: 3,
+      IQD: 3,
+      LYD: 3,
+      TND: 3,
+      CLF: 4,
+      UYW: 4,
+    };
     for (const [code, exponent] of Object.entries(expected)) expect(currencyExponent(code), code).toBe(exponent);
   });
 

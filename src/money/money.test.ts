@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareDecimal, DecimalFormatError, formatDecimal, formatMinor, parseDecimal, roundHalfEven, toMinor } from './money.js';
 
 describe('toMinor / formatMinor', () => {
-  it('uses each currency\'s ISO 4217 exponent', () => {
+  it("uses each currency's ISO 4217 exponent", () => {
     expect(toMinor('1234', 'JPY')).toBe(1234n);
     expect(toMinor('12.34', 'EUR')).toBe(1234n);
     expect(toMinor('12.3', 'EUR')).toBe(1230n);

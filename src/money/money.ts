@@ -32,9 +32,7 @@ export function parseDecimal(text: string, maxScale: number): Decimal {
   while (end > 0 && frac.charCodeAt(end - 1) === 0x30) end -= 1;
   const trimmed = frac.slice(0, end);
   if (trimmed.length > maxScale) {
-    throw new DecimalFormatError(
-      maxScale === 0 ? 'must be a whole number' : `must have at most ${maxScale} decimal places`,
-    );
+    throw new DecimalFormatError(maxScale === 0 ? 'must be a whole number' : `must have at most ${maxScale} decimal places`);
   }
   const units = BigInt(intPart + trimmed) * (sign ? -1n : 1n);
   return { units, scale: trimmed.length };
@@ -65,11 +63,7 @@ export function toMinor(text: string, currency: string): bigint {
     parsed = parseDecimal(text, exponent);
   } catch (err) {
     if (err instanceof DecimalFormatError && /decimal places|whole number/.test(err.message)) {
-      throw new DecimalFormatError(
-        exponent === 0
-          ? `must be a whole number: ${currency} has no minor unit`
-          : `must have at most ${exponent} decimal places for ${currency}`,
-      );
+      throw new DecimalFormatError(exponent === 0 ? `must be a whole number: ${currency} has no minor unit` : `must have at most ${exponent} decimal places for ${currency}`);
     }
     throw err;
   }

@@ -28,9 +28,7 @@ export const getInvoicePdf: Handler = async (deps, req, res) => {
   ]);
   const etag = `"${crypto
     .createHash('sha256')
-    .update(
-      JSON.stringify([PDF_LAYOUT_VERSION, inv.id, inv.updatedAt.toISOString(), displayStatus(inv, today), contact?.version ?? null, seller.updatedAt?.toISOString() ?? null]),
-    )
+    .update(JSON.stringify([PDF_LAYOUT_VERSION, inv.id, inv.updatedAt.toISOString(), displayStatus(inv, today), contact?.version ?? null, seller.updatedAt?.toISOString() ?? null]))
     .digest('base64url')
     .slice(0, 27)}"`;
   const download = (req.query as Record<string, unknown>).download === '1';

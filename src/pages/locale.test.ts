@@ -4,7 +4,7 @@ import { DEFAULT_LOCALE, formatDate, formatForInput, formatMoney, formatPercent,
 const read = (text: string, locale: string) => readDecimal(text, locale);
 
 describe('readDecimal: numbers as reps of each locale type them', () => {
-  it('reads the locale\'s own separators the way the locale means them', () => {
+  it("reads the locale's own separators the way the locale means them", () => {
     expect(read('1.234,50', 'de-DE')).toEqual({ ok: true, value: '1234.50' });
     expect(read('1,5', 'de')).toEqual({ ok: true, value: '1.5' });
     expect(read('1.234', 'de-DE')).toEqual({ ok: true, value: '1234' });
@@ -37,8 +37,18 @@ describe('readDecimal: numbers as reps of each locale type them', () => {
     expect(read('1,5', 'de-CH')).toEqual({ ok: true, value: '1.5' });
   });
 
-  it('refuses what is not a number, or mixes up the locale\'s separators', () => {
-    for (const [text, locale] of [['lots', 'en-US'], ['1.234,50', 'en-US'], ['1,234.50', 'de-DE'], ['1.2.3', 'fr-FR'], ['€12', 'de-DE'], ['1e5', 'en-US'], ['--1', 'en-US'], [',', 'de-DE'], ['1,,234', 'en-US']] as const) {
+  it("refuses what is not a number, or mixes up the locale's separators", () => {
+    for (const [text, locale] of [
+      ['lots', 'en-US'],
+      ['1.234,50', 'en-US'],
+      ['1,234.50', 'de-DE'],
+      ['1.2.3', 'fr-FR'],
+      ['€12', 'de-DE'],
+      ['1e5', 'en-US'],
+      ['--1', 'en-US'],
+      [',', 'de-DE'],
+      ['1,,234', 'en-US'],
+    ] as const) {
       expect(read(text, locale), `${text} in ${locale}`).toMatchObject({ ok: false, problem: 'not_a_number' });
     }
   });
@@ -53,7 +63,7 @@ describe('formatting by locale', () => {
     expect(formatDate('not a date', 'en-GB')).toBe('not a date');
   });
 
-  it('writes amounts exactly, with the currency\'s decimals, and numbers for an input the way they read back', () => {
+  it("writes amounts exactly, with the currency's decimals, and numbers for an input the way they read back", () => {
     expect(formatMoney('1234567.890', 'KWD', 3, 'en-GB')).toBe('KWD\u00a01,234,567.890');
     expect(formatMoney('1234.5', 'EUR', 2, 'de-DE')).toBe('1.234,50\u00a0€');
     expect(formatMoney('123456789012.345', 'KWD', 3, 'en-GB')).toBe('KWD\u00a0123,456,789,012.345');

@@ -121,7 +121,15 @@ export const postQuote: Handler<{ body: QuoteInput }> = async (deps, _req, res, 
   res.json({
     problems: [],
     exponent: currencyExponent(input.currency),
-    lines: priced.lines.map((l) => ({ subtotal: money(l.subtotalMinor), discount: money(l.discountMinor), tax: money(l.taxMinor), net: money(l.subtotalMinor - l.discountMinor), total: money(l.totalMinor), description: l.description, unitPrice: formatDecimal(l.unitPrice) })),
+    lines: priced.lines.map((l) => ({
+      subtotal: money(l.subtotalMinor),
+      discount: money(l.discountMinor),
+      tax: money(l.taxMinor),
+      net: money(l.subtotalMinor - l.discountMinor),
+      total: money(l.totalMinor),
+      description: l.description,
+      unitPrice: formatDecimal(l.unitPrice),
+    })),
     totals: { subtotal: money(priced.totals.subtotalMinor), discount: money(priced.totals.discountMinor), tax: money(priced.totals.taxMinor), total: money(priced.totals.totalMinor) },
   });
 };
@@ -175,9 +183,7 @@ export const patchPageInvoice: Handler<{ body: PatchInvoiceInput }> = async (dep
   const claims = claimsOf(res);
   const ctx = changeContext(deps, res);
   const id = String(req.params.invoiceId);
-  const { invoice } = await audited(deps, res, 'invoice.edit', id, () =>
-    deps.db.transaction((trx) => editInvoice(trx, id, patch, { portalId: claims.portalId, dealId: claims.dealId }, ctx)),
-  );
+  const { invoice } = await audited(deps, res, 'invoice.edit', id, () => deps.db.transaction((trx) => editInvoice(trx, id, patch, { portalId: claims.portalId, dealId: claims.dealId }, ctx)));
   res.json(presentInvoice(invoice, todayUtc(ctx.now)));
 };
 
@@ -207,9 +213,7 @@ export const postPageVoid: Handler<{ body: Checked<typeof validateVoid> }> = asy
   const claims = claimsOf(res);
   const ctx = changeContext(deps, res);
   const id = String(req.params.invoiceId);
-  const { invoice } = await audited(deps, res, 'invoice.void', id, () =>
-    deps.db.transaction((trx) => voidInvoice(trx, id, voidReason, { portalId: claims.portalId, dealId: claims.dealId }, ctx)),
-  );
+  const { invoice } = await audited(deps, res, 'invoice.void', id, () => deps.db.transaction((trx) => voidInvoice(trx, id, voidReason, { portalId: claims.portalId, dealId: claims.dealId }, ctx)));
   res.json(presentInvoice(invoice, todayUtc(ctx.now)));
 };
 
@@ -245,14 +249,19 @@ export const putPageSettings: Handler = async (deps, req, res) => {
   collect(() => check(validateSettingsEnvelope, body));
   if (!Number.isSafeInteger(body.version) || (body.version as number) < 0) problems.push({ field: 'version', message: 'must be the settings revision the page was opened with (a whole number)' });
   const settingsPart = body.settings ?? {};
-  if (typeof settingsPart === 'object' && settingsPart !== null && Object.hasOwn(settingsPart, 'cardEditors')) problems.push({ field: 'cardEditors', message: 'is changed through /api/v1, not from the card' });
+  if (typeof settingsPart === 'object' && settingsPart !== null && Object.hasOwn(settingsPart, 'cardEditors'))
+    problems.push({ field: 'cardEditors', message: 'is changed through /api/v1, not from the card' });
   const settings = collect(() => checkSettings(settingsPart));
   const portal = portalRepo.connected(await portalRepo.get(deps.db, claims.portalId));
   if (body.push !== undefined && !portal) problems.push({ field: 'push', message: 'this account is not connected for the push' });
   const push = body.push === undefined || !portal ? undefined : collect(() => checkPortalPatch(body.push));
   if (problems.length > 0 || !settings) throw validationFailed(problems);
 
-  await saveSettings(deps, { portalId: claims.portalId, version: body.version as number, settings, portal, push }, { actor: changeContext(deps, res).actor, requestId: res.locals.requestId as string | undefined });
+  await saveSettings(
+    deps,
+    { portalId: claims.portalId, version: body.version as number, settings, portal, push },
+    { actor: changeContext(deps, res).actor, requestId: res.locals.requestId as string | undefined },
+  );
   deps.log.info('settings saved from the card', { scope: 'pages', portalId: claims.portalId, userId: claims.userId });
   res.json({ saved: true });
 };

@@ -102,7 +102,11 @@ export const getCreatePage: Handler = async (deps, req, res) => {
  * was filled in by the product, so picking another product replaces it (see public/pages/invoiceForm.js).
  */
 async function productNames(deps: Deps, inv: InvoiceDetail): Promise<Record<string, string>> {
-  const found = await catalogRepo.findMany(deps.db, productKind, inv.lines.flatMap((l) => (l.productExternalId ? [l.productExternalId] : [])));
+  const found = await catalogRepo.findMany(
+    deps.db,
+    productKind,
+    inv.lines.flatMap((l) => (l.productExternalId ? [l.productExternalId] : [])),
+  );
   return Object.fromEntries([...found].map(([id, p]) => [id, p.name]));
 }
 

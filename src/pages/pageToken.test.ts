@@ -21,7 +21,7 @@ describe('page tokens', () => {
     expect(readPageToken(key, mintPageToken(key, claims), now)).toEqual({ ok: true, claims });
   });
 
-  it('keeps the rep\'s email encrypted and the ids readable', () => {
+  it("keeps the rep's email encrypted and the ids readable", () => {
     const token = mintPageToken(key, claims);
     expect(token).not.toContain('seller');
     expect(Buffer.from(token.split('.')[8]!, 'base64url').toString('latin1')).not.toContain('seller');
@@ -77,7 +77,7 @@ describe('page tokens', () => {
     expect(session).not.toBe(mintPageToken(key, claims));
   });
 
-  it('never mints past the chain\'s bound, and refuses a token past it whatever its expiry says', () => {
+  it("never mints past the chain's bound, and refuses a token past it whatever its expiry says", () => {
     const asked = mintPageToken(key, { ...claims, exp: claims.origin + 10 * 24 * 3600 });
     const read = readPageToken(key, asked, now);
     expect(read.ok && read.claims.exp).toBe(claims.origin + PAGE_CHAIN_MAX_SECONDS);

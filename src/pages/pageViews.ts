@@ -52,8 +52,9 @@ export function renderPaymentPage({ invoice: inv, today, payable }: PaymentPageV
   <div class="scroll">
     ${summary(inv, today)}
     <div class="form-error" id="form-error" role="alert" hidden></div>
-    ${payable
-      ? html`<div class="field">
+    ${
+      payable
+        ? html`<div class="field">
       <label for="amount">Amount received (${inv.currency})</label>
       <div class="inline">
         <input id="amount" name="amount" type="text" inputmode="decimal" autocomplete="off" required>
@@ -79,7 +80,8 @@ export function renderPaymentPage({ invoice: inv, today, payable }: PaymentPageV
       <input id="reference" name="reference" type="text" maxlength="200" autocomplete="off">
       <p class="field-error" data-for="reference"></p>
     </div>`
-      : html`<p class="notice">${inv.number} is ${statusWord(inv, today)}: payments can only be recorded on open invoices.</p>`}
+        : html`<p class="notice">${inv.number} is ${statusWord(inv, today)}: payments can only be recorded on open invoices.</p>`
+    }
   </div>
   <footer class="page-footer"><div class="actions">
     <button type="button" class="button secondary" data-cancel>Cancel</button>
@@ -105,16 +107,18 @@ export function renderVoidPage({ invoice: inv, today, voidable, needsReason }: V
   <div class="scroll">
     ${summary(inv, today)}
     <div class="form-error" id="form-error" role="alert" hidden></div>
-    ${voidable
-      ? html`<p class="notice warning">A voided invoice stays on record, marked void, and can't be reopened. ${
-          needsReason ? html`Payments of ${moneyHtml(inv.paidMinor, inv.currency)} were recorded against it, so say why it is voided (a refund, a duplicate…).` : ''
-        }</p>
+    ${
+      voidable
+        ? html`<p class="notice warning">A voided invoice stays on record, marked void, and can't be reopened. ${
+            needsReason ? html`Payments of ${moneyHtml(inv.paidMinor, inv.currency)} were recorded against it, so say why it is voided (a refund, a duplicate…).` : ''
+          }</p>
     <div class="field">
       <label for="voidReason">Reason ${needsReason ? '' : html`<span class="optional">(optional)</span>`}</label>
       <textarea id="voidReason" name="voidReason" rows="3" maxlength="1000" ${needsReason ? 'required' : ''}></textarea>
       <p class="field-error" data-for="voidReason"></p>
     </div>`
-      : html`<p class="notice">${inv.number} is ${statusWord(inv, today)}${inv.status === 'draft' ? ': drafts are deleted, not voided' : ''}.</p>`}
+        : html`<p class="notice">${inv.number} is ${statusWord(inv, today)}${inv.status === 'draft' ? ': drafts are deleted, not voided' : ''}.</p>`
+    }
   </div>
   <footer class="page-footer"><div class="actions">
     <button type="button" class="button secondary" data-cancel>Cancel</button>

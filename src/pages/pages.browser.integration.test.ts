@@ -77,7 +77,12 @@ async function card(dealId: string): Promise<CardResponse> {
     dealId,
     userId: '31',
     userEmail: 'sam@seller.example',
-    properties: [['dealname', 'Website relaunch'], ['amount', '4800'], ['deal_currency_code', 'GBP'], ['hs_object_id', dealId]],
+    properties: [
+      ['dealname', 'Website relaunch'],
+      ['amount', '4800'],
+      ['deal_currency_code', 'GBP'],
+      ['hs_object_id', dealId],
+    ],
   });
   return expectValidCard(res.body, app.publicBaseUrl);
 }
@@ -206,7 +211,14 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
 
   it('records a partial payment with the keyboard alone', async () => {
     const deal = String(++dealSeq);
-    const inv = await createInvoice(app, { portalId: PORTAL, dealId: deal, currency: 'GBP', status: 'open', contactExternalId: 'br-acme', lines: [{ description: 'Retainer', quantity: '1', unitPrice: '300.00' }] });
+    const inv = await createInvoice(app, {
+      portalId: PORTAL,
+      dealId: deal,
+      currency: 'GBP',
+      status: 'open',
+      contactExternalId: 'br-acme',
+      lines: [{ description: 'Retainer', quantity: '1', unitPrice: '300.00' }],
+    });
     const { page, frame } = await openModal(uriOf(await card(deal), inv.number, 'Record payment'));
     const amount = frame.getByLabel('Amount received (GBP)');
     await expect.poll(() => amount.inputValue()).toBe('300.00');
@@ -248,7 +260,7 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     await view.page.close();
   });
 
-  it('fills a line from the product picked, over the deal\'s name the form suggested but never over what the rep typed; the invoice and its PDF say the product', async () => {
+  it("fills a line from the product picked, over the deal's name the form suggested but never over what the rep typed; the invoice and its PDF say the product", async () => {
     await createProduct(app, { externalId: 'br-consulting', sku: 'CONS-H', name: 'Consulting hour', price: '150.00', currency: 'GBP' });
     const deal = String(++dealSeq);
     const { page, frame } = await openModal((await card(deal)).primaryAction!.uri);
@@ -292,7 +304,7 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     expect(text).not.toContain('Website relaunch');
   });
 
-  it('reads numbers the way a German rep types them and answers every problem in a rep\'s words', async () => {
+  it("reads numbers the way a German rep types them and answers every problem in a rep's words", async () => {
     const deal = String(++dealSeq);
     const { page, frame } = await openModal((await card(deal)).primaryAction!.uri, hostUrl, 'de-DE');
     await expect.poll(() => frame.getByLabel('Line 1 unit price').inputValue()).toBe('4800');
@@ -331,9 +343,16 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     expect(full.lines[0]).toMatchObject({ quantity: '2', unitPrice: '1234.50', taxRate: '7.25' });
   });
 
-  it('takes a KWD payment typed the German way, and says in a rep\'s words what cannot be taken', async () => {
+  it("takes a KWD payment typed the German way, and says in a rep's words what cannot be taken", async () => {
     const deal = String(++dealSeq);
-    const inv = await createInvoice(app, { portalId: PORTAL, dealId: deal, currency: 'KWD', status: 'open', contactExternalId: 'br-acme', lines: [{ description: 'Pumps', quantity: '1', unitPrice: '2500.125' }] });
+    const inv = await createInvoice(app, {
+      portalId: PORTAL,
+      dealId: deal,
+      currency: 'KWD',
+      status: 'open',
+      contactExternalId: 'br-acme',
+      lines: [{ description: 'Pumps', quantity: '1', unitPrice: '2500.125' }],
+    });
     const { page, frame } = await openModal(uriOf(await card(deal), inv.number, 'Record payment'), hostUrl, 'de-DE');
     const amount = frame.getByLabel('Amount received (KWD)');
     await expect.poll(() => amount.inputValue()).toBe('2500,125');
@@ -353,7 +372,7 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     expect((await app.api('GET', `/invoices/${inv.id}`)).body).toMatchObject({ amountPaid: '1000.250', balance: '1499.875' });
   });
 
-  it('lists the deal\'s invoices with dates in the rep\'s locale, and a draft is dated, not issued', async () => {
+  it("lists the deal's invoices with dates in the rep's locale, and a draft is dated, not issued", async () => {
     const deal = String(++dealSeq);
     await createInvoice(app, { portalId: PORTAL, dealId: deal, currency: 'GBP', issueDate: '2026-11-03', paymentTermsDays: 30, contactExternalId: 'br-acme' });
     const open = await createInvoice(app, { portalId: PORTAL, dealId: deal, currency: 'GBP', status: 'open', issueDate: '2026-11-02', paymentTermsDays: 14, contactExternalId: 'br-acme' });
@@ -369,7 +388,10 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     expect(prop(draft, 'Dated')).toEqual({ label: 'Dated', dataType: 'DATE', value: '2026-11-03' });
     expect(c.results.find((r) => r.title === open.number)!.issue_date).toBe('2026-11-02');
     const listUri = c.secondaryActions![0]!.uri;
-    for (const [locale, draftDate, openDue] of [['de-DE', '03.11.2026', '16.11.2026'], ['en-US', 'Nov 3, 2026', 'Nov 16, 2026']] as const) {
+    for (const [locale, draftDate, openDue] of [
+      ['de-DE', '03.11.2026', '16.11.2026'],
+      ['en-US', 'Nov 3, 2026', 'Nov 16, 2026'],
+    ] as const) {
       const { page, frame } = await openModal(listUri, hostUrl, locale);
       await frame.locator('.invoice-table').waitFor();
       const headers = await frame.locator('.invoice-table th').allTextContents();
@@ -385,10 +407,31 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
 
   it('fits seven-figure KWD and CHF amounts at 890 × 748: every button inside the frame, no amount over its remove button', async () => {
     const cases = [
-      { name: 'KWD', currency: 'KWD', lines: [{ description: 'Turbine overhaul', quantity: '1', unitPrice: '1234567.890', taxRate: '5' }, { description: 'Spare parts', quantity: '3', unitPrice: '1234567.890', discount: { type: 'percent', value: '10' } }] },
-      { name: 'CHF', currency: 'CHF', lines: [{ description: 'Turbine overhaul', quantity: '1', unitPrice: '1234567.85', taxRate: '5' }, { description: 'Spare parts', quantity: '3', unitPrice: '1234567.85', discount: { type: 'percent', value: '10' } }] },
+      {
+        name: 'KWD',
+        currency: 'KWD',
+        lines: [
+          { description: 'Turbine overhaul', quantity: '1', unitPrice: '1234567.890', taxRate: '5' },
+          { description: 'Spare parts', quantity: '3', unitPrice: '1234567.890', discount: { type: 'percent', value: '10' } },
+        ],
+      },
+      {
+        name: 'CHF',
+        currency: 'CHF',
+        lines: [
+          { description: 'Turbine overhaul', quantity: '1', unitPrice: '1234567.85', taxRate: '5' },
+          { description: 'Spare parts', quantity: '3', unitPrice: '1234567.85', discount: { type: 'percent', value: '10' } },
+        ],
+      },
       // The largest line an invoice can hold: wraps inside its cell, still clear of the button.
-      { name: 'KWD-largest', currency: 'KWD', lines: [{ description: 'Everything', quantity: '1000', unitPrice: '999999999.999' }, { description: 'Small', quantity: '1', unitPrice: '0.999' }] },
+      {
+        name: 'KWD-largest',
+        currency: 'KWD',
+        lines: [
+          { description: 'Everything', quantity: '1000', unitPrice: '999999999.999' },
+          { description: 'Small', quantity: '1', unitPrice: '0.999' },
+        ],
+      },
     ];
     for (const { name: currency, ...invoice } of cases) {
       const deal = String(++dealSeq);
@@ -405,12 +448,16 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     }
   });
 
-  it('blanks a line\'s amount with the totals while its quantity is invalid, and says why beside it', async () => {
+  it("blanks a line's amount with the totals while its quantity is invalid, and says why beside it", async () => {
     const deal = String(++dealSeq);
     const { page, frame } = await openModal((await card(deal)).primaryAction!.uri);
     const amount = frame.locator('[data-amount="0"]');
     await expect.poll(() => amount.textContent()).toBe('£4,800.00');
-    for (const [qty, problem] of [['lots', 'Enter a quantity, like 2 or 1.5'], ['0', 'The quantity must be more than 0 and at most 1,000,000,000'], ['-2', 'The quantity must be more than 0 and at most 1,000,000,000']] as const) {
+    for (const [qty, problem] of [
+      ['lots', 'Enter a quantity, like 2 or 1.5'],
+      ['0', 'The quantity must be more than 0 and at most 1,000,000,000'],
+      ['-2', 'The quantity must be more than 0 and at most 1,000,000,000'],
+    ] as const) {
       await frame.getByLabel('Line 1 quantity').fill(qty);
       await frame.getByLabel('Line 1 unit price').focus();
       await expect.poll(() => frame.locator('.field-error[data-for="lines[0].quantity"]').textContent(), { message: qty }).toBe(problem);
@@ -433,7 +480,7 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     await page.close();
   });
 
-  it('edits the account\'s invoice settings from the card\'s settings action, with errors beside their fields', async () => {
+  it("edits the account's invoice settings from the card's settings action, with errors beside their fields", async () => {
     // Not an editor yet: the page is read-only and shows the request that makes the rep one.
     const readOnly = await openModal((await card(String(++dealSeq))).settingsAction!.uri);
     const request = readOnly.frame.locator('pre.request');
@@ -465,7 +512,14 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     await waitForMessage(page, 'DONE');
     expect((page as Page & { jsErrors?: string[] }).jsErrors).toEqual([]);
     await page.close();
-    expect((await app.api('GET', `/portals/${PORTAL}/settings`)).body).toMatchObject({ sellerName: 'Nordlicht GmbH', sellerEmail: 'billing@nordlicht.example', defaultCurrency: 'CHF', defaultPaymentTermsDays: 45, locale: 'de-CH', cardEditors: ['31'] });
+    expect((await app.api('GET', `/portals/${PORTAL}/settings`)).body).toMatchObject({
+      sellerName: 'Nordlicht GmbH',
+      sellerEmail: 'billing@nordlicht.example',
+      defaultCurrency: 'CHF',
+      defaultPaymentTermsDays: 45,
+      locale: 'de-CH',
+      cardEditors: ['31'],
+    });
     // Reset for the other tests (the create page prefers the deal's currency anyway).
     await app.api('PATCH', `/portals/${PORTAL}/settings`, { removeCardEditors: ['31'] });
   });

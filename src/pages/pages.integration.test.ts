@@ -24,7 +24,18 @@ beforeAll(async () => {
 });
 
 async function card(dealId: string, userId = '77'): Promise<CardResponse> {
-  const res = await fetchCard(app, { portalId: PORTAL, dealId, userId, userEmail: 'rep@seller.example', properties: [['dealname', 'Big & Co'], ['amount', '1500'], ['deal_currency_code', 'GBP'], ['hs_object_id', dealId]] });
+  const res = await fetchCard(app, {
+    portalId: PORTAL,
+    dealId,
+    userId,
+    userEmail: 'rep@seller.example',
+    properties: [
+      ['dealname', 'Big & Co'],
+      ['amount', '1500'],
+      ['deal_currency_code', 'GBP'],
+      ['hs_object_id', dealId],
+    ],
+  });
   return expectValidCard(res.body, app.publicBaseUrl);
 }
 
@@ -53,16 +64,29 @@ async function pageToken(uri: string): Promise<string> {
 }
 
 describe('iframe pages', () => {
-  it('open with their token and refuse none, an altered one, another invoice\'s, another purpose\'s or an expired one', async () => {
+  it("open with their token and refuse none, an altered one, another invoice's, another purpose's or an expired one", async () => {
     const deal = String(++dealSeq);
     for (let i = 0; i < 4; i++) await createInvoice(app, { portalId: PORTAL, dealId: deal }); // older drafts: pushed past five
     const draft = await createInvoice(app, { portalId: PORTAL, dealId: deal, contactExternalId: contact });
     const open = await createInvoice(app, { portalId: PORTAL, dealId: deal, status: 'open', contactExternalId: contact });
     await app.api('POST', `/invoices/${open.id}/payments`, { amount: '1.00' });
     const c = await card(deal);
-    const urls = [...new Set(allActions(c).filter((a) => a.type === 'IFRAME').map((a) => a.uri))];
+    const urls = [
+      ...new Set(
+        allActions(c)
+          .filter((a) => a.type === 'IFRAME')
+          .map((a) => a.uri),
+      ),
+    ];
     expect(urls.map((u) => new URL(u).pathname.replace(/\d+/g, ':id')).sort()).toEqual(
-      expect.arrayContaining(['/hubspot/pages/invoices', '/hubspot/pages/invoices/new', '/hubspot/pages/invoices/:id', '/hubspot/pages/invoices/:id/edit', '/hubspot/pages/invoices/:id/payment', '/hubspot/pages/invoices/:id/void']),
+      expect.arrayContaining([
+        '/hubspot/pages/invoices',
+        '/hubspot/pages/invoices/new',
+        '/hubspot/pages/invoices/:id',
+        '/hubspot/pages/invoices/:id/edit',
+        '/hubspot/pages/invoices/:id/payment',
+        '/hubspot/pages/invoices/:id/void',
+      ]),
     );
     for (const uri of urls) {
       const ok = await fetch(uri);
@@ -142,7 +166,7 @@ describe('iframe pages', () => {
     }
   });
 
-  it('prefills the create form from the deal HubSpot sent and the portal\'s defaults', async () => {
+  it("prefills the create form from the deal HubSpot sent and the portal's defaults", async () => {
     const c = await card(String(++dealSeq));
     const page = await (await fetch(c.primaryAction!.uri)).text();
     const data = JSON.parse(/id="page-data">([^<]*)</.exec(page)![1]!);
@@ -178,7 +202,7 @@ describe('page API', () => {
     }
   });
 
-  it('quotes totals by the server\'s money rules', async () => {
+  it("quotes totals by the server's money rules", async () => {
     const token = await pageToken((await card(String(++dealSeq))).primaryAction!.uri);
     const q = await pageApi(token, 'POST', '/quote', {
       currency: 'KWD',
@@ -193,7 +217,7 @@ describe('page API', () => {
     expect(bad.body.problems).toEqual([{ field: 'lines[0].unitPrice', message: expect.any(String) }]);
   });
 
-  it('creates on the token\'s deal only, once per submission, and audits the rep', async () => {
+  it("creates on the token's deal only, once per submission, and audits the rep", async () => {
     const deal = String(++dealSeq);
     const token = await pageToken((await card(deal)).primaryAction!.uri);
     const body = { currency: 'GBP', contactExternalId: contact, status: 'open', lines: [{ description: 'Big & Co', quantity: '1', unitPrice: '1500' }] };
@@ -251,7 +275,7 @@ describe('page links end', () => {
   };
   const hrefs = (page: string, re: RegExp) => [...page.matchAll(re)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 
-  it('never open a page with a page\'s session token, nor call the page API with a link', async () => {
+  it("never open a page with a page's session token, nor call the page API with a link", async () => {
     const deal = String(++dealSeq);
     const inv = await createInvoice(app, { portalId: PORTAL, dealId: deal, status: 'open', contactExternalId: contact });
     const c = await card(deal);
@@ -338,7 +362,7 @@ describe('page links end', () => {
     }
   });
 
-  it('give the form its full two-hour session when the card\'s link is opened in its last minute, and end it then', async () => {
+  it("give the form its full two-hour session when the card's link is opened in its last minute, and end it then", async () => {
     const deal = String(++dealSeq);
     const startedAt = app.clock.now().getTime();
     try {
@@ -378,12 +402,12 @@ describe('settings from the card', () => {
     return { page, data: JSON.parse(/<script type="application\/json" id="page-data">([^<]*)<\/script>/.exec(page)![1]!) as { token: string; canEdit: boolean; version: number; push: unknown } };
   };
 
-  it('shows them read-only to a rep who is not a settings editor, and refuses the rep\'s save', async () => {
+  it("shows them read-only to a rep who is not a settings editor, and refuses the rep's save", async () => {
     const c = await settingsCard('4001', 'rep@seller.example');
     expect(c.settingsAction).toMatchObject({ type: 'IFRAME', label: 'Invoice settings' });
     const { page, data } = await pageData(c.settingsAction!.uri);
     expect(data.canEdit).toBe(false);
-    expect(page).toContain('Only this account\'s settings editors');
+    expect(page).toContain("Only this account's settings editors");
     // The advice is the exact request an admin sends: PATCH, adding this rep, keeping the others.
     expect(page).toContain(`PATCH ${app.publicBaseUrl}/api/v1/portals/${SETTINGS_PORTAL}/settings\n{&quot;addCardEditors&quot;: [&quot;4001&quot;]}`);
     expect(page).not.toContain('cardEditors</code>');
@@ -415,7 +439,11 @@ describe('settings from the card', () => {
     expect((await pageApi(altered, 'PUT', '/settings', { settings: { sellerName: 'X' }, version: data.version })).status).toBe(401);
 
     // Every problem in both parts named at once; nothing written.
-    const bad = await pageApi(data.token, 'PUT', '/settings', { settings: { sellerName: 'Nordlicht', sellerEmail: 'nope', defaultCurrency: 'ZZZ', cardEditors: ['1'] }, push: { productIdProperty: 'Bad Name' }, version: data.version });
+    const bad = await pageApi(data.token, 'PUT', '/settings', {
+      settings: { sellerName: 'Nordlicht', sellerEmail: 'nope', defaultCurrency: 'ZZZ', cardEditors: ['1'] },
+      push: { productIdProperty: 'Bad Name' },
+      version: data.version,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['cardEditors', 'defaultCurrency', 'productIdProperty', 'sellerEmail']);
     expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body.sellerName).toBeNull();
@@ -430,7 +458,11 @@ describe('settings from the card', () => {
     expect((await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body.sellerName).toBeNull();
     await tdb.db('sync_runs').where({ id: run.body.id }).update({ status: 'done', finished_at: new Date() });
 
-    const ok = await pageApi(data.token, 'PUT', '/settings', { settings: { sellerName: 'Nordlicht', defaultCurrency: 'CHF' }, push: { pushEnabled: false, productIdProperty: 'erp_id' }, version: data.version });
+    const ok = await pageApi(data.token, 'PUT', '/settings', {
+      settings: { sellerName: 'Nordlicht', defaultCurrency: 'CHF' },
+      push: { pushEnabled: false, productIdProperty: 'erp_id' },
+      version: data.version,
+    });
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     const saved = (await app.api('GET', `/portals/${SETTINGS_PORTAL}/settings`)).body;
     expect(saved).toMatchObject({ sellerName: 'Nordlicht', defaultCurrency: 'CHF', cardEditors: ['91', 'second.admin@seller.example'] }); // the editors are kept
@@ -459,7 +491,14 @@ describe('settings from the card', () => {
 describe('the PDF', () => {
   it('is a real PDF behind a token, inline or as a download, with an ETag', async () => {
     const deal = String(++dealSeq);
-    const inv = await createInvoice(app, { portalId: PORTAL, dealId: deal, currency: 'JPY', status: 'open', contactExternalId: contact, lines: [{ description: '導入支援', quantity: '3', unitPrice: '1500', taxRate: '10' }] });
+    const inv = await createInvoice(app, {
+      portalId: PORTAL,
+      dealId: deal,
+      currency: 'JPY',
+      status: 'open',
+      contactExternalId: contact,
+      lines: [{ description: '導入支援', quantity: '3', unitPrice: '1500', taxRate: '10' }],
+    });
     const c = await card(deal);
     const view = await (await fetch(action(c, inv.number, 'View PDF'))).text();
     const pdfPath = /<iframe class="pdf-frame" src="([^"]+)"/.exec(view)![1]!.replace(/&amp;/g, '&');
@@ -486,10 +525,17 @@ describe('the PDF', () => {
   });
 });
 
-describe('the card\'s title link', () => {
-  it('opens the PDF itself, with the invoice\'s number and total in its text', async () => {
+describe("the card's title link", () => {
+  it("opens the PDF itself, with the invoice's number and total in its text", async () => {
     const deal = String(++dealSeq);
-    const inv = await createInvoice(app, { portalId: PORTAL, dealId: deal, currency: 'EUR', status: 'open', contactExternalId: contact, lines: [{ description: 'Audit', quantity: '1', unitPrice: '1234.56' }] });
+    const inv = await createInvoice(app, {
+      portalId: PORTAL,
+      dealId: deal,
+      currency: 'EUR',
+      status: 'open',
+      contactExternalId: contact,
+      lines: [{ description: 'Audit', quantity: '1', unitPrice: '1234.56' }],
+    });
     const link = (await card(deal)).results[0]!.link!;
     const res = await fetch(link);
     expect(res.headers.get('content-type')).toBe('application/pdf');

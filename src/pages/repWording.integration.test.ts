@@ -32,7 +32,7 @@ async function tokens(dealId = String(++dealSeq)) {
   const res = await fetchCard(app, { portalId: PORTAL, dealId, userId: '71', userEmail: 'rep@seller.example', properties: [['hs_object_id', dealId]] });
   const page = async (uri: string) => {
     const html = await (await fetch(uri)).text();
-    return (JSON.parse(/id="page-data">([^<]*)</.exec(html)![1]!) as { token: string; version?: number });
+    return JSON.parse(/id="page-data">([^<]*)</.exec(html)![1]!) as { token: string; version?: number };
   };
   return { card: res.body, page };
 }
@@ -52,7 +52,7 @@ const DEVELOPER = /string|>=|<=|externalId|productExternalId|contactExternalId|I
 const CATCH_ALL = /can't be saved as it is/;
 
 describe('the rep wording table', () => {
-  it('turns every problem the page API gives for bad input into a rep\'s words', async () => {
+  it("turns every problem the page API gives for bad input into a rep's words", async () => {
     const { card, page } = await tokens();
     const create = await page(card.primaryAction.uri);
     const seen: Array<{ problem: Problem; currency: string }> = [];
@@ -62,12 +62,31 @@ describe('the rep wording table', () => {
     };
     const line = (over: Record<string, unknown>) => ({ description: 'x', quantity: '1', unitPrice: '1.00', ...over });
     const badLines: Array<Record<string, unknown>> = [
-      { quantity: 'lots' }, { quantity: '' }, { quantity: '1.1234567' }, { quantity: '0' }, { quantity: '-1' }, { quantity: '1'.repeat(41) }, { quantity: '1234567890123456' }, { quantity: 5 },
-      { unitPrice: 'x' }, { unitPrice: '-5' }, { unitPrice: '1.1234567' },
-      { discount: { type: 'percent', value: '101' } }, { discount: { type: 'amount', value: '0.001' } }, { discount: { type: 'amount', value: '99' } }, { discount: { type: 'amount', value: '-1' } }, { discount: { type: 'percent', value: 'x' } },
-      { taxRate: '1.23456' }, { taxRate: '150' },
-      { description: undefined, unitPrice: undefined }, { description: '' }, { description: 'd'.repeat(2001) },
-      { productExternalId: 'nope' }, { productExternalId: 'w-old' }, { productExternalId: 'w-eur', unitPrice: undefined, description: undefined }, { productExternalId: 'bad id!' },
+      { quantity: 'lots' },
+      { quantity: '' },
+      { quantity: '1.1234567' },
+      { quantity: '0' },
+      { quantity: '-1' },
+      { quantity: '1'.repeat(41) },
+      { quantity: '1234567890123456' },
+      { quantity: 5 },
+      { unitPrice: 'x' },
+      { unitPrice: '-5' },
+      { unitPrice: '1.1234567' },
+      { discount: { type: 'percent', value: '101' } },
+      { discount: { type: 'amount', value: '0.001' } },
+      { discount: { type: 'amount', value: '99' } },
+      { discount: { type: 'amount', value: '-1' } },
+      { discount: { type: 'percent', value: 'x' } },
+      { taxRate: '1.23456' },
+      { taxRate: '150' },
+      { description: undefined, unitPrice: undefined },
+      { description: '' },
+      { description: 'd'.repeat(2001) },
+      { productExternalId: 'nope' },
+      { productExternalId: 'w-old' },
+      { productExternalId: 'w-eur', unitPrice: undefined, description: undefined },
+      { productExternalId: 'bad id!' },
       { quantity: '1000000000', unitPrice: '999999' },
     ];
     for (const over of badLines) {
@@ -80,9 +99,18 @@ describe('the rep wording table', () => {
       collect('GBP', q.status === 200 ? q.body.problems : q.body.error!.details);
     }
     const badInvoices: Array<Record<string, unknown>> = [
-      { lines: [] }, { lines: Array.from({ length: 501 }, () => line({})) }, { issueDate: 'bad' }, { issueDate: '2026-02-30' }, { paymentTermsDays: -1 }, { paymentTermsDays: 4000 },
-      { issueDate: '2026-11-20', dueDate: '2026-11-01', paymentTermsDays: undefined }, { contactExternalId: 'nope' }, { contactExternalId: 'w-gone' }, { contactExternalId: null, status: 'open' },
-      { memo: 'm'.repeat(5001) }, { lines: [line({ quantity: '1000000', unitPrice: '999999' }), line({ quantity: '1000000', unitPrice: '999999' })] },
+      { lines: [] },
+      { lines: Array.from({ length: 501 }, () => line({})) },
+      { issueDate: 'bad' },
+      { issueDate: '2026-02-30' },
+      { paymentTermsDays: -1 },
+      { paymentTermsDays: 4000 },
+      { issueDate: '2026-11-20', dueDate: '2026-11-01', paymentTermsDays: undefined },
+      { contactExternalId: 'nope' },
+      { contactExternalId: 'w-gone' },
+      { contactExternalId: null, status: 'open' },
+      { memo: 'm'.repeat(5001) },
+      { lines: [line({ quantity: '1000000', unitPrice: '999999' }), line({ quantity: '1000000', unitPrice: '999999' })] },
     ];
     for (const over of badInvoices) {
       const r = await pageApi(create.token, 'POST', '/invoices', { currency: 'GBP', contactExternalId: 'w-acme', paymentTermsDays: 30, lines: [line({})], ...over });
@@ -104,14 +132,26 @@ describe('the rep wording table', () => {
     }
     const over = await pageApi(pay.token, 'POST', `/invoices/${inv.id}/payments`, { amount: '100' });
     expect(over.status).toBe(409);
-    expect(sayRefusal({ code: over.body.error!.code, details: over.body.error!.details }, { locale: 'de-DE', currency: 'KWD', exponent: 3 })).toEqual({ field: 'amount', message: 'That is more than the balance due (9,000\u00a0KWD)' });
+    expect(sayRefusal({ code: over.body.error!.code, details: over.body.error!.details }, { locale: 'de-DE', currency: 'KWD', exponent: 3 })).toEqual({
+      field: 'amount',
+      message: 'That is more than the balance due (9,000\u00a0KWD)',
+    });
     const voidPage = await t.page(result.actions.find((a: { label: string }) => a.label === 'Void invoice…').uri);
     const noReason = await pageApi(voidPage.token, 'POST', `/invoices/${inv.id}/void`, {});
     collect('KWD', noReason.body.error!.details);
 
     // Settings.
     const settings = await page(card.settingsAction.uri);
-    for (const s of [{ sellerEmail: 'nope' }, { defaultCurrency: 'ZZZ' }, { defaultCurrency: 'eu' }, { defaultPaymentTermsDays: -1 }, { defaultPaymentTermsDays: 1.5 }, { locale: 'not a locale' }, { locale: 'zz-ZZ' }, { sellerName: 'n'.repeat(201) }]) {
+    for (const s of [
+      { sellerEmail: 'nope' },
+      { defaultCurrency: 'ZZZ' },
+      { defaultCurrency: 'eu' },
+      { defaultPaymentTermsDays: -1 },
+      { defaultPaymentTermsDays: 1.5 },
+      { locale: 'not a locale' },
+      { locale: 'zz-ZZ' },
+      { sellerName: 'n'.repeat(201) },
+    ]) {
       const r = await pageApi(settings.token, 'PUT', '/settings', { settings: s, version: settings.version });
       expect(r.status, JSON.stringify(s)).toBe(400);
       collect('GBP', r.body.error!.details);
@@ -129,7 +169,32 @@ describe('the rep wording table', () => {
       expect(fieldLabel(problem.field), problem.field).not.toBeNull();
       fields.add(problem.field.replace(/\[\d+\]/, '[]'));
     }
-    expect([...fields]).toEqual(expect.arrayContaining(['lines[].quantity', 'lines[].unitPrice', 'lines[].discount.value', 'lines[].taxRate', 'lines[].description', 'lines[].productExternalId', 'currency', 'lines', 'issueDate', 'dueDate', 'paymentTermsDays', 'contactExternalId', 'memo', 'amount', 'date', 'voidReason', 'sellerEmail', 'defaultCurrency', 'defaultPaymentTermsDays', 'locale', 'sellerName', 'productIdProperty']));
+    expect([...fields]).toEqual(
+      expect.arrayContaining([
+        'lines[].quantity',
+        'lines[].unitPrice',
+        'lines[].discount.value',
+        'lines[].taxRate',
+        'lines[].description',
+        'lines[].productExternalId',
+        'currency',
+        'lines',
+        'issueDate',
+        'dueDate',
+        'paymentTermsDays',
+        'contactExternalId',
+        'memo',
+        'amount',
+        'date',
+        'voidReason',
+        'sellerEmail',
+        'defaultCurrency',
+        'defaultPaymentTermsDays',
+        'locale',
+        'sellerName',
+        'productIdProperty',
+      ]),
+    );
   });
 
   it('says what the issue quotes in words for reps, while /api/v1 keeps its developer messages', async () => {
@@ -141,7 +206,7 @@ describe('the rep wording table', () => {
     expect(sayFieldProblem({ field: 'amount', message: 'must have at most 3 decimal places for KWD' }, ctx)).toBe('The amount can have at most 3 decimals for KWD');
     expect(fieldLabel('lines[2].taxRate')).toBe('Line 3 tax rate');
     // Something the table does not know is still not shown as the developer wrote it.
-    expect(sayFieldProblem({ field: 'lines[0].quantity', message: 'a new developer message' }, ctx)).toBe('Check the quantity: it can\'t be saved as it is');
+    expect(sayFieldProblem({ field: 'lines[0].quantity', message: 'a new developer message' }, ctx)).toBe("Check the quantity: it can't be saved as it is");
     expect(sayFieldProblem({ field: 'portalId', message: 'is not a known field' }, ctx)).not.toMatch(/portalId|known field/);
 
     // The API answers developers as before.
@@ -154,7 +219,7 @@ describe('the rep wording table', () => {
     );
   });
 
-  it('explains a number it cannot read, with the rep\'s own separators', () => {
+  it("explains a number it cannot read, with the rep's own separators", () => {
     const de = { locale: 'de-DE', currency: 'EUR', exponent: 2 };
     const unread = (text: string, ctx: typeof de, field = 'lines[0].quantity') => {
       const r = readDecimal(text, ctx.locale);

@@ -38,7 +38,8 @@ const KINDS: Record<'link' | 'session', TokenKind> = {
   session: {
     read: (req) => req.get('x-page-token') || undefined,
     missing: 'This page has lost its access token. Close it and open it again from the Invoices card.',
-    rejected: (reason) => (reason === 'expired' ? 'This page has expired. Close it and open it again from the Invoices card.' : "This page's access token is not valid. Open it again from the Invoices card."),
+    rejected: (reason) =>
+      reason === 'expired' ? 'This page has expired. Close it and open it again from the Invoices card.' : "This page's access token is not valid. Open it again from the Invoices card.",
     // Only the session token a page was given; a link (the URL's token) opens its page and nothing else.
     otherKind: { code: 'token_not_a_session', message: "This page's access token is not valid. Open it again from the Invoices card." },
     targets: (claims, purposes, invoiceId) => purposes.includes(claims.purpose) && (invoiceId === null || claims.invoiceId === invoiceId),

@@ -21,10 +21,12 @@ export interface SettingsPageView {
 function editorAdvice(request: string | null): SafeHtml {
   return html`<div class="notice" role="note">
       <p>Only this account's settings editors can change these settings: the user who installed the app, and the HubSpot users an admin of the invoice service names.</p>
-      ${request
-        ? html`<p>To make you one, your finance admin sends this request to the invoice service, with its API token:</p>
+      ${
+        request
+          ? html`<p>To make you one, your finance admin sends this request to the invoice service, with its API token:</p>
       <pre class="request"><code>${request}</code></pre>`
-        : html`<p>Ask your finance admin to add your HubSpot user as a settings editor.</p>`}
+          : html`<p>Ask your finance admin to add your HubSpot user as a settings editor.</p>`
+      }
     </div>`;
 }
 
@@ -59,11 +61,12 @@ export function renderSettingsPage({ settings, canEdit, push, editorRequest }: S
       ${field('locale', 'Date and number format', settings.locale, raw('maxlength="35" autocapitalize="off" spellcheck="false"'), `A language and region: en-GB prints 1 Dec 2026 and 1,234.50; de-DE prints ${formatDate('2026-12-01', 'de-DE')} and 1.234,50. Empty: en-GB.`)}
     </fieldset>
     <fieldset><legend>New invoices</legend>
-      ${field('defaultCurrency', 'Default currency', settings.defaultCurrency, raw('maxlength="3" pattern="[A-Za-z]{3}" autocapitalize="characters"'), 'An ISO code such as EUR; the deal\'s own currency comes first.')}
+      ${field('defaultCurrency', 'Default currency', settings.defaultCurrency, raw('maxlength="3" pattern="[A-Za-z]{3}" autocapitalize="characters"'), "An ISO code such as EUR; the deal's own currency comes first.")}
       ${field('defaultPaymentTermsDays', 'Payment terms (days)', settings.defaultPaymentTermsDays, raw('type="number" min="0" max="3650" step="1" inputmode="numeric"'))}
     </fieldset>
-    ${push
-      ? html`<fieldset><legend>Push to HubSpot</legend>
+    ${
+      push
+        ? html`<fieldset><legend>Push to HubSpot</legend>
       <div class="field checkbox"><label><input type="checkbox" name="pushEnabled" ${push.pushEnabled ? 'checked' : ''} ${ro}> Push the accounting system's contacts and products into this account</label></div>
       <div class="field">
         <label for="productIdProperty">Product ID property</label>
@@ -72,7 +75,8 @@ export function renderSettingsPage({ settings, canEdit, push, editorRequest }: S
         <p class="field-error" data-for="productIdProperty"></p>
       </div>
     </fieldset>`
-      : ''}
+        : ''
+    }
   </div>
   <footer class="page-footer"><div class="actions">
     <button type="button" class="button secondary" data-cancel>${canEdit ? 'Cancel' : 'Close'}</button>

@@ -14,8 +14,7 @@ export const installNotCompleted = (said: string) => new AppError('install_not_c
 export const invalidInstallLink = (why: string) => new AppError('invalid_install_link', 400, why);
 
 /** The code exchange failed: HubSpot refused the code (a 400: the request's fault) or did not answer (502). */
-export const codeExchangeFailed = (detail: string, refused: boolean) =>
-  refused ? new AppError('code_refused', 400, detail) : new AppError('code_exchange_failed', 502, detail, undefined, true);
+export const codeExchangeFailed = (detail: string, refused: boolean) => (refused ? new AppError('code_refused', 400, detail) : new AppError('code_exchange_failed', 502, detail, undefined, true));
 
 /** The account is not one this service serves; the app is (being) uninstalled from it. */
 export const portalNotAllowed = (portalId: string, uninstalled: boolean) =>

@@ -41,7 +41,13 @@ const startGuarded = (also?: string) =>
   startTestApp({
     db: tdb.db,
     publicBaseUrl: PUBLIC,
-    env: { HUBSPOT_CLIENT_ID: CLIENT_ID, HUBSPOT_REDIRECT_URI: REDIRECT, TOKEN_ENCRYPTION_KEY: KEY, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_ALLOWED_PORTAL_IDS: `${PORTAL}, 9191${also ? `, ${also}` : ''}` },
+    env: {
+      HUBSPOT_CLIENT_ID: CLIENT_ID,
+      HUBSPOT_REDIRECT_URI: REDIRECT,
+      TOKEN_ENCRYPTION_KEY: KEY,
+      HUBSPOT_API_BASE_URL: fake.url,
+      HUBSPOT_ALLOWED_PORTAL_IDS: `${PORTAL}, 9191${also ? `, ${also}` : ''}`,
+    },
   });
 /** The whole install on `on` for `portalId`: consent at the fake, then the callback. */
 async function installOn(on: TestApp, portalId: string) {
@@ -65,7 +71,7 @@ async function storedText(): Promise<string> {
 }
 
 describe('the OAuth install', () => {
-  it('sends the admin to HubSpot with the client id, the redirect URI, the app\'s scopes and a signed state', async () => {
+  it("sends the admin to HubSpot with the client id, the redirect URI, the app's scopes and a signed state", async () => {
     const { location, cookie, state } = await startInstall();
     expect(`${location.origin}${location.pathname}`).toBe('https://app.hubspot.com/oauth/authorize');
     expect(location.searchParams.get('client_id')).toBe(CLIENT_ID);
@@ -75,11 +81,15 @@ describe('the OAuth install', () => {
     expect(cookie).toMatch(/^hs_oauth_state=[\w-]{16,}$/);
   });
 
-  it('refuses a callback with an altered state, another install\'s cookie, or when the admin declined', async () => {
+  it("refuses a callback with an altered state, another install's cookie, or when the admin declined", async () => {
     const { cookie, state } = await startInstall();
     const code = fake.authorize(PORTAL);
     const tampered = `${state.slice(0, -2)}${state.endsWith('A') ? 'B' : 'A'}x`;
-    for (const res of [await callback(`code=${code}&state=${tampered}`, cookie), await callback(`code=${code}`, cookie), await callback(`code=${code}&state=${state}`, 'hs_oauth_state=someone-elses-nonce-1234')]) {
+    for (const res of [
+      await callback(`code=${code}&state=${tampered}`, cookie),
+      await callback(`code=${code}`, cookie),
+      await callback(`code=${code}&state=${state}`, 'hs_oauth_state=someone-elses-nonce-1234'),
+    ]) {
       expect(res.status).toBe(400);
       expect(await res.text()).toContain('not valid');
     }
@@ -92,7 +102,7 @@ describe('the OAuth install', () => {
     expect(await portalRepo.get(tdb.db, PORTAL)).toBeUndefined();
   });
 
-  it('installs: the portal comes from the token\'s metadata and the tokens are stored encrypted, never in plaintext', async () => {
+  it("installs: the portal comes from the token's metadata and the tokens are stored encrypted, never in plaintext", async () => {
     const { cookie, state } = await startInstall();
     const code = fake.authorize(PORTAL);
     const res = await callback(`code=${code}&state=${state}`, cookie);
@@ -131,7 +141,7 @@ describe('the OAuth install', () => {
     await app.api('DELETE', `/portals/${other}`);
   });
 
-  it('pushes with the portal\'s own token, refreshing it when it is about to expire, once however many ask', async () => {
+  it("pushes with the portal's own token, refreshing it when it is about to expire, once however many ask", async () => {
     await app.api('POST', '/contacts/batch', { items: Array.from({ length: 30 }, (_, i) => ({ externalId: `o-${i}`, email: `o.${i}@oauth.example` })) });
     expect(await push()).toMatchObject({ status: 'done', counts: { created: 30 } });
     // The fake files each record under the portal its token belongs to.
@@ -197,7 +207,16 @@ describe('the OAuth install', () => {
     expect(rows[0].refresh_token).toMatch(/^v1\./);
     const listed = (await app.api('GET', '/portals')).body;
     expect(listed.revocations).toEqual([
-      { ref: expect.any(String), portalId, reason: 'disconnect', uninstall: false, attempts: 1, nextAttemptAt: expect.any(String), lastError: expect.stringContaining('HubSpot did not answer the refresh-token revoke (ECONNRESET'), createdAt: expect.any(String) },
+      {
+        ref: expect.any(String),
+        portalId,
+        reason: 'disconnect',
+        uninstall: false,
+        attempts: 1,
+        nextAttemptAt: expect.any(String),
+        lastError: expect.stringContaining('HubSpot did not answer the refresh-token revoke (ECONNRESET'),
+        createdAt: expect.any(String),
+      },
     ]);
     expect(JSON.stringify(listed)).not.toContain(refresh!);
     expect(fake.isRevoked(refresh!)).toBe(false);
@@ -292,7 +311,9 @@ describe('the OAuth install', () => {
       expect(rows).toEqual([expect.objectContaining({ reason: 'install_refused', uninstall: true, attempts: 1 })]);
       for (const t of [...issued.access, ...issued.refresh]) expect(JSON.stringify(rows)).not.toContain(t);
       const listed = (await guarded.api('GET', '/portals')).body;
-      expect(listed.revocations).toContainEqual(expect.objectContaining({ portalId: stranger, reason: 'install_refused', uninstall: true, attempts: 1, lastError: expect.stringContaining('HubSpot did not answer the app uninstall') }));
+      expect(listed.revocations).toContainEqual(
+        expect.objectContaining({ portalId: stranger, reason: 'install_refused', uninstall: true, attempts: 1, lastError: expect.stringContaining('HubSpot did not answer the app uninstall') }),
+      );
       expect(await portalRepo.get(tdb.db, stranger)).toBeUndefined();
       // Not due yet: nothing happens.
       expect(await guardedWorker.retryRevocations()).toEqual({ revoked: 0, failed: 0 });

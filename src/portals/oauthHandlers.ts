@@ -57,7 +57,9 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
     // Anyone can craft this URL, so none of its text is shown as if HubSpot (or we) had said it:
     // only our own words, and HubSpot's error code when it looks like one.
     const code = /^[a-z_]{1,40}$/.test(q.error) ? q.error : undefined;
-    throw installNotCompleted(code === 'access_denied' ? 'The installation was cancelled in HubSpot, so the app was not installed.' : `HubSpot did not complete the installation${code ? ` (error ${code})` : ''}.`);
+    throw installNotCompleted(
+      code === 'access_denied' ? 'The installation was cancelled in HubSpot, so the app was not installed.' : `HubSpot did not complete the installation${code ? ` (error ${code})` : ''}.`,
+    );
   }
   const payload = typeof q.state === 'string' ? verifyState(key, q.state, Date.now()) : undefined;
   // The signed, expiring state proves we started this install. The cookie, when the browser sends
@@ -67,7 +69,7 @@ export const getOAuthCallback: Handler = async (deps, req, res) => {
   const nonce = cookieOf(req, STATE_COOKIE);
   const crossed = nonce !== undefined && payload !== undefined && !constantTimeEqual(nonce, payload.nonce);
   if (!payload || crossed) throw invalidInstallLink(payload ? 'Another installation was started in this browser since; finish that one, or start again.' : 'It expired or was altered.');
-  if (typeof q.code !== 'string' || !/^[\w.-]{1,512}$/.test(q.code)) throw invalidInstallLink('HubSpot\'s answer has no authorization code.');
+  if (typeof q.code !== 'string' || !/^[\w.-]{1,512}$/.test(q.code)) throw invalidInstallLink("HubSpot's answer has no authorization code.");
   res.set('Set-Cookie', `${STATE_COOKIE}=; Path=/oauth; Max-Age=0; HttpOnly; SameSite=Lax`);
   const portalId = await installApp(deps, oauth, q.code);
   const portal = await portalRepo.get(deps.db, portalId);

@@ -37,7 +37,7 @@ export const installErrorView: ErrorView = (err: AppError) => {
         'This HubSpot account may not install the app',
         html`<p>HubSpot account <strong>${details.portalId}</strong> is not one this service serves: nothing was connected and no data is shared with it. ${
           details.uninstalled
-            ? 'The app has been uninstalled from the account and its authorization revoked; HubSpot emails the account\'s super admins that the app was uninstalled.'
+            ? "The app has been uninstalled from the account and its authorization revoked; HubSpot emails the account's super admins that the app was uninstalled."
             : 'The app is being uninstalled from the account and its authorization revoked (HubSpot did not confirm at once; the service keeps trying).'
         }</p><p>If the account should be served, the service's administrator adds it to <code>HUBSPOT_ALLOWED_PORTAL_IDS</code>; then install the app again.</p>`,
       );

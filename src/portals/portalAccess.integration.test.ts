@@ -87,7 +87,11 @@ async function probeAll(app: TestApp, portalId: string): Promise<Probe[]> {
   ];
   for (const [purpose, path, invoiceId] of pages) await note(`${purpose} page`, await fetch(`${app.url}${path}?token=${pageToken(app, portalId, purpose, invoiceId)}`));
   const pageApi = (method: string, path: string, token: string, body?: unknown) =>
-    fetch(`${app.url}/hubspot/pages/api${path}`, { method, headers: { 'X-Page-Token': token, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    fetch(`${app.url}/hubspot/pages/api${path}`, {
+      method,
+      headers: { 'X-Page-Token': token, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
   const create = pageToken(app, portalId, 'create', null, 'session');
   await note('contact search', await pageApi('GET', '/contacts?q=', create));
   await note('product search', await pageApi('GET', '/products?q=', create));
@@ -191,7 +195,7 @@ describe('OAuth (HUBSPOT_CLIENT_ID set)', () => {
     expectRefusedEverywhere(await probeAll(app, '4004'), '4004', 'portal_not_connected', /not connected to this service/);
   });
 
-  it('ends a portal\'s access at the next request once an admin disconnects it: the card, the hooks, and pages and page tokens already handed out', async () => {
+  it("ends a portal's access at the next request once an admin disconnects it: the card, the hooks, and pages and page tokens already handed out", async () => {
     const app = await start(oauthEnv);
     await installed('4101');
     const inv = await createInvoice(app, { portalId: '4101', dealId: DEAL, status: 'open', contactExternalId: await createContact(app) });
@@ -235,19 +239,31 @@ describe('HUBSPOT_APP_ID', () => {
     const app = await start({ HUBSPOT_ALLOWED_PORTAL_IDS: '5001', HUBSPOT_APP_ID: '3141592' });
     expect((await fetchCard(app, { portalId: '5001', dealId: DEAL, caller: 'appCard' })).status).toBe(200);
     expect((await fetchCard(app, { portalId: '5001', dealId: DEAL })).status).toBe(200);
-    const other = appendProxyParams(new URLSearchParams([['associatedObjectId', DEAL], ['associatedObjectType', 'DEAL']]), { userId: '1', portalId: '5001', userEmail: 'rep@seller.example', appId: '2718' });
+    const other = appendProxyParams(
+      new URLSearchParams([
+        ['associatedObjectId', DEAL],
+        ['associatedObjectType', 'DEAL'],
+      ]),
+      { userId: '1', portalId: '5001', userEmail: 'rep@seller.example', appId: '2718' },
+    );
     const res = await callSigned(app, { method: 'GET', pathAndQuery: `/hubspot/card?${other}`, versions: ['v3'] });
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({ code: 'wrong_app', message: expect.stringContaining('HUBSPOT_APP_ID') });
     const inv = await createInvoice(app, { portalId: '5001', dealId: DEAL, status: 'open', contactExternalId: await createContact(app) });
-    const hook = await callSigned(app, { method: 'POST', pathAndQuery: `/hubspot/actions/invoices/${inv.id}/void?${other}`, body: JSON.stringify({ portalId: '5001', associatedObjectId: DEAL }), contentType: 'application/json', versions: ['v3'] });
+    const hook = await callSigned(app, {
+      method: 'POST',
+      pathAndQuery: `/hubspot/actions/invoices/${inv.id}/void?${other}`,
+      body: JSON.stringify({ portalId: '5001', associatedObjectId: DEAL }),
+      contentType: 'application/json',
+      versions: ['v3'],
+    });
     expect(hook.status).toBe(403);
     expect((await app.api('GET', `/invoices/${inv.id}`)).body.status).toBe('open');
   });
 });
 
 describe('HUBSPOT_ALLOW_V2_ONLY=true', () => {
-  it('refuses a captured request whose v3 headers were stripped when it shows it had them, and accepts a plain v2 one (the flag\'s cost)', async () => {
+  it("refuses a captured request whose v3 headers were stripped when it shows it had them, and accepts a plain v2 one (the flag's cost)", async () => {
     const app = await start({ HUBSPOT_ALLOWED_PORTAL_IDS: '6001', HUBSPOT_ALLOW_V2_ONLY: 'true' });
     const appCard = cardFetchPath({ portalId: '6001', dealId: DEAL, caller: 'appCard' });
     const stripAll = (r: { headers: Record<string, string> }) => {
@@ -259,7 +275,13 @@ describe('HUBSPOT_ALLOW_V2_ONLY=true', () => {
     expect(stripped.body.error.message).toMatch(/v3 signature was removed/);
     const halfStripped = await callSigned(app, { method: 'GET', pathAndQuery: cardFetchPath({ portalId: '6001', dealId: DEAL }), tamper: (r) => void delete r.headers['X-HubSpot-Signature-v3'] });
     expect(halfStripped.status).toBe(401);
-    const jsonHook = await callSigned(app, { method: 'POST', pathAndQuery: '/hubspot/actions/invoices/1/void', body: JSON.stringify({ portalId: '6001', associatedObjectId: DEAL }), contentType: 'text/plain', versions: ['v2'] });
+    const jsonHook = await callSigned(app, {
+      method: 'POST',
+      pathAndQuery: '/hubspot/actions/invoices/1/void',
+      body: JSON.stringify({ portalId: '6001', associatedObjectId: DEAL }),
+      contentType: 'text/plain',
+      versions: ['v2'],
+    });
     expect(jsonHook.status).toBe(401);
     // A classic request signed with v2 alone cannot be told from one stripped of v3: accepted.
     expect((await callSigned(app, { method: 'GET', pathAndQuery: cardFetchPath({ portalId: '6001', dealId: DEAL }), versions: ['v2'] })).status).toBe(200);

@@ -94,8 +94,7 @@ export async function setPushSettings(db: Conn, portalId: string, change: { push
 /** The rate limit HubSpot last announced for the portal (to any process), if any. */
 export async function rateLimitOf(db: Conn, portalId: string): Promise<{ max: number; intervalMs: number } | undefined> {
   const row = (await db('portals').where({ portal_id: portalId }).first('rate_limit_max', 'rate_limit_interval_ms')) as
-    | { rate_limit_max: number | null; rate_limit_interval_ms: number | null }
-    | undefined;
+    { rate_limit_max: number | null; rate_limit_interval_ms: number | null } | undefined;
   return row?.rate_limit_max && row.rate_limit_interval_ms ? { max: row.rate_limit_max, intervalMs: row.rate_limit_interval_ms } : undefined;
 }
 

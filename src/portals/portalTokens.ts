@@ -57,7 +57,10 @@ export async function saveTokens(
     ...(extra.hubDomain !== undefined ? { hub_domain: extra.hubDomain } : {}),
     ...(extra.installedBy !== undefined ? { installed_by: extra.installedBy } : {}),
   };
-  await db('portal_tokens').insert({ ...row, created_at: now }).onConflict('portal_id').merge(row);
+  await db('portal_tokens')
+    .insert({ ...row, created_at: now })
+    .onConflict('portal_id')
+    .merge(row);
 }
 
 /** The portal's stored refresh token, decrypted; undefined when it has none. */
@@ -74,8 +77,7 @@ export async function deleteTokens(db: Deps['db'], portalId: string): Promise<vo
 /** The token state shown to admins (never the tokens). */
 export async function tokenState(db: Deps['db'], portalId: string): Promise<{ expiresAt: Date; refreshedAt: Date | null; scopes: string[]; installedBy: string | null } | undefined> {
   const r = (await db('portal_tokens').where({ portal_id: portalId }).first('expires_at', 'refreshed_at', 'scopes', 'installed_by')) as
-    | { expires_at: Date; refreshed_at: Date | null; scopes: string[]; installed_by: string | null }
-    | undefined;
+    { expires_at: Date; refreshed_at: Date | null; scopes: string[]; installed_by: string | null } | undefined;
   return r && { expiresAt: r.expires_at, refreshedAt: r.refreshed_at, scopes: r.scopes, installedBy: r.installed_by };
 }
 
@@ -120,7 +122,7 @@ export async function accessTokenFor(deps: Deps, portal: Portal, stale?: string)
     }
   });
   if (token) {
-    deps.log.info('refreshed the portal\'s OAuth token', { scope: 'oauth', portalId: portal.portalId });
+    deps.log.info("refreshed the portal's OAuth token", { scope: 'oauth', portalId: portal.portalId });
     return token;
   }
   const message = `HubSpot refused the refresh token (${revoked ?? 'revoked'}): the app was uninstalled or its access revoked. Install it again from ${deps.config.publicBaseUrl}/oauth/install`;

@@ -252,7 +252,10 @@ export async function retryDue(deps: Deps, oauth: HubSpotOAuth, limit = 20): Pro
       };
     } catch (err) {
       failed += 1;
-      await deps.db('pending_revocations').where({ ref: row.ref }).update({ next_attempt_at: new Date(now.getTime() + CAP_MS), last_error: (err as Error).message, updated_at: now });
+      await deps
+        .db('pending_revocations')
+        .where({ ref: row.ref })
+        .update({ next_attempt_at: new Date(now.getTime() + CAP_MS), last_error: (err as Error).message, updated_at: now });
       deps.log.error('a pending revocation does not decrypt; was TOKEN_ENCRYPTION_KEY changed?', { scope: 'oauth', portalId: row.portal_id, reason: row.reason });
       continue;
     }
@@ -273,7 +276,8 @@ export async function retryDue(deps: Deps, oauth: HubSpotOAuth, limit = 20): Pro
     failed += 1;
     const at = deps.clock.now();
     const next = new Date(at.getTime() + retryDelayMs(attempts));
-    await deps.db('pending_revocations')
+    await deps
+      .db('pending_revocations')
       .where({ ref: row.ref })
       .update({
         uninstall: grant.uninstall,

@@ -61,7 +61,13 @@ export async function replaceSettings(deps: Deps, portalId: string, g: GivenSett
  * Changes only the fields in `g` (a PATCH), and the editors list by `add` / `remove` without
  * resending it, audited, in one transaction; at most MAX_EDITORS editors.
  */
-export async function amendSettings(deps: Deps, portalId: string, g: GivenSettings, editors: { add?: string[] | undefined; remove?: string[] | undefined }, requestId: string | undefined): Promise<void> {
+export async function amendSettings(
+  deps: Deps,
+  portalId: string,
+  g: GivenSettings,
+  editors: { add?: string[] | undefined; remove?: string[] | undefined },
+  requestId: string | undefined,
+): Promise<void> {
   await deps.db.transaction(async (trx) => {
     await settingsRepo.ensureRow(trx, portalId, deps.clock.now());
     const before = await settingsRepo.get(trx, portalId, { lock: true });

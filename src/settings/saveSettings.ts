@@ -22,7 +22,7 @@ export interface SaveSettingsInput {
 /** Refuses anyone but the portal's settings editors (see settingsRepo.mayEdit) with a 403. */
 export async function requireSettingsEditor(db: Deps['db'], portalId: string, user: { userId: string; userEmail: string | null }): Promise<void> {
   if (!(await settingsRepo.mayEdit(db, await settingsRepo.get(db, portalId), user))) {
-    throw forbidden('not_settings_editor', 'Only this account\'s settings editors can change its settings: this page shows the request your finance admin can send to make you one.');
+    throw forbidden('not_settings_editor', "Only this account's settings editors can change its settings: this page shows the request your finance admin can send to make you one.");
   }
 }
 

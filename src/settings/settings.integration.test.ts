@@ -77,7 +77,10 @@ describe('portal settings over /api/v1', () => {
     await app.api('PATCH', `/portals/${portal}/settings`, { addCardEditors: ['4001'], sellerName: 'Nordlicht AG' });
     const entries = await audits(portal);
     expect(entries).toHaveLength(2);
-    expect(entries.map((e) => [e.actor_type, e.outcome])).toEqual([['api', 'ok'], ['api', 'ok']]);
+    expect(entries.map((e) => [e.actor_type, e.outcome])).toEqual([
+      ['api', 'ok'],
+      ['api', 'ok'],
+    ]);
     expect(json(entries[0].before)).toMatchObject({ sellerName: null, cardEditors: [] });
     expect(json(entries[0].after)).toMatchObject({ sellerName: 'Nordlicht Software GmbH', locale: 'de-DE' });
     expect(json(entries[1].before)).toMatchObject({ sellerName: 'Nordlicht Software GmbH', cardEditors: [] });

@@ -4,7 +4,6 @@ import { isCurrency } from '../money/currencies.js';
 import { HUBSPOT_ID_MESSAGE, isHubSpotId } from '../shared/hubspotId.js';
 import type * as settingsRepo from './settingsRepo.js';
 
-
 const text = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
 
 /**
@@ -108,7 +107,6 @@ export function settingsParams(params: Record<string, string>): { portalId: stri
   if (!isHubSpotId(id)) throw validationFailed([{ field: 'portalId', message: HUBSPOT_ID_MESSAGE }]);
   return { portalId: id };
 }
-
 
 export type SettingsValues = Omit<settingsRepo.PortalSettings, 'updatedAt' | 'portalId' | 'cardEditors' | 'revision'>;
 export type GivenSettings = Partial<SettingsValues> & { cardEditors?: string[] };

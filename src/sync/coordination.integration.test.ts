@@ -52,18 +52,32 @@ describe('record claims', () => {
     expect(claims.flat().filter((c) => c.inFlightSince)).toEqual([]);
   });
 
-  it('hold while their worker\'s run is alive, and pass on, flagged in flight, once it is not', async () => {
+  it("hold while their worker's run is alive, and pass on, flagged in flight, once it is not", async () => {
     // A's run is alive: B finds nothing to take.
     expect(await syncStateRepo.claim(other, PORTAL, 'contact', 'worker-b', 100)).toEqual([]);
     // A's heartbeat goes stale (it hangs, or died on another machine): its claims lapse.
-    await tdb.db('sync_runs').where({ worker: 'worker-a' }).update({ heartbeat_at: tdb.db.raw(`now() - interval '${syncRunRepo.RUN_STALE_SECONDS + 1} seconds'`) });
+    await tdb
+      .db('sync_runs')
+      .where({ worker: 'worker-a' })
+      .update({ heartbeat_at: tdb.db.raw(`now() - interval '${syncRunRepo.RUN_STALE_SECONDS + 1} seconds'`) });
     const taken = await syncStateRepo.claim(other, PORTAL, 'contact', 'worker-b', 100);
     expect(taken).toHaveLength(100);
     // A may have sent them before it stopped: B must find out what HubSpot holds before writing.
     expect(taken.every((c) => c.inFlightSince instanceof Date)).toBe(true);
     // A's outcome for a row B now holds is not written.
     await syncStateRepo.record(tdb.db, 'contact', 'worker-a', [
-      { stateId: taken[0]!.stateId, state: 'synced', hubspotId: '999', pushedVersion: taken[0]!.version, pushedHash: null, reason: null, error: null, failedVersion: null, attempts: 0, nextAttemptAt: null },
+      {
+        stateId: taken[0]!.stateId,
+        state: 'synced',
+        hubspotId: '999',
+        pushedVersion: taken[0]!.version,
+        pushedHash: null,
+        reason: null,
+        error: null,
+        failedVersion: null,
+        attempts: 0,
+        nextAttemptAt: null,
+      },
     ]);
     expect(await tdb.db('sync_state').where({ id: taken[0]!.stateId }).first()).toMatchObject({ claimed_by: 'worker-b', state: 'pending', hubspot_id: null });
   });
@@ -90,7 +104,12 @@ describe('the run', () => {
     expect(taken).toMatchObject({ id: run.id, worker: alive, status: 'running' });
     // The dead worker's rows are the new worker's to take, flagged as possibly sent.
     const inherited = await syncStateRepo.claim(other, PORTAL, 'contact', alive, 1000);
-    expect(inherited.filter((c) => c.inFlightSince).map((c) => c.stateId).sort()).toEqual(claimed.map((c) => c.stateId).sort());
+    expect(
+      inherited
+        .filter((c) => c.inFlightSince)
+        .map((c) => c.stateId)
+        .sort(),
+    ).toEqual(claimed.map((c) => c.stateId).sort());
     releaseWorkerId(alive);
   });
 

@@ -193,7 +193,11 @@ export async function pushBatch(env: PushEnv, kind: Kind, claimed: ClaimedRecord
   } catch (err) {
     if (!(err instanceof HubSpotError)) {
       // The daily limit, a stop, or a database error: keep what is known, give the rest back.
-      await syncStateRepo.release(env.db, claimed.filter((r) => !out.has(r.stateId)).map((r) => r.stateId), env.worker);
+      await syncStateRepo.release(
+        env.db,
+        claimed.filter((r) => !out.has(r.stateId)).map((r) => r.stateId),
+        env.worker,
+      );
       await recordAll(env, kind, claimed, out);
       throw err;
     }
@@ -276,7 +280,14 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
   const uncertain = [...sendable, ...archived].filter((r) => !r.hubspotId && r.inFlightSince && kind.key(r));
   const recovered = new Map<string, string>();
   if (uncertain.length > 0) {
-    const read = await send(env, `${kind.type} read`, () => env.api.batchRead(kind.type, uncertain.map((r) => kind.key(r)!), [idProperty], idProperty));
+    const read = await send(env, `${kind.type} read`, () =>
+      env.api.batchRead(
+        kind.type,
+        uncertain.map((r) => kind.key(r)!),
+        [idProperty],
+        idProperty,
+      ),
+    );
     for (const res of read.results) {
       const key = kind.resultKey(res.properties, env.portal);
       if (key) recovered.set(key, res.id);
@@ -342,7 +353,12 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
   // Tombstones: archive what HubSpot has; what it never had is done already.
   const toArchive = archived.filter((r) => idOf(r));
   if (toArchive.length > 0) {
-    await send(env, `${kind.type} archive`, () => env.api.batchArchive(kind.type, toArchive.map((r) => idOf(r)!)));
+    await send(env, `${kind.type} archive`, () =>
+      env.api.batchArchive(
+        kind.type,
+        toArchive.map((r) => idOf(r)!),
+      ),
+    );
   }
   for (const r of archived) {
     out.set(r.stateId, { ...done(r, idOf(r), 'synced'), reason: 'archived' });

@@ -42,4 +42,3 @@ export async function applyPortalPatch(deps: Deps, db: Deps['db'] | Knex.Transac
   if (renamed) await syncStateRepo.resendPushed(db, portalId, 'product', now);
   deps.log.info('portal settings changed', { scope: 'portal', portalId, pushEnabled: input.pushEnabled, productIdProperty: renamed ? input.productIdProperty : undefined });
 }
-

@@ -15,7 +15,11 @@ describe('classify', () => {
   });
 
   it('waits out the burst window on a 429, reading the window from the headers', () => {
-    expect(classify(answer(429, { policyName: 'TEN_SECONDLY_ROLLING' }, { 'x-hubspot-ratelimit-interval-milliseconds': '10000' }))).toEqual({ kind: 'retry', reason: 'rate limited (TEN_SECONDLY_ROLLING)', waitMs: 10_000 });
+    expect(classify(answer(429, { policyName: 'TEN_SECONDLY_ROLLING' }, { 'x-hubspot-ratelimit-interval-milliseconds': '10000' }))).toEqual({
+      kind: 'retry',
+      reason: 'rate limited (TEN_SECONDLY_ROLLING)',
+      waitMs: 10_000,
+    });
     expect(classify(answer(429, { message: 'You have reached your secondly limit.' }))).toMatchObject({ kind: 'retry', waitMs: 1000 });
   });
 

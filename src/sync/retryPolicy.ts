@@ -9,10 +9,7 @@ import type { HubSpotError } from '../hubspot/hubspotApi.js';
  * - every other 4xx is permanent for the records in question: keep HubSpot's message, never
  *   send the same thing again until the record changes or an admin replays it.
  */
-export type Verdict =
-  | { kind: 'retry'; reason: string; waitMs?: number }
-  | { kind: 'daily_limit'; reason: string }
-  | { kind: 'permanent'; reason: string };
+export type Verdict = { kind: 'retry'; reason: string; waitMs?: number } | { kind: 'daily_limit'; reason: string } | { kind: 'permanent'; reason: string };
 
 const TRANSIENT_NETWORK = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ENETWORK', 'UND_ERR_SOCKET']);
 

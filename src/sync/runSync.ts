@@ -44,13 +44,15 @@ async function ensureIdProperty(env: PushEnv): Promise<void> {
   }
   if (!existing) {
     try {
-      await send(env, 'product property create', () => env.api.createProperty('products', {
-        name,
-        label: 'Accounting external ID',
-        groupName: 'productinformation',
-        unique: true,
-        description: 'The product\'s id in the accounting system. Set by the invoice service; unique, so a product cannot be pushed twice.',
-      }));
+      await send(env, 'product property create', () =>
+        env.api.createProperty('products', {
+          name,
+          label: 'Accounting external ID',
+          groupName: 'productinformation',
+          unique: true,
+          description: "The product's id in the accounting system. Set by the invoice service; unique, so a product cannot be pushed twice.",
+        }),
+      );
     } catch (err) {
       if (!(err instanceof HubSpotError) || err.status !== 409) throw err; // another worker made it first
     }
@@ -130,7 +132,7 @@ async function openRun({ deps, run, log }: RunContext): Promise<OpenRun | Extrac
     const api = new HubSpotApi({ accessToken: token, baseUrl: deps.config.hubspot.apiBaseUrl, timeoutMs: deps.config.hubspot.requestTimeoutMs });
     return { kind: 'open', portal, api, reauthorize: reauthorizer(deps, portal, api, token) };
   } catch (err) {
-    if (!(err instanceof PortalAuthError)) log.error('could not get the portal\'s access token', { error: (err as Error).stack });
+    if (!(err instanceof PortalAuthError)) log.error("could not get the portal's access token", { error: (err as Error).stack });
     return notStarted('failed', (err as Error).message);
   }
 }
@@ -160,12 +162,15 @@ class Heartbeat {
 
   constructor({ deps, run, opts, progress }: RunContext, stopLanes: () => void) {
     this.timer = setInterval(() => {
-      void syncRunRepo.heartbeat(deps.db, run.id, opts.worker, progress).then((mine) => {
-        if (!mine) {
-          this.takenOver = true;
-          stopLanes();
-        }
-      }, () => undefined);
+      void syncRunRepo.heartbeat(deps.db, run.id, opts.worker, progress).then(
+        (mine) => {
+          if (!mine) {
+            this.takenOver = true;
+            stopLanes();
+          }
+        },
+        () => undefined,
+      );
     }, 1000);
   }
 

@@ -28,7 +28,14 @@ async function push(w: SyncWorker = worker) {
 }
 
 const contacts = (prefix: string, n: number) =>
-  Array.from({ length: n }, (_, i) => ({ externalId: `${prefix}-${i}`, email: `${prefix}.${i}@Customer.example`, firstName: `First ${i}`, lastName: `Last ${i}`, company: `Company ${i}`, address: { city: 'Berlin', country: 'DE' } }));
+  Array.from({ length: n }, (_, i) => ({
+    externalId: `${prefix}-${i}`,
+    email: `${prefix}.${i}@Customer.example`,
+    firstName: `First ${i}`,
+    lastName: `Last ${i}`,
+    company: `Company ${i}`,
+    address: { city: 'Berlin', country: 'DE' },
+  }));
 const products = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({ externalId: `${prefix}-${i}`, sku: `${prefix.toUpperCase()}-${i}`, name: `Product ${i}`, price: `${10 + i}.50`, currency: 'EUR', type: 'service' }));
 
@@ -50,10 +57,18 @@ describe('the push', () => {
     const run = await push();
     expect(run).toMatchObject({ status: 'done', total: 400, processed: 400, counts: { created: 400, updated: 0, failed: 0 } });
     const { hsContacts, hsProducts } = expectExactlyOnce('a', 250, 150);
-    expect(hsContacts.find((r) => r.properties.email === 'a.7@customer.example')?.properties).toMatchObject({ firstname: 'First 7', lastname: 'Last 7', company: 'Company 7', city: 'Berlin', country: 'DE' });
+    expect(hsContacts.find((r) => r.properties.email === 'a.7@customer.example')?.properties).toMatchObject({
+      firstname: 'First 7',
+      lastname: 'Last 7',
+      company: 'Company 7',
+      city: 'Berlin',
+      country: 'DE',
+    });
     expect(hsProducts.find((r) => r.properties.accounting_external_id === 'a-3')?.properties).toMatchObject({ name: 'Product 3', price: '13.5', hs_sku: 'A-3', hs_product_type: 'service' });
     // The unique property was created once, with unique values.
-    expect((await fetch(`${fake.url}/crm/v3/properties/products/accounting_external_id`, { headers: { authorization: 'Bearer pat-sync' } }).then((r) => r.json())) as { hasUniqueValue: boolean }).toMatchObject({ hasUniqueValue: true });
+    expect(
+      (await fetch(`${fake.url}/crm/v3/properties/products/accounting_external_id`, { headers: { authorization: 'Bearer pat-sync' } }).then((r) => r.json())) as { hasUniqueValue: boolean },
+    ).toMatchObject({ hasUniqueValue: true });
   });
 
   it('sends nothing when nothing changed, then only what changed, to the same HubSpot records', async () => {
@@ -147,10 +162,24 @@ describe('the push under faults', () => {
   // Small batches make many requests, so the faults hit often: some on the first requests for
   // sure (times), the rest at random (rate).
   const faults = [
-    ['5xx as JSON and HTML, 503', () => [fake.inject({ kind: 'status500', times: 4 }), fake.inject({ kind: 'status502html', times: 3 }), fake.inject({ kind: 'status500', rate: 0.2 }), fake.inject({ kind: 'status503', rate: 0.1 })]],
+    [
+      '5xx as JSON and HTML, 503',
+      () => [
+        fake.inject({ kind: 'status500', times: 4 }),
+        fake.inject({ kind: 'status502html', times: 3 }),
+        fake.inject({ kind: 'status500', rate: 0.2 }),
+        fake.inject({ kind: 'status503', rate: 0.1 }),
+      ],
+    ],
     ['a 429 storm', () => [fake.inject({ kind: 'rateLimit', times: 6 }), fake.inject({ kind: 'rateLimit', rate: 0.2 })]],
-    ['commit-then-fail (the write lands, the reply is lost)', () => [fake.inject({ kind: 'commitThenFail', times: 5, match: /batch\/(upsert|update)/ }), fake.inject({ kind: 'commitThenFail', rate: 0.4, match: /batch\/(upsert|update)/ })]],
-    ['dropped connections, 423 and slow replies', () => [fake.inject({ kind: 'drop', times: 3 }), fake.inject({ kind: 'status423', times: 2 }), fake.inject({ kind: 'slow', times: 2, delayMs: 6000 }), fake.inject({ kind: 'drop', rate: 0.1 })]],
+    [
+      'commit-then-fail (the write lands, the reply is lost)',
+      () => [fake.inject({ kind: 'commitThenFail', times: 5, match: /batch\/(upsert|update)/ }), fake.inject({ kind: 'commitThenFail', rate: 0.4, match: /batch\/(upsert|update)/ })],
+    ],
+    [
+      'dropped connections, 423 and slow replies',
+      () => [fake.inject({ kind: 'drop', times: 3 }), fake.inject({ kind: 'status423', times: 2 }), fake.inject({ kind: 'slow', times: 2, delayMs: 6000 }), fake.inject({ kind: 'drop', rate: 0.1 })],
+    ],
   ] as const;
   let stormWorker: SyncWorker;
   beforeAll(() => {
@@ -203,7 +232,7 @@ describe('the push under faults', () => {
   });
 });
 
-describe('the portal\'s push settings', () => {
+describe("the portal's push settings", () => {
   it('turns the push off and on', async () => {
     expect((await app.api('PATCH', `/portals/${PORTAL}`, { pushEnabled: false })).body).toMatchObject({ pushEnabled: false });
     const refused = await app.api('POST', '/sync/runs', { portalId: PORTAL });

@@ -128,10 +128,9 @@ export async function listRuns(db: Db, portalId: string | undefined, limit: numb
 export async function claimRun(db: Db, worker: string, staleSeconds: number, isDead: (worker: string | null) => boolean = () => false): Promise<SyncRun | undefined> {
   const running = (await db('sync_runs').where({ status: 'running' }).select('id', 'worker')) as Array<{ id: string; worker: string | null }>;
   for (const candidate of running.filter((x) => isDead(x.worker))) {
-    const taken = (await db.raw(
-      `update sync_runs set worker = ?, heartbeat_at = now() where id = ? and status = 'running' and worker = ? returning *`,
-      [worker, candidate.id, candidate.worker],
-    )) as { rows: DbRun[] };
+    const taken = (await db.raw(`update sync_runs set worker = ?, heartbeat_at = now() where id = ? and status = 'running' and worker = ? returning *`, [worker, candidate.id, candidate.worker])) as {
+      rows: DbRun[];
+    };
     if (taken.rows[0]) return toRun(taken.rows[0]);
   }
   const r = (await db.raw(
@@ -162,16 +161,8 @@ export async function requeueRun(db: Db, runId: string, worker: string, progress
 }
 
 /** Ends a run as done, failed or paused, with its final progress (only while it is still `worker`'s). */
-export async function finishRun(
-  db: Db,
-  runId: string,
-  worker: string,
-  status: Extract<RunStatus, 'done' | 'failed' | 'paused'>,
-  progress: RunProgress,
-  error: string | null,
-): Promise<void> {
+export async function finishRun(db: Db, runId: string, worker: string, status: Extract<RunStatus, 'done' | 'failed' | 'paused'>, progress: RunProgress, error: string | null): Promise<void> {
   await db('sync_runs')
     .where({ id: runId, worker })
     .update({ status, finished_at: db.fn.now(), heartbeat_at: db.fn.now(), total: progress.total, processed: progress.processed, counts: JSON.stringify(progress.counts), error });
 }
-

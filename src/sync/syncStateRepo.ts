@@ -53,12 +53,7 @@ const ENQUEUE_CHUNK = 5000;
  * never advances pushed_version, so it is looked at again on every run: the fix may come from the
  * other record.
  */
-export async function enqueue(
-  db: Db,
-  portalId: string,
-  onChunk?: (newlyPending: number) => void,
-  beforeCount?: () => void,
-): Promise<{ pending: number; upToDate: number }> {
+export async function enqueue(db: Db, portalId: string, onChunk?: (newlyPending: number) => void, beforeCount?: () => void): Promise<{ pending: number; upToDate: number }> {
   for (const kind of ['contact', 'product'] as const) {
     const table = TABLE[kind];
     let after = '';
@@ -96,10 +91,9 @@ export async function enqueue(
   // The caller notes its progress just before the count: a batch finishing meanwhile is then in
   // neither or in the count only, never in both.
   beforeCount?.();
-  const counts = (await db.raw(
-    `select count(*) filter (where state = 'pending') as pending, count(*) filter (where state = 'synced') as up_to_date from sync_state where portal_id = ?`,
-    [portalId],
-  )) as { rows: Array<{ pending: string; up_to_date: string }> };
+  const counts = (await db.raw(`select count(*) filter (where state = 'pending') as pending, count(*) filter (where state = 'synced') as up_to_date from sync_state where portal_id = ?`, [
+    portalId,
+  ])) as { rows: Array<{ pending: string; up_to_date: string }> };
   return { pending: Number(counts.rows[0]!.pending), upToDate: Number(counts.rows[0]!.up_to_date) };
 }
 
@@ -227,10 +221,9 @@ export async function release(db: Db, stateIds: string[], worker: string): Promi
 
 /** Pending rows of the portal and when the earliest becomes due (null when none). */
 export async function pendingSummary(db: Db, portalId: string): Promise<{ pending: number; dueAt: Date | null }> {
-  const r = (await db.raw(
-    `select count(*) as n, min(next_attempt_at) as due from sync_state where portal_id = ? and state = 'pending'`,
-    [portalId],
-  )) as { rows: Array<{ n: string; due: Date | null }> };
+  const r = (await db.raw(`select count(*) as n, min(next_attempt_at) as due from sync_state where portal_id = ? and state = 'pending'`, [portalId])) as {
+    rows: Array<{ n: string; due: Date | null }>;
+  };
   return { pending: Number(r.rows[0]!.n), dueAt: r.rows[0]!.due };
 }
 

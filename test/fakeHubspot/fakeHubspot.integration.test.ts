@@ -53,7 +53,10 @@ describe('fake HubSpot', () => {
     expect(whole.status).toBe(400);
     expect(whole.message).toContain('Property values were not valid');
     expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'good@x.example')).toBe(false);
-    const traced = await api.batchUpsert('contacts', inputs.map((i, n) => ({ ...i, objectWriteTraceId: `t${n}` })));
+    const traced = await api.batchUpsert(
+      'contacts',
+      inputs.map((i, n) => ({ ...i, objectWriteTraceId: `t${n}` })),
+    );
     expect(traced.status).toBe(207);
     expect(traced.results.map((r) => r.properties.email)).toEqual(['good@x.example']);
     expect(traced.errors).toEqual([expect.objectContaining({ traceIds: ['t1'], category: 'VALIDATION_ERROR' })]);
@@ -62,13 +65,23 @@ describe('fake HubSpot', () => {
   it('refuses more than 100 inputs and duplicate ids', async () => {
     const many = Array.from({ length: 101 }, (_, i) => ({ id: `m${i}@x.example`, idProperty: 'email', properties: {} }));
     expect((await failure(api.batchUpsert('contacts', many))).status).toBe(400);
-    const dup = await failure(api.batchUpsert('contacts', [{ id: 'd@x.example', idProperty: 'email', properties: {} }, { id: 'D@x.example', idProperty: 'email', properties: {} }]));
+    const dup = await failure(
+      api.batchUpsert('contacts', [
+        { id: 'd@x.example', idProperty: 'email', properties: {} },
+        { id: 'D@x.example', idProperty: 'email', properties: {} },
+      ]),
+    );
     expect(dup.message).toMatch(/Duplicate IDs found in batch input/);
   });
 
   it('never dedupes products, unless through a unique-value property', async () => {
     await api.batchUpsert('contacts', []).catch(() => undefined);
-    const create = () => fetch(`${fake.url}/crm/v3/objects/products`, { method: 'POST', headers: { authorization: 'Bearer pat-test', 'content-type': 'application/json' }, body: JSON.stringify({ properties: { name: 'Widget' } }) });
+    const create = () =>
+      fetch(`${fake.url}/crm/v3/objects/products`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer pat-test', 'content-type': 'application/json' },
+        body: JSON.stringify({ properties: { name: 'Widget' } }),
+      });
     expect((await create()).status).toBe(201);
     expect((await create()).status).toBe(201);
     expect(fake.records(PORTAL, 'products').filter((p) => p.properties.name === 'Widget')).toHaveLength(2);
@@ -79,7 +92,11 @@ describe('fake HubSpot', () => {
     const up = await api.batchUpsert('products', [{ id: 'P-1', idProperty: 'acct_id', properties: { name: 'Gadget' } }]);
     const up2 = await api.batchUpsert('products', [{ id: 'P-1', idProperty: 'acct_id', properties: { name: 'Gadget v2' } }]);
     expect(up2.results[0]).toMatchObject({ id: up.results[0]!.id, isNew: false });
-    const second = await fetch(`${fake.url}/crm/v3/objects/products`, { method: 'POST', headers: { authorization: 'Bearer pat-test', 'content-type': 'application/json' }, body: JSON.stringify({ properties: { name: 'Again', acct_id: 'P-1' } }) });
+    const second = await fetch(`${fake.url}/crm/v3/objects/products`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer pat-test', 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { name: 'Again', acct_id: 'P-1' } }),
+    });
     expect(second.status).toBe(409);
     const read = await api.batchRead('products', ['P-1', 'P-404'], ['name'], 'acct_id');
     expect(read.status).toBe(207);
@@ -127,7 +144,7 @@ describe('fake HubSpot', () => {
     expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'f1@x.example')).toBe(false);
   });
 
-  it('refuses a bad token with HubSpot\'s 401 body', async () => {
+  it("refuses a bad token with HubSpot's 401 body", async () => {
     const bad = new HubSpotApi({ accessToken: 'pat-nope', baseUrl: fake.url });
     const err = await failure(bad.batchUpsert('contacts', [{ id: 'x@x.example', idProperty: 'email', properties: {} }]));
     expect(err.status).toBe(401);
@@ -160,7 +177,7 @@ describe('fake HubSpot', () => {
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, redirect_uri: app.redirectUri, client_id: app.clientId, client_secret: app.clientSecret }),
       });
 
-    it('uninstalls the app from the token\'s account: 204 without a body, then its tokens answer 401 and its refresh token is refused', async () => {
+    it("uninstalls the app from the token's account: 204 without a body, then its tokens answer 401 and its refresh token is refused", async () => {
       const t = await exchange('5150');
       const other = await exchange('5151');
       expect(oauth.isInstalled('5150')).toBe(true);

@@ -108,8 +108,7 @@ function nowIso(): string {
 }
 
 /** A key property's value as lookups compare it (emails without case), or undefined when empty. */
-const keyValue = (property: string, value: string | undefined): string | undefined =>
-  value === undefined || value === '' ? undefined : property === 'email' ? value.toLowerCase() : value;
+const keyValue = (property: string, value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : property === 'email' ? value.toLowerCase() : value);
 
 class HubSpotError extends Error {
   constructor(
@@ -223,7 +222,9 @@ export class FakeHubspot {
   /** The OAuth tokens this fake issued for a portal (tests check none is stored in plaintext). */
   issuedTokens(portalId: string): { access: string[]; refresh: string[] } {
     return {
-      access: Object.entries(this.options.tokens).filter(([t, p]) => p === portalId && t.startsWith('oauth-')).map(([t]) => t),
+      access: Object.entries(this.options.tokens)
+        .filter(([t, p]) => p === portalId && t.startsWith('oauth-'))
+        .map(([t]) => t),
       refresh: [...this.refreshTokens].filter(([, v]) => v.portalId === portalId).map(([t]) => t),
     };
   }
@@ -246,8 +247,7 @@ export class FakeHubspot {
   private portal(portalId: string): PortalStore {
     let p = this.portals.get(portalId);
     if (!p) {
-      const props = (type: ObjectType) =>
-        new Map(BASE_PROPERTIES[type].map((name) => [name, { name, label: name, type: 'string', fieldType: 'text', groupName: 'info', hasUniqueValue: false }]));
+      const props = (type: ObjectType) => new Map(BASE_PROPERTIES[type].map((name) => [name, { name, label: name, type: 'string', fieldType: 'text', groupName: 'info', hasUniqueValue: false }]));
       p = { records: { contacts: new Map(), products: new Map() }, properties: { contacts: props('contacts'), products: props('products') }, window: [], daily: 0, searchWindow: [] };
       this.portals.set(portalId, p);
     }
@@ -299,8 +299,14 @@ export class FakeHubspot {
       res.json({ ok: true });
     });
 
-    app.post('/oauth/v1/token', this.oauthGate('POST /oauth/v1/token', (req, res) => this.oauthToken(req, res)));
-    app.get('/oauth/v1/access-tokens/:token', this.oauthGate('GET /oauth/v1/access-tokens/:token', (req, res) => this.accessTokenInfo(req, res)));
+    app.post(
+      '/oauth/v1/token',
+      this.oauthGate('POST /oauth/v1/token', (req, res) => this.oauthToken(req, res)),
+    );
+    app.get(
+      '/oauth/v1/access-tokens/:token',
+      this.oauthGate('GET /oauth/v1/access-tokens/:token', (req, res) => this.accessTokenInfo(req, res)),
+    );
     app.delete(
       '/oauth/v1/refresh-tokens/:token',
       this.oauthGate('DELETE /oauth/v1/refresh-tokens/:token', (req, res) => {
@@ -320,22 +326,66 @@ export class FakeHubspot {
 
     app.use('/crm/v3', (req, res, next) => this.gate(req, res, next));
     const T = ':type';
-    const handle = (fn: (portalId: string, type: ObjectType, req: Request) => { status: number; body?: unknown }, writes = false) =>
-      (req: Request, res: Response) => this.respond(req, res, fn, writes);
-    app.post(`/crm/v3/objects/${T}/batch/create`, handle((p, t, r) => this.batchCreate(p, t, r.body), true));
-    app.post(`/crm/v3/objects/${T}/batch/update`, handle((p, t, r) => this.batchUpdate(p, t, r.body), true));
-    app.post(`/crm/v3/objects/${T}/batch/upsert`, handle((p, t, r) => this.batchUpsert(p, t, r.body), true));
-    app.post(`/crm/v3/objects/${T}/batch/read`, handle((p, t, r) => this.batchRead(p, t, r.body)));
-    app.post(`/crm/v3/objects/${T}/batch/archive`, handle((p, t, r) => this.batchArchive(p, t, r.body), true));
-    app.post(`/crm/v3/objects/${T}/search`, handle((p, t, r) => this.search(p, t, r.body)));
-    app.post(`/crm/v3/objects/${T}`, handle((p, t, r) => this.createOne(p, t, r.body), true));
-    app.get(`/crm/v3/objects/${T}`, handle((p, t, r) => this.list(p, t, r)));
-    app.get(`/crm/v3/objects/${T}/:id`, handle((p, t, r) => this.getOne(p, t, String(r.params.id), r)));
-    app.patch(`/crm/v3/objects/${T}/:id`, handle((p, t, r) => this.updateOne(p, t, String(r.params.id), r), true));
-    app.delete(`/crm/v3/objects/${T}/:id`, handle((p, t, r) => this.archiveOne(p, t, String(r.params.id)), true));
-    app.post(`/crm/v3/properties/${T}`, handle((p, t, r) => this.createProperty(p, t, r.body), true));
-    app.get(`/crm/v3/properties/${T}`, handle((p, t) => ({ status: 200, body: { results: [...this.portal(p).properties[t].values()] } })));
-    app.get(`/crm/v3/properties/${T}/:name`, handle((p, t, r) => this.getProperty(p, t, String(r.params.name))));
+    const handle =
+      (fn: (portalId: string, type: ObjectType, req: Request) => { status: number; body?: unknown }, writes = false) =>
+      (req: Request, res: Response) =>
+        this.respond(req, res, fn, writes);
+    app.post(
+      `/crm/v3/objects/${T}/batch/create`,
+      handle((p, t, r) => this.batchCreate(p, t, r.body), true),
+    );
+    app.post(
+      `/crm/v3/objects/${T}/batch/update`,
+      handle((p, t, r) => this.batchUpdate(p, t, r.body), true),
+    );
+    app.post(
+      `/crm/v3/objects/${T}/batch/upsert`,
+      handle((p, t, r) => this.batchUpsert(p, t, r.body), true),
+    );
+    app.post(
+      `/crm/v3/objects/${T}/batch/read`,
+      handle((p, t, r) => this.batchRead(p, t, r.body)),
+    );
+    app.post(
+      `/crm/v3/objects/${T}/batch/archive`,
+      handle((p, t, r) => this.batchArchive(p, t, r.body), true),
+    );
+    app.post(
+      `/crm/v3/objects/${T}/search`,
+      handle((p, t, r) => this.search(p, t, r.body)),
+    );
+    app.post(
+      `/crm/v3/objects/${T}`,
+      handle((p, t, r) => this.createOne(p, t, r.body), true),
+    );
+    app.get(
+      `/crm/v3/objects/${T}`,
+      handle((p, t, r) => this.list(p, t, r)),
+    );
+    app.get(
+      `/crm/v3/objects/${T}/:id`,
+      handle((p, t, r) => this.getOne(p, t, String(r.params.id), r)),
+    );
+    app.patch(
+      `/crm/v3/objects/${T}/:id`,
+      handle((p, t, r) => this.updateOne(p, t, String(r.params.id), r), true),
+    );
+    app.delete(
+      `/crm/v3/objects/${T}/:id`,
+      handle((p, t, r) => this.archiveOne(p, t, String(r.params.id)), true),
+    );
+    app.post(
+      `/crm/v3/properties/${T}`,
+      handle((p, t, r) => this.createProperty(p, t, r.body), true),
+    );
+    app.get(
+      `/crm/v3/properties/${T}`,
+      handle((p, t) => ({ status: 200, body: { results: [...this.portal(p).properties[t].values()] } })),
+    );
+    app.get(
+      `/crm/v3/properties/${T}/:name`,
+      handle((p, t, r) => this.getProperty(p, t, String(r.params.name))),
+    );
     app.use((req: Request, res: Response) => {
       res.status(404).type('html').send(`<html><body><h1>404 Not Found</h1><p>${req.method} ${req.path}</p></body></html>`);
     });
@@ -398,7 +448,13 @@ export class FakeHubspot {
           ? { status: 'error', message: 'You have reached your daily limit.', errorType: 'RATE_LIMIT', policyName: 'DAILY', requestId: crypto.randomUUID() }
           : policy === 'SECONDLY'
             ? { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT' }
-            : { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', groupName: `publicapi:private_app-api-calls-ten-secondly:1:${portalId}` };
+            : {
+                status: 'error',
+                message: 'You have reached your ten_secondly_rolling limit.',
+                errorType: 'RATE_LIMIT',
+                policyName: 'TEN_SECONDLY_ROLLING',
+                groupName: `publicapi:private_app-api-calls-ten-secondly:1:${portalId}`,
+              };
       this.send(res, 429, body, { ...headers, 'X-HubSpot-RateLimit-Remaining': '0' });
     };
     if (fault?.kind === 'daily' || (privateApp && store.daily >= this.options.dailyLimit)) {
@@ -712,7 +768,12 @@ export class FakeHubspot {
       const ids = inputs.map((i) => String((i as { id?: unknown }).id).toLowerCase());
       const dup = ids.filter((id, n) => ids.indexOf(id) !== n);
       if (dup.length) {
-        throw new HubSpotError(400, { status: 'error', message: `Duplicate IDs found in batch input: [${[...new Set(dup)].join(', ')}]. IDs must be unique`, context: { ids: [...new Set(dup)] }, category: 'VALIDATION_ERROR' });
+        throw new HubSpotError(400, {
+          status: 'error',
+          message: `Duplicate IDs found in batch input: [${[...new Set(dup)].join(', ')}]. IDs must be unique`,
+          context: { ids: [...new Set(dup)] },
+          category: 'VALIDATION_ERROR',
+        });
       }
     }
     return inputs as Array<Record<string, unknown>>;
@@ -788,7 +849,11 @@ export class FakeHubspot {
   private checkIdProperty(portalId: string, type: ObjectType, idProperty: string | undefined): void {
     if (!idProperty || idProperty === 'hs_object_id') return;
     if ((type === 'contacts' && idProperty === 'email') || this.uniqueProps(portalId, type).includes(idProperty)) return;
-    throw new HubSpotError(400, { status: 'error', message: `Unable to perform update/upsert by non-unique ${type === 'contacts' ? '0-1' : '0-7'} property ${idProperty}`, category: 'VALIDATION_ERROR' });
+    throw new HubSpotError(400, {
+      status: 'error',
+      message: `Unable to perform update/upsert by non-unique ${type === 'contacts' ? '0-1' : '0-7'} property ${idProperty}`,
+      category: 'VALIDATION_ERROR',
+    });
   }
 
   private batchUpdate(portalId: string, type: ObjectType, body: unknown) {
@@ -860,7 +925,14 @@ export class FakeHubspot {
     if (missing.length) {
       Object.assign(out, {
         numErrors: 1,
-        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not get some ${type === 'contacts' ? 'CONTACT' : 'PRODUCT'} objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids: missing } }],
+        errors: [
+          {
+            status: 'error',
+            category: 'OBJECT_NOT_FOUND',
+            message: `Could not get some ${type === 'contacts' ? 'CONTACT' : 'PRODUCT'} objects, they may be deleted or not exist. Check that ids are valid.`,
+            context: { ids: missing },
+          },
+        ],
       });
     }
     return { status: missing.length ? 207 : 200, body: out };
@@ -909,7 +981,9 @@ export class FakeHubspot {
   private list(portalId: string, type: ObjectType, req: Request) {
     const limit = Math.min(100, Number(req.query.limit ?? 10));
     const after = Number(req.query.after ?? 0);
-    const all = this.records(portalId, type).sort((a, b) => Number(a.id) - Number(b.id)).filter((r) => Number(r.id) > after);
+    const all = this.records(portalId, type)
+      .sort((a, b) => Number(a.id) - Number(b.id))
+      .filter((r) => Number(r.id) > after);
     const page = all.slice(0, limit);
     const body: Record<string, unknown> = { results: page.map((r) => this.present(r)) };
     if (all.length > limit) body.paging = { next: { after: page.at(-1)!.id } };
@@ -922,12 +996,17 @@ export class FakeHubspot {
     const matches = this.records(portalId, type).filter((r) =>
       (b.filterGroups ?? []).length === 0
         ? true
-        : (b.filterGroups ?? []).some((g) =>
-            g.filters.every((f) => f.operator === 'EQ' && String(r.properties[f.propertyName] ?? '').toLowerCase() === String(f.value ?? '').toLowerCase()),
-          ),
+        : (b.filterGroups ?? []).some((g) => g.filters.every((f) => f.operator === 'EQ' && String(r.properties[f.propertyName] ?? '').toLowerCase() === String(f.value ?? '').toLowerCase())),
     );
     const start = Number(b.after ?? 0);
-    return { status: 200, body: { total: matches.length, results: matches.slice(start, start + limit).map((r) => this.present(r)), ...(start + limit < matches.length ? { paging: { next: { after: String(start + limit) } } } : {}) } };
+    return {
+      status: 200,
+      body: {
+        total: matches.length,
+        results: matches.slice(start, start + limit).map((r) => this.present(r)),
+        ...(start + limit < matches.length ? { paging: { next: { after: String(start + limit) } } } : {}),
+      },
+    };
   }
 
   private createProperty(portalId: string, type: ObjectType, body: unknown) {
@@ -1008,7 +1087,12 @@ export class FakeHubspot {
     if (b.grant_type === 'refresh_token') {
       const t = this.refreshTokens.get(b.refresh_token ?? '');
       if (!t || t.revoked) {
-        this.send(res, 400, { error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked', status: 'BAD_REFRESH_TOKEN', message: 'refresh token is invalid, expired or revoked' });
+        this.send(res, 400, {
+          error: 'invalid_grant',
+          error_description: 'refresh token is invalid, expired or revoked',
+          status: 'BAD_REFRESH_TOKEN',
+          message: 'refresh token is invalid, expired or revoked',
+        });
         return;
       }
       this.stats.tokenRefreshes += 1;

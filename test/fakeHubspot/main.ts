@@ -45,7 +45,9 @@ const url = await fake.start(o.port).catch((err: NodeJS.ErrnoException) => {
 process.stdout.write(
   `fake HubSpot listening at ${url}\n` +
     `  limits: ${o.max} requests per ${o.windowMs} ms per portal${o.daily ? `, ${o.daily} per day` : ''}\n` +
-    `  tokens: ${Object.entries(o.token).map(([t, p]) => `${t} → portal ${p}`).join(', ')}\n` +
+    `  tokens: ${Object.entries(o.token)
+      .map(([t, p]) => `${t} → portal ${p}`)
+      .join(', ')}\n` +
     `  stats:  GET ${url}/__fake/stats · records: GET ${url}/__fake/records/<portal>/<contacts|products>\n`,
 );
 const stop = () => void fake.stop().finally(() => process.exit(0));

@@ -15,16 +15,40 @@ function invoice(lines: number, over: Partial<InvoiceDetail> = {}, currency = 'E
   });
   const totals = sumLines(ls);
   return {
-    id: '42', portalId: '1', dealId: '2', number: 'INV-004242', status: 'open', currency,
-    issueDate: '2026-11-01', dueDate: '2026-12-01', paymentTermsDays: 30, contactExternalId: 'c-1', memo: null,
-    ...totals, paidMinor: 0n, issuedAt: new Date('2026-11-01T09:00:00Z'), paidAt: null, voidedAt: null, voidReason: null, deletedAt: null,
-    createdAt: new Date('2026-11-01T09:00:00Z'), updatedAt: new Date('2026-11-01T09:00:00Z'),
-    lines: ls, payments: [], billTo: null,
+    id: '42',
+    portalId: '1',
+    dealId: '2',
+    number: 'INV-004242',
+    status: 'open',
+    currency,
+    issueDate: '2026-11-01',
+    dueDate: '2026-12-01',
+    paymentTermsDays: 30,
+    contactExternalId: 'c-1',
+    memo: null,
+    ...totals,
+    paidMinor: 0n,
+    issuedAt: new Date('2026-11-01T09:00:00Z'),
+    paidAt: null,
+    voidedAt: null,
+    voidReason: null,
+    deletedAt: null,
+    createdAt: new Date('2026-11-01T09:00:00Z'),
+    updatedAt: new Date('2026-11-01T09:00:00Z'),
+    lines: ls,
+    payments: [],
+    billTo: null,
     ...over,
   };
 }
 
-const seller = { ...emptySettings('1'), sellerName: 'Nordlicht Software GmbH', sellerAddress: 'Torstraße 1\n10119 Berlin', sellerTaxId: 'DE123456789', paymentInstructions: 'IBAN DE89 3704 0044 0532 0130 00' };
+const seller = {
+  ...emptySettings('1'),
+  sellerName: 'Nordlicht Software GmbH',
+  sellerAddress: 'Torstraße 1\n10119 Berlin',
+  sellerTaxId: 'DE123456789',
+  paymentInstructions: 'IBAN DE89 3704 0044 0532 0130 00',
+};
 const billTo: BillToDetails = { name: 'Ada Lovelace', company: 'Acme Ltd', email: 'ap@acme.example', phone: null, addressLines: ['1 Main Street', 'London'] };
 
 describe('renderInvoicePdf', () => {
@@ -32,7 +56,21 @@ describe('renderInvoicePdf', () => {
     const pdf = await renderInvoicePdf({ invoice: invoice(3), billTo, seller, today: '2026-11-20' });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     const { text } = await pdfText(pdf);
-    for (const s of ['Nordlicht Software GmbH', 'DE123456789', 'Acme Ltd', 'Ada Lovelace', 'INV-004242', '1 Nov 2026', '1 Dec 2026', 'Net 30 days', 'Line 3: support hours', '19.99', '€143.94', 'Balance due', 'IBAN DE89']) {
+    for (const s of [
+      'Nordlicht Software GmbH',
+      'DE123456789',
+      'Acme Ltd',
+      'Ada Lovelace',
+      'INV-004242',
+      '1 Nov 2026',
+      '1 Dec 2026',
+      'Net 30 days',
+      'Line 3: support hours',
+      '19.99',
+      '€143.94',
+      'Balance due',
+      'IBAN DE89',
+    ]) {
       expect(text, s).toContain(s);
     }
   });
@@ -61,9 +99,18 @@ describe('renderInvoicePdf', () => {
     expect(await text({})).toMatch(/Issue date\s*1 Nov 2026/);
   });
 
-  it('prints dates and numbers in the portal\'s locale, and in en-GB when it has none', async () => {
+  it("prints dates and numbers in the portal's locale, and in en-GB when it has none", async () => {
     const paid = { status: 'paid' as const, paidMinor: 4798n, payments: [{ id: '1', amountMinor: 4798n, paidOn: '2026-11-05', method: 'card', reference: null, createdAt: new Date() }] };
-    const de = (await pdfText(await renderInvoicePdf({ invoice: invoice(3, { ...paid, lines: invoice(3).lines.map((l) => ({ ...l, quantity: d('1234.5') })) }), billTo, seller: { ...seller, locale: 'de-DE' }, today: '2026-11-20' }))).text;
+    const de = (
+      await pdfText(
+        await renderInvoicePdf({
+          invoice: invoice(3, { ...paid, lines: invoice(3).lines.map((l) => ({ ...l, quantity: d('1234.5') })) }),
+          billTo,
+          seller: { ...seller, locale: 'de-DE' },
+          today: '2026-11-20',
+        }),
+      )
+    ).text;
     for (const s of ['01.11.2026', '01.12.2026', '05.11.2026', '1.234,5', '19,99', '20 %']) expect(de, s).toContain(s);
     expect(de).not.toContain('1 Nov 2026');
     const gb = (await pdfText(await renderInvoicePdf({ invoice: invoice(3, paid), billTo, seller, today: '2026-11-20' }))).text;
@@ -86,10 +133,12 @@ describe('renderInvoicePdf', () => {
     // Right-to-left words come out in visual order; each word's letters must be there.
     for (const word of ['شركة', 'الرياض', 'תל', 'אביב']) expect(text.replace(/\s+/g, ' '), word).toMatch(new RegExp([...word].join('.?')));
     const fonts = pdf.toString('latin1').match(/\/BaseFont \/[A-Z]{6}\+[A-Za-z-]+/g) ?? [];
-    expect(new Set(fonts.map((f) => f.split('+')[1]))).toEqual(new Set(['NotoSans-Regular', 'NotoSans-Bold', 'NotoSansSC-Regular', 'NotoSansKR-Regular', 'NotoSansArabic-Regular', 'NotoSansArabic-Bold', 'NotoSansHebrew-Regular']));
+    expect(new Set(fonts.map((f) => f.split('+')[1]))).toEqual(
+      new Set(['NotoSans-Regular', 'NotoSans-Bold', 'NotoSansSC-Regular', 'NotoSansKR-Regular', 'NotoSansArabic-Regular', 'NotoSansArabic-Bold', 'NotoSansHebrew-Regular']),
+    );
   });
 
-  it('formats money by the currency\'s minor unit', async () => {
+  it("formats money by the currency's minor unit", async () => {
     const jpy = (await pdfText(await renderInvoicePdf({ invoice: invoice(1, {}, 'JPY'), billTo, seller, today: '2026-11-20' }))).text;
     expect(jpy).toContain('¥48');
     const kwd = invoice(1, {}, 'KWD');

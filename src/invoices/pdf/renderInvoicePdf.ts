@@ -101,11 +101,9 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
   let y = MARGIN;
   const leftWidth = CONTENT * 0.55;
   if (seller.sellerName) y += text(seller.sellerName, MARGIN, y, { size: 16, bold: true, width: leftWidth, align: 'left' });
-  const sellerLines = [
-    seller.sellerAddress,
-    [seller.sellerEmail, seller.sellerPhone].filter(Boolean).join(' · ') || null,
-    seller.sellerTaxId ? `Tax ID ${seller.sellerTaxId}` : null,
-  ].filter((l): l is string => !!l);
+  const sellerLines = [seller.sellerAddress, [seller.sellerEmail, seller.sellerPhone].filter(Boolean).join(' · ') || null, seller.sellerTaxId ? `Tax ID ${seller.sellerTaxId}` : null].filter(
+    (l): l is string => !!l,
+  );
   for (const l of sellerLines) y += text(l, MARGIN, y + 2, { size: 9, color: MUTED, width: leftWidth, align: 'left' }) + 1;
 
   const rightX = MARGIN + CONTENT * 0.58;
@@ -183,7 +181,12 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
       x += c.width;
     }
     y += height;
-    doc.moveTo(MARGIN, y).lineTo(MARGIN + CONTENT, y).lineWidth(0.5).strokeColor(RULE).stroke();
+    doc
+      .moveTo(MARGIN, y)
+      .lineTo(MARGIN + CONTENT, y)
+      .lineWidth(0.5)
+      .strokeColor(RULE)
+      .stroke();
   }
 
   // Totals.
@@ -223,12 +226,7 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
     y += text(body, MARGIN, y, { size: 9, width: CONTENT });
   };
   if (inv.payments.length > 0) {
-    block(
-      'PAYMENTS RECEIVED',
-      inv.payments
-        .map((p) => [date(p.paidOn), money(p.amountMinor), p.method, p.reference ? `ref. ${p.reference}` : null].filter(Boolean).join('  ·  '))
-        .join('\n'),
-    );
+    block('PAYMENTS RECEIVED', inv.payments.map((p) => [date(p.paidOn), money(p.amountMinor), p.method, p.reference ? `ref. ${p.reference}` : null].filter(Boolean).join('  ·  ')).join('\n'));
   }
   if (inv.status === 'void' && inv.voidReason) block('VOIDED', inv.voidReason);
   if (inv.memo) block('NOTES', inv.memo);
@@ -239,7 +237,12 @@ export function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
   for (let i = 0; i < range.count; i++) {
     doc.switchToPage(range.start + i);
     const fy = PAGE.height - MARGIN - 10;
-    doc.moveTo(MARGIN, fy - 6).lineTo(MARGIN + CONTENT, fy - 6).lineWidth(0.5).strokeColor(RULE).stroke();
+    doc
+      .moveTo(MARGIN, fy - 6)
+      .lineTo(MARGIN + CONTENT, fy - 6)
+      .lineWidth(0.5)
+      .strokeColor(RULE)
+      .stroke();
     if (seller.invoiceFooter) text(seller.invoiceFooter, MARGIN, fy, { size: 7.5, color: MUTED, width: CONTENT * 0.75 });
     text(`${inv.number} · page ${i + 1} of ${range.count}`, MARGIN + CONTENT * 0.75, fy, { size: 7.5, color: MUTED, width: CONTENT * 0.25, align: 'right' });
   }

@@ -223,7 +223,7 @@ export class TextSetter {
     const maxLevel = tokens.reduce((m, t) => Math.max(m, t.level), 0);
     const minOdd = tokens.reduce((m, t) => (t.level % 2 === 1 ? Math.min(m, t.level) : m), Infinity);
     for (let level = maxLevel; level >= minOdd && level > 0; level--) {
-      for (let i = 0; i < tokens.length; ) {
+      for (let i = 0; i < tokens.length;) {
         if (tokens[i]!.level >= level) {
           let j = i;
           while (j < tokens.length && tokens[j]!.level >= level) j++;
