@@ -26,7 +26,7 @@ describe('the app card project (app-config --out)', () => {
     expect(PLATFORM_VERSION).toBe(LATEST_SUPPORTED_PLATFORM_VERSION);
     const project = readJson('hsproject.json');
     expect(project).toEqual({ name: 'invoices-card', srcDir: 'src', platformVersion: LATEST_SUPPORTED_PLATFORM_VERSION });
-    expect(() => validateProjectConfig(project as never)).not.toThrow();
+    expect(() => validateProjectConfig(project, out)).not.toThrow();
   });
 
   it("parses with HubSpot's project parser into the app and our card on the deal record's tab and sidebar", async () => {
