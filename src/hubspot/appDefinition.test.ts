@@ -37,7 +37,7 @@ describe('hubspot-app.json', () => {
     const status = def.card.display.properties.find((p) => p.name === 'invoice_status');
     expect(status?.dataType).toBe('STATUS');
     expect(status?.options).toEqual(Object.values(STATUS_OPTIONS));
-    expect(def.card.display.properties.map((p) => p.name)).toEqual(['invoice_status', 'issue_date', 'due_date']);
+    expect(def.card.display.properties.map((p) => p.name)).toEqual(['invoice_status']);
   });
 
   it('asks for the deal scopes the card needs and the scopes the push needs', () => {
