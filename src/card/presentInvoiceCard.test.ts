@@ -44,10 +44,16 @@ describe('presentInvoiceCard', () => {
     const card = presentInvoiceCard({ invoices: [invoice()], totalCount: 1, today: '2026-11-25' }, links);
     expectValidCard(card, BASE);
     const [r] = card.results;
-    expect(r).toMatchObject({ objectId: 1, title: 'INV-000001', invoice_status: 'OPEN', issue_date: '2026-11-01', due_date: '2026-12-01' });
+    expect(r).toMatchObject({ objectId: 1, title: 'INV-000001', invoice_status: 'OPEN' });
+    // The status is the one top-level property; the amounts come next, then the dates: HubSpot's
+    // converter shows three before "View more".
+    expect(r).not.toHaveProperty('issue_date');
+    expect(r).not.toHaveProperty('due_date');
     expect(r!.properties).toEqual([
       { label: 'Total', dataType: 'CURRENCY', value: '119.00', currencyCode: 'EUR' },
       { label: 'Balance due', dataType: 'CURRENCY', value: '119.00', currencyCode: 'EUR' },
+      { label: 'Issued', dataType: 'DATE', value: '2026-11-01' },
+      { label: 'Due', dataType: 'DATE', value: '2026-12-01' },
       { label: 'Bill to', dataType: 'STRING', value: 'Ada Lovelace' },
     ]);
   });
@@ -68,18 +74,18 @@ describe('presentInvoiceCard', () => {
     const card = presentInvoiceCard({ invoices: [invoice({ status: 'draft', issuedAt: null, issueDate: '2026-11-20', dueDate: '2026-12-20' })], totalCount: 1, today: '2026-11-25' }, links);
     expectValidCard(card, BASE);
     const [r] = card.results;
-    // The definition labels issue_date "Issued": a draft leaves it out and carries "Dated".
-    expect(r).not.toHaveProperty('issue_date');
-    expect(r!.due_date).toBe('2026-12-20');
+    // A draft was never issued: it carries "Dated", not "Issued".
+    expect(r!.properties.find((p) => p.label === 'Issued')).toBeUndefined();
+    expect(r!.properties.find((p) => p.label === 'Due')).toEqual({ label: 'Due', dataType: 'DATE', value: '2026-12-20' });
     expect(r!.properties.find((p) => p.label === 'Dated')).toEqual({ label: 'Dated', dataType: 'DATE', value: '2026-11-20' });
-    expect(r!.properties[0]!.label).toBe('Total');
+    expect(r!.properties.slice(0, 2).map((p) => p.label)).toEqual(['Total', 'Dated']);
     const issue = r!.actions.find((a) => a.label === 'Issue invoice') as { confirmationMessage: string };
     expect(issue.confirmationMessage).toBe('Issue INV-000001? It becomes an open invoice, due in 25 days, and can no longer be edited.');
     const late = presentInvoiceCard({ invoices: [invoice({ status: 'draft', issuedAt: null, dueDate: '2026-11-24' })], totalCount: 1, today: '2026-11-25' }, links).results[0]!;
     expect((late.actions.find((a) => a.label === 'Issue invoice') as { confirmationMessage: string }).confirmationMessage).toContain('overdue at once (1 day past its due date)');
     for (const status of ['open', 'paid', 'void'] as const) {
       const issued = presentInvoiceCard({ invoices: [invoice({ status })], totalCount: 1, today: '2026-11-25' }, links).results[0]!;
-      expect(issued.issue_date, status).toBe('2026-11-01');
+      expect(issued.properties.find((p) => p.label === 'Issued')?.value, status).toBe('2026-11-01');
       expect(
         issued.properties.find((p) => p.label === 'Dated'),
         status,

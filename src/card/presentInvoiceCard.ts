@@ -108,11 +108,13 @@ function invoiceProperties(inv: DealInvoice, status: DisplayStatus, today: strin
     value: formatMinor(minor, inv.currency),
     currencyCode: inv.currency,
   });
-  // Amounts first: the converter app card shows only the first few properties before "View more".
+  // Amounts first: HubSpot's converter app card shows the status and the first two of these before
+  // "View more" (it puts the definition's top-level properties, only the status, before this list).
   const props: CardProperty[] = [money('Total', inv.totalMinor)];
-  // A draft was never issued: its date shows as "Dated", not under the definition's "Issued".
+  // A draft was never issued: it is "Dated", not "Issued".
   if (inv.status === 'draft') props.push({ label: 'Dated', dataType: 'DATE', value: inv.issueDate });
-  if (inv.status !== 'draft') props.push(money('Balance due', balanceMinor(inv)));
+  else props.push(money('Balance due', balanceMinor(inv)), { label: 'Issued', dataType: 'DATE', value: inv.issueDate });
+  props.push({ label: 'Due', dataType: 'DATE', value: inv.dueDate });
   if (inv.paidMinor > 0n && inv.status === 'open') props.push(money('Paid so far', inv.paidMinor));
   if (status === 'overdue') {
     props.push({ label: 'Days overdue', dataType: 'NUMERIC', value: String(daysBetween(inv.dueDate, today)) });
@@ -134,10 +136,8 @@ export function presentInvoiceCard(view: CardView, links: CardLinks): CardRespon
       title: inv.number,
       // HubSpot opens a result's link in a new window: the PDF itself, inline.
       link: links.page('pdf', inv.id),
+      // The definition's one top-level property: the dates follow the amounts in `properties`.
       invoice_status: STATUS_OPTIONS[status].name,
-      // The card definition labels issue_date "Issued": drafts leave it out (see "Dated").
-      ...(inv.status === 'draft' ? {} : { issue_date: inv.issueDate }),
-      due_date: inv.dueDate,
       properties: invoiceProperties(inv, status, view.today),
       actions: invoiceActions(inv, links, view.today),
     };

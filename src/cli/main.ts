@@ -11,7 +11,8 @@ import type { CardResponse } from '../card/cardResponse.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { createDb } from '../db/db.js';
 import { migrateLatest, pendingMigrations } from '../db/migrate.js';
-import { cardDefinitionSchema, converterAppCardFiles, renderAppDefinition } from '../hubspot/appDefinition.js';
+import { cardDefinitionSchema, renderAppDefinition } from '../hubspot/appDefinition.js';
+import { converterProjectFiles, nativeProjectFiles, PLATFORM_VERSION } from '../hubspot/appProject.js';
 import { lenientAjv } from '../http/validate.js';
 import { todayUtc } from '../invoices/invoice.js';
 import { HUBSPOT_ID_MESSAGE, isHubSpotId } from '../shared/hubspotId.js';
@@ -68,12 +69,14 @@ program
 
 program
   .command('app-config')
-  .description('print hubspot-app.json for a base URL; with --out, also write the converter app card project files')
+  .description("print hubspot-app.json for a base URL; with --out, write the HubSpot project that uploads our app card (or, with --card converter, HubSpot's legacy card converter's files)")
   .option('--base-url <url>', 'public base URL of this service (default: PUBLIC_BASE_URL)')
-  .option('--out <dir>', 'folder to write the HubSpot developer-platform files into')
-  .action((opts: { baseUrl?: string; out?: string }) => {
+  .option('--out <dir>', 'folder to write the HubSpot developer-platform project into')
+  .option('--card <kind>', "native (our own app card) or converter (the classic card through HubSpot's legacy card converter)", 'native')
+  .action((opts: { baseUrl?: string; out?: string; card: string }) => {
     const base = opts.baseUrl ?? config().publicBaseUrl;
     if (!/^https?:\/\/[^/?#]+/.test(base)) fail(`--base-url must be an http(s) URL, got ${base}`);
+    if (opts.card !== 'native' && opts.card !== 'converter') fail(`--card must be native or converter, got ${opts.card}`);
     const def = renderAppDefinition(base);
     if (!validateCardDefinition(def.card)) {
       fail(`hubspot-app.json's card is not a valid HubSpot card definition:\n${(validateCardDefinition.errors ?? []).map((e) => `  - card${e.instancePath} ${e.message ?? ''}`).join('\n')}`);
@@ -82,12 +85,20 @@ program
       process.stdout.write(`${JSON.stringify(def, null, 2)}\n`);
       return;
     }
-    const files = { 'hubspot-app.json': `${JSON.stringify(def, null, 2)}\n`, ...converterAppCardFiles(def, base) };
+    const files: Record<string, string> = {
+      'hubspot-app.json': `${JSON.stringify(def, null, 2)}\n`,
+      ...(opts.card === 'native' ? nativeProjectFiles(def, base) : converterProjectFiles(def, base)),
+    };
     for (const [rel, content] of Object.entries(files)) {
       const file = path.join(opts.out, rel);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, content);
       console.log(`wrote ${file}`);
+    }
+    if (opts.card === 'native') {
+      console.log(`\nA complete project on platform ${PLATFORM_VERSION}: run "hs project upload" in ${opts.out}, then install the app on the account.`);
+      if (!/^https:/.test(base)) console.log(`Note: HubSpot calls only https URLs from a card; ${base} is for local previews.`);
+      return;
     }
     console.log(`\nNext: copy the card code (src/app/cards/*.tsx, components/, hooks/ …) from HubSpot's
 legacy-card-converter example into ${path.join(opts.out, 'src/app/cards')}, keeping these four files,

@@ -3,7 +3,8 @@ import { STATUS_OPTIONS } from '../card/presentInvoiceCard.js';
 import { cardPaths } from '../card/cardPaths.js';
 import { HUBSPOT_PREFIX } from '../pages/pagePaths.js';
 import { lenientAjv } from '../http/validate.js';
-import { cardDefinitionSchema, converterAppCardFiles, renderAppDefinition } from './appDefinition.js';
+import { cardDefinitionSchema, renderAppDefinition } from './appDefinition.js';
+import { converterProjectFiles } from './appProject.js';
 
 const BASE = 'https://invoices.example.com';
 const validate = lenientAjv.compile(cardDefinitionSchema);
@@ -36,7 +37,7 @@ describe('hubspot-app.json', () => {
     const status = def.card.display.properties.find((p) => p.name === 'invoice_status');
     expect(status?.dataType).toBe('STATUS');
     expect(status?.options).toEqual(Object.values(STATUS_OPTIONS));
-    expect(def.card.display.properties.map((p) => p.name)).toEqual(['invoice_status', 'issue_date', 'due_date']);
+    expect(def.card.display.properties.map((p) => p.name)).toEqual(['invoice_status']);
   });
 
   it('asks for the deal scopes the card needs and the scopes the push needs', () => {
@@ -48,7 +49,7 @@ describe('hubspot-app.json', () => {
 describe('converter app card files', () => {
   it('carries the card definition, permitted URLs, scopes and card metadata', () => {
     const def = renderAppDefinition(BASE);
-    const files = converterAppCardFiles(def, BASE);
+    const files = converterProjectFiles(def, BASE);
     expect(Object.keys(files).sort()).toEqual(['hsproject.json', 'src/app/app-hsmeta.json', 'src/app/cards/LegacyCardConverter-hsmeta.json', 'src/app/cards/definition/DEFINITION.json']);
     expect(JSON.parse(files['src/app/cards/definition/DEFINITION.json']!)).toEqual(def.card);
     const app = JSON.parse(files['src/app/app-hsmeta.json']!);

@@ -30,49 +30,6 @@ export function renderAppDefinition(baseUrl: string, file = APP_DEFINITION_FILE)
 }
 
 /**
- * The files HubSpot's developer platform (projects, platform 2025.2) needs to serve this card as an
- * app card through HubSpot's legacy-card-converter: the project file, the app's config with
- * permittedUrls and scopes, the card's metadata, and the classic card definition it reads.
- * The converter's React code itself comes from HubSpot's example repository (see the README).
- */
-export function converterAppCardFiles(def: AppDefinition, baseUrl: string): Record<string, string> {
-  const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-  const base = baseUrl.replace(/\/+$/, '');
-  return {
-    'hsproject.json': json({ name: 'invoices-card', srcDir: 'src', platformVersion: '2025.2' }),
-    'src/app/app-hsmeta.json': json({
-      uid: 'invoices_app',
-      type: 'app',
-      config: {
-        name: def.name,
-        description: def.description,
-        distribution: 'marketplace',
-        auth: {
-          type: 'oauth',
-          redirectUrls: [`${base}${def.redirectPath}`],
-          requiredScopes: def.scopes,
-          optionalScopes: [],
-          conditionallyRequiredScopes: [],
-        },
-        permittedUrls: def.permittedUrls,
-      },
-    }),
-    'src/app/cards/LegacyCardConverter-hsmeta.json': json({
-      uid: 'invoices-card',
-      type: 'card',
-      config: {
-        name: def.card.title,
-        description: def.description,
-        location: 'crm.record.tab',
-        entrypoint: '/app/cards/Converter.tsx',
-        objectTypes: def.card.fetch.objectTypes.map((o) => o.name),
-      },
-    }),
-    'src/app/cards/definition/DEFINITION.json': json(def.card),
-  };
-}
-
-/**
  * JSON Schema of a classic card definition (HubSpot's CardCreateRequest), written from HubSpot's
  * card API reference: every display property needs options (empty unless STATUS), and URLs must
  * be absolute.
