@@ -22,7 +22,7 @@ const CARDS_DIR = 'src/app/cards';
 const ENTRYPOINT = `/app/cards/${APP_CARD_ENTRY}`;
 
 /** Files of APP_CARD_DIR that are not the card: tests and the local type-check config. */
-const NOT_CARD = /(\.test\.tsx?|^tsconfig\.json|\.d\.ts)$/;
+const NOT_CARD = /(\.test\.tsx?|^tsconfig(\.[a-z]+)?\.json|\.d\.ts)$/;
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
