@@ -3,7 +3,19 @@ import { deleteDraftHook, postIssueHook, postVoidHook } from './card/actionHooks
 import { cardPaths } from './card/cardPaths.js';
 import { HUBSPOT_PREFIX, isPagePath, PAGE_API_PREFIX, pagePaths } from './pages/pagePaths.js';
 import { getInvoiceCard } from './card/getInvoiceCard.js';
-import { requireServedCaller } from './card/hubspotParams.js';
+import { requireAppCardCaller, requireServedCaller } from './card/hubspotParams.js';
+import {
+  getAppCardInvoices,
+  postAppCardDelete,
+  postAppCardIssue,
+  postAppCardPayment,
+  postAppCardVoid,
+  validateAppCardActionQuery,
+  validateAppCardEmptyBody,
+  validateAppCardListQuery,
+  validateAppCardPaymentBody,
+  validateAppCardVoidBody,
+} from './card/appCardApi.js';
 import { batchSchema, deleteRecord, getRecord, postBatch, putRecord, recordParams, recordSchema, refuseOversizedBatch } from './catalog/catalogHandlers.js';
 import { type CatalogKind, contactKind, productKind } from './catalog/catalogKinds.js';
 import type { Deps } from './deps.js';
@@ -35,7 +47,7 @@ import { getDashboard, getLogin, getOverview, postAdminReplay, postLogin, postLo
 import { signInErrorView } from './admin/adminPages.js';
 import { rateLimit } from './http/rateLimit.js';
 import { mountStaticAssets } from './http/staticAssets.js';
-import { jsonBody } from './http/jsonBody.js';
+import { jsonBody, jsonFromRawBody } from './http/jsonBody.js';
 import { callbackPath, getOAuthCallback, getOAuthInstall } from './portals/oauthHandlers.js';
 import { installErrorView } from './portals/oauthPages.js';
 import { deletePortal, listPortals, patchPortal, requireKnownPortal, validatePortalsQuery } from './admin/portalHandlers.js';
@@ -53,6 +65,8 @@ import { verifyHubSpotSignature } from './http/verifyHubSpotSignature.js';
 const HUBSPOT_BODY_LIMIT = '1mb';
 /** A 1,000-item batch of contacts is ~0.5 MB; 5 MB leaves room without inviting abuse. */
 const API_BODY_LIMIT = '5mb';
+/** Our app card's actions send a few fields (a void reason of at most 1,000 characters). */
+const APP_CARD_BODY_LIMIT = '16kb';
 /** A 500-line invoice from the create form is well under this. */
 const PAGE_API_BODY_LIMIT = '1mb';
 
@@ -101,6 +115,20 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   app.post(cardPaths.hooks.void, ...signed, hookCaller, h(postVoidHook));
   app.post(cardPaths.hooks.issue, ...signed, hookCaller, h(postIssueHook));
   app.delete(cardPaths.hooks.deleteDraft, ...signed, hookCaller, h(deleteDraftHook));
+
+  // Our app card (hubspot.fetch) → service: signed the same way, with who is asking read from the
+  // signed query only (HubSpot appends it there; a body is never read for it: appCardApi.ts says
+  // why). The raw body is read (small: the card sends a few fields) for the signature, then parsed.
+  const appCardSigned = [express.raw({ type: () => true, limit: APP_CARD_BODY_LIMIT }), verifyHubSpotSignature(deps)];
+  const appCardReader = requireAppCardCaller(deps, { portal: 'in-handler' });
+  const appCardCaller = requireAppCardCaller(deps);
+  const appCardJson = jsonFromRawBody();
+  const appCardAction = { query: validateAppCardActionQuery };
+  app.get(cardPaths.appCard.invoices, ...appCardSigned, appCardReader, h(getAppCardInvoices, { query: validateAppCardListQuery }));
+  app.post(cardPaths.appCard.issue, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardIssue, { ...appCardAction, body: validateAppCardEmptyBody }));
+  app.post(cardPaths.appCard.void, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardVoid, { ...appCardAction, body: validateAppCardVoidBody }));
+  app.post(cardPaths.appCard.delete, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardDelete, { ...appCardAction, body: validateAppCardEmptyBody }));
+  app.post(cardPaths.appCard.payments, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardPayment, { ...appCardAction, body: validateAppCardPaymentBody }));
 
   // The rep's browser (inside HubSpot's modal) → service: unsigned, so every page checks its token.
   app.use(`${HUBSPOT_PREFIX}/pages`, rateLimit({ name: 'the card pages', max: 1200, windowMs: 60_000 }));

@@ -32,6 +32,7 @@ const USER = '4242';
 const API_LIMIT = 5 * 1024 * 1024;
 const PAGE_LIMIT = 1024 * 1024;
 const HOOK_LIMIT = 1024 * 1024;
+const APP_CARD_LIMIT = 16 * 1024;
 /** Bodies are built to this share of a route's limit: as big as a caller can send… */
 const FILL = 0.9;
 /**
@@ -220,6 +221,26 @@ const signedHook: Send = async (w) => {
   return new Response(typeof r.body === 'string' ? r.body : JSON.stringify(r.body), { status: r.status });
 };
 const version = () => 0;
+/** What HubSpot's proxy appends to every hubspot.fetch query of our app card. */
+const PROXY_IDENTITY: Array<[string, string]> = [
+  ['userId', USER],
+  ['portalId', PORTAL],
+  ['userEmail', 'rep@seller.example'],
+  ['appId', '3141592'],
+];
+/**
+ * Our app card's endpoints, signed with v3 as HubSpot sends them: the probe's query (or the card's
+ * `dealId`) first, then, unless `proxied` is false, the identity HubSpot appends, so the probe gets
+ * past the caller guard to the route's own schemas.
+ */
+const appCard =
+  (method: 'GET' | 'POST', p: string, proxied = true): Send =>
+  async (w) => {
+    const q = new URLSearchParams(w.query ? queryString(w.query) : `dealId=${DEAL}`);
+    if (proxied) for (const [k, v] of PROXY_IDENTITY) q.append(k, v);
+    const r = await callSigned(app, { method, pathAndQuery: `${ids(p)}?${q.toString()}`, body: method === 'GET' ? undefined : (w.json ?? '{}'), contentType: 'application/json', versions: ['v3'] });
+    return new Response(typeof r.body === 'string' ? r.body : JSON.stringify(r.body), { status: r.status });
+  };
 
 interface RouteProbe {
   route: string;
@@ -281,6 +302,20 @@ const ROUTES: Record<string, RouteProbe[]> = {
   'appId,associatedObjectId,associatedObjectType,portalId,userEmail,userId': [
     { route: 'GET /hubspot/card (signed data fetch)', send: signedGet },
     { route: 'POST /hubspot/actions/invoices/{id}/void (signed hook)', send: signedHook, limit: HOOK_LIMIT },
+  ],
+  'appId,portalId,userEmail,userId': [
+    { route: 'GET /hubspot/app-card/invoices (the caller, from the query HubSpot signs)', send: appCard('GET', '/hubspot/app-card/invoices', false) },
+    { route: 'POST /hubspot/app-card/invoices/{id}/issue', send: appCard('POST', '/hubspot/app-card/invoices/{draft}/issue'), limit: APP_CARD_LIMIT },
+    { route: 'POST /hubspot/app-card/invoices/{id}/delete', send: appCard('POST', '/hubspot/app-card/invoices/{draft}/delete'), limit: APP_CARD_LIMIT },
+  ],
+  'appId,dealId,page,portalId,userEmail,userId': [{ route: 'GET /hubspot/app-card/invoices', send: appCard('GET', '/hubspot/app-card/invoices') }],
+  'appId,dealId,portalId,userEmail,userId': [
+    { route: 'POST /hubspot/app-card/invoices/{id}/void (query)', send: appCard('POST', '/hubspot/app-card/invoices/{open}/void') },
+    { route: 'POST /hubspot/app-card/invoices/{id}/payments (query)', send: appCard('POST', '/hubspot/app-card/invoices/{open}/payments') },
+  ],
+  'appId,portalId,reason,userEmail,userId': [{ route: 'POST /hubspot/app-card/invoices/{id}/void', send: appCard('POST', '/hubspot/app-card/invoices/{open}/void'), limit: APP_CARD_LIMIT }],
+  'amount,appId,date,method,portalId,reference,requestId,userEmail,userId': [
+    { route: 'POST /hubspot/app-card/invoices/{id}/payments', send: appCard('POST', '/hubspot/app-card/invoices/{open}/payments'), limit: APP_CARD_LIMIT },
   ],
 };
 

@@ -25,6 +25,8 @@ import { hubspotIdSchema } from '../shared/hubspotId.js';
  * query is read from the raw URL (the bytes HubSpot signed), not from Express's parsed req.query,
  * so no parser setting can change what a repeat means. Values from the body must agree with the
  * signed query; a body-only value (the classic card's form POST) is accepted as the only copy.
+ * Our own app card's endpoints go further (requireAppCardCaller below): they read the caller from
+ * the signed query alone, never from a body.
  *
  * Only the names below are read, into a map without a prototype: a `__proto__` key in a JSON body
  * is not one of them and is ignored, so it cannot supply a required field.
@@ -95,16 +97,15 @@ function bodyValues(req: Request, raw: Buffer): Map<string, unknown[]> {
 }
 
 /**
- * Reads and checks HubSpot's parameters from the signed query and (for hooks) the signed body.
- * Needs verifyHubSpotSignature in front (it keeps the raw body in res.locals.rawBody).
+ * Reads `names` from the signed query (the raw URL) and from the signed body's values (`fromBody`,
+ * empty when the body is not read), merging identical repeats and refusing differing ones (400 conflicting_parameters).
  */
-export function readHubSpotParams(req: Request, res: Response, opts: { body: boolean }): HubSpotParams {
+function readNamed(req: Request, names: readonly string[], fromBody: Map<string, unknown[]>): Record<string, unknown> {
   const q = req.originalUrl.indexOf('?');
   const query = new URLSearchParams(q < 0 ? '' : req.originalUrl.slice(q + 1));
-  const fromBody = opts.body ? bodyValues(req, (res.locals.rawBody as Buffer | undefined) ?? Buffer.alloc(0)) : new Map<string, unknown[]>();
   const merged: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const conflicts: Array<{ field: string; message: string }> = [];
-  for (const name of NAMES) {
+  for (const name of names) {
     const values: unknown[] = [...query.getAll(name), ...(fromBody.get(name) ?? [])];
     if (values.length === 0) continue;
     const distinct = [...new Set(values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))];
@@ -122,11 +123,20 @@ export function readHubSpotParams(req: Request, res: Response, opts: { body: boo
       conflicts,
     );
   }
-  return check(validateParams, merged);
+  return merged;
+}
+
+/**
+ * Reads and checks HubSpot's parameters from the signed query and (for hooks) the signed body.
+ * Needs verifyHubSpotSignature in front (it keeps the raw body in res.locals.rawBody).
+ */
+export function readHubSpotParams(req: Request, res: Response, opts: { body: boolean }): HubSpotParams {
+  const fromBody = opts.body ? bodyValues(req, (res.locals.rawBody as Buffer | undefined) ?? Buffer.alloc(0)) : new Map<string, unknown[]>();
+  return check(validateParams, readNamed(req, NAMES, fromBody));
 }
 
 /** With HUBSPOT_APP_ID set, a signed request naming another app is refused (classic cards send none). */
-export function checkAppId(configured: string | undefined, params: HubSpotParams): void {
+export function checkAppId(configured: string | undefined, params: { appId?: string | undefined }): void {
   if (configured === undefined || params.appId === undefined || params.appId === configured) return;
   throw new AppError(
     'wrong_app',
@@ -158,3 +168,58 @@ export function requireServedCaller(deps: Deps, opts: { body: boolean; portal?: 
 
 /** The parameters requireServedCaller read. */
 export const hubspotParamsOf = (res: Response): HubSpotParams => res.locals.hubspot as HubSpotParams;
+
+/**
+ * Who calls one of our own app card's endpoints (src/card/appCardApi.ts): what HubSpot's proxy
+ * appends to the query of every hubspot.fetch request, after the card's own parameters, inside
+ * what it signs. The record the card is about is the card's own parameter (`dealId`), not one of
+ * these.
+ */
+export interface AppCardCaller {
+  portalId: string;
+  userId?: string;
+  userEmail?: string;
+  appId?: string;
+}
+
+const APP_CARD_NAMES = ['portalId', 'userId', 'userEmail', 'appId'] as const;
+
+const validateAppCardCaller = compile<AppCardCaller>({
+  type: 'object',
+  required: ['portalId'],
+  properties: {
+    portalId: id,
+    userId: { type: 'string', pattern: '^[0-9]{0,20}$', description: 'must be a HubSpot user id (digits only)' },
+    userEmail: { type: 'string', maxLength: 254 },
+    appId: { type: 'string', pattern: '^[0-9]{1,20}$', description: 'must be a HubSpot app id (digits only)' },
+  },
+});
+
+/**
+ * Middleware for our app card's endpoints, after verifyHubSpotSignature: reads the caller from the
+ * signed QUERY only (a JSON body is never read for who is asking; repeats must agree, as above),
+ * refuses another app's requests and, unless `portal` is 'in-handler' (the read-only invoice list,
+ * which checks side by side with its queries), any portal this service does not serve. With
+ * HUBSPOT_APP_ID set, a request without an appId is refused too: hubspot.fetch always appends one.
+ * It leaves the caller in res.locals.appCardCaller.
+ */
+export function requireAppCardCaller(deps: Deps, opts: { portal?: 'in-handler' } = {}) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const caller = check(validateAppCardCaller, readNamed(req, APP_CARD_NAMES, new Map()));
+    const configured = deps.config.hubspot.appId;
+    if (configured !== undefined && caller.appId === undefined) {
+      throw new AppError(
+        'wrong_app',
+        403,
+        `This request names no HubSpot app, and this service answers only its own app's card (HUBSPOT_APP_ID=${configured}): HubSpot appends appId to every hubspot.fetch call.`,
+      );
+    }
+    checkAppId(configured, caller);
+    if (opts.portal !== 'in-handler') await requireServedPortal(deps, caller.portalId, 'operator', { path: req.path, requestId: res.locals.requestId });
+    res.locals.appCardCaller = caller;
+    next();
+  };
+}
+
+/** The caller requireAppCardCaller read. */
+export const appCardCallerOf = (res: Response): AppCardCaller => res.locals.appCardCaller as AppCardCaller;

@@ -104,3 +104,46 @@ function refuseUnstorableText(req: Request, _res: Response, next: NextFunction) 
 export function jsonBody(limit: string): RequestHandler[] {
   return [requireJsonBody, express.json({ limit, type: ['application/json', 'application/*+json'], verify: verifyJsonBytes }), refuseEmptyBody, refuseUnstorableText];
 }
+
+/**
+ * The JSON body of a signed route, whose bytes express.raw has already read (the signature is
+ * over them; see verifyHubSpotSignature): parsed here, after the signature and the caller guard,
+ * with the same rules as jsonBody (UTF-8 only, an object, no text PostgreSQL would not store). An
+ * empty body reads as `{}`. The size limit is express.raw's, in front of the signature check.
+ */
+export function jsonFromRawBody(): RequestHandler[] {
+  const parse = (req: Request, _res: Response, next: NextFunction) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const type = req.get('content-type');
+    if (raw.length > 0 && type !== undefined && !req.is(['application/json', 'application/*+json'])) {
+      throw new AppError('unsupported_media_type', 415, `Send JSON with Content-Type: application/json (got ${type.slice(0, 80)})`);
+    }
+    const charset = type
+      ?.split(';')
+      .map((p) => p.trim().toLowerCase())
+      .find((p) => p.startsWith('charset='))
+      ?.slice('charset='.length)
+      .replace(/"/g, '');
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new AppError('unsupported_media_type', 415, `The request body is sent as ${charset.slice(0, 40)}: send JSON encoded as UTF-8 (nothing was saved)`);
+    }
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      throw new AppError('invalid_utf8', 400, 'The request body is not valid UTF-8: send JSON encoded as UTF-8 (nothing was saved)');
+    }
+    let parsed: unknown = {};
+    if (text.trim() !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new AppError('invalid_json', 400, 'The request body is not valid JSON');
+      }
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AppError('invalid_body', 400, 'The request body must be a JSON object');
+    req.body = parsed;
+    next();
+  };
+  return [parse, refuseUnstorableText];
+}

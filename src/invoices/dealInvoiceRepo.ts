@@ -115,3 +115,57 @@ export async function listForDeals(db: Db, deals: ReadonlyArray<{ portalId: stri
   }
   return pages;
 }
+
+/** A deal's amounts in one currency, in its minor units. */
+export interface DealCurrencyTotals {
+  currency: string;
+  /** Balance of every open invoice (partially paid and overdue ones included). */
+  openMinor: bigint;
+  /** Balance of the open invoices past their due date (a part of openMinor). */
+  overdueMinor: bigint;
+  /** Money received on the deal's invoices (a voided invoice's payments included: they were received). */
+  paidMinor: bigint;
+}
+
+export interface DealSummary {
+  /** One entry per currency the deal's invoices (deleted drafts aside) use, by currency code. */
+  totals: DealCurrencyTotals[];
+  /** The portal's locale setting (portal_settings.locale), or null. */
+  locale: string | null;
+}
+
+interface DbDealSummary {
+  currency: string | null;
+  open_minor: string | null;
+  overdue_minor: string | null;
+  paid_minor: string | null;
+  locale: string | null;
+}
+
+// Sums in SQL, exactly: bigint minor units summed as numeric and handed over as text. The portal's
+// locale rides along (one column of portal_settings, read by primary key) so that the app card's
+// invoice list costs two queries, this and its page. The outer `select 1` keeps one row when the
+// deal has no invoices, to carry the locale. `$3` is today.
+const DEAL_SUMMARY_SQL = `
+  select t.currency, t.open_minor, t.overdue_minor, t.paid_minor,
+         (select s.locale from portal_settings s where s.portal_id = $1::bigint) as locale
+  from (select 1) as one
+  left join (
+    select i.currency,
+           sum(case when i.status = 'open' then i.total_minor - i.paid_minor else 0 end)::text as open_minor,
+           sum(case when i.status = 'open' and i.due_date < $3::date then i.total_minor - i.paid_minor else 0 end)::text as overdue_minor,
+           sum(i.paid_minor)::text as paid_minor
+    from invoices i
+    where i.portal_id = $1::bigint and i.deal_id = $2::bigint and i.deleted_at is null
+    group by i.currency
+  ) t on true
+  order by t.currency`;
+
+/** The deal's open, overdue and paid amounts per currency, and the portal's locale, in one query. */
+export async function dealSummary(db: Db, portalId: string, dealId: string, today: string): Promise<DealSummary> {
+  const rows = await queryPrepared<DbDealSummary>(db, 'deal_summary_v1', DEAL_SUMMARY_SQL, [portalId, dealId, today]);
+  const totals = rows
+    .filter((r) => r.currency !== null)
+    .map((r) => ({ currency: r.currency!.trim(), openMinor: BigInt(r.open_minor ?? 0), overdueMinor: BigInt(r.overdue_minor ?? 0), paidMinor: BigInt(r.paid_minor ?? 0) }));
+  return { totals, locale: rows[0]?.locale ?? null };
+}

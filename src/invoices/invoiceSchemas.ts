@@ -152,16 +152,19 @@ export interface PaymentInput {
   reference?: string | null;
 }
 
+/** A payment's fields, wherever one is recorded (the API, the payment page, the app card). */
+export const paymentProperties = {
+  amount: decimal,
+  date: invoiceDate,
+  method: { type: ['string', 'null'], maxLength: 100 },
+  reference: { type: ['string', 'null'], maxLength: 200 },
+} as const;
+
 export const validatePayment = compile<PaymentInput>({
   type: 'object',
   additionalProperties: false,
   required: ['amount'],
-  properties: {
-    amount: decimal,
-    date: invoiceDate,
-    method: { type: ['string', 'null'], maxLength: 100 },
-    reference: { type: ['string', 'null'], maxLength: 200 },
-  },
+  properties: paymentProperties,
 });
 
 export interface ListInvoicesQuery {
