@@ -1,67 +1,45 @@
 import type { HubSpotFetchOptions, HubSpotFetchRequestURI } from '@hubspot/ui-extensions';
-import { appendProxyParams, hubspotHeaders, TEST_APP_ID } from './hubspotCaller.js';
+import { hubspotFetch, type HubspotIdentity, proxiedPath } from './hubspotFetch.js';
 import type { TestApp } from './testApp.js';
 
 /**
- * HubSpot's side of the card's `hubspot.fetch`, for tests of the card (src/appCard) against the
- * real service: the one thing those tests replace. What HubSpot's proxy does ("fetching data"
- * guide), done here the same way:
- * - only a URL under the app's permittedUrls.fetch (here: the service's PUBLIC_BASE_URL) is called;
- * - the rep's identity (userId, portalId, userEmail, appId) is appended to the query, after the
- *   card's own parameters: the card never sends it, and cannot choose it;
- * - the body object is sent as JSON, and method + full URL + body + timestamp are signed with
- *   signature v3 (by @hubspot/api-client's own Signature, not our code);
- * - a request that fails to connect or answers 5xx is sent once more;
- * - the answer is the service's own Response, whatever its status.
+ * The card's `hubspot.fetch`, for the tests of the card (src/appCard) against the real service:
+ * the one thing those tests replace. test/hubspotFetch.ts does what HubSpot's proxy does to each
+ * request (the rep's identity appended to the query after the card's own parameters, the body sent
+ * as JSON, signature v3 by @hubspot/api-client's own Signature, over HTTP to the service); this
+ * adds what the card sees of the proxy: only URLs under the service's public URL (the app's
+ * permittedUrls.fetch) are called, a request that fails to connect or answers 5xx is sent once
+ * more, and the answer is the service's own Response, whatever its status.
  */
 
-/** Who the rep is, as HubSpot knows it (never as the card says). */
-export interface ProxyIdentity {
-  portalId: string;
-  userId: string;
-  userEmail: string;
-  appId?: string;
-}
+/** The rep the card tests act as: a user of the factories' default portal. */
+export const TEST_REP: HubspotIdentity = { portalId: '987654', userId: '4242', userEmail: 'rep@seller.example' };
 
 /** One request as the service received it. */
 export interface ProxiedCall {
   method: string;
   pathAndQuery: string;
-  body: string;
   status: number;
 }
 
-/** The rep the card tests act as: a user of the factories' default portal. */
-export const TEST_REP: ProxyIdentity = { portalId: '987654', userId: '4242', userEmail: 'rep@seller.example', appId: TEST_APP_ID };
-
-let target: { app: TestApp; identity: ProxyIdentity } | null = null;
+let target: { app: TestApp; identity: HubspotIdentity } | null = null;
 
 /** The calls made through the proxy, oldest first (tests read how many GETs a step caused). */
 export const proxiedCalls: ProxiedCall[] = [];
 
 /** Points the card's hubspot.fetch at `app`, acting for `identity`, until the next call. */
-export function connectCardProxy(app: TestApp, identity: ProxyIdentity = TEST_REP): void {
+export function connectCardProxy(app: TestApp, identity: HubspotIdentity = TEST_REP): void {
   target = { app, identity };
 }
 
-/** hubspot.fetch as HubSpot's proxy runs it (see the top of this file). */
+/** hubspot.fetch as the card sees HubSpot's proxy run it (see the top of this file). */
 export async function proxiedFetch(resource: HubSpotFetchRequestURI, options: HubSpotFetchOptions = {}): Promise<Response> {
   if (!target) throw new Error('hubspot.fetch was called before connectCardProxy(app)');
   const { app, identity } = target;
-  const url = new URL(String(resource));
-  if (url.origin !== new URL(app.publicBaseUrl).origin) throw new TypeError(`${url.origin} is not in the app's permittedUrls.fetch`);
-  appendProxyParams(url.searchParams, { ...identity, appId: identity.appId ?? TEST_APP_ID });
+  const url = String(resource);
+  if (!url.startsWith(`${app.publicBaseUrl}/`)) throw new TypeError(`${url} is not under the app's permittedUrls.fetch (${app.publicBaseUrl})`);
   const method = options.method ?? 'GET';
-  const pathAndQuery = url.pathname + url.search;
-  const body = options.body === undefined ? '' : JSON.stringify(options.body);
-  const headers = hubspotHeaders(app, { method, pathAndQuery, body, versions: ['v3'], ...(body ? { contentType: 'application/json' } : {}) });
-  const send = () =>
-    fetch(app.url + pathAndQuery, {
-      method,
-      headers,
-      body: method === 'GET' ? undefined : body,
-      signal: AbortSignal.timeout(Math.min(options.timeout ?? 15_000, 15_000)),
-    });
+  const send = () => hubspotFetch(app, { path: url, method, body: options.body, identity });
   let res: Response;
   try {
     res = await send();
@@ -69,6 +47,6 @@ export async function proxiedFetch(resource: HubSpotFetchRequestURI, options: Hu
   } catch {
     res = await send();
   }
-  proxiedCalls.push({ method, pathAndQuery, body, status: res.status });
+  proxiedCalls.push({ method, pathAndQuery: proxiedPath(app, url, identity), status: res.status });
   return res;
 }
