@@ -68,10 +68,10 @@ module.exports = {
     {
       name: 'app-card-stands-alone',
       comment:
-        'The app card is uploaded to HubSpot on its own: it imports its own files, React, @hubspot/ui-extensions and the formatting rules it shares with the pages (public/locale.js, public/repWording.js), nothing of the server.',
+        'The app card is uploaded to HubSpot on its own (the project export copies src/appCard alone): it imports its own files (locale.js and repWording.js there are symbolic links to public/, copied as files), React and @hubspot/ui-extensions, nothing of the server.',
       severity: 'error',
       from: { path: '^src/appCard/', pathNot: '\\.test\\.tsx?$' },
-      to: { pathNot: '^(src/appCard/|public/(locale|repWording)\\.js$|node_modules/(react|@hubspot/ui-extensions)/)' },
+      to: { pathNot: '^(src/appCard/|node_modules/(react|@hubspot/ui-extensions)/)' },
     },
     {
       name: 'the-server-does-not-import-the-app-card',
@@ -85,6 +85,8 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '\\.test\\.tsx?$' },
     tsPreCompilationDeps: true,
+    // src/appCard/locale.js and repWording.js link to public/: follow imports as written, as the card's upload does.
+    preserveSymlinks: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.tsx', '.js', '.mjs'] },
   },

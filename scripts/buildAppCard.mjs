@@ -1,7 +1,9 @@
 // Builds the app card (src/appCard/index.tsx) the way HubSpot's upload does: one browser bundle,
 // with React and @hubspot/ui-extensions left to the card's own package.json. Any other import
 // fails the build, as it would fail at upload: a package the card's package.json does not list, a
-// Node module, a server file. `npm test` runs it; the bundle goes to dist/appCard/ (not shipped).
+// Node module, a file outside src/appCard (the project export copies that folder alone; the
+// symbolic links in it, to public/locale.js and public/repWording.js, are copied as files, so
+// symlinks are kept here as written). `npm test` runs it; the bundle goes to dist/appCard/.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -10,8 +12,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cardDir = path.join(root, 'src', 'appCard');
 // The card's own package.json pins these two (the project export writes it); nothing else is installed.
 const PACKAGES = ['react', '@hubspot/ui-extensions'];
-// Files outside the card's folder that it may bundle: the formatting rules it shares with the pages.
-const SHARED = ['public/locale.js', 'public/repWording.js'].map((f) => path.join(root, f));
 
 /** @type {esbuild.Plugin} */
 const onlyWhatUploads = {
@@ -27,10 +27,8 @@ const onlyWhatUploads = {
       }
       const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolved' });
       if (resolved.errors.length > 0) return resolved;
-      if (!resolved.path.startsWith(cardDir + path.sep) && !SHARED.includes(resolved.path)) {
-        return {
-          errors: [{ text: `${path.relative(root, resolved.path)} is outside src/appCard: the card may import only its own files and ${SHARED.map((f) => path.relative(root, f)).join(', ')}` }],
-        };
+      if (!resolved.path.startsWith(cardDir + path.sep)) {
+        return { errors: [{ text: `${path.relative(root, resolved.path)} is outside src/appCard: the uploaded card has only that folder's files` }] };
       }
       return resolved;
     });
@@ -46,6 +44,7 @@ const result = await esbuild
     platform: 'browser',
     target: 'es2022',
     jsx: 'automatic',
+    preserveSymlinks: true,
     tsconfig: path.join(cardDir, 'tsconfig.json'),
     plugins: [onlyWhatUploads],
     metafile: true,

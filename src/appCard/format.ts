@@ -1,9 +1,10 @@
 // The card formats and reads numbers by the same rules as the iframe pages and the PDF, and words
-// an unreadable amount as the payment page does: it imports the modules they share
-// (public/locale.js and public/repWording.js are plain, dependency-free JavaScript, so the card's
-// bundle takes them as they are).
-import { formatDate, formatForInput, formatMoney, pickLocale, readDecimal } from '../../public/locale.js';
-import { sayUnreadableNumber } from '../../public/repWording.js';
+// an unreadable amount as the payment page does: it imports the modules they share. locale.js and
+// repWording.js in this folder are symbolic links to public/ (one file, not a copy); the project
+// export copies this folder's files, the linked ones included, so the uploaded card has them
+// beside it and imports nothing from outside its folder.
+import { formatDate, formatForInput, formatMoney, pickLocale, readDecimal } from './locale.js';
+import { sayUnreadableNumber } from './repWording.js';
 
 export { formatDate, formatForInput, formatMoney, readDecimal, sayUnreadableNumber };
 
