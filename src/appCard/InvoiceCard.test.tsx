@@ -17,6 +17,7 @@ import {
   type HubSpotFetchRequestURI,
 } from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
+import type { ReactElement } from 'react';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createContact, createInvoice } from '../../test/factories.js';
 import { connectCardProxy, proxiedCalls, TEST_REP } from '../../test/cardProxy.js';
@@ -27,11 +28,20 @@ import { InvoiceCard } from './index';
 import { actionTestId } from './InvoiceTable';
 
 // hubspot.fetch is the one thing replaced: by HubSpot's proxy played over HTTP against the real
-// service (test/cardProxy.ts). Every component, hook and action stays @hubspot/ui-extensions' own.
+// service (test/cardProxy.ts). Every component, hook and action stays @hubspot/ui-extensions' own;
+// hubspot.extend (a no-op under test) also keeps what the entry point registers.
+const registered = vi.hoisted(() => [] as Array<(api: { context: unknown; actions: unknown }) => ReactElement>);
 vi.mock('@hubspot/ui-extensions', async (importOriginal) => {
   const real = await importOriginal<typeof import('@hubspot/ui-extensions')>();
   const { proxiedFetch } = await import('../../test/cardProxy.js');
-  return { ...real, hubspot: { ...real.hubspot, fetch: (url: HubSpotFetchRequestURI, options?: HubSpotFetchOptions) => proxiedFetch(url, options) } };
+  return {
+    ...real,
+    hubspot: {
+      ...real.hubspot,
+      extend: (render: (typeof registered)[number]) => void registered.push(render),
+      fetch: (url: HubSpotFetchRequestURI, options?: HubSpotFetchOptions) => proxiedFetch(url, options),
+    },
+  };
 });
 
 // The service believes it is at the card's BASE_URL, as it is behind HubSpot's proxy in production:
@@ -189,6 +199,22 @@ describe('the invoice card: what a rep sees', () => {
     expect(offered(inv.overdue)).toEqual(['PDF', 'Payment', 'Void']);
     expect(offered(inv.paid)).toEqual(['PDF', 'Void']);
     expect(offered(inv.voided)).toEqual(['PDF']);
+  });
+
+  it('renders through hubspot.extend as HubSpot does, from the context and actions it hands over', async () => {
+    const dealId = newDeal();
+    const inv = await createInvoice(app, { dealId, lines: line('3.00') });
+    expect(registered).toHaveLength(1);
+    const r = createRenderer('crm.record.tab');
+    // HubSpot's own objects, not the renderer's hook mocks (which name deal 123).
+    const addAlert = vi.fn();
+    const context = { ...r.mocks.context, crm: { objectId: Number(dealId), objectTypeId: '0-3' }, user: { ...r.mocks.context.user, locale: 'en-GB' } };
+    r.render(registered[0]!({ context, actions: { ...r.mocks.actions, addAlert } }));
+    await r.waitFor(() => expect(rows(r).has(inv.number)).toBe(true), WAIT);
+    expect(textOf(row(r, inv.number))).toContain('Issued 25 Nov 2026');
+    click(r, actionTestId('delete', inv));
+    click(r, 'delete-submit');
+    await r.waitFor(() => expect(addAlert).toHaveBeenCalledWith({ type: 'success', message: expect.stringContaining(inv.number) }), WAIT);
   });
 
   it("writes dates and amounts the way the rep's locale does", async () => {

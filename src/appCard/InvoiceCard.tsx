@@ -1,4 +1,4 @@
-import { Alert, Button, EmptyState, ErrorState, Flex, LoadingSpinner, Text, useExtensionActions, useExtensionContext } from '@hubspot/ui-extensions';
+import { type AddAlertAction, Alert, Button, EmptyState, ErrorState, Flex, LoadingSpinner, type OpenIframeModalAction, Text, useExtensionActions, useExtensionContext } from '@hubspot/ui-extensions';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type ActionOutcome, DeletePanel, type Panel, PaymentPanel, VoidPanel } from './ActionPanel';
 import { type ActionAnswer, CardApiError, type CardInvoice, deleteDraft, fetchInvoicePage, type InvoiceAction, type InvoicePage, issueInvoice, recordPayment, voidInvoice } from './api';
@@ -20,15 +20,23 @@ function reconcile(panel: Panel, data: InvoicePage): Panel | null {
   return fresh && fresh.actions.includes(panel.kind) ? { ...panel, invoice: fresh } : null;
 }
 
+/** What the card reads of HubSpot's extension API: hubspot.extend hands it over, else the hooks give it. */
+export interface InvoiceCardProps {
+  context?: { crm: { objectId: number | string }; user: { locale?: string } };
+  actions?: { addAlert: AddAlertAction; openIframeModal: OpenIframeModalAction };
+}
+
 /**
  * Our invoice card on a deal: the deal's totals, its invoices a page at a time with the actions
  * each one allows, and "Create invoice". Every action, and every page it opens in a modal once
  * closed, is followed by a fresh fetch, so the card always shows what the service holds; every
  * action's outcome is an alert in the service's own words.
  */
-export function InvoiceCard() {
-  const context = useExtensionContext<'crm.record.tab'>();
-  const actions = useExtensionActions<'crm.record.tab'>();
+export function InvoiceCard(props: InvoiceCardProps = {}) {
+  const hookContext = useExtensionContext<'crm.record.tab'>();
+  const hookActions = useExtensionActions<'crm.record.tab'>();
+  const context = props.context ?? hookContext;
+  const actions = props.actions ?? hookActions;
   const dealId = String(context.crm.objectId);
   const [view, setView] = useState<View>({ kind: 'loading' });
   const [refreshError, setRefreshError] = useState<string | null>(null);
