@@ -1,4 +1,5 @@
 import {
+  Alert,
   Button,
   DateInput,
   EmptyState,
@@ -264,6 +265,25 @@ describe('the invoice card: what a rep sees', () => {
     } finally {
       connectCardProxy(app);
     }
+  });
+  it('keeps the invoices on screen when a refresh fails, says so, and tries again', async () => {
+    const dealId = newDeal();
+    const inv = await createInvoice(app, { dealId });
+    const r = await renderCard(dealId);
+    click(r, actionTestId('pdf', inv));
+    const [, onClose] = r.mocks.actions.openIframeModal.calls.at(-1)!;
+    connectCardProxy(app, { ...TEST_REP, portalId: '777777' });
+    try {
+      onClose!();
+      await r.waitFor(() => expect(r.maybeFind(Alert)).not.toBeNull(), WAIT);
+      expect(r.find(Alert).props).toMatchObject({ title: "Couldn't refresh", variant: 'danger' });
+      expect(rows(r).has(inv.number)).toBe(true);
+    } finally {
+      connectCardProxy(app);
+    }
+    click(r, 'try-again');
+    await r.waitFor(() => expect(r.maybeFind(Alert)).toBeNull(), WAIT);
+    expect(rows(r).has(inv.number)).toBe(true);
   });
 });
 
