@@ -62,15 +62,32 @@ module.exports = {
       name: 'no-test-code-in-src',
       comment: 'The service never imports test helpers.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '\\.test\\.ts$' },
+      from: { path: '^src/', pathNot: '\\.test\\.tsx?$' },
       to: { path: '^test/' },
+    },
+    {
+      name: 'app-card-stands-alone',
+      comment:
+        'The app card is uploaded to HubSpot on its own (the project export copies src/appCard alone): it imports its own files (locale.js and repWording.js there are symbolic links to public/, copied as files), React and @hubspot/ui-extensions, nothing of the server.',
+      severity: 'error',
+      from: { path: '^src/appCard/', pathNot: '\\.test\\.tsx?$' },
+      to: { pathNot: '^(src/appCard/|node_modules/(react|@hubspot/ui-extensions)/)' },
+    },
+    {
+      name: 'the-server-does-not-import-the-app-card',
+      comment: 'The app card runs in HubSpot, not in the service.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/appCard/' },
+      to: { path: '^src/appCard/' },
     },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '\\.test\\.ts$' },
+    exclude: { path: '\\.test\\.tsx?$' },
     tsPreCompilationDeps: true,
+    // src/appCard/locale.js and repWording.js link to public/: follow imports as written, as the card's upload does.
+    preserveSymlinks: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs'] },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.tsx', '.js', '.mjs'] },
   },
 };

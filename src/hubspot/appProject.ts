@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
 import type { AppDefinition } from './appDefinition.js';
@@ -28,8 +27,8 @@ const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
 /** The installed version of a package the project's own tests run (the card pins exactly these). */
 function installedVersion(name: string): string {
-  const require = createRequire(path.join(PROJECT_ROOT, 'package.json'));
-  return (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+  // Read from node_modules: a package's `exports` may not list its package.json.
+  return (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** The app's own configuration (OAuth, redirect URLs, scopes, permitted URLs), shared by both card kinds. */
