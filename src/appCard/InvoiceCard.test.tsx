@@ -212,7 +212,8 @@ describe('the invoice card: what a rep sees', () => {
     const context = { ...r.mocks.context, crm: { objectId: Number(dealId), objectTypeId: '0-3' }, user: { ...r.mocks.context.user, locale: 'en-GB' } };
     r.render(registered[0]!({ context, actions: { ...r.mocks.actions, addAlert } }));
     await r.waitFor(() => expect(rows(r).has(inv.number)).toBe(true), WAIT);
-    expect(textOf(row(r, inv.number))).toContain('Issued 25 Nov 2026');
+    // A draft: dated, not issued.
+    expect(textOf(row(r, inv.number))).toContain('Dated 25 Nov 2026');
     click(r, actionTestId('delete', inv));
     click(r, 'delete-submit');
     await r.waitFor(() => expect(addAlert).toHaveBeenCalledWith({ type: 'success', message: expect.stringContaining(inv.number) }), WAIT);

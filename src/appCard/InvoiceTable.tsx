@@ -67,7 +67,10 @@ export function InvoiceTable({ invoices, locale, page, pageCount, busy, onPageCh
           </Flex>
         </TableCell>
         <TableCell>
-          <Text variant="microcopy">Issued {formatDate(inv.issueDate, locale)}</Text>
+          {/* A draft was never issued: it is dated, as on the pages and the PDF. */}
+          <Text variant="microcopy">
+            {inv.status === 'draft' ? 'Dated' : 'Issued'} {formatDate(inv.issueDate, locale)}
+          </Text>
           <Text variant="microcopy">Due {formatDate(inv.dueDate, locale)}</Text>
         </TableCell>
         <TableCell align="right">

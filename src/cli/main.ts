@@ -12,6 +12,7 @@ import { type Config, ConfigError, loadConfig } from '../config.js';
 import { createDb } from '../db/db.js';
 import { migrateLatest, pendingMigrations } from '../db/migrate.js';
 import { cardDefinitionSchema, renderAppDefinition } from '../hubspot/appDefinition.js';
+import { previewAppCard } from './previewAppCard.js';
 import { converterProjectFiles, nativeProjectFiles, PLATFORM_VERSION } from '../hubspot/appProject.js';
 import { lenientAjv } from '../http/validate.js';
 import { todayUtc } from '../invoices/invoice.js';
@@ -116,47 +117,85 @@ program
   .option('--user-email <email>', 'email of the rep', 'rep@example.com')
   .option('--property <name=value...>', 'deal property values HubSpot sends (propertiesToSend)', [])
   .option('--app-card <appId>', 'call as the converter app card (JSON bodies, appId parameter) instead of the classic card')
+  .option('--card <kind>', "classic (the data fetch, as the converter shows it) or native (our own app card, rendered with HubSpot's test renderer)", 'classic')
+  .option('--app-id <id>', 'with --card native: the app id HubSpot appends (default: HUBSPOT_APP_ID, else 1)')
+  .option('--locale <tag>', "with --card native: the rep's locale", 'en-US')
   .option('--json', 'print the raw JSON answer too')
-  .action(async (opts: { portal: string; deal: string; url?: string; publicUrl?: string; userId: string; userEmail: string; property: string[]; appCard?: string; json?: boolean }) => {
-    const c = config();
-    const secret = c.hubspot.clientSecret ?? fail('HUBSPOT_CLIENT_SECRET is not set: preview signs requests with the same secret the service verifies them with.');
-    const properties: Record<string, string> = {};
-    for (const p of opts.property) {
-      const eq = p.indexOf('=');
-      if (eq < 1) fail(`--property expects name=value, got ${p}`);
-      properties[p.slice(0, eq)] = p.slice(eq + 1);
-    }
-    const definition = renderAppDefinition(opts.publicUrl ?? c.publicBaseUrl);
-    let result;
-    try {
-      result = await previewCard({
-        serviceUrl: opts.url ?? c.publicBaseUrl,
-        publicUrl: opts.publicUrl ?? c.publicBaseUrl,
-        clientSecret: secret,
-        portalId: opts.portal,
-        dealId: opts.deal,
-        userId: opts.userId,
-        userEmail: opts.userEmail,
-        properties,
-        appCard: opts.appCard ? { appId: opts.appCard } : undefined,
-        definition,
-        nowMs: Date.now(),
-      });
-    } catch (err) {
-      fail(`Could not reach the service at ${opts.url ?? c.publicBaseUrl}: ${(err as Error).message}\nStart it with "npm start" (or pass --url).`);
-    }
-    if (opts.json) console.log(JSON.stringify(result.body, null, 2));
-    if (result.status !== 200) {
-      fail(`The service answered ${result.status}: ${JSON.stringify(result.body)}`);
-    }
-    const card = result.body as CardResponse;
-    console.log(renderCardText(card, definition, `${definition.card.title} (${card.results.length})`));
-    console.log(`\nAnswered in ${result.durationMs.toFixed(0)} ms (HubSpot gives up after ${opts.appCard ? 15 : 5} s).`);
-    if (result.schemaErrors.length > 0) {
-      fail(`The answer does NOT match HubSpot's documented card format:\n${result.schemaErrors.map((e) => `  - ${e}`).join('\n')}`);
-    }
-    console.log("The answer matches HubSpot's documented card format.");
-  });
+  .action(
+    async (opts: {
+      portal: string;
+      deal: string;
+      url?: string;
+      publicUrl?: string;
+      userId: string;
+      userEmail: string;
+      property: string[];
+      appCard?: string;
+      card: string;
+      appId?: string;
+      locale: string;
+      json?: boolean;
+    }) => {
+      const c = config();
+      const secret = c.hubspot.clientSecret ?? fail('HUBSPOT_CLIENT_SECRET is not set: preview signs requests with the same secret the service verifies them with.');
+      if (opts.card !== 'classic' && opts.card !== 'native') fail(`--card must be classic or native, got ${opts.card}`);
+      if (opts.card === 'native') {
+        try {
+          const text = await previewAppCard({
+            serviceUrl: opts.url ?? c.publicBaseUrl,
+            publicUrl: opts.publicUrl ?? c.publicBaseUrl,
+            clientSecret: secret,
+            portalId: opts.portal,
+            dealId: opts.deal,
+            userId: opts.userId,
+            userEmail: opts.userEmail,
+            appId: opts.appId ?? c.hubspot.appId ?? '1',
+            locale: opts.locale,
+          });
+          console.log(text);
+        } catch (err) {
+          fail(`Could not render the app card against ${opts.url ?? c.publicBaseUrl}: ${(err as Error).message}\nStart the service with "npm start" (or pass --url).`);
+        }
+        return;
+      }
+      const properties: Record<string, string> = {};
+      for (const p of opts.property) {
+        const eq = p.indexOf('=');
+        if (eq < 1) fail(`--property expects name=value, got ${p}`);
+        properties[p.slice(0, eq)] = p.slice(eq + 1);
+      }
+      const definition = renderAppDefinition(opts.publicUrl ?? c.publicBaseUrl);
+      let result;
+      try {
+        result = await previewCard({
+          serviceUrl: opts.url ?? c.publicBaseUrl,
+          publicUrl: opts.publicUrl ?? c.publicBaseUrl,
+          clientSecret: secret,
+          portalId: opts.portal,
+          dealId: opts.deal,
+          userId: opts.userId,
+          userEmail: opts.userEmail,
+          properties,
+          appCard: opts.appCard ? { appId: opts.appCard } : undefined,
+          definition,
+          nowMs: Date.now(),
+        });
+      } catch (err) {
+        fail(`Could not reach the service at ${opts.url ?? c.publicBaseUrl}: ${(err as Error).message}\nStart it with "npm start" (or pass --url).`);
+      }
+      if (opts.json) console.log(JSON.stringify(result.body, null, 2));
+      if (result.status !== 200) {
+        fail(`The service answered ${result.status}: ${JSON.stringify(result.body)}`);
+      }
+      const card = result.body as CardResponse;
+      console.log(renderCardText(card, definition, `${definition.card.title} (${card.results.length})`));
+      console.log(`\nAnswered in ${result.durationMs.toFixed(0)} ms (HubSpot gives up after ${opts.appCard ? 15 : 5} s).`);
+      if (result.schemaErrors.length > 0) {
+        fail(`The answer does NOT match HubSpot's documented card format:\n${result.schemaErrors.map((e) => `  - ${e}`).join('\n')}`);
+      }
+      console.log("The answer matches HubSpot's documented card format.");
+    },
+  );
 
 program
   .command('demo-data')
