@@ -12,6 +12,9 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
   let items = [];
   let active = -1;
   let seq = 0;
+  // The query the list shows results for, and whether an Enter is waiting for the current query's.
+  let shownFor = null;
+  let pickWhenShown = false;
   const id = `cb${++comboboxCount}`;
   list.id ||= `${id}-list`;
   input.setAttribute('aria-controls', list.id);
@@ -65,6 +68,11 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
     list.hidden = false;
     input.setAttribute('aria-expanded', 'true');
     highlight(found.length ? 0 : -1);
+    shownFor = input.value.trim();
+    if (pickWhenShown) {
+      pickWhenShown = false;
+      if (found.length) pick(0);
+    }
   };
   const run = debounce(async () => {
     const mine = ++seq;
@@ -90,9 +98,15 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
     } else if (e.key === 'ArrowUp') {
       e.preventDefault();
       highlight(Math.max(0, active - 1));
-    } else if (e.key === 'Enter' && !list.hidden) {
+    } else if (e.key === 'Enter' && (!list.hidden || pickWhenShown)) {
       e.preventDefault();
-      pick(active);
+      // The list may still show an earlier query's results (the search for what was just typed
+      // has not answered): Enter then picks the first result for what the rep typed, once it is in.
+      if (shownFor === input.value.trim()) pick(active);
+      else {
+        pickWhenShown = true;
+        run();
+      }
     } else if (e.key === 'Escape' && !list.hidden) {
       e.preventDefault();
       close();
