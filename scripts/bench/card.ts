@@ -84,6 +84,17 @@ function cardPath(deal: number): string {
   return `/hubspot/card?userId=4242&userEmail=rep@seller.example&associatedObjectId=${dealIdOf(deal)}&associatedObjectType=DEAL&portalId=${portalOf(deal)}&dealname=Deal+${deal}&hs_object_id=${dealIdOf(deal)}`;
 }
 
+/** Our app card's invoice endpoint, as hubspot.fetch calls it: the card's dealId, then the identity HubSpot appends. */
+function appCardPath(deal: number): string {
+  return `/hubspot/app-card/invoices?dealId=${dealIdOf(deal)}&userId=4242&portalId=${portalOf(deal)}&userEmail=rep%40seller.example&appId=1`;
+}
+
+/** hubspot.fetch signs with v3 only. */
+function signedV3(pathAndQuery: string): Record<string, string> {
+  const ts = String(Date.now());
+  return { 'x-hubspot-signature-v3': signV3(SECRET, 'GET', PUBLIC + pathAndQuery, '', ts), 'x-hubspot-request-timestamp': ts };
+}
+
 function signedHeaders(pathAndQuery: string): Record<string, string> {
   const ts = String(Date.now());
   return {
@@ -123,22 +134,29 @@ async function main(): Promise<void> {
   });
   const serviceUrl = `http://127.0.0.1:${service.port}`;
 
-  // A body of the typical size for the baseline: the sample closest to the median size.
-  const samples: Array<{ size: number; text: string }> = [];
-  for (let i = 0; i < 300; i++) {
-    const p = cardPath(randomDeal());
-    const res = await fetch(serviceUrl + p, { headers: signedHeaders(p) });
-    if (res.status !== 200) throw new Error(`card answered ${res.status}: ${await res.text()}`);
-    const text = await res.text();
-    samples.push({ size: Buffer.byteLength(text), text });
-  }
-  const medianSize = median(samples.map((s) => s.size));
-  const sample = samples.reduce((best, s) => (Math.abs(s.size - medianSize) < Math.abs(best.size - medianSize) ? s : best));
-  const bodyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-card-')), 'body.json');
-  fs.writeFileSync(bodyFile, sample.text);
-  const baseline = await startProcess(path.join(PROJECT_ROOT, 'dist/scripts/bench/bareExpress.js'), { BODY_FILE: bodyFile });
+  // Each baseline sends, as a fixed string, a real answer of the typical size: the sample closest
+  // to the median size of 300 answers of the endpoint it stands beside.
+  const typicalBody = async (pathOf: (deal: number) => string, headersOf: (p: string) => Record<string, string>, name: string) => {
+    const samples: Array<{ size: number; text: string }> = [];
+    for (let i = 0; i < 300; i++) {
+      const p = pathOf(randomDeal());
+      const res = await fetch(serviceUrl + p, { headers: headersOf(p) });
+      if (res.status !== 200) throw new Error(`${name} answered ${res.status}: ${await res.text()}`);
+      const text = await res.text();
+      samples.push({ size: Buffer.byteLength(text), text });
+    }
+    const medianSize = median(samples.map((s) => s.size));
+    const sample = samples.reduce((best, s) => (Math.abs(s.size - medianSize) < Math.abs(best.size - medianSize) ? s : best));
+    const bodyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-card-')), 'body.json');
+    fs.writeFileSync(bodyFile, sample.text);
+    const bare = await startProcess(path.join(PROJECT_ROOT, 'dist/scripts/bench/bareExpress.js'), { BODY_FILE: bodyFile });
+    console.log(`${name} body: median ${medianSize} bytes (its baseline sends ${sample.size} bytes)`);
+    return bare;
+  };
+  const baseline = await typicalBody(cardPath, signedHeaders, 'data fetch');
   const baselineUrl = `http://127.0.0.1:${baseline.port}`;
-  console.log(`card body: median ${medianSize} bytes (baseline serves ${sample.size} bytes)`);
+  const nativeBaseline = await typicalBody(appCardPath, signedV3, 'app card endpoint');
+  const nativeBaselineUrl = `http://127.0.0.1:${nativeBaseline.port}`;
 
   const runCard = (duration: number) =>
     load({
@@ -156,39 +174,64 @@ async function main(): Promise<void> {
       ],
     });
   const runBaseline = (duration: number) => load({ url: `${baselineUrl}/hubspot/card`, connections: CONNECTIONS, duration });
+  const runNative = (duration: number) =>
+    load({
+      url: serviceUrl,
+      connections: CONNECTIONS,
+      duration,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => {
+            const p = appCardPath(randomDeal());
+            return { ...req, path: p, headers: signedV3(p) };
+          },
+        },
+      ],
+    });
+  const runNativeBaseline = (duration: number) => load({ url: `${nativeBaselineUrl}/hubspot/app-card/invoices`, connections: CONNECTIONS, duration });
 
   console.log(`warming up…`);
   await runBaseline(3);
   await runCard(3);
+  await runNativeBaseline(3);
+  await runNative(3);
 
   const card: LoadResult[] = [];
   const bare: LoadResult[] = [];
+  const native: LoadResult[] = [];
+  const nativeBare: LoadResult[] = [];
+  const fmt = (r: LoadResult) => `${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms`;
   for (let round = 1; round <= ROUNDS; round++) {
     bare.push(await runBaseline(DURATION));
     card.push(await runCard(DURATION));
-    const b = bare.at(-1)!;
-    const c = card.at(-1)!;
-    console.log(`round ${round}: bare ${b.rps.toFixed(0)} req/s p50 ${b.p50} ms p99 ${b.p99} ms | card ${c.rps.toFixed(0)} req/s p50 ${c.p50} ms p99 ${c.p99} ms`);
+    nativeBare.push(await runNativeBaseline(DURATION));
+    native.push(await runNative(DURATION));
+    console.log(`round ${round}: bare ${fmt(bare.at(-1)!)} | data fetch ${fmt(card.at(-1)!)} | bare ${fmt(nativeBare.at(-1)!)} | app card ${fmt(native.at(-1)!)}`);
   }
   service.child.kill('SIGTERM');
   baseline.child.kill('SIGTERM');
+  nativeBaseline.child.kill('SIGTERM');
 
   const m = (rs: LoadResult[], k: keyof LoadResult) => median(rs.map((r) => r[k]));
   const ratio = m(card, 'rps') / m(bare, 'rps');
-  const failed = card.reduce((n, r) => n + r.non2xx + r.errors, 0);
+  const nativeRatio = m(native, 'rps') / m(nativeBare, 'rps');
+  const failed = [...card, ...native].reduce((n, r) => n + r.non2xx + r.errors, 0);
   console.log(
     `\nbench:card — ${INVOICES} invoices, ${DEALS} deals, ${PORTALS} portals (${OAUTH ? 'OAuth installs' : 'HUBSPOT_ALLOWED_PORTAL_IDS'}); ${CONNECTIONS} connections; ${ROUNDS} rounds of ${DURATION} s; ${os.cpus().length} CPUs`,
   );
   console.table({
     'bare Express (baseline)': { 'req/s': Math.round(m(bare, 'rps')), 'p50 ms': m(bare, 'p50'), 'p99 ms': m(bare, 'p99') },
     'signed card fetch': { 'req/s': Math.round(m(card, 'rps')), 'p50 ms': m(card, 'p50'), 'p99 ms': m(card, 'p99') },
+    'bare Express (app card bytes)': { 'req/s': Math.round(m(nativeBare, 'rps')), 'p50 ms': m(nativeBare, 'p50'), 'p99 ms': m(nativeBare, 'p99') },
+    'app card invoices (hubspot.fetch)': { 'req/s': Math.round(m(native, 'rps')), 'p50 ms': m(native, 'p50'), 'p99 ms': m(native, 'p99') },
   });
-  console.log(`card / baseline throughput: ${(ratio * 100).toFixed(1)}% (target ≥ 40%)`);
-  console.log(`card p99: ${m(card, 'p99')} ms (target < 50 ms)`);
-  console.log(`failed card requests (non-2xx or errors): ${failed}`);
+  console.log(`data fetch / its baseline throughput: ${(ratio * 100).toFixed(1)}% (target ≥ 40%); p99 ${m(card, 'p99')} ms (target < 50 ms)`);
+  console.log(`app card endpoint / its baseline throughput: ${(nativeRatio * 100).toFixed(1)}% (target ≥ 40%); p99 ${m(native, 'p99')} ms (target < 50 ms)`);
+  console.log(`failed requests (non-2xx or errors): ${failed}`);
   if (!process.env.BENCH_KEEP_DB) await admin.raw(`drop database if exists ${DB_NAME} with (force)`);
   await admin.destroy();
-  const met = ratio >= 0.4 && m(card, 'p99') < 50 && failed === 0;
+  const met = ratio >= 0.4 && nativeRatio >= 0.4 && m(card, 'p99') < 50 && m(native, 'p99') < 50 && failed === 0;
   console.log(met ? 'targets met' : 'TARGETS MISSED');
   process.exit(met ? 0 : 1);
 }
