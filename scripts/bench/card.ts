@@ -158,7 +158,8 @@ async function main(): Promise<void> {
   const nativeBaseline = await typicalBody(appCardPath, signedV3, 'app card endpoint');
   const nativeBaselineUrl = `http://127.0.0.1:${nativeBaseline.port}`;
 
-  const runCard = (duration: number) =>
+  /** Loads the service with fresh signed requests, each for a random deal. */
+  const runSigned = (pathOf: (deal: number) => string, headersOf: (p: string) => Record<string, string>) => (duration: number) =>
     load({
       url: serviceUrl,
       connections: CONNECTIONS,
@@ -167,28 +168,15 @@ async function main(): Promise<void> {
         {
           method: 'GET',
           setupRequest: (req) => {
-            const p = cardPath(randomDeal());
-            return { ...req, path: p, headers: signedHeaders(p) };
+            const p = pathOf(randomDeal());
+            return { ...req, path: p, headers: headersOf(p) };
           },
         },
       ],
     });
+  const runCard = runSigned(cardPath, signedHeaders);
+  const runNative = runSigned(appCardPath, signedV3);
   const runBaseline = (duration: number) => load({ url: `${baselineUrl}/hubspot/card`, connections: CONNECTIONS, duration });
-  const runNative = (duration: number) =>
-    load({
-      url: serviceUrl,
-      connections: CONNECTIONS,
-      duration,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req) => {
-            const p = appCardPath(randomDeal());
-            return { ...req, path: p, headers: signedV3(p) };
-          },
-        },
-      ],
-    });
   const runNativeBaseline = (duration: number) => load({ url: `${nativeBaselineUrl}/hubspot/app-card/invoices`, connections: CONNECTIONS, duration });
 
   console.log(`warming up…`);
