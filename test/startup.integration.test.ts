@@ -160,10 +160,17 @@ describe('CLI', () => {
     const printed = spawnSync(process.execPath, [CLI, 'app-config', '--base-url', 'https://inv.example.com'], { encoding: 'utf8' });
     expect(printed.status).toBe(0);
     expect(JSON.parse(printed.stdout).card.fetch.targetUrl).toBe('https://inv.example.com/hubspot/card');
-    const written = spawnSync(process.execPath, [CLI, 'app-config', '--base-url', 'https://inv.example.com', '--out', out], { encoding: 'utf8' });
+    const written = spawnSync(process.execPath, [CLI, 'app-config', '--base-url', 'https://inv.example.com', '--out', out, '--card', 'converter'], { encoding: 'utf8' });
     expect(written.status).toBe(0);
     for (const f of ['hubspot-app.json', 'hsproject.json', 'src/app/app-hsmeta.json', 'src/app/cards/definition/DEFINITION.json']) {
       expect(fs.existsSync(path.join(out, f)), f).toBe(true);
+    }
+    // Without --card, our own app card's complete project.
+    const native = path.join(dataDir, 'hubspot-native-project');
+    const project = spawnSync(process.execPath, [CLI, 'app-config', '--base-url', 'https://inv.example.com', '--out', native], { encoding: 'utf8' });
+    expect(project.status, project.stderr).toBe(0);
+    for (const f of ['hsproject.json', 'src/app/app-hsmeta.json', 'src/app/cards/invoices-card-hsmeta.json', 'src/app/cards/index.tsx', 'src/app/cards/config.ts', 'src/app/cards/package.json']) {
+      expect(fs.existsSync(path.join(native, f)), f).toBe(true);
     }
     const bad = spawnSync(process.execPath, [CLI, 'app-config', '--base-url', 'not a url'], { encoding: 'utf8' });
     expect(bad.status).toBe(1);

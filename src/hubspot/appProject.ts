@@ -20,8 +20,9 @@ export const APP_CARD_ENTRY = 'index.tsx';
 const CARDS_DIR = 'src/app/cards';
 const ENTRYPOINT = `/app/cards/${APP_CARD_ENTRY}`;
 
-/** Files of APP_CARD_DIR that are not the card: tests and the local type-check config. */
-const NOT_CARD = /(\.test\.tsx?|^tsconfig(\.[a-z]+)?\.json|\.d\.ts)$/;
+/** Files of APP_CARD_DIR that are not the card: tests, declarations and the local type-check configs. */
+const notCard = (name: string): boolean => name.endsWith('.test.ts') || name.endsWith('.test.tsx') || name.endsWith('.d.ts') || (name.startsWith('tsconfig') && name.endsWith('.json'));
+const CARD_FILE_TYPES = ['.ts', '.tsx', '.js', '.jsx', '.json'];
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
@@ -57,7 +58,7 @@ function cardSourceFiles(dir = APP_CARD_DIR, rel = ''): string[] {
   return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => {
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) return cardSourceFiles(dir, r);
-    return NOT_CARD.test(e.name) || !/\.(tsx?|jsx?|json)$/.test(e.name) ? [] : [r];
+    return notCard(e.name) || !CARD_FILE_TYPES.includes(path.extname(e.name)) ? [] : [r];
   });
 }
 
