@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/setup.js';
 import { createContact, createInvoice } from '../../test/factories.js';
 import * as invoiceRepo from '../invoices/dealInvoiceRepo.js';
+import { AppCardReader } from './appCardReader.js';
 import { CardReader } from './cardReader.js';
+import { APP_CARD_PAGE_SIZE } from './presentAppCard.js';
 
 const { tdb, app } = useTestApp();
 const deals = ['101', '102', '103', '104', '105', '106'];
@@ -51,5 +53,30 @@ describe('CardReader', () => {
     const bad = await Promise.allSettled([reader.read('1', '2', 'not-a-date'), reader.read('1', '3', 'not-a-date')]);
     expect(bad.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect((await reader.read('88', '101', '2026-11-25')).totalCount).toBe(1);
+  });
+});
+
+describe('AppCardReader', () => {
+  it('answers concurrent reads of many deals and pages exactly as one page query and one summary each would', async () => {
+    const reader = new AppCardReader(tdb.db);
+    const reads = deals.flatMap((d) => [
+      { portalId: '77', dealId: d, page: 1 },
+      { portalId: '88', dealId: d, page: 1 },
+      { portalId: '88', dealId: d, page: 2 },
+      { portalId: '99', dealId: d, page: 1 },
+    ]);
+    const requests = [...reads, ...reads.slice(0, 6)]; // duplicates share a batch
+    const batched = await Promise.all(requests.map((r) => reader.read(r.portalId, r.dealId, r.page, '2026-11-25')));
+    expect(reader.stats.reads).toBe(requests.length);
+    expect(reader.stats.queries).toBeLessThan(5);
+    for (const [i, r] of requests.entries()) {
+      const single = await invoiceRepo.listForDeal(tdb.db, r.portalId, r.dealId, '2026-11-25', { limit: APP_CARD_PAGE_SIZE, offset: (r.page - 1) * APP_CARD_PAGE_SIZE });
+      const label = `${r.portalId}/${r.dealId} page ${r.page}`;
+      expect(batched[i]!.invoices, label).toEqual(single.invoices);
+      expect(batched[i]!.summary, label).toEqual(await invoiceRepo.dealSummary(tdb.db, r.portalId, r.dealId, '2026-11-25'));
+    }
+    // Deal 106 has 11 invoices: six on portal 88, so its second page is empty but counted.
+    expect(batched.some((p) => p.invoices.length === 0 && p.summary.invoiceCount > 0)).toBe(true);
+    expect(batched.some((p) => p.summary.totals.length > 0 && p.summary.totals.some((t) => t.paidMinor > 0n))).toBe(true);
   });
 });

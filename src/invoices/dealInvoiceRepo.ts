@@ -64,7 +64,7 @@ const DEALS_INVOICES_SQL = `
   where x.rank <= $4
   order by x.portal_id, x.deal_id, x.rank`;
 
-function toDealInvoice(r: DbDealInvoice): DealInvoice {
+function toDealInvoice(r: Omit<DbDealInvoice, 'total_count'>): DealInvoice {
   return {
     id: String(r.id),
     number: r.number,
@@ -130,42 +130,97 @@ export interface DealCurrencyTotals {
 export interface DealSummary {
   /** One entry per currency the deal's invoices (deleted drafts aside) use, by currency code. */
   totals: DealCurrencyTotals[];
+  /** How many invoices the deal has (deleted drafts aside). */
+  invoiceCount: number;
   /** The portal's locale setting (portal_settings.locale), or null. */
   locale: string | null;
 }
 
 interface DbDealSummary {
+  portal_id: string;
+  deal_id: string;
   currency: string | null;
+  n: string | null;
   open_minor: string | null;
   overdue_minor: string | null;
   paid_minor: string | null;
   locale: string | null;
 }
 
-// Sums in SQL, exactly: bigint minor units summed as numeric and handed over as text. The portal's
-// locale rides along (one column of portal_settings, read by primary key) so that the app card's
-// invoice list costs two queries, this and its page. The outer `select 1` keeps one row when the
-// deal has no invoices, to carry the locale. `$3` is today.
-const DEAL_SUMMARY_SQL = `
-  select t.currency, t.open_minor, t.overdue_minor, t.paid_minor,
-         (select s.locale from portal_settings s where s.portal_id = $1::bigint) as locale
-  from (select 1) as one
-  left join (
+// Sums in SQL, exactly: bigint minor units summed as numeric and handed over as text, per deal of
+// the batch and currency. The portal's locale rides along (one column of portal_settings, read by
+// primary key); a deal without invoices still has its row (currency null) to carry it. `$3` is today.
+const DEALS_SUMMARY_SQL = `
+  select k.portal_id, k.deal_id, t.currency, t.n, t.open_minor, t.overdue_minor, t.paid_minor, s.locale
+  from unnest($1::bigint[], $2::bigint[]) as k (portal_id, deal_id)
+  left join portal_settings s on s.portal_id = k.portal_id
+  left join lateral (
     select i.currency,
+           count(*)::text as n,
            sum(case when i.status = 'open' then i.total_minor - i.paid_minor else 0 end)::text as open_minor,
            sum(case when i.status = 'open' and i.due_date < $3::date then i.total_minor - i.paid_minor else 0 end)::text as overdue_minor,
            sum(i.paid_minor)::text as paid_minor
     from invoices i
-    where i.portal_id = $1::bigint and i.deal_id = $2::bigint and i.deleted_at is null
+    where i.portal_id = k.portal_id and i.deal_id = k.deal_id and i.deleted_at is null
     group by i.currency
   ) t on true
-  order by t.currency`;
+  order by k.portal_id, k.deal_id, t.currency`;
 
-/** The deal's open, overdue and paid amounts per currency, and the portal's locale, in one query. */
+/**
+ * Each deal's open, overdue and paid amounts per currency, its invoice count and its portal's
+ * locale, for several deals in one query (keyed by dealKey; every deal asked for is present).
+ */
+export async function summariesForDeals(db: Db, deals: ReadonlyArray<{ portalId: string; dealId: string }>, today: string): Promise<Map<string, DealSummary>> {
+  const rows = await queryPrepared<DbDealSummary>(db, 'deals_summary_v1', DEALS_SUMMARY_SQL, [deals.map((d) => d.portalId), deals.map((d) => d.dealId), today]);
+  const out = new Map<string, DealSummary>();
+  for (const r of rows) {
+    const key = dealKey(String(r.portal_id), String(r.deal_id));
+    let summary = out.get(key);
+    if (!summary) {
+      summary = { totals: [], invoiceCount: 0, locale: r.locale ?? null };
+      out.set(key, summary);
+    }
+    if (r.currency === null) continue;
+    summary.invoiceCount += Number(r.n ?? 0);
+    summary.totals.push({ currency: r.currency.trim(), openMinor: BigInt(r.open_minor ?? 0), overdueMinor: BigInt(r.overdue_minor ?? 0), paidMinor: BigInt(r.paid_minor ?? 0) });
+  }
+  return out;
+}
+
+/** The deal's amounts per currency, its invoice count and the portal's locale. */
 export async function dealSummary(db: Db, portalId: string, dealId: string, today: string): Promise<DealSummary> {
-  const rows = await queryPrepared<DbDealSummary>(db, 'deal_summary_v1', DEAL_SUMMARY_SQL, [portalId, dealId, today]);
-  const totals = rows
-    .filter((r) => r.currency !== null)
-    .map((r) => ({ currency: r.currency!.trim(), openMinor: BigInt(r.open_minor ?? 0), overdueMinor: BigInt(r.overdue_minor ?? 0), paidMinor: BigInt(r.paid_minor ?? 0) }));
-  return { totals, locale: rows[0]?.locale ?? null };
+  return (await summariesForDeals(db, [{ portalId, dealId }], today)).get(dealKey(portalId, dealId))!;
+}
+
+/** A page of one deal's invoices: `limit` of them after the first `offset`, most relevant first. */
+export interface DealPageRead {
+  portalId: string;
+  dealId: string;
+  offset: number;
+}
+
+// One page of each of several deals (each with its own offset), in one round trip; `$3` is today.
+const DEALS_PAGES_SQL = `
+  select x.* from (
+    select ${DEAL_COLUMNS}, k.ord, k.off,
+           row_number() over (partition by k.ord order by ${RELEVANCE}) as rank
+    from unnest($1::bigint[], $2::bigint[], $5::int[]) with ordinality as k (portal_id, deal_id, off, ord)
+    join invoices i on i.portal_id = k.portal_id and i.deal_id = k.deal_id and i.deleted_at is null
+    left join contacts c on c.external_id = i.contact_external_id
+  ) x
+  where x.rank > x.off and x.rank <= x.off + $4
+  order by x.ord, x.rank`;
+
+/** The pages asked for, in their order (a page past a deal's end is empty). */
+export async function pagesForDeals(db: Db, reads: readonly DealPageRead[], today: string, limit: number): Promise<DealInvoice[][]> {
+  const rows = await queryPrepared<Omit<DbDealInvoice, 'total_count'> & { ord: string }>(db, 'deals_pages_v1', DEALS_PAGES_SQL, [
+    reads.map((r) => r.portalId),
+    reads.map((r) => r.dealId),
+    today,
+    limit,
+    reads.map((r) => r.offset),
+  ]);
+  const pages: DealInvoice[][] = reads.map(() => []);
+  for (const r of rows) pages[Number(r.ord) - 1]!.push(toDealInvoice(r));
+  return pages;
 }
