@@ -108,7 +108,7 @@ export function InvoiceCard(props: InvoiceCardProps = {}) {
   const onAction = (action: InvoiceAction, inv: CardInvoice) => {
     switch (action) {
       case 'pdf':
-        return openPage(inv.links.pdf ?? inv.links.view, `${inv.number} PDF`, PDF_MODAL);
+        return openPage(inv.links.pdf, `${inv.number} PDF`, PDF_MODAL);
       case 'edit':
         return openPage(inv.links.edit, `Edit ${inv.number}`, FORM_MODAL);
       case 'issue':

@@ -33,7 +33,7 @@ export interface CardInvoice {
   paid: string;
   actions: InvoiceAction[];
   voidNeedsReason: boolean;
-  links: { pdf?: string; view?: string; edit?: string; payment?: string };
+  links: { pdf: string; edit?: string };
 }
 
 export interface InvoicePage {
@@ -45,7 +45,6 @@ export interface InvoicePage {
   pageSize: number;
   totalCount: number;
   createUrl: string;
-  settingsUrl?: string;
 }
 
 export interface ActionAnswer {

@@ -93,7 +93,6 @@ describe('GET /hubspot/app-card/invoices', () => {
       pageSize: 10,
       totalCount: 0,
       createUrl: expect.stringMatching(/^https:\/\/invoices\.example\.com\/hubspot\/pages\/invoices\/new\?token=/),
-      settingsUrl: expect.stringMatching(/^https:\/\/invoices\.example\.com\/hubspot\/pages\/settings\?token=/),
     });
   });
 
@@ -156,17 +155,17 @@ describe('GET /hubspot/app-card/invoices', () => {
     expect(row(eurVoid.id)).toMatchObject({ status: 'void', displayStatus: 'void', statusLabel: 'Void', balance: '0.00', paid: '10.00', actions: ['pdf'], voidNeedsReason: false });
 
     // Links: the pages each row's actions open, every URL with its own freshly minted token.
-    expect(Object.keys(row(eurDraft.id).links).sort()).toEqual(['edit', 'pdf', 'view']);
-    expect(Object.keys(row(eurOpen.id).links).sort()).toEqual(['payment', 'pdf', 'view']);
-    expect(Object.keys(row(eurVoid.id).links).sort()).toEqual(['pdf', 'view']);
+    expect(Object.keys(row(eurDraft.id).links).sort()).toEqual(['edit', 'pdf']);
+    expect(Object.keys(row(eurOpen.id).links).sort()).toEqual(['pdf']);
+    expect(Object.keys(row(eurVoid.id).links).sort()).toEqual(['pdf']);
     const claims = (u: string) => {
       const r = readPageToken(app.deps.pageTokenKey!, new URL(u).searchParams.get('token')!, app.clock.now().getTime());
       if (!r.ok) throw new Error(`bad token in ${u}: ${r.reason}`);
       return r.claims;
     };
-    expect(claims(row(eurOpen.id).links.payment)).toMatchObject({
+    expect(claims(row(eurOpen.id).links.pdf)).toMatchObject({
       kind: 'link',
-      purpose: 'payment',
+      purpose: 'pdf',
       portalId: PORTAL,
       dealId: deal,
       invoiceId: eurOpen.id,
@@ -174,9 +173,15 @@ describe('GET /hubspot/app-card/invoices', () => {
       userEmail: 'rep@seller.example',
     });
     expect(claims(res.body.createUrl)).toMatchObject({ purpose: 'create', invoiceId: null, dealId: deal });
-    const view = await fetch(row(eurOpen.id).links.view.replace(PUBLIC, app.url));
-    expect(view.status).toBe(200);
-    expect(await view.text()).toContain(eurOpen.number);
+    expect(claims(row(eurDraft.id).links.edit)).toMatchObject({ kind: 'link', purpose: 'edit', invoiceId: eurDraft.id, dealId: deal });
+    const pdf = await fetch(row(eurOpen.id).links.pdf.replace(PUBLIC, app.url));
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
     expect((await app.api('PUT', `/portals/${PORTAL}/settings`, { locale: null })).status).toBe(200);
   });
 
@@ -233,7 +238,8 @@ describe('app card actions', () => {
     expect(audit.find((a) => a.action === 'invoice.issue')).toMatchObject({ hubspot_user_id: '4242', hubspot_user_email: 'rep@seller.example' });
     const row = (await list(deal)).body.invoices.find((r: JsonBody) => r.id === inv.id);
     expect(row).toMatchObject({ status: 'open', actions: ['pdf', 'payment', 'void'] });
-    expect(row.links.payment).toContain('/hubspot/pages/invoices/');
+    expect(row.links.pdf).toContain('/hubspot/pdf/invoices/');
+    expect(row.links.edit).toBeUndefined();
   });
 
   it('records a payment once per requestId: the repeat gets the same answer and no second payment', async () => {

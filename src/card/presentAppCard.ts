@@ -42,12 +42,13 @@ export interface AppCardInvoiceState {
   voidNeedsReason: boolean;
 }
 
-/** The iframe pages a row opens, each URL with a freshly minted page token. */
+/**
+ * The iframe pages a row opens, each URL with a freshly minted page token: only the pages the card
+ * opens (its payment, void and delete are its own forms), since every token costs an HMAC.
+ */
 export interface AppCardInvoiceLinks {
   pdf: string;
-  view: string;
   edit?: string;
-  payment?: string;
 }
 
 /** A row of the card's table. */
@@ -73,7 +74,6 @@ export interface AppCardInvoicesResponse {
   pageSize: number;
   totalCount: number;
   createUrl: string;
-  settingsUrl: string;
 }
 
 /** What an invoice row is made from (a DealInvoice of the list, or an InvoiceDetail after an action). */
@@ -117,9 +117,8 @@ export function presentAppCardInvoiceState(inv: AppCardInvoiceSource, today: str
 
 function presentRow(inv: AppCardInvoiceSource, today: string, page: PageLink): AppCardInvoice {
   const state = presentAppCardInvoiceState(inv, today);
-  const links: AppCardInvoiceLinks = { pdf: page('pdf', inv.id), view: page('view', inv.id) };
+  const links: AppCardInvoiceLinks = { pdf: page('pdf', inv.id) };
   if (state.actions.includes('edit')) links.edit = page('edit', inv.id);
-  if (state.actions.includes('payment')) links.payment = page('payment', inv.id);
   return { ...state, links };
 }
 
@@ -149,6 +148,5 @@ export function presentAppCardInvoices(view: AppCardInvoicesView, page: PageLink
     pageSize: APP_CARD_PAGE_SIZE,
     totalCount: view.totalCount,
     createUrl: page('create', null),
-    settingsUrl: page('settings', null),
   };
 }
