@@ -80,6 +80,31 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
     isPagePath(req.path) ? pageProfile(req, res, next) : req.path.startsWith('/admin') && !req.path.startsWith('/admin/api/') ? adminHeaders(req, res, next) : apiHeaders(req, res, next),
   );
 
+  // HubSpot → service: signed (first after the headers: the card's data fetch and our app card's
+  // list are the busiest routes, and no route before them could match their paths). The raw body is kept for the signature and parsed afterwards; then
+  // HubSpot's parameters are read once (repeats must agree) and the portal must be one we serve.
+  const signed = [express.raw({ type: () => true, limit: HUBSPOT_BODY_LIMIT }), verifyHubSpotSignature(deps)];
+  const fetchCaller = requireServedCaller(deps, { body: false, portal: 'in-handler' });
+  const hookCaller = requireServedCaller(deps, { body: true });
+  app.get(cardPaths.fetch, ...signed, fetchCaller, h(getInvoiceCard));
+  app.post(cardPaths.hooks.void, ...signed, hookCaller, h(postVoidHook));
+  app.post(cardPaths.hooks.issue, ...signed, hookCaller, h(postIssueHook));
+  app.delete(cardPaths.hooks.deleteDraft, ...signed, hookCaller, h(deleteDraftHook));
+
+  // Our app card (hubspot.fetch) → service: signed the same way, with who is asking read from the
+  // signed query only (HubSpot appends it there; a body is never read for it: appCardApi.ts says
+  // why). The raw body is read (small: the card sends a few fields) for the signature, then parsed.
+  const appCardSigned = [express.raw({ type: () => true, limit: APP_CARD_BODY_LIMIT }), verifyHubSpotSignature(deps)];
+  const appCardReader = requireAppCardCaller(deps, { portal: 'in-handler' });
+  const appCardCaller = requireAppCardCaller(deps);
+  const appCardJson = jsonFromRawBody();
+  const appCardAction = { query: validateAppCardActionQuery };
+  app.get(cardPaths.appCard.invoices, ...appCardSigned, appCardReader, h(getAppCardInvoices, { query: validateAppCardListQuery }));
+  app.post(cardPaths.appCard.issue, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardIssue, { ...appCardAction, body: validateAppCardEmptyBody }));
+  app.post(cardPaths.appCard.void, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardVoid, { ...appCardAction, body: validateAppCardVoidBody }));
+  app.post(cardPaths.appCard.delete, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardDelete, { ...appCardAction, body: validateAppCardEmptyBody }));
+  app.post(cardPaths.appCard.payments, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardPayment, { ...appCardAction, body: validateAppCardPaymentBody }));
+
   mountStaticAssets(app);
   mountOpsRoutes(app, deps);
 
@@ -105,30 +130,6 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   admin.get('/overview', h(getOverview));
   admin.post('/failures/:id/replay', h(postAdminReplay));
   app.use('/admin/api', admin);
-
-  // HubSpot → service: signed. The raw body is kept for the signature and parsed afterwards; then
-  // HubSpot's parameters are read once (repeats must agree) and the portal must be one we serve.
-  const signed = [express.raw({ type: () => true, limit: HUBSPOT_BODY_LIMIT }), verifyHubSpotSignature(deps)];
-  const fetchCaller = requireServedCaller(deps, { body: false, portal: 'in-handler' });
-  const hookCaller = requireServedCaller(deps, { body: true });
-  app.get(cardPaths.fetch, ...signed, fetchCaller, h(getInvoiceCard));
-  app.post(cardPaths.hooks.void, ...signed, hookCaller, h(postVoidHook));
-  app.post(cardPaths.hooks.issue, ...signed, hookCaller, h(postIssueHook));
-  app.delete(cardPaths.hooks.deleteDraft, ...signed, hookCaller, h(deleteDraftHook));
-
-  // Our app card (hubspot.fetch) → service: signed the same way, with who is asking read from the
-  // signed query only (HubSpot appends it there; a body is never read for it: appCardApi.ts says
-  // why). The raw body is read (small: the card sends a few fields) for the signature, then parsed.
-  const appCardSigned = [express.raw({ type: () => true, limit: APP_CARD_BODY_LIMIT }), verifyHubSpotSignature(deps)];
-  const appCardReader = requireAppCardCaller(deps, { portal: 'in-handler' });
-  const appCardCaller = requireAppCardCaller(deps);
-  const appCardJson = jsonFromRawBody();
-  const appCardAction = { query: validateAppCardActionQuery };
-  app.get(cardPaths.appCard.invoices, ...appCardSigned, appCardReader, h(getAppCardInvoices, { query: validateAppCardListQuery }));
-  app.post(cardPaths.appCard.issue, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardIssue, { ...appCardAction, body: validateAppCardEmptyBody }));
-  app.post(cardPaths.appCard.void, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardVoid, { ...appCardAction, body: validateAppCardVoidBody }));
-  app.post(cardPaths.appCard.delete, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardDelete, { ...appCardAction, body: validateAppCardEmptyBody }));
-  app.post(cardPaths.appCard.payments, ...appCardSigned, appCardCaller, ...appCardJson, h(postAppCardPayment, { ...appCardAction, body: validateAppCardPaymentBody }));
 
   // The rep's browser (inside HubSpot's modal) → service: unsigned, so every page checks its token.
   app.use(`${HUBSPOT_PREFIX}/pages`, rateLimit({ name: 'the card pages', max: 1200, windowMs: 60_000 }));
