@@ -4,7 +4,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import { createDb } from '../../src/db/db.js';
 import { migrateLatest } from '../../src/db/migrate.js';
-import { signV2, signV3 } from '../../src/hubspot/signature.js';
+import { decodeV3Uri, signV2, signV3 } from '../../src/hubspot/signature.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { load, type LoadResult, median, startProcess } from './benchUtil.js';
 
@@ -84,21 +84,24 @@ function cardPath(deal: number): string {
   return `/hubspot/card?userId=4242&userEmail=rep@seller.example&associatedObjectId=${dealIdOf(deal)}&associatedObjectType=DEAL&portalId=${portalOf(deal)}&dealname=Deal+${deal}&hs_object_id=${dealIdOf(deal)}`;
 }
 
-/** Our app card's invoice endpoint, as hubspot.fetch calls it: the card's dealId, then the identity HubSpot appends. */
+/** Our app card's invoice endpoint, as hubspot.fetch calls it: the card's dealId, then the identity HubSpot appends (its `@` raw, as HubSpot sends it). */
 function appCardPath(deal: number): string {
-  return `/hubspot/app-card/invoices?dealId=${dealIdOf(deal)}&userId=4242&portalId=${portalOf(deal)}&userEmail=rep%40seller.example&appId=1`;
+  return `/hubspot/app-card/invoices?dealId=${dealIdOf(deal)}&userId=4242&portalId=${portalOf(deal)}&userEmail=rep@seller.example&appId=1`;
 }
+
+/** Signature v3 as HubSpot's docs give it: over the URI with their table of escapes decoded. */
+const v3Of = (pathAndQuery: string, ts: string) => signV3(SECRET, 'GET', decodeV3Uri(PUBLIC + pathAndQuery), '', ts);
 
 /** hubspot.fetch signs with v3 only. */
 function signedV3(pathAndQuery: string): Record<string, string> {
   const ts = String(Date.now());
-  return { 'x-hubspot-signature-v3': signV3(SECRET, 'GET', PUBLIC + pathAndQuery, '', ts), 'x-hubspot-request-timestamp': ts };
+  return { 'x-hubspot-signature-v3': v3Of(pathAndQuery, ts), 'x-hubspot-request-timestamp': ts };
 }
 
 function signedHeaders(pathAndQuery: string): Record<string, string> {
   const ts = String(Date.now());
   return {
-    'x-hubspot-signature-v3': signV3(SECRET, 'GET', PUBLIC + pathAndQuery, '', ts),
+    'x-hubspot-signature-v3': v3Of(pathAndQuery, ts),
     'x-hubspot-request-timestamp': ts,
     'x-hubspot-signature': signV2(SECRET, 'GET', PUBLIC + pathAndQuery, ''),
     'x-hubspot-signature-version': 'v2',
