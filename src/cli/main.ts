@@ -139,16 +139,20 @@ program
       const c = config();
       const secret = c.hubspot.clientSecret ?? fail('HUBSPOT_CLIENT_SECRET is not set: preview signs requests with the same secret the service verifies them with.');
       if (opts.card !== 'classic' && opts.card !== 'native') fail(`--card must be classic or native, got ${opts.card}`);
+      // Where to call, what HubSpot would sign, and who is asking: the same for both cards.
+      const target = {
+        serviceUrl: opts.url ?? c.publicBaseUrl,
+        publicUrl: opts.publicUrl ?? c.publicBaseUrl,
+        clientSecret: secret,
+        portalId: opts.portal,
+        dealId: opts.deal,
+        userId: opts.userId,
+        userEmail: opts.userEmail,
+      };
       if (opts.card === 'native') {
         try {
           const text = await previewAppCard({
-            serviceUrl: opts.url ?? c.publicBaseUrl,
-            publicUrl: opts.publicUrl ?? c.publicBaseUrl,
-            clientSecret: secret,
-            portalId: opts.portal,
-            dealId: opts.deal,
-            userId: opts.userId,
-            userEmail: opts.userEmail,
+            ...target,
             appId: opts.appId ?? c.hubspot.appId ?? '1',
             locale: opts.locale,
           });
@@ -168,13 +172,7 @@ program
       let result;
       try {
         result = await previewCard({
-          serviceUrl: opts.url ?? c.publicBaseUrl,
-          publicUrl: opts.publicUrl ?? c.publicBaseUrl,
-          clientSecret: secret,
-          portalId: opts.portal,
-          dealId: opts.deal,
-          userId: opts.userId,
-          userEmail: opts.userEmail,
+          ...target,
           properties,
           appCard: opts.appCard ? { appId: opts.appCard } : undefined,
           definition,

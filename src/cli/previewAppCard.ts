@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { signV3 } from '../hubspot/signature.js';
+import { v3Headers } from '../hubspot/signature.js';
 import { PROJECT_ROOT } from '../paths.js';
 
 export interface AppCardPreviewOptions {
@@ -120,11 +120,7 @@ function proxiedFetch(o: AppCardPreviewOptions) {
     const send = new URL(`${target.pathname}${target.search}`, o.serviceUrl);
     return fetch(send, {
       method,
-      headers: {
-        'X-HubSpot-Signature-v3': signV3(o.clientSecret, method, publicUrl, body, timestamp),
-        'X-HubSpot-Request-Timestamp': timestamp,
-        ...(body ? { 'Content-Type': 'application/json' } : {}),
-      },
+      headers: { ...v3Headers(o.clientSecret, method, publicUrl, body, timestamp), ...(body ? { 'Content-Type': 'application/json' } : {}) },
       body: body || undefined,
       signal: AbortSignal.timeout(15_000),
     });

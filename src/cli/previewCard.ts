@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { cardResponseSchema, type CardAction, type CardResponse } from '../card/cardResponse.js';
 import type { AppDefinition } from '../hubspot/appDefinition.js';
-import { signV2, signV3 } from '../hubspot/signature.js';
+import { signV2, v3Headers } from '../hubspot/signature.js';
 import { lenientAjv } from '../http/validate.js';
 import { currencyExponent, isCurrency } from '../money/currencies.js';
 import { formatMoney } from '../../public/locale.js';
@@ -95,10 +95,7 @@ export async function previewCard(o: PreviewOptions): Promise<PreviewResult> {
   const publicUrl = dataFetchUrl(o, o.publicUrl.replace(/\/+$/, ''));
   const sendUrl = o.serviceUrl.replace(/\/+$/, '') + publicUrl.slice(o.publicUrl.replace(/\/+$/, '').length);
   const timestamp = String(o.nowMs);
-  const headers: Record<string, string> = {
-    'X-HubSpot-Signature-v3': signV3(o.clientSecret, 'GET', publicUrl, '', timestamp),
-    'X-HubSpot-Request-Timestamp': timestamp,
-  };
+  const headers = v3Headers(o.clientSecret, 'GET', publicUrl, '', timestamp);
   if (!o.appCard) {
     headers['X-HubSpot-Signature'] = signV2(o.clientSecret, 'GET', publicUrl, '');
     headers['X-HubSpot-Signature-Version'] = 'v2';

@@ -50,6 +50,15 @@ export function decodeV3Uri(uri: string): string {
   return uri.replace(/%(3[AaBbFf]|40|2[14789AaCcFf])/g, (match, hex: string) => V3_DECODES[hex.toUpperCase()] ?? match);
 }
 
+/**
+ * The headers HubSpot sends with a v3-signed request (its proxy, its data fetch): the signature over
+ * the URI with HubSpot's table of escapes decoded, as its docs give it, and the timestamp. The
+ * CLI's previews sign with this; the service verifies either form (verifyHubSpotSignature).
+ */
+export function v3Headers(clientSecret: string, method: string, url: string, body: Buffer | string, timestamp: string): Record<string, string> {
+  return { 'X-HubSpot-Signature-v3': signV3(clientSecret, method, decodeV3Uri(url), body, timestamp), 'X-HubSpot-Request-Timestamp': timestamp };
+}
+
 export interface SignedRequest {
   method: string;
   /** The full URL HubSpot called: public base URL + raw path and query, order kept. */
