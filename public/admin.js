@@ -81,12 +81,19 @@ const hubspotMessage = (message) => {
   }
 };
 
+/**
+ * A refusal by a HubSpot portal admin's validation rule: each property it names with the rule's
+ * own message, then the reason in full (what refused it, and what to do).
+ */
+const ruleRefusal = (f) =>
+  `<ul class="reasons">${f.error.violations.map((v) => `<li>${v.property ? `<code>${esc(v.property)}</code> ` : ''}${esc(v.message)}</li>`).join('')}</ul>${f.error.correlationId ? `<div class="note">correlation id <span class="id">${esc(f.error.correlationId)}</span></div>` : ''}`;
+
 function renderFailures(failures) {
   $('failures').innerHTML = table(
     ['Record', 'State', 'Why', 'HubSpot said', 'Attempts', 'Since', ''],
     failures.map(
       (f) =>
-        `<tr data-failure="${esc(f.id)}"><td>${esc(f.objectType)} <strong>${esc(f.externalId)}</strong><div class="note">portal ${esc(f.portalId)}</div></td><td>${badge(f.state)}</td><td>${esc(f.error && f.reason ? f.reason.split(': ')[0] : f.reason)}</td><td>${f.error ? `${hubspotMessage(f.error.message)}${f.error.correlationId ? `<div class="note">correlation id <span class="id">${esc(f.error.correlationId)}</span></div>` : ''}` : '—'}</td><td class="num">${esc(f.attempts)}</td><td>${ago(f.updatedAt)}</td><td><button type="button" class="replay" data-id="${esc(f.id)}">Replay</button></td></tr>`,
+        `<tr data-failure="${esc(f.id)}"><td>${esc(f.objectType)} <strong>${esc(f.externalId)}</strong><div class="note">portal ${esc(f.portalId)}</div></td><td>${badge(f.state)}</td><td>${esc(f.error && f.reason && !f.error.violations?.length ? f.reason.split(': ')[0] : f.reason)}</td><td>${f.error?.violations?.length ? ruleRefusal(f) : f.error ? `${hubspotMessage(f.error.message)}${f.error.correlationId ? `<div class="note">correlation id <span class="id">${esc(f.error.correlationId)}</span></div>` : ''}` : '—'}</td><td class="num">${esc(f.attempts)}</td><td>${ago(f.updatedAt)}</td><td><button type="button" class="replay" data-id="${esc(f.id)}">Replay</button></td></tr>`,
     ),
     'No failures: HubSpot has accepted every record.',
   );

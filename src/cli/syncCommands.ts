@@ -9,7 +9,7 @@ export interface RunView {
   status: 'queued' | 'running' | 'done' | 'failed' | 'paused';
   total: number;
   processed: number;
-  counts: Record<'created' | 'updated' | 'unchanged' | 'archived' | 'skipped' | 'conflicts' | 'failed' | 'retries' | 'rateLimited', number>;
+  counts: Record<'created' | 'updated' | 'unchanged' | 'archived' | 'skipped' | 'conflicts' | 'failed' | 'retries' | 'rateLimited', number> & { refusedUpFront?: number };
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -23,7 +23,15 @@ export interface FailureView {
   externalId: string;
   state: string;
   reason: string | null;
-  error: { status: number | null; category: string | null; message: string; correlationId: string | null } | null;
+  error: {
+    status: number | null;
+    category: string | null;
+    message: string;
+    correlationId: string | null;
+    violations?: Array<{ property: string | null; code: string | null; message: string }>;
+    refusedBy?: 'portal_rule';
+    foundBeforeSending?: boolean;
+  } | null;
   attempts: number;
   updatedAt: string;
 }
@@ -64,7 +72,7 @@ export function describeRun(run: RunView): string {
     `  unchanged  ${c.unchanged}`,
     `  skipped    ${c.skipped}   (contacts without an email)`,
     `  conflicts  ${c.conflicts}   (contacts sharing an email)`,
-    `  failed     ${c.failed}   (refused by HubSpot)`,
+    `  failed     ${c.failed}   (refused by HubSpot${c.refusedUpFront ? `; ${c.refusedUpFront} of them not sent, as they break a portal validation rule read before the push` : ''})`,
     `  retries    ${c.retries}, of which 429s: ${c.rateLimited}`,
   ];
   if (run.error) lines.push(`  note: ${run.error}`);
@@ -76,7 +84,11 @@ export function describeFailures(failures: FailureView[]): string {
   if (failures.length === 0) return 'No failures: HubSpot has accepted every record.';
   return failures
     .map((f) => {
-      const hs = f.error ? `\n      HubSpot ${f.error.status ?? ''} ${f.error.category ?? ''}: ${f.error.message}${f.error.correlationId ? ` (correlation id ${f.error.correlationId})` : ''}` : '';
+      const said = f.error?.violations?.length
+        ? f.error.violations.map((v) => `\n      ${v.property ?? '(no property named)'}: ${v.message}`).join('') + (f.error.correlationId ? `\n      (correlation id ${f.error.correlationId})` : '')
+        : '';
+      const hs =
+        said || (f.error ? `\n      HubSpot ${f.error.status ?? ''} ${f.error.category ?? ''}: ${f.error.message}${f.error.correlationId ? ` (correlation id ${f.error.correlationId})` : ''}` : '');
       return `#${f.id}  ${f.state.padEnd(8)} ${f.objectType} ${f.externalId} (portal ${f.portalId}, ${f.attempts} attempt(s))\n      ${f.reason ?? ''}${hs}`;
     })
     .join('\n');

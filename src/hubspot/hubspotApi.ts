@@ -29,10 +29,32 @@ export interface BatchResult {
   objectWriteTraceId?: string;
 }
 
+/**
+ * One property HubSpot refused, with its own words: a portal admin's validation rule (a required
+ * or conditionally required property, a format rule) or a value HubSpot cannot take.
+ */
+export interface Violation {
+  /** The property it names, or null when HubSpot named none. */
+  property: string | null;
+  /** HubSpot's code: MISSING_REQUIRED_PROPERTY, INVALID_ALPHA, … (null when it gave none). */
+  code: string | null;
+  /** HubSpot's message for it (the rule's own message). */
+  message: string;
+}
+
+/** One rule of the property validations API: the property, its ruleType and ruleArguments. */
+export interface PropertyValidation {
+  property: string;
+  ruleType: string;
+  ruleArguments: string[];
+}
+
 export interface BatchError {
   status: string;
   category?: string;
   message: string;
+  /** What a VALIDATION_ERROR names, property by property (empty otherwise). */
+  violations: Violation[];
   /** Trace ids (per-input errors of a 207) or ids (not-found reads). */
   traceIds: string[];
   ids: string[];
@@ -79,9 +101,16 @@ export class HubSpotError extends Error {
     return (b && typeof b === 'object' ? b.correlationId : undefined) ?? this.headers['x-hubspot-correlation-id'];
   }
 
+  /** The properties a VALIDATION_ERROR names, each with HubSpot's message (empty otherwise). */
+  get violations(): Violation[] {
+    const b = this.body as { violations?: Violation[] } | undefined;
+    return b && typeof b === 'object' && Array.isArray(b.violations) ? b.violations : [];
+  }
+
   /** What to keep about the failure (never the request, which may hold personal data). */
-  summary(): { status: number | null; category: string | null; message: string; correlationId: string | null } {
-    return { status: this.status, category: this.category ?? null, message: this.message, correlationId: this.correlationId ?? null };
+  summary(): { status: number | null; category: string | null; message: string; correlationId: string | null; violations?: Violation[] } {
+    const violations = this.violations;
+    return { status: this.status, category: this.category ?? null, message: this.message, correlationId: this.correlationId ?? null, ...(violations.length ? { violations } : {}) };
   }
 }
 
@@ -158,6 +187,47 @@ function pickBody(raw: Record<string, unknown>, known: ReadonlyArray<string | un
     if (typeof v === 'string') out[k] = redactSecrets(v.length > 2000 ? `${v.slice(0, 2000)}…` : v, known);
     else if (typeof v === 'number' || typeof v === 'boolean') out[k] = v;
   }
+  const violations = violationsIn(raw, known);
+  if (violations.length) out.violations = violations;
+  return out;
+}
+
+const LEGACY_PREFIX = 'Property values were not valid: ';
+const text = (v: unknown, known: ReadonlyArray<string | undefined>, max: number): string | null =>
+  typeof v === 'string' && v !== '' ? redactSecrets(v.length > max ? `${v.slice(0, max)}…` : v, known) : null;
+
+/**
+ * The properties a VALIDATION_ERROR body names, each with HubSpot's message. Two shapes exist:
+ * `errors[]` entries with `context.propertyName` (the 2026-09 rules: MISSING_REQUIRED_PROPERTY,
+ * MISSING_CONDITIONAL_REQUIRED_PROPERTY), and the older message "Property values were not valid:
+ * [{…, "message", "error", "name"}]" (property validation rules, bad values). At most 20 are kept,
+ * their text redacted and cut short like the rest of the body.
+ */
+export function violationsIn(raw: unknown, known: ReadonlyArray<string | undefined> = []): Violation[] {
+  if (!raw || typeof raw !== 'object') return [];
+  const body = raw as { category?: unknown; message?: unknown; errors?: unknown };
+  if (body.category !== 'VALIDATION_ERROR') return [];
+  const out: Violation[] = [];
+  if (Array.isArray(body.errors)) {
+    for (const e of body.errors.slice(0, 20) as Array<{ code?: unknown; message?: unknown; context?: { propertyName?: unknown } } | null>) {
+      if (!e || typeof e !== 'object') continue;
+      const message = text(e.message, known, 500);
+      if (!message) continue;
+      const names = Array.isArray(e.context?.propertyName) ? e.context.propertyName : [];
+      out.push({ property: text(names[0], known, 200), code: text(e.code, known, 100), message });
+    }
+  }
+  if (out.length === 0 && typeof body.message === 'string' && body.message.startsWith(LEGACY_PREFIX)) {
+    try {
+      const listed = JSON.parse(body.message.slice(LEGACY_PREFIX.length)) as unknown;
+      for (const e of (Array.isArray(listed) ? listed.slice(0, 20) : []) as Array<{ name?: unknown; error?: unknown; message?: unknown } | null>) {
+        const message = e && typeof e === 'object' ? text(e.message, known, 500) : null;
+        if (message) out.push({ property: text(e!.name, known, 200), code: text(e!.error, known, 100), message });
+      }
+    } catch {
+      // Not the JSON list HubSpot writes there: the message itself is all there is.
+    }
+  }
   return out;
 }
 
@@ -171,11 +241,12 @@ function keptHeaders(h: Record<string, string>): Record<string, string> {
 
 const lower = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]));
 
-function batchErrors(body: { errors?: Array<{ status?: string; category?: string; message?: string; context?: Record<string, string[]> }> }): BatchError[] {
+function batchErrors(body: { errors?: Array<{ status?: string; category?: string; message?: string; context?: Record<string, string[]> }> }, known: ReadonlyArray<string | undefined>): BatchError[] {
   return (body.errors ?? []).map((e) => ({
     status: e.status ?? 'error',
     category: e.category,
     message: e.message ?? 'unknown error',
+    violations: violationsIn(e, known),
     traceIds: e.context?.objectWriteTraceId ?? [],
     ids: e.context?.ids ?? [],
   }));
@@ -229,10 +300,12 @@ export class HubSpotApi {
   private readonly callOptions: CallOptions;
   /** The token in use: taken out of any error HubSpot's answer could make of it. */
   private accessToken: string;
+  private readonly timeoutMs: number;
 
   constructor(options: HubSpotApiOptions) {
     this.accessToken = options.accessToken;
-    const agent = agentFor(options.baseUrl, options.timeoutMs ?? 20_000);
+    this.timeoutMs = options.timeoutMs ?? 20_000;
+    const agent = agentFor(options.baseUrl, this.timeoutMs);
     this.client = new Client({
       accessToken: options.accessToken,
       basePath: options.baseUrl.replace(/\/+$/, ''),
@@ -271,7 +344,7 @@ export class HubSpotApi {
         const raw = r as unknown as { new?: boolean; _new?: boolean };
         return { id: String(r.id), properties: r.properties ?? {}, isNew: raw._new ?? raw.new, objectWriteTraceId: r.objectWriteTraceId };
       }),
-      errors: batchErrors(data),
+      errors: batchErrors(data, [this.accessToken]),
     };
   }
 
@@ -303,6 +376,51 @@ export class HubSpotApi {
       return { status: info.httpStatusCode, headers: lower(info.headers ?? {}) };
     } catch (err) {
       throw this.fail(err);
+    }
+  }
+
+  /**
+   * A portal's property validation rules for contacts (0-1) or products (0-7), from HubSpot's
+   * property validations API. The SDK has no generated API for it, so it goes through the SDK's
+   * generic request, which throws nothing on an error answer (that is turned into a HubSpotError
+   * here, through toHubSpotError like every other) and takes no agent: the timeout is a race.
+   */
+  async getPropertyValidations(type: ObjectType): Promise<{ status: number; headers: Record<string, string>; rules: PropertyValidation[] }> {
+    const objectTypeId = type === 'contacts' ? '0-1' : '0-7';
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const answer = (await Promise.race([
+        this.client.apiRequest({ method: 'GET', path: `/crm/v3/property-validations/${objectTypeId}` }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })), this.timeoutMs);
+        }),
+      ])) as { status: number; headers: { forEach(cb: (v: string, k: string) => void): void }; text(): Promise<string> };
+      const headers: Record<string, string> = {};
+      answer.headers.forEach((v, k) => {
+        headers[k.toLowerCase()] = v;
+      });
+      const raw = await answer.text();
+      let body: unknown = raw;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        // a non-JSON answer (an HTML error page): kept as text, which toHubSpotError drops
+      }
+      if (answer.status < 200 || answer.status >= 300) throw Object.assign(new Error(`HubSpot answered ${answer.status}`), { code: answer.status, body, headers });
+      const results = ((body as { results?: unknown })?.results ?? []) as Array<{ propertyName?: unknown; propertyValidationRules?: Array<{ ruleType?: unknown; ruleArguments?: unknown }> }>;
+      const rules: PropertyValidation[] = [];
+      for (const r of Array.isArray(results) ? results : []) {
+        if (typeof r?.propertyName !== 'string') continue;
+        for (const rule of Array.isArray(r.propertyValidationRules) ? r.propertyValidationRules : []) {
+          if (typeof rule?.ruleType !== 'string') continue;
+          rules.push({ property: r.propertyName, ruleType: rule.ruleType, ruleArguments: Array.isArray(rule.ruleArguments) ? rule.ruleArguments.map(String) : [] });
+        }
+      }
+      return { status: answer.status, headers: keptHeaders(headers), rules };
+    } catch (err) {
+      throw this.fail(err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

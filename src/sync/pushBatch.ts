@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Portal } from '../portals/portalRepo.js';
 import { backoffMs, classify, MAX_ATTEMPTS } from './retryPolicy.js';
 import type { Metrics } from '../metrics.js';
+import { breaches, isPortalRule, NO_RULES, type PortalRules, refusalReason } from './portalRules.js';
 import { type RateBudget, sleep } from './rateBudget.js';
 import * as syncStateRepo from './syncStateRepo.js';
 import type { RunCounts } from './syncRunRepo.js';
@@ -36,6 +37,8 @@ export interface PushEnv {
   /** Gets a new access token after HubSpot called ours expired (OAuth portals). */
   reauthorize?: () => Promise<void>;
   metrics?: Metrics;
+  /** The portal's validation rules, read when the run started (none when they could not be read). */
+  rules?: PortalRules;
 }
 
 /** How one kind of record goes to HubSpot; `Kind` alone is either kind. */
@@ -94,10 +97,22 @@ export const PRODUCTS: Kind<'product'> = {
 export type Finished = Omit<Outcome, 'stateId'>;
 
 /** A record HubSpot refused inside a batch that otherwise answered (207): its own error, the reply's correlation id. */
-function refusedIn(outcome: BatchOutcome, r: ClaimedRecord): Finished {
+function refusedIn(kind: Kind, outcome: BatchOutcome, r: ClaimedRecord): Finished {
   const error = outcome.errors.find((e) => e.traceIds.includes(r.stateId));
   const message = error?.message ?? 'HubSpot returned no result for this record';
-  return failed(r, { status: outcome.status, category: error?.category ?? null, message, correlationId: outcome.headers['x-hubspot-correlation-id'] ?? null }, `HubSpot refused it: ${message}`);
+  const violations = error?.violations ?? [];
+  const summary = { status: outcome.status, category: error?.category ?? null, message, correlationId: outcome.headers['x-hubspot-correlation-id'] ?? null };
+  if (violations.length) return refusedByRule(kind, r, { ...summary, violations });
+  return failed(r, summary, `HubSpot refused it: ${message}`);
+}
+
+/**
+ * A record a VALIDATION_ERROR refused: permanent, with the properties and messages HubSpot named
+ * and, when a portal admin's rule did it, a reason that says so and what to do.
+ */
+function refusedByRule(kind: Kind, r: ClaimedRecord, error: ReturnType<HubSpotError['summary']>, upFront = false): Finished {
+  const violations = error.violations ?? [];
+  return failed(r, { ...error, ...(isPortalRule(violations) ? { refusedBy: 'portal_rule', ...(upFront ? { foundBeforeSending: true } : {}) } : {}) }, refusalReason(kind.kind, violations, upFront));
 }
 
 function done(r: ClaimedRecord, hubspotId: string | null, state: 'synced' | 'skipped'): Finished {
@@ -175,7 +190,8 @@ export async function writeOrBisect(
   } catch (err) {
     if (!(err instanceof HubSpotError) || classify(err).kind !== 'permanent') throw err;
     if (items.length === 1) {
-      out.set(items[0]!.record.stateId, failed(items[0]!.record, err.summary(), `HubSpot refused it: ${err.message}`));
+      const r = items[0]!.record;
+      out.set(r.stateId, err.violations.length ? refusedByRule(kind, r, err.summary()) : failed(r, err.summary(), `HubSpot refused it: ${err.message}`));
       return;
     }
     const half = Math.ceil(items.length / 2);
@@ -273,6 +289,13 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
       });
       continue;
     }
+    // Known before sending to break a rule of the portal's (read when the run started): not sent.
+    const broken = breaches((env.rules ?? NO_RULES)[kind.kind], kind.properties(r, env.portal));
+    if (broken.length) {
+      out.set(r.stateId, refusedByRule(kind, r, { status: null, category: 'VALIDATION_ERROR', message: broken.map((v) => v.message).join('; '), correlationId: null, violations: broken }, true));
+      env.counts.refusedUpFront += 1;
+      continue;
+    }
     sendable.push(r);
   }
 
@@ -317,7 +340,7 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
           recovered.delete(kind.key(item.record) ?? '');
           toUpsert.push(item.record);
         } else {
-          out.set(item.record.stateId, refusedIn(outcome, item.record));
+          out.set(item.record.stateId, refusedIn(kind, outcome, item.record));
         }
       }
     },
@@ -344,7 +367,7 @@ async function pushRecords(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], i
           if (res.isNew) tally(env, kind, 'created');
           else tally(env, kind, 'updated');
         } else {
-          out.set(item.record.stateId, refusedIn(outcome, item.record));
+          out.set(item.record.stateId, refusedIn(kind, outcome, item.record));
         }
       }
     },

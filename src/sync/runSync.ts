@@ -6,6 +6,7 @@ import * as portalRepo from '../portals/portalRepo.js';
 import type { Portal } from '../portals/portalRepo.js';
 import { accessTokenFor, PortalAuthError } from '../portals/portalTokens.js';
 import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv, send } from './pushBatch.js';
+import type { PortalRules } from './portalRules.js';
 import { RateBudget, Stopped } from './rateBudget.js';
 import { classify } from './retryPolicy.js';
 import * as syncRunRepo from './syncRunRepo.js';
@@ -59,6 +60,31 @@ async function ensureIdProperty(env: PushEnv): Promise<void> {
   }
   await portalRepo.markPropertyReady(env.db, env.portal.portalId, new Date());
   env.portal.productIdPropertyReady = true;
+}
+
+/**
+ * Reads the portal's property validation rules for contacts and products, once per run, paced
+ * and retried in place like every other call (send). The push goes on whatever happens: a failed
+ * read, a missing scope or a stop leaves no rules, and HubSpot's own refusals take their place.
+ * Only HubSpot's daily limit, which is the portal's, ends the run here as it would in a lane.
+ */
+async function readRules(env: PushEnv): Promise<void> {
+  const rules: PortalRules = { contact: [], product: [] };
+  try {
+    for (const [kind, type] of [
+      ['contact', 'contacts'],
+      ['product', 'products'],
+    ] as const) {
+      rules[kind] = (await send(env, `${type} validation rules read`, () => env.api.getPropertyValidations(type))).rules;
+    }
+    env.log.info("read the portal's validation rules", { contactRules: rules.contact.length, productRules: rules.product.length });
+    env.rules = rules;
+  } catch (err) {
+    if (err instanceof DailyLimitReached) throw err;
+    const why = err instanceof HubSpotError ? err.message : err instanceof Error ? err.message : String(err);
+    env.log.warn("could not read the portal's validation rules; the push goes on, and records they refuse are listed as HubSpot refuses them", { reason: why });
+    env.rules = { contact: [], product: [], unreadable: why };
+  }
 }
 
 /**
@@ -229,6 +255,8 @@ interface Lanes {
   signal: AbortSignal;
   queue: { readonly now: TaskState };
   property: { readonly now: TaskState };
+  /** The portal's validation rules: no record is sent before they are read (or known unreadable). */
+  rules: { readonly now: TaskState };
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -238,12 +266,16 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * it, again and again, until nothing is left to claim, or only retries due later than the run
  * waits for. Contacts go as soon as the first chunk is queued, products once the property exists.
  */
-async function runLane({ ctx, env, signal, queue, property }: Lanes, n: number): Promise<void> {
+async function runLane({ ctx, env, signal, queue, property, rules }: Lanes, n: number): Promise<void> {
   const { deps, opts, progress } = ctx;
   const portalId = env.portal.portalId;
   const kinds = n % 2 === 0 ? [CONTACTS, PRODUCTS] : [PRODUCTS, CONTACTS];
   const productsReady = () => property.now.state === 'done';
   while (!signal.aborted) {
+    if (rules.now.state === 'running') {
+      await pause(20);
+      continue;
+    }
     let worked = false;
     for (const kind of kinds) {
       if (kind === PRODUCTS && !productsReady()) continue;
@@ -300,9 +332,10 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
     // A failure of either must not leave the lanes waiting for it: it stops them.
     const property = follow(ensureIdProperty(env), stop);
     const queue = follow(queueRecords(ctx, portal.portalId), stop);
+    const rules = follow(readRules(env), stop); // fails only at the daily limit
     const lanes = await Promise.allSettled(
       Array.from({ length: opts.lanes ?? LANES }, (_, n) =>
-        runLane({ ctx, env, signal: controller.signal, queue, property }, n).catch((err: unknown) => {
+        runLane({ ctx, env, signal: controller.signal, queue, property, rules }, n).catch((err: unknown) => {
           // HubSpot's daily limit is the portal's, not the lane's: the first lane to meet it stops the others.
           if (err instanceof DailyLimitReached) stop();
           throw err;
@@ -310,7 +343,7 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
       ),
     );
     const ended =
-      whatEndedTheLanes(queue.now, property.now, lanes, controller.signal.aborted) ??
+      whatEndedTheLanes(queue.now, property.now, rules.now, lanes, controller.signal.aborted) ??
       (await syncStateRepo.pendingSummary(deps.db, portal.portalId).then(
         (left): RunOutcome => ({ kind: 'done', waitingForRetry: left.pending }),
         (error: unknown) => failedUnlessStopping(error, controller.signal.aborted),
@@ -324,11 +357,12 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
 
 /**
  * What ended the lanes, first match first: records that could not be queued; HubSpot's daily
- * limit; the product property; a lane's failure; the stop. Undefined when they ran out of work.
+ * limit (met by a lane or by the rules read); the product property; a lane's failure; the stop. Undefined when they ran out of work.
  */
-function whatEndedTheLanes(queue: TaskState, property: TaskState, lanes: Array<PromiseSettledResult<void>>, stopping: boolean): LanesEnded | undefined {
+function whatEndedTheLanes(queue: TaskState, property: TaskState, rules: TaskState, lanes: Array<PromiseSettledResult<void>>, stopping: boolean): LanesEnded | undefined {
   if (queue.state === 'failed') return { kind: 'queueFailed', error: queue.error };
   const failures = lanes.flatMap((l): unknown[] => (l.status === 'rejected' ? [l.reason] : []));
+  if (rules.state === 'failed') failures.unshift(rules.error);
   const dailyLimit = failures.find((err) => err instanceof DailyLimitReached);
   if (dailyLimit) return { kind: 'failed', error: dailyLimit };
   // A stopping worker interrupts the property call too: that is a hand-back, not a failure.

@@ -30,10 +30,12 @@ export interface RunCounts {
   failed: number;
   retries: number;
   rateLimited: number;
+  /** Of the failed: not sent, since they break a portal validation rule read when the push started. */
+  refusedUpFront: number;
 }
 
 /** Counts of a run that has pushed nothing yet. */
-export const emptyCounts = (): RunCounts => ({ created: 0, updated: 0, unchanged: 0, archived: 0, skipped: 0, conflicts: 0, failed: 0, retries: 0, rateLimited: 0 });
+export const emptyCounts = (): RunCounts => ({ created: 0, updated: 0, unchanged: 0, archived: 0, skipped: 0, conflicts: 0, failed: 0, retries: 0, rateLimited: 0, refusedUpFront: 0 });
 
 /** How far a run has got: what heartbeats save and a run ends with. */
 export interface RunProgress {

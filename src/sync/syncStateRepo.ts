@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { CatalogRecords } from '../catalog/catalogKinds.js';
 import { type DbContact, type DbProduct, toContact, toProduct } from '../catalog/catalogRepo.js';
 import type { Db } from '../db/db.js';
+import type { Violation } from '../hubspot/hubspotApi.js';
 import { RUN_STALE_SECONDS } from './syncRunRepo.js';
 
 /**
@@ -234,7 +235,18 @@ export interface SyncFailure {
   externalId: string;
   state: SyncStateName;
   reason: string | null;
-  error: { status: number | null; category: string | null; message: string; correlationId: string | null } | null;
+  error: {
+    status: number | null;
+    category: string | null;
+    message: string;
+    correlationId: string | null;
+    /** A VALIDATION_ERROR's properties, each with HubSpot's (the rule's) message. */
+    violations?: Violation[];
+    /** Set when a HubSpot portal admin's validation rule refused the record. */
+    refusedBy?: 'portal_rule';
+    /** Set when the rule was read before the push and the record was not sent. */
+    foundBeforeSending?: boolean;
+  } | null;
   attempts: number;
   hubspotId: string | null;
   updatedAt: Date;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './validationRules.js';
 
 /**
  * A fake HubSpot: a real HTTP server that behaves as HubSpot's CRM v3 objects, properties and
@@ -40,6 +41,10 @@ export interface FakeHubspotOptions {
    * listed property that does not match is refused with INVALID_ALPHA.
    */
   rules?: Partial<Record<ObjectType, Record<string, RegExp>>>;
+  /** A portal admin's validation rules (required, conditional, format): see validationRules.ts. */
+  validationRules?: ValidationRulesOptions['rules'];
+  /** Enforce the 2026-09 required and conditional rules on /crm/v3 too (HubSpot does not). */
+  enforceValidationRulesOnV3?: boolean;
 }
 
 export type FaultKind = 'status500' | 'status502html' | 'status503' | 'status423' | 'slow' | 'drop' | 'commitThenFail' | 'rateLimit' | 'daily' | 'echo';
@@ -120,7 +125,11 @@ class HubSpotError extends Error {
 }
 
 export class FakeHubspot {
-  readonly options: Required<Omit<FakeHubspotOptions, 'oauth' | 'rules'>> & Pick<FakeHubspotOptions, 'oauth' | 'rules'>;
+  readonly options: Required<Omit<FakeHubspotOptions, 'oauth' | 'rules' | 'validationRules' | 'enforceValidationRulesOnV3'>> & Pick<FakeHubspotOptions, 'oauth' | 'rules'>;
+  /** The portals' validation rules; tests set them with `validation.set(portalId, rules)`. */
+  readonly validation: ValidationRules;
+  /** The API version of the request being handled (set by respond, read by the write checks). */
+  private requestVersion = 'v3';
   private readonly portals = new Map<string, PortalStore>();
   private faults: Array<Fault & { left: number }> = [];
   private nextId = 1_000_000;
@@ -170,6 +179,7 @@ export class FakeHubspot {
       oauth: options.oauth,
       rules: options.rules,
     };
+    this.validation = new ValidationRules({ rules: options.validationRules, enforceValidationRulesOnV3: options.enforceValidationRulesOnV3 });
   }
 
   /** Starts listening on 127.0.0.1 (port 0 = any free port). */
@@ -386,6 +396,14 @@ export class FakeHubspot {
       `/crm/v3/properties/${T}/:name`,
       handle((p, t, r) => this.getProperty(p, t, String(r.params.name))),
     );
+    this.validation.routes(
+      app,
+      (req, res, next) => this.gate(req, res, next),
+      (res, status, body) => {
+        this.count(String(res.locals.route), status);
+        this.send(res, status, body, res.locals.headers as Record<string, string>);
+      },
+    );
     app.use((req: Request, res: Response) => {
       res.status(404).type('html').send(`<html><body><h1>404 Not Found</h1><p>${req.method} ${req.path}</p></body></html>`);
     });
@@ -566,6 +584,7 @@ export class FakeHubspot {
     if (writes) this.trackInFlight(`${String(res.locals.portalId)}:${type}`, req, res);
     if (writes) this.onWrite?.({ phase: 'received', route, portalId: String(res.locals.portalId) });
     let out: { status: number; body?: unknown };
+    this.requestVersion = apiVersionOf(req.originalUrl);
     try {
       out = fn(String(res.locals.portalId), type, req);
     } catch (err) {
@@ -712,6 +731,12 @@ export class FakeHubspot {
     });
   }
 
+  /** A portal admin's validation rules for one write (validationRules.ts), as HubSpot's 400. */
+  private ruled(portalId: string, type: ObjectType, props: Record<string, unknown>, existing: FakeRecord | undefined): HubSpotError | undefined {
+    const problems = this.validation.check(portalId, type, this.requestVersion, props, existing?.properties);
+    return problems.length ? new HubSpotError(400, this.validation.errorBody(portalId, problems)) : undefined;
+  }
+
   /** Checks uniqueness (email for contacts, hasUniqueValue properties) for a write to `id`. */
   private conflict(portalId: string, type: ObjectType, props: Record<string, string>, id?: string): HubSpotError | undefined {
     if (type === 'contacts' && props.email) {
@@ -826,6 +851,8 @@ export class FakeHubspot {
         const props = (i.properties ?? {}) as Record<string, string>;
         const bad = this.invalid(portalId, type, props);
         if (bad.length) return this.validationError(portalId, bad);
+        const refused = this.ruled(portalId, type, props, undefined);
+        if (refused) return refused;
         const c = this.conflict(portalId, type, props);
         if (c) return c;
         const key = type === 'contacts' ? props.email?.toLowerCase() : undefined;
@@ -874,6 +901,8 @@ export class FakeHubspot {
         const props = (i.properties ?? {}) as Record<string, string>;
         const bad = this.invalid(portalId, type, props);
         if (bad.length) return this.validationError(portalId, bad);
+        const refused = this.ruled(portalId, type, props, existing);
+        if (refused) return refused;
         return this.conflict(portalId, type, props, existing.id);
       },
       (i) => {
@@ -898,6 +927,8 @@ export class FakeHubspot {
         const props = propsOf(i);
         const bad = this.invalid(portalId, type, props);
         if (bad.length) return this.validationError(portalId, bad);
+        const refused = this.ruled(portalId, type, props, this.findBy(portalId, type, String(i.idProperty), String(i.id)));
+        if (refused) return refused;
         const existing = this.findBy(portalId, type, String(i.idProperty), String(i.id));
         return this.conflict(portalId, type, props, existing?.id);
       },
@@ -947,6 +978,8 @@ export class FakeHubspot {
     const props = ((body as { properties?: Record<string, string> })?.properties ?? {}) as Record<string, string>;
     const bad = this.invalid(portalId, type, props);
     if (bad.length) throw this.validationError(portalId, bad);
+    const refused = this.ruled(portalId, type, props, undefined);
+    if (refused) throw refused;
     const c = this.conflict(portalId, type, props);
     if (c) throw c;
     return { status: 201, body: this.present(this.write(portalId, type, props).record) };
@@ -968,6 +1001,8 @@ export class FakeHubspot {
     const props = ((req.body as { properties?: Record<string, string> })?.properties ?? {}) as Record<string, string>;
     const bad = this.invalid(portalId, type, props);
     if (bad.length) throw this.validationError(portalId, bad);
+    const refused = this.ruled(portalId, type, props, r);
+    if (refused) throw refused;
     const c = this.conflict(portalId, type, props, r.id);
     if (c) throw c;
     return { status: 200, body: this.present(this.write(portalId, type, props, r).record) };
