@@ -14,7 +14,7 @@ const APP = { clientId: 'errors-client', clientSecret: 'errors-client-secret-51f
 let fake: FakeHubspot;
 
 beforeAll(async () => {
-  fake = new FakeHubspot({ oauth: APP, tokens: { 'pat-na1-errors-private-7d1e': '4040' } });
+  fake = new FakeHubspot({ oauth: APP, tokens: { 'pat-na1-errors-private-7d1e': '4040' }, legacy: true }); // OAuth v1 is tested too
   await fake.start();
 });
 afterAll(() => fake.stop());

@@ -284,7 +284,7 @@ describe('the OAuth install', () => {
       const issued = fake.issuedTokens(stranger);
       expect(issued.refresh).toHaveLength(1);
       expect(fake.isRevoked(issued.refresh[0]!)).toBe(true);
-      const crm = await fetch(`${fake.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${issued.access[0]}` } });
+      const crm = await fetch(`${fake.url}/crm/objects/2026-09/contacts?limit=1`, { headers: { authorization: `Bearer ${issued.access[0]}` } });
       expect(crm.status).toBe(401);
       // Nothing of it is kept: no tokens, no pending revocation.
       expect(await tdb.db('portal_tokens').where({ portal_id: stranger })).toEqual([]);
@@ -358,7 +358,7 @@ describe('the OAuth install', () => {
       expect(fake.isInstalled(account)).toBe(true);
       expect(fake.isRevoked(oldRefresh!)).toBe(true);
       const current = await accessTokenFor(allowing.deps, (await portalRepo.get(tdb.db, account))!);
-      expect((await fetch(`${fake.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${current}` } })).status).toBe(200);
+      expect((await fetch(`${fake.url}/crm/objects/2026-09/contacts?limit=1`, { headers: { authorization: `Bearer ${current}` } })).status).toBe(200);
     } finally {
       await allowing.api('DELETE', `/portals/${account}`);
       await allowingWorker.stop();

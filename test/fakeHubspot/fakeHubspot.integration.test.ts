@@ -9,7 +9,7 @@ let api: HubSpotApi;
 const PORTAL = '4711';
 
 beforeAll(async () => {
-  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 10_000, tokens: { 'pat-test': PORTAL } });
+  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 10_000, tokens: { 'pat-test': PORTAL }, legacy: true }); // this file tests /crm/v3 too
   await fake.start();
   api = new HubSpotApi({ accessToken: 'pat-test', baseUrl: fake.url, timeoutMs: 500 });
 });
@@ -155,7 +155,7 @@ describe('fake HubSpot', () => {
     const app = { clientId: 'fake-client', clientSecret: 'fake-secret-0123456789', redirectUri: 'https://svc.example/oauth/callback' };
     let oauth: FakeHubspot;
     beforeAll(async () => {
-      oauth = new FakeHubspot({ oauth: app });
+      oauth = new FakeHubspot({ oauth: app, legacy: true });
       await oauth.start();
     });
     afterAll(() => oauth.stop());
@@ -229,7 +229,7 @@ describe('fake HubSpot: path families', () => {
   const app = { clientId: 'fam-client', clientSecret: 'fam-secret-0123456789', redirectUri: 'https://svc.example/oauth/callback' };
   let f: FakeHubspot;
   beforeAll(async () => {
-    f = new FakeHubspot({ oauth: app, tokens: { 'pat-fam': '6000' } });
+    f = new FakeHubspot({ oauth: app, tokens: { 'pat-fam': '6000' }, legacy: true });
     await f.start();
   });
   afterAll(() => f.stop());

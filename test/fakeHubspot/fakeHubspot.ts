@@ -52,7 +52,7 @@ export interface FakeHubspotOptions {
   rules?: Partial<Record<ObjectType, Record<string, RegExp>>>;
   /**
    * Whether the legacy path families (/crm/v3, /oauth/v1, /appinstalls/v3) are served (default
-   * true). Off, they answer as sunset APIs do (see LEGACY_GONE).
+   * true, or false when FAKE_HUBSPOT_LEGACY=off). Off, they answer as sunset APIs do (see LEGACY_GONE).
    */
   legacy?: boolean;
 }
@@ -239,7 +239,8 @@ export class FakeHubspot {
       oauth: options.oauth,
       rules: options.rules,
     };
-    this.legacyOn = options.legacy ?? true;
+    // FAKE_HUBSPOT_LEGACY=off runs a whole test series against a HubSpot past the legacy sunset.
+    this.legacyOn = options.legacy ?? process.env.FAKE_HUBSPOT_LEGACY !== 'off';
   }
 
   /** Starts listening on 127.0.0.1 (port 0 = any free port). */
