@@ -59,7 +59,11 @@ describe.each(CASES)('on $name', ({ env, legacy, used, unused }) => {
     try {
       // The install: code exchange and token info.
       expect((await installOn(app, PORTAL)).status).toBe(200);
-      expect((await app.api('GET', '/portals')).body.portals).toContainEqual(expect.objectContaining({ portalId: PORTAL, status: 'active' }));
+      const listed = (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL);
+      expect(listed).toMatchObject({ status: 'active' });
+      // What the dashboard shows: the versions the portal is on, and HubSpot's end of support.
+      expect(listed.hubspotVersions.api).toMatchObject({ version: env.HUBSPOT_API_VERSION ?? '2026-09', endsOn: expect.any(String), message: expect.any(String) });
+      expect(listed.hubspotVersions.oauth).toMatchObject({ version: env.HUBSPOT_OAUTH_VERSION ?? '2026-03' });
 
       // The push: contacts and products created (the unique product property made first), then an
       // archive and an update.

@@ -107,3 +107,44 @@ export const OAUTH_SUPPORT: Record<OAuthVersion, SupportWindow> = {
   },
   v1: { label: 'v1 (legacy)', endsOn: '2027-02-16', end: 'deprecated on 16 February 2027', source: 'HubSpot changelog: v1 OAuth API Deprecation' },
 };
+
+/** How close a version is to the end of HubSpot's support, on `now`. */
+export interface SupportStatus {
+  version: string;
+  label: string;
+  endsOn: string;
+  /** ok: more than WARN_DAYS left; soon: within them; past: HubSpot no longer supports it. */
+  state: 'ok' | 'soon' | 'past';
+  daysLeft: number;
+  /** One sentence for an admin: where it stands and, when it matters, what to do. */
+  message: string;
+}
+
+/** Six months' notice: a deadline closer than this is shown as a warning. */
+export const WARN_DAYS = 183;
+
+const DAY_MS = 86_400_000;
+
+/** Where `window` stands on `now`, with what to do (`switchTo`: the setting and value that move off it). */
+export function supportStatus(version: string, window: SupportWindow, now: Date, switchTo: string | undefined): SupportStatus {
+  const ends = Date.parse(`${window.endsOn}T00:00:00Z`);
+  const daysLeft = Math.ceil((ends - now.getTime()) / DAY_MS);
+  const state = daysLeft <= 0 ? 'past' : daysLeft <= WARN_DAYS ? 'soon' : 'ok';
+  const move = switchTo ? ` To move to a supported version, set ${switchTo} and restart the service.` : '';
+  const message =
+    state === 'past'
+      ? `HubSpot no longer supports ${window.label}: it was ${window.end}. Calls may stop working at any time.${move}`
+      : state === 'soon'
+        ? `${window.label} is ${window.end}: ${daysLeft} days left.${move}`
+        : `${window.label} is ${window.end}.`;
+  return { version, label: window.label, endsOn: window.endsOn, state, daysLeft, message };
+}
+
+/** Where the service's CRM and OAuth versions stand (OAuth: none for a private-app portal). */
+export function versionsStatus(apiVersion: CrmApiVersion, oauthVersion: OAuthVersion | undefined, now: Date): { api: SupportStatus; oauth: SupportStatus | null } {
+  const newestCrm = CRM_API_VERSIONS[0];
+  return {
+    api: supportStatus(apiVersion, CRM_SUPPORT[apiVersion], now, apiVersion === newestCrm ? undefined : `HUBSPOT_API_VERSION=${newestCrm}`),
+    oauth: oauthVersion ? supportStatus(oauthVersion, OAUTH_SUPPORT[oauthVersion], now, oauthVersion === OAUTH_VERSIONS[0] ? undefined : `HUBSPOT_OAUTH_VERSION=${OAUTH_VERSIONS[0]}`) : null,
+  };
+}
