@@ -103,6 +103,19 @@ describe.each(['2026-03', 'v1'] as const)('HubSpot errors carry no secret (OAuth
     expect(other).not.toBeInstanceOf(RefreshTokenRevoked);
   });
 
+  it('a revoke HubSpot answers with "refresh token invalid or revoked" is done (nothing is left to revoke); another 400 is a failure', async () => {
+    const tokens = await oauth.exchangeCode(fake.authorize('4245'));
+    const match = /refresh-tokens|token\/revoke/;
+    if (version === 'v1') {
+      fake.inject({ kind: 'echo', status: 404, format: 'json', fields: { message: 'Refresh token not found' }, match });
+    } else {
+      fake.inject({ kind: 'echo', status: 400, format: 'json', fields: { category: 'VALIDATION_ERROR', error: 'invalid_grant', message: 'refresh token is invalid, expired or revoked' }, match });
+    }
+    await expect(oauth.revoke(tokens.refreshToken)).resolves.toBeUndefined();
+    fake.inject({ kind: 'echo', status: 400, format: 'json', fields: { category: 'VALIDATION_ERROR', message: 'missing or invalid client id' }, match });
+    expect(await failure(oauth.revoke(tokens.refreshToken))).toMatchObject({ status: 400 });
+  });
+
   it("the uninstall: 204 uninstalls; afterwards the token's 401 means the app is gone; a private-app token is refused", async () => {
     const tokens = await oauth.exchangeCode(fake.authorize('4343'));
     expect(await oauth.uninstall(tokens.accessToken)).toBe('uninstalled');

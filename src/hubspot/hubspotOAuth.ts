@@ -170,7 +170,9 @@ export class HubSpotOAuth {
       try {
         await this.post('revoke', { token: refreshToken, token_type_hint: 'refresh_token' }, 'the refresh-token revoke', [refreshToken]);
       } catch (err) {
-        if (!(err instanceof HubSpotError) || err.status !== 404) throw err;
+        // Already gone: HubSpot may say so (unknown, or already revoked by an uninstall) rather
+        // than answer 2xx as RFC 7009 asks; there is nothing left to revoke either way.
+        if (!(err instanceof HubSpotError) || (err.status !== 404 && !refreshTokenRefused(err))) throw err;
       }
       return;
     }
