@@ -21,15 +21,27 @@ const table = (head, rows, empty) =>
 
 function renderPortals(portals, revocations) {
   $('portals').innerHTML = table(
-    ['Portal', 'Status', 'Auth', 'Push', 'Token', 'Last push'],
+    ['Portal', 'Status', 'Auth', 'Push', 'Token', 'Last push', 'HubSpot versions'],
     portals.map((p) => {
       const token = p.authType === 'private_app' ? 'private-app token' : p.token ? `${tokenState(p.token.expiresAt)} (${when(p.token.expiresAt)})` : 'none: reinstall';
       const last = p.lastRun ? `${badge(p.lastRun.status)} ${ago(p.lastRun.finishedAt)}` : 'never';
-      return `<tr><td>${esc(p.portalId)}</td><td>${badge(p.status)}${p.statusMessage ? `<div class="note">${esc(p.statusMessage)}</div>` : ''}${p.pausedUntil ? `<div class="note">paused until ${when(p.pausedUntil)}</div>` : ''}</td><td>${esc(p.authType === 'oauth' ? 'OAuth' : 'private app')}</td><td>${p.pushEnabled ? 'on' : 'off'}</td><td>${esc(token)}</td><td>${last}</td></tr>`;
+      return `<tr><td>${esc(p.portalId)}</td><td>${badge(p.status)}${p.statusMessage ? `<div class="note">${esc(p.statusMessage)}</div>` : ''}${p.pausedUntil ? `<div class="note">paused until ${when(p.pausedUntil)}</div>` : ''}</td><td>${esc(p.authType === 'oauth' ? 'OAuth' : 'private app')}</td><td>${p.pushEnabled ? 'on' : 'off'}</td><td>${esc(token)}</td><td>${last}</td><td>${versions(p.hubspotVersions)}</td></tr>`;
     }),
     'No portal is connected yet: install the app (/oauth/install) or set HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID.',
   );
   renderRevocations(revocations);
+}
+
+const SUPPORT = { ok: 'supported', soon: 'ends soon', past: 'no longer supported' };
+
+/** The API and sign-in (OAuth) versions a portal is on, and HubSpot's end of support for each. */
+function versions(v) {
+  if (!v) return '';
+  const one = (what, s) =>
+    s
+      ? `<div class="version ${s.state}"><strong>${esc(what)}:</strong> ${esc(s.label)} <span class="badge badge-${s.state === 'ok' ? 'done' : s.state === 'soon' ? 'paused' : 'failed'}">${esc(SUPPORT[s.state])}</span><div class="note"${s.state === 'ok' ? '' : ' role="alert"'}>${esc(s.message)}</div></div>`
+      : '';
+  return `${one('Data (CRM API)', v.api)}${one('Sign-in (OAuth)', v.oauth)}`;
 }
 
 const REVOCATION_REASONS = { disconnect: 'disconnected', install_failed: 'install failed', install_refused: 'install refused (not allowed)' };

@@ -93,6 +93,23 @@ describe('loadConfig', () => {
     }
   });
 
+  it('selects the CRM and OAuth API versions, defaulting to the newest date versions, and names the allowed values of a bad one', () => {
+    expect(loadConfig({}).hubspot).toMatchObject({ apiVersion: '2026-09', oauthVersion: '2026-03' });
+    expect(loadConfig({ HUBSPOT_API_VERSION: 'v3', HUBSPOT_OAUTH_VERSION: 'V1' }).hubspot).toMatchObject({ apiVersion: 'v3', oauthVersion: 'v1' });
+    expect(loadConfig({ HUBSPOT_API_VERSION: '2026-03' }).hubspot.apiVersion).toBe('2026-03');
+    let error: unknown;
+    try {
+      loadConfig({ HUBSPOT_API_VERSION: 'v4', HUBSPOT_OAUTH_VERSION: 'v3', PORT: 'x' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toContain('HUBSPOT_API_VERSION="v4" must be one of 2026-09, 2026-03, v3');
+    expect(problems.join('\n')).toContain('HUBSPOT_OAUTH_VERSION="v3" must be one of 2026-03, v1');
+  });
+
   it('reads HUBSPOT_APP_ID as a numeric app id', () => {
     expect(loadConfig({ HUBSPOT_APP_ID: '3141592' }).hubspot.appId).toBe('3141592');
     expect(loadConfig({}).hubspot.appId).toBeUndefined();

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
+import { CRM_API_VERSIONS, type CrmApiVersion, DEFAULT_CRM_API_VERSION, DEFAULT_OAUTH_VERSION, OAUTH_VERSIONS, type OAuthVersion } from './hubspot/apiVersions.js';
 import { isHubSpotId } from './shared/hubspotId.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
@@ -32,6 +33,10 @@ export interface Config {
     readonly rateLimitPer10s: number;
     /** A HubSpot request without a byte for this long is abandoned (and retried). */
     readonly requestTimeoutMs: number;
+    /** HUBSPOT_API_VERSION: the CRM path family of every push call (hubspot/apiVersions.ts). */
+    readonly apiVersion: CrmApiVersion;
+    /** HUBSPOT_OAUTH_VERSION: the current OAuth API (2026-03) or the v1 fallback. */
+    readonly oauthVersion: OAuthVersion;
     /** Origins allowed to frame the iframe pages (CSP frame-ancestors), never '*'. */
     readonly frameAncestors: readonly string[];
   };
@@ -161,6 +166,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('TOKEN_ENCRYPTION_KEY is required when HUBSPOT_CLIENT_ID is set: OAuth tokens are stored encrypted (openssl rand -hex 32)');
   }
 
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T, why: string): T => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const found = allowed.find((a) => a === raw.toLowerCase());
+    if (!found) problems.push(`${name}=${JSON.stringify(raw)} must be one of ${allowed.join(', ')} (${why})`);
+    return found ?? fallback;
+  };
+  const apiVersion = oneOf(
+    'HUBSPOT_API_VERSION',
+    CRM_API_VERSIONS,
+    DEFAULT_CRM_API_VERSION,
+    `default ${DEFAULT_CRM_API_VERSION}, the newest stable date version; v3 is the legacy family HubSpot stops supporting in September 2027`,
+  );
+  const oauthVersion = oneOf('HUBSPOT_OAUTH_VERSION', OAUTH_VERSIONS, DEFAULT_OAUTH_VERSION, `default ${DEFAULT_OAUTH_VERSION}, the current OAuth API; v1 is deprecated from 2027-02-16`);
+
   const rawLevel = get('LOG_LEVEL') ?? 'info';
   const logLevel = LOG_LEVELS.find((l) => l === rawLevel.toLowerCase());
   if (!logLevel) problems.push(`LOG_LEVEL=${JSON.stringify(rawLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -184,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiBaseUrl: url('HUBSPOT_API_BASE_URL', 'https://api.hubapi.com') ?? 'https://api.hubapi.com',
       rateLimitPer10s: int('HUBSPOT_RATE_LIMIT_PER_10S', 100, 1, 100_000),
       requestTimeoutMs: int('HUBSPOT_REQUEST_TIMEOUT_MS', 20_000, 100, 300_000),
+      apiVersion,
+      oauthVersion,
       frameAncestors,
     },
     apiToken,

@@ -165,14 +165,14 @@ describe('logs', () => {
 
     // 1. An install whose token-info call is dropped, then one whose token-info answer is an HTML
     //    page echoing its URL (the access token is in it) and its Authorization header.
-    fake.inject({ kind: 'drop', match: /access-tokens/ });
+    fake.inject({ kind: 'drop', match: /access-tokens|token\/introspect/ });
     const dropped = await install(dropInfo);
     expect(dropped.status).toBe(502);
     expect(dropped.text).toContain('could not be installed');
-    fake.inject({ kind: 'echo', match: /access-tokens/ });
+    fake.inject({ kind: 'echo', match: /access-tokens|token\/introspect/ });
     const echoed = await install(echoInfo);
     expect(echoed.status).toBe(502);
-    fake.inject({ kind: 'echo', match: /access-tokens/, status: 500, format: 'json' });
+    fake.inject({ kind: 'echo', match: /access-tokens|token\/introspect/, status: 500, format: 'json' });
     expect((await install(echoInfo)).status).toBe(502);
 
     // 2. A portal whose refresh fails: dropped, then a 500 echoing the grant's form (client secret
@@ -183,13 +183,13 @@ describe('logs', () => {
       for (const t of fake.issuedTokens(refreshing).access) fake.expireAccessToken(t);
     };
     expire();
-    fake.inject({ kind: 'drop', match: /^POST \/oauth\/v1\/token$/ });
+    fake.inject({ kind: 'drop', match: /^POST \/oauth\/[^/]+\/token$/ });
     expect((await push(refreshing, 'lr-r1')).status).toBe('failed');
     expire();
-    fake.inject({ kind: 'echo', match: /^POST \/oauth\/v1\/token$/, status: 500, format: 'json' });
+    fake.inject({ kind: 'echo', match: /^POST \/oauth\/[^/]+\/token$/, status: 500, format: 'json' });
     expect((await push(refreshing, 'lr-r2')).status).toBe('failed');
     expire();
-    fake.inject({ kind: 'echo', match: /^POST \/oauth\/v1\/token$/, status: 400, format: 'json', fields: { error: 'invalid_grant', status: 'BAD_REFRESH_TOKEN' } });
+    fake.inject({ kind: 'echo', match: /^POST \/oauth\/[^/]+\/token$/, status: 400, format: 'json', fields: { error: 'invalid_grant', status: 'BAD_REFRESH_TOKEN' } });
     const refused = await push(refreshing, 'lr-r3');
     expect(refused.status).toBe('failed');
     expect(refused.error).toContain('Install it again');
@@ -202,7 +202,7 @@ describe('logs', () => {
       [echoRevoke, { kind: 'echo', status: 500, format: 'json' }],
     ] as const) {
       expect((await install(portalId)).status).toBe(200);
-      fake.inject({ ...fault, match: /refresh-tokens/ });
+      fake.inject({ ...fault, match: /refresh-tokens|token\/revoke/ });
       const gone = await keptApi('DELETE', `/portals/${portalId}`);
       expect(gone.body).toMatchObject({ portalId, status: 'disconnected', refreshTokenRevoked: false, revocationPending: true });
     }

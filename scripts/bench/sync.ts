@@ -21,6 +21,10 @@ import { median, peakRssMb, startFakeHubspot, startProcess } from './benchUtil.j
  * 3. Peak RSS while the service pushes 200,000 records (100,000 of each), BENCH_BIG_RECORDS to change.
  *
  * BENCH_ROUNDS (default 3) repeats step 1 on fresh databases and reports the median.
+ *
+ * Steps 1 and 3 run once per HubSpot path family, side by side in the one run, against the same
+ * fake (each family on its own portal, so they share no rate window): BENCH_FAMILIES lists the
+ * HUBSPOT_API_VERSION values (default "v3,2026-09"), and the summary prints them in columns.
  */
 
 const CEILING = 100 * 100;
@@ -31,6 +35,12 @@ const BIG = Number(process.env.BENCH_BIG_RECORDS ?? 200_000);
 const DB_SETTING = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SERVER_URL = DB_SETTING === 'embedded' ? undefined : DB_SETTING;
 const API_TOKEN = 'bench-sync-api-token-0123';
+const FAMILIES = (process.env.BENCH_FAMILIES ?? 'v3,2026-09')
+  .split(',')
+  .map((f) => f.trim())
+  .filter(Boolean);
+/** Each family's portals: its pipeline rounds and its big run (the fake's tokens below). */
+const portalsOf = (n: number) => ({ pipeline: { token: `pat-bench-${n}`, portal: String(7101 + 10 * n) }, big: { token: `pat-big-${n}`, portal: String(7103 + 10 * n) } });
 const MAIN = path.join(PROJECT_ROOT, 'dist/src/main.js');
 const FAKE = path.join(PROJECT_ROOT, 'dist/test/fakeHubspot/main.js');
 
@@ -58,7 +68,11 @@ process.on('exit', () => {
 });
 
 async function startFake(): Promise<string> {
-  const { child, url } = await startFakeHubspot(['--window-ms', '1000', '--max', '100', '--token', 'pat-bench=7001', '--token', 'pat-baseline=7002', '--token', 'pat-big=7003']);
+  const tokens = FAMILIES.flatMap((_, n) => {
+    const p = portalsOf(n);
+    return ['--token', `${p.pipeline.token}=${p.pipeline.portal}`, '--token', `${p.big.token}=${p.big.portal}`];
+  });
+  const { child, url } = await startFakeHubspot(['--window-ms', '1000', '--max', '100', '--token', 'pat-baseline=7002', ...tokens]);
   children.push(child);
   return url;
 }
@@ -68,6 +82,7 @@ interface FakeStats {
   rateLimited: number;
   recordsWritten: number;
   peakInWindow: number;
+  byFamily: Record<string, number>;
 }
 const fakeStats = async (fake: string) => (await (await fetch(`${fake}/__fake/stats`)).json()) as FakeStats;
 const fakeRecords = async (fake: string, portal: string, type: string) => (await (await fetch(`${fake}/__fake/records/${portal}/${type}`)).json()) as Array<{ properties: Record<string, string> }>;
@@ -120,8 +135,8 @@ async function api<T = unknown>(base: string, method: string, p: string, body?: 
   return json as T;
 }
 
-async function startService(fake: string, token: string, portal: string, label: string) {
-  const dbEnv = await freshDatabase(label);
+async function startService(fake: string, token: string, portal: string, label: string, apiVersion: string) {
+  const dbEnv = await freshDatabase(label.replace(/[^a-z0-9]/gi, ''));
   const { child, port } = await startProcess(MAIN, {
     ...dbEnv,
     PORT: '0',
@@ -130,6 +145,7 @@ async function startService(fake: string, token: string, portal: string, label: 
     HUBSPOT_PORTAL_ID: portal,
     HUBSPOT_API_BASE_URL: fake,
     HUBSPOT_RATE_LIMIT_PER_10S: '1000',
+    HUBSPOT_API_VERSION: apiVersion,
     SYNC_INTERVAL_SECONDS: '0',
     LOG_LEVEL: 'info',
   });
@@ -169,9 +185,10 @@ async function stopService(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function pipelineRound(fake: string, round: number) {
+async function pipelineRound(fake: string, round: number, family: string, n: number) {
+  const { token, portal } = portalsOf(n).pipeline;
   const before = await fakeStats(fake);
-  const svc = await startService(fake, 'pat-bench', '7001', `r${round}`);
+  const svc = await startService(fake, token, portal, `r${round}${family}`, family);
   const prefix = `r${round}`;
   const loadSeconds = await load(svc.base, prefix, N);
   resetPeakRss(svc.child.pid!);
@@ -179,8 +196,8 @@ async function pipelineRound(fake: string, round: number) {
   const rss = peakRssMb(svc.child.pid!);
   await stopService(svc.child);
   const after = await fakeStats(fake);
-  const contacts = (await fakeRecords(fake, '7001', 'contacts')).filter((r) => r.properties.email?.startsWith(`${prefix}.`));
-  const products = (await fakeRecords(fake, '7001', 'products')).filter((r) => r.properties.accounting_external_id?.startsWith(`${prefix}p-`));
+  const contacts = (await fakeRecords(fake, portal, 'contacts')).filter((r) => r.properties.email?.startsWith(`${prefix}.`));
+  const products = (await fakeRecords(fake, portal, 'products')).filter((r) => r.properties.accounting_external_id?.startsWith(`${prefix}p-`));
   const duplicates = contacts.length - new Set(contacts.map((r) => r.properties.email)).size + (products.length - new Set(products.map((r) => r.properties.accounting_external_id)).size);
   const missing = 2 * N - new Set([...contacts.map((r) => r.properties.email), ...products.map((r) => r.properties.accounting_external_id)]).size;
   return {
@@ -190,6 +207,7 @@ async function pipelineRound(fake: string, round: number) {
     recordsPerSecond: (2 * N) / seconds,
     requests: after.requests - before.requests,
     rateLimited: after.rateLimited - before.rateLimited,
+    familyRequests: (after.byFamily[`crm/${family}`] ?? 0) - (before.byFamily[`crm/${family}`] ?? 0),
     duplicates,
     missing,
     rss,
@@ -221,7 +239,7 @@ async function baseline(fake: string, records: number) {
         next = slot + spacingMs;
         const wait = slot - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const res = await fetch(`${fake}/crm/v3/objects/${item.type}`, {
+        const res = await fetch(`${fake}/crm/objects/2026-09/${item.type}`, {
           method: 'POST',
           headers: { authorization: 'Bearer pat-baseline', 'content-type': 'application/json' },
           body: JSON.stringify({ properties: item.properties }),
@@ -243,8 +261,9 @@ async function baseline(fake: string, records: number) {
   return { records: items.length, seconds, recordsPerSecond: items.length / seconds, rateLimited, requests: after.requests - before.requests };
 }
 
-async function bigRun(fake: string, total: number) {
-  const svc = await startService(fake, 'pat-big', '7003', 'big');
+async function bigRun(fake: string, total: number, family: string, n: number) {
+  const { token, portal } = portalsOf(n).big;
+  const svc = await startService(fake, token, portal, `big${family}`, family);
   const loadSeconds = await load(svc.base, 'big', total / 2);
   const loadRss = peakRssMb(svc.child.pid!);
   resetPeakRss(svc.child.pid!);
@@ -260,37 +279,47 @@ async function main() {
   const db = SERVER_URL ? `PostgreSQL (${new URL(SERVER_URL).host})` : 'embedded PGlite (BENCH_DATABASE_URL=embedded)';
   console.log(`bench:sync — fake HubSpot at 100 requests / 1 s per portal; ceiling ${CEILING.toLocaleString('en')} records/s; database: ${db}; ${os.cpus().length} CPUs\n`);
 
-  const rounds = [];
-  for (let r = 1; r <= ROUNDS; r++) {
-    const x = await pipelineRound(fake, r);
-    rounds.push(x);
+  const results: Array<{ family: string; rounds: Array<Awaited<ReturnType<typeof pipelineRound>>>; big: Awaited<ReturnType<typeof bigRun>> }> = [];
+  for (const [n, family] of FAMILIES.entries()) {
+    console.log(`— path family ${family} (HUBSPOT_API_VERSION=${family}) —`);
+    const rounds: Array<Awaited<ReturnType<typeof pipelineRound>>> = [];
+    for (let r = 1; r <= ROUNDS; r++) {
+      const x = await pipelineRound(fake, r, family, n);
+      rounds.push(x);
+      console.log(
+        `pipeline round ${r}: ${(2 * N).toLocaleString('en')} records in ${x.seconds.toFixed(2)} s (${x.observedSeconds.toFixed(2)} s seen by the poller) = ${Math.round(x.recordsPerSecond).toLocaleString('en')} records/s ` +
+          `(${((x.recordsPerSecond / CEILING) * 100).toFixed(1)} % of ceiling), ${x.requests} requests (${x.familyRequests} on crm/${family}), ${x.rateLimited} × 429, ` +
+          `${x.duplicates} duplicates, ${x.missing} missing, peak RSS ${x.rss.toFixed(0)} MB (load took ${x.loadSeconds.toFixed(1)} s)`,
+      );
+    }
+    console.log(`${BIG.toLocaleString('en')}-record push for memory …`);
+    const big = await bigRun(fake, BIG, family, n);
     console.log(
-      `pipeline round ${r}: ${(2 * N).toLocaleString('en')} records in ${x.seconds.toFixed(2)} s (${x.observedSeconds.toFixed(2)} s seen by the poller) = ${Math.round(x.recordsPerSecond).toLocaleString('en')} records/s ` +
-        `(${((x.recordsPerSecond / CEILING) * 100).toFixed(1)} % of ceiling), ${x.requests} requests, ${x.rateLimited} × 429, ` +
-        `${x.duplicates} duplicates, ${x.missing} missing, peak RSS ${x.rss.toFixed(0)} MB (load took ${x.loadSeconds.toFixed(1)} s)`,
+      `big: ${big.processed.toLocaleString('en')} records in ${big.seconds.toFixed(1)} s = ${Math.round(big.recordsPerSecond).toLocaleString('en')} records/s; ` +
+        `peak RSS during the push ${big.rss.toFixed(0)} MB (during the load through /api/v1: ${big.loadRss.toFixed(0)} MB)\n`,
     );
+    results.push({ family, rounds, big });
   }
 
-  console.log(`\nbaseline: one POST per record, ${BASELINE_RECORDS.toLocaleString('en')} records${BASELINE_RECORDS < 2 * N ? ` (of ${2 * N}; BENCH_BASELINE_RECORDS)` : ''} …`);
+  console.log(`baseline: one POST per record, ${BASELINE_RECORDS.toLocaleString('en')} records${BASELINE_RECORDS < 2 * N ? ` (of ${2 * N}; BENCH_BASELINE_RECORDS)` : ''} …`);
   const base = await baseline(fake, BASELINE_RECORDS);
   console.log(`baseline: ${base.records.toLocaleString('en')} records in ${base.seconds.toFixed(1)} s = ${base.recordsPerSecond.toFixed(1)} records/s, ${base.rateLimited} × 429`);
 
-  console.log(`\n${BIG.toLocaleString('en')}-record push for memory …`);
-  const big = await bigRun(fake, BIG);
+  const col = (v: string) => v.padStart(16);
+  const row = (label: string, f: (x: (typeof results)[number]) => string) => console.log(`  ${label.padEnd(30)}${results.map((x) => col(f(x))).join('')}`);
+  const rps = (x: (typeof results)[number]) => median(x.rounds.map((r) => r.recordsPerSecond));
+  console.log(`\nsummary (medians over ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} per family)`);
+  row('path family', (x) => x.family);
+  row('records/s', (x) => Math.round(rps(x)).toLocaleString('en'));
+  row('share of ceiling (≥ 90 %)', (x) => `${((rps(x) / CEILING) * 100).toFixed(1)} %`);
+  row('429s per push', (x) => String(median(x.rounds.map((r) => r.rateLimited))));
+  row('duplicates (all rounds)', (x) => String(x.rounds.reduce((a, r) => a + r.duplicates, 0)));
+  row('missing (all rounds)', (x) => String(x.rounds.reduce((a, r) => a + r.missing, 0)));
+  row(`peak RSS pushing ${(2 * N).toLocaleString('en')}`, (x) => `${median(x.rounds.map((r) => r.rss)).toFixed(0)} MB`);
+  row(`peak RSS pushing ${BIG.toLocaleString('en')} (≤ 240)`, (x) => `${x.big.rss.toFixed(0)} MB`);
   console.log(
-    `big: ${big.processed.toLocaleString('en')} records in ${big.seconds.toFixed(1)} s = ${Math.round(big.recordsPerSecond).toLocaleString('en')} records/s; ` +
-      `peak RSS during the push ${big.rss.toFixed(0)} MB (during the load through /api/v1: ${big.loadRss.toFixed(0)} MB)`,
+    `  baseline (one POST per record): ${base.recordsPerSecond.toFixed(1)} records/s; the pipeline is ${results.map((x) => `${(rps(x) / base.recordsPerSecond).toFixed(0)}× (${x.family})`).join(', ')} faster`,
   );
-
-  const rps = median(rounds.map((x) => x.recordsPerSecond));
-  console.log('\nsummary (medians over rounds)');
-  console.log(
-    `  pipeline   ${Math.round(rps).toLocaleString('en').padStart(7)} records/s   ${((rps / CEILING) * 100).toFixed(1)} % of the ${CEILING.toLocaleString('en')} records/s ceiling (target ≥ 90 %)`,
-  );
-  console.log(`  baseline   ${base.recordsPerSecond.toFixed(1).padStart(7)} records/s   one POST per record; the pipeline is ${(rps / base.recordsPerSecond).toFixed(0)}× faster`);
-  console.log(`  429s       ${median(rounds.map((x) => x.rateLimited))} per push (pipeline), ${base.rateLimited} (baseline)`);
-  console.log(`  duplicates ${rounds.reduce((a, x) => a + x.duplicates, 0)}, missing ${rounds.reduce((a, x) => a + x.missing, 0)} (all rounds)`);
-  console.log(`  peak RSS   ${median(rounds.map((x) => x.rss)).toFixed(0)} MB pushing 40,000; ${big.rss.toFixed(0)} MB pushing ${BIG.toLocaleString('en')} (target < 300 MB)`);
 }
 
 main()

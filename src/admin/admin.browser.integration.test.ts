@@ -117,6 +117,9 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
     const portals = await page.textContent('#portals');
     expect(portals).toContain(PORTAL);
     expect(portals).toContain('private app');
+    // The HubSpot API version the portal is on, and how long HubSpot supports it.
+    expect(portals).toContain('Data (CRM API): 2026-09');
+    expect(portals).toContain('supported until at least March 2028');
     expect(await page.locator('#runs tbody tr').count()).toBe(3);
     expect(await page.locator('#chart svg rect.bar-ok').count()).toBe(3);
     expect(await page.locator('#chart svg rect.bar-bad').count()).toBe(3);

@@ -1,11 +1,18 @@
 import type { Deps } from '../deps.js';
+import { versionsStatus } from '../hubspot/apiVersions.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { tokenState } from '../portals/portalTokens.js';
 import * as syncRunRepo from '../sync/syncRunRepo.js';
 
-/** Every connected portal with its status, token state and last push (never the tokens): the portals API's and the dashboard's read model. */
+/**
+ * Every connected portal with its status, token state, last push (never the tokens) and the
+ * HubSpot API and OAuth versions it is on with HubSpot's end of support for each: the portals
+ * API's and the dashboard's read model.
+ */
 export async function describePortals(deps: Deps) {
   const portals = await portalRepo.list(deps.db);
+  const h = deps.config.hubspot;
+  const now = deps.clock.now();
   return Promise.all(
     portals.map(async (p) => {
       const [token, last] = await Promise.all([tokenState(deps.db, p.portalId), syncRunRepo.listRuns(deps.db, p.portalId, 1)]);
@@ -20,6 +27,8 @@ export async function describePortals(deps: Deps) {
         pausedReason: p.pausedReason,
         token: token ? { expiresAt: token.expiresAt, refreshedAt: token.refreshedAt, scopes: token.scopes, installedBy: token.installedBy } : null,
         lastRun: last[0] ? { id: last[0].id, status: last[0].status, finishedAt: last[0].finishedAt, counts: last[0].counts } : null,
+        // A private-app portal signs in with its token, not through OAuth.
+        hubspotVersions: versionsStatus(h.apiVersion, p.authType === 'oauth' ? h.oauthVersion : undefined, now),
       };
     }),
   );

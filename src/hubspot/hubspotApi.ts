@@ -3,10 +3,11 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { Client } from '@hubspot/api-client';
 import { redactSecrets } from '../redact.js';
+import { type CrmApiVersion, type CrmCall, crmRoute, DEFAULT_CRM_API_VERSION } from './apiVersions.js';
 
 /**
  * The push's view of HubSpot's CRM API, through @hubspot/api-client (the only place that imports
- * it). The SDK's own retries and limiter stay off: the service decides what to retry, how long to
+ * it), on the path family HUBSPOT_API_VERSION names (apiVersions.ts). The SDK's own retries and limiter stay off: the service decides what to retry, how long to
  * wait and how fast to go (sync/retryPolicy.ts, sync/rateBudget.ts). Every call returns the
  * status and the rate-limit headers; every failure becomes a HubSpotError with HubSpot's message,
  * category and correlation id.
@@ -252,13 +253,60 @@ function batchErrors(body: { errors?: Array<{ status?: string; category?: string
   }));
 }
 
-interface SdkHttpInfo {
-  httpStatusCode: number;
+interface BatchBody {
+  results?: Array<{ id: string; properties: Record<string, string | null>; new?: boolean; objectWriteTraceId?: string }>;
+  errors?: Array<{ status?: string; category?: string; message?: string; context?: Record<string, string[]> }>;
+}
+
+/** An HTTP answer read whole: status, lower-cased headers, the body parsed when it is JSON. */
+export interface Answer {
+  status: number;
   headers: Record<string, string>;
-  data: {
-    results?: Array<{ id: string; properties: Record<string, string | null>; _new?: boolean; _new_?: boolean; objectWriteTraceId?: string }>;
-    errors?: Array<{ status?: string; category?: string; message?: string; context?: Record<string, string[]> }>;
-  };
+  body: unknown;
+}
+
+/**
+ * Sends one request through @hubspot/api-client's generic `apiRequest` (the SDK's generated APIs
+ * only know /crm/v3 and /oauth/v1) and reads the answer as the generated APIs would: a non-2xx
+ * answer, no answer, or no answer within `timeoutMs` becomes a HubSpotError through
+ * toHubSpotError, exactly as the SDK's ApiException and network errors did. apiRequest hands no
+ * agent to node-fetch, so the timeout is raced here; a late answer is dropped.
+ */
+export async function sendRequest(client: Client, request: Parameters<Client['apiRequest']>[0], timeoutMs: number, context: CallContext): Promise<Answer> {
+  let timer: NodeJS.Timeout | undefined;
+  let res: Awaited<ReturnType<Client['apiRequest']>>;
+  let text: string;
+  try {
+    const answered = (async () => {
+      const r = await client.apiRequest(request);
+      return { r, t: await r.text() };
+    })();
+    const got = await Promise.race([
+      answered,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(`no answer from HubSpot within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+      }),
+    ]);
+    res = got.r;
+    text = got.t;
+  } catch (err) {
+    throw toHubSpotError(err, context);
+  } finally {
+    clearTimeout(timer);
+  }
+  const headers = lower(Object.fromEntries(res.headers.entries()));
+  let body: unknown = text === '' ? undefined : text;
+  if (text !== '' && (headers['content-type'] ?? '').includes('json')) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text; // not JSON after all: toHubSpotError drops it, a success fails below
+    }
+  }
+  if (res.status < 200 || res.status >= 300) throw toHubSpotError({ code: res.status, body, headers }, context);
+  // The SDK could not read a success it could not parse either (no answer it can use: retryable).
+  if (typeof body === 'string') throw toHubSpotError(new Error(`HubSpot answered ${res.status} with a body that is not JSON`), context);
+  return { status: res.status, headers, body };
 }
 
 export interface HubSpotApiOptions {
@@ -266,6 +314,8 @@ export interface HubSpotApiOptions {
   /** HUBSPOT_API_BASE_URL, no trailing slash. */
   baseUrl: string;
   timeoutMs?: number;
+  /** HUBSPOT_API_VERSION: which path family every call goes to (apiVersions.ts). */
+  apiVersion?: CrmApiVersion;
 }
 
 interface RequestContextLike {
@@ -294,25 +344,26 @@ export function callOptionsFor(agent: http.Agent): CallOptions {
   };
 }
 
+/**
+ * Every CRM call of the push, on the path family of HUBSPOT_API_VERSION (crmRoute is the one map),
+ * each through the SDK's apiRequest: the same request bodies, answers and errors in every family.
+ */
 export class HubSpotApi {
   private readonly client: Client;
-  /** Passed with every call (see callOptionsFor). */
-  private readonly callOptions: CallOptions;
+  private readonly timeoutMs: number;
+  readonly apiVersion: CrmApiVersion;
   /** The token in use: taken out of any error HubSpot's answer could make of it. */
   private accessToken: string;
-  private readonly timeoutMs: number;
 
   constructor(options: HubSpotApiOptions) {
     this.accessToken = options.accessToken;
     this.timeoutMs = options.timeoutMs ?? 20_000;
-    const agent = agentFor(options.baseUrl, this.timeoutMs);
+    this.apiVersion = options.apiVersion ?? DEFAULT_CRM_API_VERSION;
     this.client = new Client({
       accessToken: options.accessToken,
       basePath: options.baseUrl.replace(/\/+$/, ''),
       numberOfApiCallRetries: 0,
-      httpAgent: agent,
     });
-    this.callOptions = callOptionsFor(agent);
   }
 
   /** Uses another access token from now on (an OAuth token refreshed mid-run). */
@@ -321,62 +372,53 @@ export class HubSpotApi {
     this.client.setAccessToken(token);
   }
 
-  private fail(err: unknown): HubSpotError {
-    return toHubSpotError(err, { secrets: [this.accessToken] });
+  private send(call: CrmCall, type: ObjectType, body: unknown, propertyName?: string): Promise<Answer> {
+    const { method, path } = crmRoute(this.apiVersion, call, type, propertyName);
+    return sendRequest(this.client, { method, path, ...(body === undefined ? {} : { body }) }, this.timeoutMs, { secrets: [this.accessToken] });
   }
 
-  private objects(type: ObjectType) {
-    return type === 'contacts' ? this.client.crm.contacts : this.client.crm.products;
-  }
-
-  private async batch(call: () => Promise<unknown>): Promise<BatchOutcome> {
-    let info: SdkHttpInfo;
-    try {
-      info = (await call()) as SdkHttpInfo;
-    } catch (err) {
-      throw this.fail(err);
-    }
-    const data = info.data ?? {};
+  private async batch(call: CrmCall, type: ObjectType, body: unknown): Promise<BatchOutcome> {
+    const answer = await this.send(call, type, body);
+    const data = (answer.body ?? {}) as BatchBody;
     return {
-      status: info.httpStatusCode,
-      headers: lower(info.headers ?? {}),
-      results: (data.results ?? []).map((r) => {
-        const raw = r as unknown as { new?: boolean; _new?: boolean };
-        return { id: String(r.id), properties: r.properties ?? {}, isNew: raw._new ?? raw.new, objectWriteTraceId: r.objectWriteTraceId };
-      }),
+      status: answer.status,
+      headers: answer.headers,
+      results: (data.results ?? []).map((r) => ({ id: String(r.id), properties: r.properties ?? {}, isNew: r.new, objectWriteTraceId: r.objectWriteTraceId })),
       errors: batchErrors(data, [this.accessToken]),
     };
   }
 
+  /** Creates records (no key: products are never deduplicated by HubSpot, see PRODUCT.md). */
+  batchCreate(type: ObjectType, inputs: BatchInput[]): Promise<BatchOutcome> {
+    return this.batch('batchCreate', type, { inputs });
+  }
+
   /** Creates or updates by a unique property (email for contacts, the external-id property for products). */
   batchUpsert(type: ObjectType, inputs: BatchInput[]): Promise<BatchOutcome> {
-    return this.batch(() => this.objects(type).batchApi.upsertWithHttpInfo({ inputs: inputs as never }, this.callOptions as never));
+    return this.batch('batchUpsert', type, { inputs });
   }
 
   /** Updates by HubSpot record id. */
   batchUpdate(type: ObjectType, inputs: BatchInput[]): Promise<BatchOutcome> {
-    return this.batch(() => this.objects(type).batchApi.updateWithHttpInfo({ inputs: inputs as never }, this.callOptions as never));
+    return this.batch('batchUpdate', type, { inputs });
   }
 
   /** Reads records by id, or by a unique property when idProperty is given. */
   batchRead(type: ObjectType, ids: string[], properties: string[], idProperty?: string): Promise<BatchOutcome> {
-    return this.batch(() =>
-      this.objects(type).batchApi.readWithHttpInfo(
-        { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) },
-        undefined,
-        this.callOptions as never,
-      ),
-    );
+    return this.batch('batchRead', type, { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) });
   }
 
   /** Archives records by HubSpot id (archiving twice is harmless). */
   async batchArchive(type: ObjectType, ids: string[]): Promise<{ status: number; headers: Record<string, string> }> {
-    try {
-      const info = (await this.objects(type).batchApi.archiveWithHttpInfo({ inputs: ids.map((id) => ({ id })) }, this.callOptions as never)) as unknown as SdkHttpInfo;
-      return { status: info.httpStatusCode, headers: lower(info.headers ?? {}) };
-    } catch (err) {
-      throw this.fail(err);
-    }
+    const answer = await this.send('batchArchive', type, { inputs: ids.map((id) => ({ id })) });
+    return { status: answer.status, headers: answer.headers };
+  }
+
+  /** Records whose property equals a value (HubSpot's search: eventually consistent, 5 per second). */
+  async searchEq(type: ObjectType, property: string, value: string, properties: string[]): Promise<{ total: number; results: BatchResult[]; headers: Record<string, string> }> {
+    const answer = await this.send('search', type, { filterGroups: [{ filters: [{ propertyName: property, operator: 'EQ', value }] }], properties, limit: 100 });
+    const data = (answer.body ?? {}) as { total?: number; results?: Array<{ id: string; properties: Record<string, string | null> }> };
+    return { total: data.total ?? 0, results: (data.results ?? []).map((r) => ({ id: String(r.id), properties: r.properties ?? {} })), headers: answer.headers };
   }
 
   /**
@@ -386,74 +428,43 @@ export class HubSpotApi {
    * here, through toHubSpotError like every other) and takes no agent: the timeout is a race.
    */
   async getPropertyValidations(type: ObjectType): Promise<{ status: number; headers: Record<string, string>; rules: PropertyValidation[] }> {
-    const objectTypeId = type === 'contacts' ? '0-1' : '0-7';
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const answer = (await Promise.race([
-        this.client.apiRequest({ method: 'GET', path: `/crm/v3/property-validations/${objectTypeId}` }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })), this.timeoutMs);
-        }),
-      ])) as { status: number; headers: { forEach(cb: (v: string, k: string) => void): void }; text(): Promise<string> };
-      const headers: Record<string, string> = {};
-      answer.headers.forEach((v, k) => {
-        headers[k.toLowerCase()] = v;
-      });
-      const raw = await answer.text();
-      let body: unknown = raw;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        // a non-JSON answer (an HTML error page): kept as text, which toHubSpotError drops
+    const answer = await this.send('propertyValidations', type, undefined);
+    const results = ((answer.body as { results?: unknown } | undefined)?.results ?? []) as Array<{
+      propertyName?: unknown;
+      propertyValidationRules?: Array<{ ruleType?: unknown; ruleArguments?: unknown }>;
+    }>;
+    const rules: PropertyValidation[] = [];
+    for (const r of Array.isArray(results) ? results : []) {
+      if (typeof r?.propertyName !== 'string') continue;
+      for (const rule of Array.isArray(r.propertyValidationRules) ? r.propertyValidationRules : []) {
+        if (typeof rule?.ruleType !== 'string') continue;
+        rules.push({ property: r.propertyName, ruleType: rule.ruleType, ruleArguments: Array.isArray(rule.ruleArguments) ? rule.ruleArguments.map(String) : [] });
       }
-      if (answer.status < 200 || answer.status >= 300) throw Object.assign(new Error(`HubSpot answered ${answer.status}`), { code: answer.status, body, headers });
-      const results = ((body as { results?: unknown })?.results ?? []) as Array<{ propertyName?: unknown; propertyValidationRules?: Array<{ ruleType?: unknown; ruleArguments?: unknown }> }>;
-      const rules: PropertyValidation[] = [];
-      for (const r of Array.isArray(results) ? results : []) {
-        if (typeof r?.propertyName !== 'string') continue;
-        for (const rule of Array.isArray(r.propertyValidationRules) ? r.propertyValidationRules : []) {
-          if (typeof rule?.ruleType !== 'string') continue;
-          rules.push({ property: r.propertyName, ruleType: rule.ruleType, ruleArguments: Array.isArray(rule.ruleArguments) ? rule.ruleArguments.map(String) : [] });
-        }
-      }
-      return { status: answer.status, headers: keptHeaders(headers), rules };
-    } catch (err) {
-      throw this.fail(err);
-    } finally {
-      clearTimeout(timer);
     }
+    return { status: answer.status, headers: keptHeaders(answer.headers), rules };
   }
 
   /** Whether a property exists; undefined when it does not. */
   async getProperty(type: ObjectType, name: string): Promise<{ name: string; hasUniqueValue: boolean } | undefined> {
     try {
-      const p = await this.client.crm.properties.coreApi.getByName(type, name, undefined, undefined, this.callOptions as never);
+      const p = (await this.send('propertyRead', type, undefined, name)).body as { name: string; hasUniqueValue?: boolean };
       return { name: p.name, hasUniqueValue: !!p.hasUniqueValue };
     } catch (err) {
-      const e = this.fail(err);
-      if (e.status === 404) return undefined;
-      throw e;
+      if (err instanceof HubSpotError && err.status === 404) return undefined;
+      throw err;
     }
   }
 
   /** Creates a text property; `unique` makes HubSpot refuse two records with one value. */
   async createProperty(type: ObjectType, def: { name: string; label: string; groupName: string; unique: boolean; description: string }): Promise<void> {
-    try {
-      await this.client.crm.properties.coreApi.create(
-        type,
-        {
-          name: def.name,
-          label: def.label,
-          groupName: def.groupName,
-          description: def.description,
-          type: 'string' as never,
-          fieldType: 'text' as never,
-          hasUniqueValue: def.unique,
-        },
-        this.callOptions as never,
-      );
-    } catch (err) {
-      throw this.fail(err);
-    }
+    await this.send('propertyCreate', type, {
+      name: def.name,
+      label: def.label,
+      groupName: def.groupName,
+      description: def.description,
+      type: 'string',
+      fieldType: 'text',
+      hasUniqueValue: def.unique,
+    });
   }
 }

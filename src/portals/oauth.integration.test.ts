@@ -197,7 +197,7 @@ describe('the OAuth install', () => {
     const portalId = '7575';
     expect((await installOn(app, portalId)).status).toBe(200);
     const [refresh] = fake.issuedTokens(portalId).refresh;
-    fake.inject({ kind: 'drop', match: /refresh-tokens/ });
+    fake.inject({ kind: 'drop', match: /refresh-tokens|token\/revoke/ });
     const res = await app.api('DELETE', `/portals/${portalId}`);
     expect(res.body).toEqual({ portalId, status: 'disconnected', refreshTokenRevoked: false, revocationPending: true });
     expect(await tdb.db('portal_tokens').where({ portal_id: portalId })).toEqual([]);
@@ -222,7 +222,7 @@ describe('the OAuth install', () => {
     expect(fake.isRevoked(refresh!)).toBe(false);
     // Dropped again on the first retry; revoked on the next.
     app.clock.advance(60 * 60_000);
-    fake.inject({ kind: 'drop', match: /refresh-tokens/ });
+    fake.inject({ kind: 'drop', match: /refresh-tokens|token\/revoke/ });
     expect(await worker.retryRevocations()).toEqual({ revoked: 0, failed: 1 });
     expect((await app.api('GET', '/portals')).body.revocations[0]).toMatchObject({ portalId, attempts: 2 });
     app.clock.advance(2 * 60 * 60_000);
@@ -237,7 +237,7 @@ describe('the OAuth install', () => {
   it('an install that fails after the code exchange gives the grant back, at once or, when HubSpot drops that too, later', async () => {
     // The token-info call is dropped: the install fails; the revoke goes through at once.
     const first = '7373';
-    fake.inject({ kind: 'drop', match: /access-tokens/ });
+    fake.inject({ kind: 'drop', match: /access-tokens|token\/introspect/ });
     const res = await installOn(app, first);
     expect(res.status).toBe(502);
     const page = await res.text();
@@ -248,17 +248,18 @@ describe('the OAuth install', () => {
     expect(fake.isRevoked(issued.refresh[0]!)).toBe(true);
     expect(await portalRepo.get(tdb.db, first)).toBeUndefined();
     // Both fail: the grant is kept and revoked by the worker once HubSpot answers. The account is
-    // not known (the SDK's token answer drops hub_id; the token info said nothing).
+    // known from the token answer's hub_id (the current OAuth API's answer carries it; the
+    // token-info call, which is authoritative, said nothing).
     const second = '7474';
-    fake.inject({ kind: 'drop', match: /access-tokens/ });
-    fake.inject({ kind: 'echo', match: /refresh-tokens/ });
+    fake.inject({ kind: 'drop', match: /access-tokens|token\/introspect/ });
+    fake.inject({ kind: 'echo', match: /refresh-tokens|token\/revoke/ });
     const res2 = await installOn(app, second);
     expect(res2.status).toBe(502);
     expect(await res2.text()).toContain('will be revoked as soon as HubSpot answers');
     const [refresh] = fake.issuedTokens(second).refresh;
     expect(fake.isRevoked(refresh!)).toBe(false);
     const pending = (await app.api('GET', '/portals')).body.revocations;
-    expect(pending).toEqual([expect.objectContaining({ portalId: null, reason: 'install_failed', uninstall: false, attempts: 1, lastError: 'HubSpot answered the refresh-token revoke with 502' })]);
+    expect(pending).toEqual([expect.objectContaining({ portalId: second, reason: 'install_failed', uninstall: false, attempts: 1, lastError: 'HubSpot answered the refresh-token revoke with 502' })]);
     app.clock.advance(60 * 60_000);
     expect(await worker.retryRevocations()).toMatchObject({ revoked: 1 });
     expect(fake.isRevoked(refresh!)).toBe(true);
@@ -283,7 +284,7 @@ describe('the OAuth install', () => {
       const issued = fake.issuedTokens(stranger);
       expect(issued.refresh).toHaveLength(1);
       expect(fake.isRevoked(issued.refresh[0]!)).toBe(true);
-      const crm = await fetch(`${fake.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${issued.access[0]}` } });
+      const crm = await fetch(`${fake.url}/crm/objects/2026-09/contacts?limit=1`, { headers: { authorization: `Bearer ${issued.access[0]}` } });
       expect(crm.status).toBe(401);
       // Nothing of it is kept: no tokens, no pending revocation.
       expect(await tdb.db('portal_tokens').where({ portal_id: stranger })).toEqual([]);
@@ -357,7 +358,7 @@ describe('the OAuth install', () => {
       expect(fake.isInstalled(account)).toBe(true);
       expect(fake.isRevoked(oldRefresh!)).toBe(true);
       const current = await accessTokenFor(allowing.deps, (await portalRepo.get(tdb.db, account))!);
-      expect((await fetch(`${fake.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${current}` } })).status).toBe(200);
+      expect((await fetch(`${fake.url}/crm/objects/2026-09/contacts?limit=1`, { headers: { authorization: `Bearer ${current}` } })).status).toBe(200);
     } finally {
       await allowing.api('DELETE', `/portals/${account}`);
       await allowingWorker.stop();
@@ -370,7 +371,7 @@ describe('the OAuth install', () => {
     const portalId = '7676';
     expect((await installOn(app, portalId)).status).toBe(200);
     const [refresh] = fake.issuedTokens(portalId).refresh;
-    fake.inject({ kind: 'drop', match: /refresh-tokens/ });
+    fake.inject({ kind: 'drop', match: /refresh-tokens|token\/revoke/ });
     expect((await app.api('DELETE', `/portals/${portalId}`)).body).toMatchObject({ revocationPending: true });
     app.clock.advance(60 * 60_000);
     const running = new SyncWorker(app.deps, { pollMs: 20 });

@@ -28,7 +28,15 @@ interface DbPortalTokens {
 export function oauthClient(deps: Deps): HubSpotOAuth | undefined {
   const h = deps.config.hubspot;
   if (!h.clientId || !h.clientSecret || !h.redirectUri) return undefined;
-  return new HubSpotOAuth({ clientId: h.clientId, clientSecret: h.clientSecret, redirectUri: h.redirectUri, apiBaseUrl: h.apiBaseUrl, timeoutMs: h.requestTimeoutMs });
+  return new HubSpotOAuth({
+    clientId: h.clientId,
+    clientSecret: h.clientSecret,
+    redirectUri: h.redirectUri,
+    apiBaseUrl: h.apiBaseUrl,
+    timeoutMs: h.requestTimeoutMs,
+    oauthVersion: h.oauthVersion,
+    apiVersion: h.apiVersion,
+  });
 }
 
 function key(deps: Deps): Buffer {

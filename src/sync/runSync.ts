@@ -155,7 +155,7 @@ async function openRun({ deps, run, log }: RunContext): Promise<OpenRun | Extrac
   if (portal.pausedUntil && portal.pausedUntil > new Date()) return notStarted('paused', `paused until ${portal.pausedUntil.toISOString()}: ${portal.pausedReason ?? ''}`);
   try {
     const token = await accessTokenFor(deps, portal);
-    const api = new HubSpotApi({ accessToken: token, baseUrl: deps.config.hubspot.apiBaseUrl, timeoutMs: deps.config.hubspot.requestTimeoutMs });
+    const api = new HubSpotApi({ accessToken: token, baseUrl: deps.config.hubspot.apiBaseUrl, timeoutMs: deps.config.hubspot.requestTimeoutMs, apiVersion: deps.config.hubspot.apiVersion });
     return { kind: 'open', portal, api, reauthorize: reauthorizer(deps, portal, api, token) };
   } catch (err) {
     if (!(err instanceof PortalAuthError)) log.error("could not get the portal's access token", { error: (err as Error).stack });

@@ -67,7 +67,7 @@ describe('the push', () => {
     expect(hsProducts.find((r) => r.properties.accounting_external_id === 'a-3')?.properties).toMatchObject({ name: 'Product 3', price: '13.5', hs_sku: 'A-3', hs_product_type: 'service' });
     // The unique property was created once, with unique values.
     expect(
-      (await fetch(`${fake.url}/crm/v3/properties/products/accounting_external_id`, { headers: { authorization: 'Bearer pat-sync' } }).then((r) => r.json())) as { hasUniqueValue: boolean },
+      (await fetch(`${fake.url}/crm/properties/2026-09/products/accounting_external_id`, { headers: { authorization: 'Bearer pat-sync' } }).then((r) => r.json())) as { hasUniqueValue: boolean },
     ).toMatchObject({ hasUniqueValue: true });
   });
 

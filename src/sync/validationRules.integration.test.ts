@@ -11,9 +11,9 @@ import { SyncWorker } from './syncWorker.js';
  * on when they cannot be.
  */
 
-// The path family the push uses. HubSpot enforces the required rules from 2026-09 on only; until
-// the date-versioned paths land the fake is told to enforce them on v3 too. Flip to '2026-09'.
-const VERSION: string = 'v3';
+// The path family the push uses: HubSpot enforces the required rules from 2026-09 on only (with
+// 'v3' the fake is told to enforce them anyway, to run the same tests on the legacy family).
+const VERSION: string = '2026-09';
 
 const PORTAL = '4141';
 const TOKEN = 'pat-rules';

@@ -9,7 +9,7 @@ let api: HubSpotApi;
 const PORTAL = '4711';
 
 beforeAll(async () => {
-  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 10_000, tokens: { 'pat-test': PORTAL } });
+  fake = new FakeHubspot({ maxPerWindow: 1000, windowMs: 10_000, tokens: { 'pat-test': PORTAL }, legacy: true }); // this file tests /crm/v3 too
   await fake.start();
   api = new HubSpotApi({ accessToken: 'pat-test', baseUrl: fake.url, timeoutMs: 500 });
 });
@@ -155,7 +155,7 @@ describe('fake HubSpot', () => {
     const app = { clientId: 'fake-client', clientSecret: 'fake-secret-0123456789', redirectUri: 'https://svc.example/oauth/callback' };
     let oauth: FakeHubspot;
     beforeAll(async () => {
-      oauth = new FakeHubspot({ oauth: app });
+      oauth = new FakeHubspot({ oauth: app, legacy: true });
       await oauth.start();
     });
     afterAll(() => oauth.stop());
@@ -222,5 +222,95 @@ describe('fake HubSpot', () => {
       expect(oauth.isInstalled('5160')).toBe(true);
       expect((await uninstall(t.access_token)).status).toBe(204);
     });
+  });
+});
+
+describe('fake HubSpot: path families', () => {
+  const app = { clientId: 'fam-client', clientSecret: 'fam-secret-0123456789', redirectUri: 'https://svc.example/oauth/callback' };
+  let f: FakeHubspot;
+  beforeAll(async () => {
+    f = new FakeHubspot({ oauth: app, tokens: { 'pat-fam': '6000' }, legacy: true });
+    await f.start();
+  });
+  afterAll(() => f.stop());
+  const post = (path: string, body: unknown, token = 'pat-fam') =>
+    fetch(`${f.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const form = (path: string, fields: Record<string, string>) =>
+    fetch(`${f.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+
+  it('serves the same records, 409s and rate-limit headers on /crm/v3 and on both date versions', async () => {
+    const v3 = await post('/crm/v3/objects/contacts/batch/upsert', { inputs: [{ id: 'fam@x.example', idProperty: 'email', properties: {} }] });
+    expect(v3.status).toBe(200);
+    const id = ((await v3.json()) as { results: Array<{ id: string }> }).results[0]!.id;
+    for (const v of ['2026-03', '2026-09']) {
+      const read = await post(`/crm/objects/${v}/contacts/batch/read`, { inputs: [{ id }], properties: ['email'], propertiesWithHistory: [] });
+      expect(read.status).toBe(200);
+      expect(read.headers.get('x-hubspot-ratelimit-max')).toBe('100');
+      expect(((await read.json()) as { results: Array<{ id: string }> }).results[0]!.id).toBe(id);
+      const taken = await post(`/crm/objects/${v}/contacts`, { properties: { email: 'FAM@x.example' } });
+      expect(taken.status).toBe(409);
+      expect(await taken.json()).toMatchObject({ category: 'CONFLICT', message: `Contact already exists. Existing ID: ${id}` });
+      const prop = await fetch(`${f.url}/crm/properties/${v}/contacts/email`, { headers: { authorization: 'Bearer pat-fam' } });
+      expect(prop.status).toBe(200);
+    }
+    expect(f.stats.byFamily.get('crm/v3')).toBe(1);
+    expect(f.stats.byFamily.get('crm/2026-03')).toBe(3);
+    expect(f.stats.byFamily.get('crm/2026-09')).toBe(3);
+  });
+
+  it('answers the legacy families with 410 and a sunset message once switched off, and counts every legacy call', async () => {
+    const before = f.legacyCalls();
+    f.setLegacy(false);
+    try {
+      const gone = await post('/crm/v3/objects/products/batch/upsert', { inputs: [] });
+      expect(gone.status).toBe(410);
+      expect(gone.headers.get('content-type')).toContain('application/json');
+      const body = (await gone.json()) as { status: string; category: string; message: string; correlationId: string };
+      expect(body).toMatchObject({ status: 'error', category: 'API_VERSION_SUNSET' });
+      expect(body.message).toContain('/crm/objects/2026-09/');
+      expect(body.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await form('/oauth/v1/token', { grant_type: 'refresh_token' })).status).toBe(410);
+      expect((await fetch(`${f.url}/oauth/v1/access-tokens/oauth-secret-token`)).status).toBe(410);
+      expect((await fetch(`${f.url}/appinstalls/v3/external-install`, { method: 'DELETE', headers: { authorization: 'Bearer pat-fam' } })).status).toBe(410);
+      expect((await post('/crm/objects/2026-09/products/batch/read', { inputs: [], properties: [], propertiesWithHistory: [] })).status).toBe(200);
+      expect(f.legacyCalls() - before).toBe(4);
+      expect(f.stats.legacyRefused).toBe(4);
+      // The stats never hold a path (a token-info path carries the token).
+      expect(JSON.stringify(Object.fromEntries(f.stats.byRoute))).not.toContain('oauth-secret-token');
+      // The control route turns them back on.
+      expect(await (await post('/__fake/legacy', { legacy: true })).json()).toEqual({ ok: true, legacy: true });
+      expect((await post('/crm/v3/objects/products/batch/read', { inputs: [], properties: [], propertiesWithHistory: [] })).status).toBe(200);
+    } finally {
+      f.setLegacy(true);
+    }
+  });
+
+  it('runs the current OAuth API with every parameter in the body: code exchange, refresh, introspection and revoke', async () => {
+    const creds = { client_id: app.clientId, client_secret: app.clientSecret };
+    const v1Before = f.stats.byFamily.get('oauth/v1') ?? 0;
+    const res = await form('/oauth/2026-03/token', { ...creds, grant_type: 'authorization_code', code: f.authorize('6100'), redirect_uri: app.redirectUri });
+    expect(res.status).toBe(200);
+    const t = (await res.json()) as { access_token: string; refresh_token: string; hub_id: number; expires_in: number };
+    expect(t).toMatchObject({ hub_id: 6100, expires_in: 1800 });
+    const info = (await (await form('/oauth/2026-03/token/introspect', { ...creds, token: t.access_token, token_type_hint: 'access_token' })).json()) as Record<string, unknown>;
+    expect(info).toMatchObject({ active: true, hub_id: 6100, token_use: 'access_token', scopes: expect.arrayContaining(['oauth']) });
+    expect((await form('/oauth/2026-03/token', { ...creds, grant_type: 'refresh_token', refresh_token: t.refresh_token })).status).toBe(200);
+    // Parameters in the query string are refused.
+    const inQuery = await fetch(`${f.url}/oauth/2026-03/token/introspect?token=${t.access_token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(creds),
+    });
+    expect(inQuery.status).toBe(400);
+    expect((await form('/oauth/2026-03/token/revoke', { ...creds, token: t.refresh_token, token_type_hint: 'refresh_token' })).status).toBe(204);
+    expect(f.isRevoked(t.refresh_token)).toBe(true);
+    const refused = await form('/oauth/2026-03/token', { ...creds, grant_type: 'refresh_token', refresh_token: t.refresh_token });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ category: 'VALIDATION_ERROR', error: 'invalid_grant', message: 'refresh token is invalid, expired or revoked', correlationId: expect.any(String) });
+    expect(await (await form('/oauth/2026-03/token/introspect', { ...creds, token: t.refresh_token })).json()).toEqual({ active: false });
+    const badClient = await form('/oauth/2026-03/token/revoke', { client_id: app.clientId, client_secret: 'wrong', token: 'x' });
+    expect(badClient.status).toBe(400);
+    expect(f.stats.byFamily.get('oauth/2026-03')).toBe(8);
+    expect(f.stats.byFamily.get('oauth/v1') ?? 0).toBe(v1Before);
   });
 });

@@ -5,8 +5,18 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './validationRules.js';
 
 /**
- * A fake HubSpot: a real HTTP server that behaves as HubSpot's CRM v3 objects, properties and
- * OAuth APIs are documented (and captured) to behave, for tests, benchmarks and local trials:
+ * A fake HubSpot: a real HTTP server that behaves as HubSpot's CRM objects, properties and OAuth
+ * APIs are documented (and captured) to behave, for tests, benchmarks and local trials:
+ * - every CRM route in each path family HubSpot serves: the legacy `/crm/v3/objects/…` and
+ *   `/crm/v3/properties/…`, and the date-versioned `/crm/objects/{2026-03|2026-09}/…` and
+ *   `/crm/properties/{2026-03|2026-09}/…` (developers.hubspot.com/docs/api-reference/2026-03/…,
+ *   /latest/…), with one set of handlers, limits and faults behind all of them;
+ * - OAuth in both families: the legacy `/oauth/v1/…` (token, token info with the token in the
+ *   path, refresh-token DELETE) and the current `/oauth/2026-03/token`, `/token/introspect` and
+ *   `/token/revoke` (parameters in the form body, never the query; HubSpot's changelog "v1 OAuth
+ *   API deprecation");
+ * - a switch that turns the legacy families off (`legacy: false`, `POST /__fake/legacy`), as
+ *   HubSpot will after their sunset, and per-family request counts in `stats.byFamily`;
  * - contacts and products, single and batch (≤ 100 inputs; 207 with per-input errors only when
  *   every input has an objectWriteTraceId, otherwise one bad input fails the whole batch; results
  *   in no particular order; upsert's `new` flag);
@@ -45,7 +55,48 @@ export interface FakeHubspotOptions {
   validationRules?: ValidationRulesOptions['rules'];
   /** Enforce the 2026-09 required and conditional rules on /crm/v3 too (HubSpot does not). */
   enforceValidationRulesOnV3?: boolean;
+  /**
+   * Whether the legacy path families (/crm/v3, /oauth/v1, /appinstalls/v3) are served (default
+   * true, or false when FAKE_HUBSPOT_LEGACY=off). Off, they answer as sunset APIs do (see LEGACY_GONE).
+   */
+  legacy?: boolean;
 }
+
+/** The path families the fake serves; the legacy ones are those HubSpot sunsets. */
+export type PathFamily = 'crm/v3' | 'crm/2026-03' | 'crm/2026-09' | 'oauth/v1' | 'oauth/2026-03' | 'appinstalls/v3' | 'appinstalls/2026-03';
+export const LEGACY_FAMILIES: readonly PathFamily[] = ['crm/v3', 'oauth/v1', 'appinstalls/v3'];
+/** The date versions of the CRM objects and properties APIs served next to /crm/v3. */
+export const CRM_DATE_VERSIONS = ['2026-03', '2026-09'] as const;
+
+/** The family a request path belongs to, or undefined (control routes, unknown paths). */
+export function pathFamily(path: string): PathFamily | undefined {
+  if (path.startsWith('/crm/v3/')) return 'crm/v3';
+  for (const v of CRM_DATE_VERSIONS) {
+    if (path.startsWith(`/crm/objects/${v}/`) || path.startsWith(`/crm/properties/${v}/`) || path.startsWith(`/crm/property-validations/${v}/`)) return `crm/${v}`;
+  }
+  if (path.startsWith('/oauth/v1/')) return 'oauth/v1';
+  if (path.startsWith('/oauth/2026-03/')) return 'oauth/2026-03';
+  if (path.startsWith('/appinstalls/v3/')) return 'appinstalls/v3';
+  if (path.startsWith('/appinstalls/2026-03/')) return 'appinstalls/2026-03';
+  return undefined;
+}
+
+/**
+ * What a legacy family answers once switched off. HubSpot documents no status or body for the
+ * v1–v3 sunset (changelog "Legacy APIs and Apps: What's Going Unsupported and When" says only
+ * that they go unsupported in September 2027; its "Sunsetted APIs" page says removed APIs "return
+ * an error"; the Pipelines v1 sunset says its endpoints "stop responding"). So: 410 Gone, the
+ * status HTTP defines for a resource removed for good (a client must treat it as permanent and
+ * never retry it, which is what a sunset means), with HubSpot's documented error-body shape
+ * (status, message, correlationId, category, links; the category is ours, as none is documented)
+ * and a message that says what to use instead.
+ */
+export const LEGACY_GONE = {
+  status: 410,
+  category: 'API_VERSION_SUNSET',
+  message: (family: PathFamily) =>
+    `This API version is no longer available: HubSpot's ${family.startsWith('oauth') ? 'v1 OAuth API was deprecated on 2027-02-16; use POST /oauth/2026-03/token, /oauth/2026-03/token/introspect and /oauth/2026-03/token/revoke' : 'v1–v3 APIs went unsupported in September 2027; use the date-versioned paths (e.g. /crm/objects/2026-09/…, /crm/properties/2026-09/…, /appinstalls/2026-03/…)'}.`,
+};
 
 export type FaultKind = 'status500' | 'status502html' | 'status503' | 'status423' | 'slow' | 'drop' | 'commitThenFail' | 'rateLimit' | 'daily' | 'echo';
 
@@ -125,11 +176,13 @@ class HubSpotError extends Error {
 }
 
 export class FakeHubspot {
-  readonly options: Required<Omit<FakeHubspotOptions, 'oauth' | 'rules' | 'validationRules' | 'enforceValidationRulesOnV3'>> & Pick<FakeHubspotOptions, 'oauth' | 'rules'>;
+  readonly options: Required<Omit<FakeHubspotOptions, 'oauth' | 'rules' | 'validationRules' | 'enforceValidationRulesOnV3' | 'legacy'>> & Pick<FakeHubspotOptions, 'oauth' | 'rules'>;
   /** The portals' validation rules; tests set them with `validation.set(portalId, rules)`. */
   readonly validation: ValidationRules;
   /** The API version of the request being handled (set by respond, read by the write checks). */
   private requestVersion = 'v3';
+  /** Whether /crm/v3, /oauth/v1 and /appinstalls/v3 are served (see setLegacy). */
+  private legacyOn: boolean;
   private readonly portals = new Map<string, PortalStore>();
   private faults: Array<Fault & { left: number }> = [];
   private nextId = 1_000_000;
@@ -155,9 +208,27 @@ export class FakeHubspot {
     overlaps: 0,
     /** Successful refresh_token grants. */
     tokenRefreshes: 0,
-    /** Successful app uninstalls (DELETE /appinstalls/v3/external-install). */
+    /** Successful app uninstalls (DELETE /appinstalls/{v3|2026-03}/external-install). */
     uninstalls: 0,
+    /** Requests per path family, refused ones included: a test proves no legacy call was made. */
+    byFamily: new Map<PathFamily, number>(),
+    /** Requests to a legacy family while it was switched off (each answered 410). */
+    legacyRefused: 0,
   };
+
+  /** Requests that reached a legacy family (/crm/v3, /oauth/v1, /appinstalls/v3), served or refused. */
+  legacyCalls(): number {
+    return LEGACY_FAMILIES.reduce((n, f) => n + (this.stats.byFamily.get(f) ?? 0), 0);
+  }
+
+  /** Serves the legacy families again (true) or answers them as sunset (false). */
+  setLegacy(on: boolean): void {
+    this.legacyOn = on;
+  }
+
+  get legacy(): boolean {
+    return this.legacyOn;
+  }
   url = '';
   /**
    * Called when a write request arrives (before it lands) and once it has landed (before the
@@ -180,6 +251,8 @@ export class FakeHubspot {
       rules: options.rules,
     };
     this.validation = new ValidationRules({ rules: options.validationRules, enforceValidationRulesOnV3: options.enforceValidationRulesOnV3 });
+    // FAKE_HUBSPOT_LEGACY=off runs a whole test series against a HubSpot past the legacy sunset.
+    this.legacyOn = options.legacy ?? process.env.FAKE_HUBSPOT_LEGACY !== 'off';
   }
 
   /** Starts listening on 127.0.0.1 (port 0 = any free port). */
@@ -298,7 +371,44 @@ export class FakeHubspot {
       res.json({ ok: true });
     });
     app.get('/__fake/stats', (_req, res) => {
-      res.json({ ...this.stats, byRoute: Object.fromEntries(this.stats.byRoute), byStatus: Object.fromEntries(this.stats.byStatus) });
+      res.json({
+        ...this.stats,
+        byRoute: Object.fromEntries(this.stats.byRoute),
+        byStatus: Object.fromEntries(this.stats.byStatus),
+        byFamily: Object.fromEntries(this.stats.byFamily),
+        legacyCalls: this.legacyCalls(),
+        legacy: this.legacyOn,
+      });
+    });
+    // {"legacy": false} answers /crm/v3, /oauth/v1 and /appinstalls/v3 as sunset; true serves them.
+    app.post('/__fake/legacy', (req, res) => {
+      const on = (req.body as { legacy?: unknown })?.legacy;
+      if (typeof on !== 'boolean') {
+        res.status(400).json({ error: 'send {"legacy": true} or {"legacy": false}' });
+        return;
+      }
+      this.setLegacy(on);
+      res.json({ ok: true, legacy: this.legacyOn });
+    });
+    app.get('/__fake/legacy', (_req, res) => {
+      res.json({ legacy: this.legacyOn });
+    });
+
+    // Every HubSpot request is counted by family; a legacy one is refused while they are off.
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      const family = pathFamily(req.path);
+      if (!family) return next();
+      this.stats.byFamily.set(family, (this.stats.byFamily.get(family) ?? 0) + 1);
+      if (this.legacyOn || !LEGACY_FAMILIES.includes(family)) return next();
+      this.stats.requests += 1;
+      this.stats.legacyRefused += 1;
+      this.count(`${req.method} ${family} (switched off)`, LEGACY_GONE.status); // not the path: it may hold a token
+      this.send(res, LEGACY_GONE.status, {
+        status: 'error',
+        message: LEGACY_GONE.message(family),
+        category: LEGACY_GONE.category,
+        links: { 'migration-guide': 'https://developers.hubspot.com/docs/api-reference/legacy/migration-guide' },
+      });
     });
     app.get('/__fake/records/:portalId/:type', (req, res) => {
       res.json(this.records(String(req.params.portalId), String(req.params.type) as ObjectType, req.query.archived === 'true'));
@@ -311,7 +421,7 @@ export class FakeHubspot {
 
     app.post(
       '/oauth/v1/token',
-      this.oauthGate('POST /oauth/v1/token', (req, res) => this.oauthToken(req, res)),
+      this.oauthGate('POST /oauth/v1/token', (req, res) => this.oauthToken(req, res, 'v1')),
     );
     app.get(
       '/oauth/v1/access-tokens/:token',
@@ -326,6 +436,20 @@ export class FakeHubspot {
         this.send(res, 204);
       }),
     );
+    // The current OAuth API (developers.hubspot.com/docs/api-reference/2026-03/authentication/
+    // oauth-tokens/…): every parameter in the form body, the token endpoint answering as v1 does.
+    app.post(
+      '/oauth/2026-03/token',
+      this.oauthGate('POST /oauth/2026-03/token', (req, res) => this.oauthToken(req, res, 'current')),
+    );
+    app.post(
+      '/oauth/2026-03/token/introspect',
+      this.oauthGate('POST /oauth/2026-03/token/introspect', (req, res) => this.introspect(req, res)),
+    );
+    app.post(
+      '/oauth/2026-03/token/revoke',
+      this.oauthGate('POST /oauth/2026-03/token/revoke', (req, res) => this.revokeCurrent(req, res)),
+    );
 
     // The app uninstalls API ("App uninstalls", developers.hubspot.com/docs/api-reference/latest/
     // app-management/app-uninstalls): DELETE with the account's OAuth access token, 204 without a
@@ -334,68 +458,75 @@ export class FakeHubspot {
     app.use('/appinstalls', (req, res, next) => this.gate(req, res, next));
     app.delete(['/appinstalls/v3/external-install', '/appinstalls/2026-03/external-install'], (req, res) => this.uninstall(req, res));
 
-    app.use('/crm/v3', (req, res, next) => this.gate(req, res, next));
+    // The CRM objects and properties APIs, once per path family, all on the same handlers.
+    const families = [{ objects: '/crm/v3/objects', properties: '/crm/v3/properties' }, ...CRM_DATE_VERSIONS.map((v) => ({ objects: `/crm/objects/${v}`, properties: `/crm/properties/${v}` }))];
+    app.use(
+      families.flatMap((f) => [f.objects, f.properties]),
+      (req, res, next) => this.gate(req, res, next),
+    );
     const T = ':type';
     const handle =
       (fn: (portalId: string, type: ObjectType, req: Request) => { status: number; body?: unknown }, writes = false) =>
       (req: Request, res: Response) =>
         this.respond(req, res, fn, writes);
-    app.post(
-      `/crm/v3/objects/${T}/batch/create`,
-      handle((p, t, r) => this.batchCreate(p, t, r.body), true),
-    );
-    app.post(
-      `/crm/v3/objects/${T}/batch/update`,
-      handle((p, t, r) => this.batchUpdate(p, t, r.body), true),
-    );
-    app.post(
-      `/crm/v3/objects/${T}/batch/upsert`,
-      handle((p, t, r) => this.batchUpsert(p, t, r.body), true),
-    );
-    app.post(
-      `/crm/v3/objects/${T}/batch/read`,
-      handle((p, t, r) => this.batchRead(p, t, r.body)),
-    );
-    app.post(
-      `/crm/v3/objects/${T}/batch/archive`,
-      handle((p, t, r) => this.batchArchive(p, t, r.body), true),
-    );
-    app.post(
-      `/crm/v3/objects/${T}/search`,
-      handle((p, t, r) => this.search(p, t, r.body)),
-    );
-    app.post(
-      `/crm/v3/objects/${T}`,
-      handle((p, t, r) => this.createOne(p, t, r.body), true),
-    );
-    app.get(
-      `/crm/v3/objects/${T}`,
-      handle((p, t, r) => this.list(p, t, r)),
-    );
-    app.get(
-      `/crm/v3/objects/${T}/:id`,
-      handle((p, t, r) => this.getOne(p, t, String(r.params.id), r)),
-    );
-    app.patch(
-      `/crm/v3/objects/${T}/:id`,
-      handle((p, t, r) => this.updateOne(p, t, String(r.params.id), r), true),
-    );
-    app.delete(
-      `/crm/v3/objects/${T}/:id`,
-      handle((p, t, r) => this.archiveOne(p, t, String(r.params.id)), true),
-    );
-    app.post(
-      `/crm/v3/properties/${T}`,
-      handle((p, t, r) => this.createProperty(p, t, r.body), true),
-    );
-    app.get(
-      `/crm/v3/properties/${T}`,
-      handle((p, t) => ({ status: 200, body: { results: [...this.portal(p).properties[t].values()] } })),
-    );
-    app.get(
-      `/crm/v3/properties/${T}/:name`,
-      handle((p, t, r) => this.getProperty(p, t, String(r.params.name))),
-    );
+    for (const { objects: O, properties: P } of families) {
+      app.post(
+        `${O}/${T}/batch/create`,
+        handle((p, t, r) => this.batchCreate(p, t, r.body), true),
+      );
+      app.post(
+        `${O}/${T}/batch/update`,
+        handle((p, t, r) => this.batchUpdate(p, t, r.body), true),
+      );
+      app.post(
+        `${O}/${T}/batch/upsert`,
+        handle((p, t, r) => this.batchUpsert(p, t, r.body), true),
+      );
+      app.post(
+        `${O}/${T}/batch/read`,
+        handle((p, t, r) => this.batchRead(p, t, r.body)),
+      );
+      app.post(
+        `${O}/${T}/batch/archive`,
+        handle((p, t, r) => this.batchArchive(p, t, r.body), true),
+      );
+      app.post(
+        `${O}/${T}/search`,
+        handle((p, t, r) => this.search(p, t, r.body)),
+      );
+      app.post(
+        `${O}/${T}`,
+        handle((p, t, r) => this.createOne(p, t, r.body), true),
+      );
+      app.get(
+        `${O}/${T}`,
+        handle((p, t, r) => this.list(p, t, r)),
+      );
+      app.get(
+        `${O}/${T}/:id`,
+        handle((p, t, r) => this.getOne(p, t, String(r.params.id), r)),
+      );
+      app.patch(
+        `${O}/${T}/:id`,
+        handle((p, t, r) => this.updateOne(p, t, String(r.params.id), r), true),
+      );
+      app.delete(
+        `${O}/${T}/:id`,
+        handle((p, t, r) => this.archiveOne(p, t, String(r.params.id)), true),
+      );
+      app.post(
+        `${P}/${T}`,
+        handle((p, t, r) => this.createProperty(p, t, r.body), true),
+      );
+      app.get(
+        `${P}/${T}`,
+        handle((p, t) => ({ status: 200, body: { results: [...this.portal(p).properties[t].values()] } })),
+      );
+      app.get(
+        `${P}/${T}/:name`,
+        handle((p, t, r) => this.getProperty(p, t, String(r.params.name))),
+      );
+    }
     this.validation.routes(
       app,
       (req, res, next) => this.gate(req, res, next),
@@ -1102,17 +1233,55 @@ export class FakeHubspot {
     return { token_type: 'bearer', refresh_token: refresh, hub_id: Number(portalId), scopes: ['oauth', 'crm.objects.contacts.write', 'e-commerce'], access_token: accessToken, expires_in: 1800 };
   }
 
-  private oauthToken(req: Request, res: Response): void {
-    const b = req.body as Record<string, string>;
+  /**
+   * An OAuth error answer. v1 bodies are the captured ones (error, status, message). The current
+   * API answers in HubSpot's standard error shape (its reference pages show message,
+   * correlationId, category and links), and its changelog "New OAuth v3 API Endpoints and
+   * Standardized Error Responses" adds RFC 6749's `error` and `error_description`.
+   */
+  private oauthError(res: Response, style: 'v1' | 'current', v1: Record<string, unknown>, current: { error: string; message: string; status?: number }): void {
+    if (style === 'v1') {
+      this.send(res, 400, v1);
+      return;
+    }
+    this.send(res, current.status ?? 400, {
+      message: current.message,
+      category: 'VALIDATION_ERROR',
+      error: current.error,
+      error_description: current.message,
+      links: { 'knowledge-base': 'https://developers.hubspot.com/docs/api-reference/latest/authentication/oauth-tokens' },
+    });
+  }
+
+  /** Whether the current API's request carried a parameter in its query string (refused). */
+  private queryParams(req: Request, res: Response): boolean {
+    if (Object.keys(req.query).length === 0) return false;
+    this.oauthError(res, 'current', {}, { error: 'invalid_request', message: 'Parameters must be sent as form fields in the request body, not in the query string.' });
+    return true;
+  }
+
+  private clientOk(b: Record<string, string>): boolean {
     const app = this.options.oauth;
-    if (!app || b.client_id !== app.clientId || b.client_secret !== app.clientSecret) {
-      this.send(res, 400, { error: 'invalid_client', status: 'BAD_CLIENT_ID', message: 'missing or invalid client id' });
+    return !!app && b.client_id === app.clientId && b.client_secret === app.clientSecret;
+  }
+
+  private oauthToken(req: Request, res: Response, style: 'v1' | 'current'): void {
+    if (style === 'current' && this.queryParams(req, res)) return;
+    const b = (req.body ?? {}) as Record<string, string>;
+    const app = this.options.oauth;
+    if (!app || !this.clientOk(b)) {
+      this.oauthError(
+        res,
+        style,
+        { error: 'invalid_client', status: 'BAD_CLIENT_ID', message: 'missing or invalid client id' },
+        { error: 'invalid_client', message: 'missing or invalid client id or client secret' },
+      );
       return;
     }
     if (b.grant_type === 'authorization_code') {
       const portalId = this.codes.get(b.code ?? '');
       if (!portalId || b.redirect_uri !== app.redirectUri) {
-        this.send(res, 400, { error: 'invalid_grant', status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' });
+        this.oauthError(res, style, { error: 'invalid_grant', status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' }, { error: 'invalid_grant', message: 'missing or unknown auth code' });
         return;
       }
       this.codes.delete(b.code!);
@@ -1122,19 +1291,91 @@ export class FakeHubspot {
     if (b.grant_type === 'refresh_token') {
       const t = this.refreshTokens.get(b.refresh_token ?? '');
       if (!t || t.revoked) {
-        this.send(res, 400, {
-          error: 'invalid_grant',
-          error_description: 'refresh token is invalid, expired or revoked',
-          status: 'BAD_REFRESH_TOKEN',
-          message: 'refresh token is invalid, expired or revoked',
-        });
+        this.oauthError(
+          res,
+          style,
+          {
+            error: 'invalid_grant',
+            error_description: 'refresh token is invalid, expired or revoked',
+            status: 'BAD_REFRESH_TOKEN',
+            message: 'refresh token is invalid, expired or revoked',
+          },
+          { error: 'invalid_grant', message: 'refresh token is invalid, expired or revoked' },
+        );
         return;
       }
       this.stats.tokenRefreshes += 1;
       this.send(res, 200, this.issueTokens(t.portalId, b.refresh_token));
       return;
     }
-    this.send(res, 400, { error: 'unsupported_grant_type', status: 'BAD_GRANT_TYPE', message: `unsupported grant_type ${b.grant_type}` });
+    this.oauthError(
+      res,
+      style,
+      { error: 'unsupported_grant_type', status: 'BAD_GRANT_TYPE', message: `unsupported grant_type ${b.grant_type}` },
+      { error: 'unsupported_grant_type', message: `unsupported grant_type ${b.grant_type}` },
+    );
+  }
+
+  /**
+   * POST /oauth/2026-03/token/introspect (client_id, client_secret, token, token_type_hint in the
+   * body): RFC 7662's answer, `{"active": false}` for a token that is unknown, expired, revoked or
+   * of an uninstalled app, else `active: true` with the token's metadata as v1's token-info calls
+   * gave it (hub_id, user, hub_domain, scopes, app_id, user_id, expires_in …) plus token_use.
+   */
+  private introspect(req: Request, res: Response): void {
+    if (this.queryParams(req, res)) return;
+    const b = (req.body ?? {}) as Record<string, string>;
+    if (!this.clientOk(b)) {
+      this.oauthError(res, 'current', {}, { error: 'invalid_client', message: 'missing or invalid client id or client secret' });
+      return;
+    }
+    if (!b.token) {
+      this.oauthError(res, 'current', {}, { error: 'invalid_request', message: 'token is required' });
+      return;
+    }
+    const meta = { user: 'installer@customer.example', scopes: ['oauth', 'crm.objects.contacts.write', 'e-commerce'], app_id: 777, user_id: 4242, client_id: this.options.oauth!.clientId };
+    const access = this.deadTokens.has(b.token) ? undefined : this.options.tokens[b.token];
+    const expiry = this.accessExpiry.get(b.token) ?? Number.POSITIVE_INFINITY;
+    if (access && b.token_type_hint !== 'refresh_token' && expiry > Date.now()) {
+      this.send(res, 200, {
+        active: true,
+        token_use: 'access_token',
+        token_type: 'bearer',
+        hub_id: Number(access),
+        hub_domain: `portal-${access}.example`,
+        expires_in: Number.isFinite(expiry) ? Math.max(0, Math.round((expiry - Date.now()) / 1000)) : 1800,
+        ...meta,
+      });
+      return;
+    }
+    const refresh = this.refreshTokens.get(b.token);
+    if (refresh && !refresh.revoked && b.token_type_hint !== 'access_token') {
+      this.send(res, 200, { active: true, token_use: 'refresh_token', hub_id: Number(refresh.portalId), hub_domain: `portal-${refresh.portalId}.example`, ...meta });
+      return;
+    }
+    this.send(res, 200, { active: false });
+  }
+
+  /**
+   * POST /oauth/2026-03/token/revoke (client_id, client_secret, token in the body): revokes a
+   * refresh token (what DELETE /oauth/v1/refresh-tokens/{token} did, issued access tokens keep
+   * working) and answers 204. An unknown token is answered the same (RFC 7009: the client cannot
+   * tell, and need not care, whether the token was still valid).
+   */
+  private revokeCurrent(req: Request, res: Response): void {
+    if (this.queryParams(req, res)) return;
+    const b = (req.body ?? {}) as Record<string, string>;
+    if (!this.clientOk(b)) {
+      this.oauthError(res, 'current', {}, { error: 'invalid_client', message: 'missing or invalid client id or client secret' });
+      return;
+    }
+    if (!b.token) {
+      this.oauthError(res, 'current', {}, { error: 'invalid_request', message: 'token is required' });
+      return;
+    }
+    const t = this.refreshTokens.get(b.token);
+    if (t) t.revoked = true;
+    this.send(res, 204);
   }
 
   private accessTokenInfo(req: Request, res: Response): void {

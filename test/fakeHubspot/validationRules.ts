@@ -251,7 +251,7 @@ export class ValidationRules {
       }
       reply(res, 200, listed);
     };
-    app.use('/crm/property-validations', gate);
+    app.use(['/crm/property-validations', '/crm/v3/property-validations'], gate);
     app.get(['/crm/v3/property-validations/:objectTypeId', '/crm/property-validations/:version/:objectTypeId'], read);
     app.get(['/crm/v3/property-validations/:objectTypeId/:propertyName', '/crm/property-validations/:version/:objectTypeId/:propertyName'], read);
   }
