@@ -66,21 +66,38 @@ async function ensureIdProperty(env: PushEnv): Promise<void> {
  * Reads the portal's property validation rules for contacts and products, once per run, paced
  * and retried in place like every other call (send). The push goes on whatever happens: a failed
  * read, a missing scope or a stop leaves no rules, and HubSpot's own refusals take their place.
- * Only HubSpot's daily limit, which is the portal's, ends the run here as it would in a lane.
+ * Only HubSpot's daily limit, which is the portal's, ends the run here as it would in a lane, and
+ * so does a failed renewal of the portal's access token (met here first when the run starts with
+ * an expired token): that is the portal's sign-in, not the rules, and every lane would meet it.
  */
 async function readRules(env: PushEnv): Promise<void> {
   const rules: PortalRules = { contact: [], product: [] };
+  let signInFailed: unknown;
+  const reauthorize = env.reauthorize;
+  const reading: PushEnv = {
+    ...env,
+    reauthorize:
+      reauthorize &&
+      (async () => {
+        try {
+          await reauthorize();
+        } catch (err) {
+          signInFailed = err;
+          throw err;
+        }
+      }),
+  };
   try {
     for (const [kind, type] of [
       ['contact', 'contacts'],
       ['product', 'products'],
     ] as const) {
-      rules[kind] = (await send(env, `${type} validation rules read`, () => env.api.getPropertyValidations(type))).rules;
+      rules[kind] = (await send(reading, `${type} validation rules read`, () => env.api.getPropertyValidations(type))).rules;
     }
     env.log.info("read the portal's validation rules", { contactRules: rules.contact.length, productRules: rules.product.length });
     env.rules = rules;
   } catch (err) {
-    if (err instanceof DailyLimitReached) throw err;
+    if (err instanceof DailyLimitReached || (signInFailed !== undefined && err === signInFailed)) throw err;
     const why = err instanceof HubSpotError ? err.message : err instanceof Error ? err.message : String(err);
     env.log.warn("could not read the portal's validation rules; the push goes on, and records they refuse are listed as HubSpot refuses them", { reason: why });
     env.rules = { contact: [], product: [], unreadable: why };
@@ -332,7 +349,7 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
     // A failure of either must not leave the lanes waiting for it: it stops them.
     const property = follow(ensureIdProperty(env), stop);
     const queue = follow(queueRecords(ctx, portal.portalId), stop);
-    const rules = follow(readRules(env), stop); // fails only at the daily limit
+    const rules = follow(readRules(env), stop); // fails only at the daily limit or a failed sign-in
     const lanes = await Promise.allSettled(
       Array.from({ length: opts.lanes ?? LANES }, (_, n) =>
         runLane({ ctx, env, signal: controller.signal, queue, property, rules }, n).catch((err: unknown) => {
@@ -357,7 +374,8 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
 
 /**
  * What ended the lanes, first match first: records that could not be queued; HubSpot's daily
- * limit (met by a lane or by the rules read); the product property; a lane's failure; the stop. Undefined when they ran out of work.
+ * limit (met by a lane or by the rules read); the product property; the portal's sign-in, met by the
+ * rules read; a lane's failure; the stop. Undefined when they ran out of work.
  */
 function whatEndedTheLanes(queue: TaskState, property: TaskState, rules: TaskState, lanes: Array<PromiseSettledResult<void>>, stopping: boolean): LanesEnded | undefined {
   if (queue.state === 'failed') return { kind: 'queueFailed', error: queue.error };
@@ -367,6 +385,8 @@ function whatEndedTheLanes(queue: TaskState, property: TaskState, rules: TaskSta
   if (dailyLimit) return { kind: 'failed', error: dailyLimit };
   // A stopping worker interrupts the property call too: that is a hand-back, not a failure.
   if (property.state === 'failed' && !(property.error instanceof Stopped)) return { kind: 'failed', error: property.error };
+  // The rules read fails only when the portal's sign-in does (the daily limit is handled above).
+  if (rules.state === 'failed' && !(rules.error instanceof Stopped)) return { kind: 'failed', error: rules.error };
   if (failures.length > 0) return failedUnlessStopping(failures[0], stopping);
   return stopping ? 'stopped' : undefined;
 }
