@@ -97,6 +97,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).hubspot).toMatchObject({ apiVersion: '2026-09', oauthVersion: '2026-03' });
     expect(loadConfig({ HUBSPOT_API_VERSION: 'v3', HUBSPOT_OAUTH_VERSION: 'V1' }).hubspot).toMatchObject({ apiVersion: 'v3', oauthVersion: 'v1' });
     expect(loadConfig({ HUBSPOT_API_VERSION: '2026-03' }).hubspot.apiVersion).toBe('2026-03');
+    expect(loadConfig({ HUBSPOT_OAUTH_VERSION: 'current' }).hubspot.oauthVersion).toBe('2026-03');
     let error: unknown;
     try {
       loadConfig({ HUBSPOT_API_VERSION: 'v4', HUBSPOT_OAUTH_VERSION: 'v3', PORT: 'x' });
@@ -107,7 +108,7 @@ describe('loadConfig', () => {
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(3);
     expect(problems.join('\n')).toContain('HUBSPOT_API_VERSION="v4" must be one of 2026-09, 2026-03, v3');
-    expect(problems.join('\n')).toContain('HUBSPOT_OAUTH_VERSION="v3" must be one of 2026-03, v1');
+    expect(problems.join('\n')).toContain('HUBSPOT_OAUTH_VERSION="v3" must be one of 2026-03, v1, current');
   });
 
   it('reads HUBSPOT_APP_ID as a numeric app id', () => {

@@ -166,11 +166,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('TOKEN_ENCRYPTION_KEY is required when HUBSPOT_CLIENT_ID is set: OAuth tokens are stored encrypted (openssl rand -hex 32)');
   }
 
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T, why: string): T => {
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T, why: string, aliases: Readonly<Record<string, T>> = {}): T => {
     const raw = get(name);
     if (raw === undefined) return fallback;
-    const found = allowed.find((a) => a === raw.toLowerCase());
-    if (!found) problems.push(`${name}=${JSON.stringify(raw)} must be one of ${allowed.join(', ')} (${why})`);
+    const wanted = raw.toLowerCase();
+    const found = allowed.find((a) => a === wanted) ?? (Object.hasOwn(aliases, wanted) ? aliases[wanted] : undefined);
+    if (!found) problems.push(`${name}=${JSON.stringify(raw)} must be one of ${[...allowed, ...Object.keys(aliases)].join(', ')} (${why})`);
     return found ?? fallback;
   };
   const apiVersion = oneOf(
@@ -179,7 +180,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     DEFAULT_CRM_API_VERSION,
     `default ${DEFAULT_CRM_API_VERSION}, the newest stable date version; v3 is the legacy family HubSpot stops supporting in September 2027`,
   );
-  const oauthVersion = oneOf('HUBSPOT_OAUTH_VERSION', OAUTH_VERSIONS, DEFAULT_OAUTH_VERSION, `default ${DEFAULT_OAUTH_VERSION}, the current OAuth API; v1 is deprecated from 2027-02-16`);
+  // "current" names the current OAuth API whatever its date (today 2026-03), as PRODUCT.md words it.
+  const oauthVersion = oneOf('HUBSPOT_OAUTH_VERSION', OAUTH_VERSIONS, DEFAULT_OAUTH_VERSION, `default ${DEFAULT_OAUTH_VERSION}, the current OAuth API; v1 is deprecated from 2027-02-16`, {
+    current: DEFAULT_OAUTH_VERSION,
+  });
 
   const rawLevel = get('LOG_LEVEL') ?? 'info';
   const logLevel = LOG_LEVELS.find((l) => l === rawLevel.toLowerCase());
