@@ -2,6 +2,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, createOpsApp } from './app.js';
 import { ConfigError, describeMissingSetup, loadConfig } from './config.js';
+import { useHubSpotAgentForProcess } from './hubspot/hubspotApi.js';
 import { isEmbedded } from './db/db.js';
 import { migrateLatest, pendingMigrations } from './db/migrate.js';
 import { createDeps } from './deps.js';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  useHubSpotAgentForProcess(config.hubspot.apiBaseUrl, config.hubspot.requestTimeoutMs);
   const deps = createDeps(config);
   const log = deps.log.child({ scope: 'main' });
 

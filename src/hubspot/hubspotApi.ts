@@ -132,6 +132,21 @@ export function agentFor(baseUrl: string, timeoutMs: number): http.Agent {
   return agent;
 }
 
+/**
+ * Makes `agentFor`'s agent the process's global agent for HubSpot's scheme. @hubspot/api-client's
+ * generic apiRequest (every CRM and current OAuth call goes through it) hands node-fetch no agent,
+ * so node-fetch uses the global one: this gives those calls the same socket that gives up after
+ * HUBSPOT_REQUEST_TIMEOUT_MS without a byte (and is then closed, not left open), and the same cap
+ * of 32 connections, as the SDK's generated APIs had. Called once by the service's entry point: a
+ * service process talks to no other HTTP server (tests build apps in-process and keep the default
+ * agent; sendRequest's own deadline holds there too).
+ */
+export function useHubSpotAgentForProcess(baseUrl: string, timeoutMs: number): void {
+  const agent = agentFor(baseUrl, timeoutMs);
+  if (baseUrl.startsWith('https:')) https.globalAgent = agent as https.Agent;
+  else http.globalAgent = agent;
+}
+
 /** What a call was (for the message) and the secrets it carried (to take out of the answer). */
 export interface CallContext {
   /** e.g. "the token-info call": the message then says which call failed ("HubSpot did not answer the token-info call (ECONNRESET: …)"). */
@@ -232,7 +247,8 @@ export function violationsIn(raw: unknown, known: ReadonlyArray<string | undefin
   return out;
 }
 
-function keptHeaders(h: Record<string, string>): Record<string, string> {
+/** The answer's headers the service reads (rate limits, correlation id, Retry-After): nothing else is kept. */
+export function keptHeaders(h: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(h)
       .filter(([k]) => KEPT_HEADER.test(k.toLowerCase()))

@@ -1,6 +1,6 @@
 import { Client } from '@hubspot/api-client';
 import { type CrmApiVersion, DEFAULT_CRM_API_VERSION, DEFAULT_OAUTH_VERSION, oauthPath, type OAuthVersion, uninstallPath } from './apiVersions.js';
-import { agentFor, type Answer, callOptionsFor, type CallOptions, HubSpotError, sendRequest, toHubSpotError } from './hubspotApi.js';
+import { agentFor, type Answer, callOptionsFor, type CallOptions, HubSpotError, keptHeaders, sendRequest, toHubSpotError } from './hubspotApi.js';
 
 /**
  * HubSpot's OAuth endpoints through @hubspot/api-client, pointed at HUBSPOT_API_BASE_URL: the
@@ -54,7 +54,9 @@ export function refreshTokenRefused(err: unknown): boolean {
   if (!(err instanceof HubSpotError) || err.status !== 400) return false;
   const b = (err.body ?? {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : '');
-  if (text(b.error) === 'invalid_grant' || text(b.status) === 'bad_refresh_token') return true;
+  // v1 has said it in either field ({"status":"BAD_REFRESH_TOKEN"}, {"error":"BAD_REFRESH_TOKEN"}).
+  const refused = ['invalid_grant', 'bad_refresh_token'];
+  if (refused.includes(text(b.error)) || refused.includes(text(b.status))) return true;
   const said = `${text(b.message)} ${text(b.error_description)}`;
   return text(b.category) === 'validation_error' && said.includes('refresh token') && ['invalid', 'expired', 'revoked'].some((w) => said.includes(w));
 }
@@ -104,7 +106,7 @@ export class HubSpotOAuth {
     const answer = await this.post('token', fields, operation, secrets);
     const b = (answer.body ?? {}) as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown; hub_id?: unknown; scopes?: unknown };
     if (typeof b.access_token !== 'string' || typeof b.refresh_token !== 'string' || typeof b.expires_in !== 'number') {
-      throw new HubSpotError(`HubSpot answered ${operation} with ${answer.status} but without the tokens`, answer.status, undefined, answer.headers);
+      throw new HubSpotError(`HubSpot answered ${operation} with ${answer.status} but without the tokens`, answer.status, undefined, keptHeaders(answer.headers));
     }
     return {
       accessToken: b.access_token,
@@ -147,7 +149,12 @@ export class HubSpotOAuth {
       const answer = await this.post('introspect', { token: accessToken, token_type_hint: 'access_token' }, 'the token-info call', [accessToken]);
       const b = (answer.body ?? {}) as { active?: unknown; hub_id?: unknown; user?: unknown; hub_domain?: unknown; scopes?: unknown };
       if (b.active !== true) {
-        throw new HubSpotError('HubSpot answered the token-info call: the access token is not active (expired or revoked, or the app was uninstalled)', answer.status, undefined, answer.headers);
+        throw new HubSpotError(
+          'HubSpot answered the token-info call: the access token is not active (expired or revoked, or the app was uninstalled)',
+          answer.status,
+          undefined,
+          keptHeaders(answer.headers),
+        );
       }
       return {
         hubId: String(b.hub_id),

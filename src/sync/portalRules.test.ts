@@ -52,6 +52,19 @@ describe("a portal admin's validation rules", () => {
     ]);
   });
 
+  it('refuses up front only what HubSpot surely refuses, however it counts', () => {
+    const rules = [
+      { property: 'name', ruleType: 'MIN_LENGTH', ruleArguments: ['4'] },
+      { property: 'hs_sku', ruleType: 'MAX_LENGTH', ruleArguments: ['4'] },
+      { property: 'city', ruleType: 'ALPHANUMERIC', ruleArguments: ['ALPHA_ONLY'] },
+      { property: 'zip', ruleType: 'ALPHANUMERIC', ruleArguments: ['NUMERIC_ONLY'] },
+    ];
+    // Three emoji are 3 characters but 6 UTF-16 units; " AB-1 " is 4 once trimmed; Hebrew letters
+    // have no case; "10 115" is not only digits, but HubSpot may allow the space.
+    expect(breaches(rules, { name: '😀😀😀', hs_sku: ' AB-1 ', city: 'תל אביב', zip: '10 115' })).toEqual([]);
+    expect(breaches(rules, { name: 'Abc', hs_sku: 'AB-123', city: 'Paris 15', zip: '1011A' }).map((v) => v.property)).toEqual(['name', 'hs_sku', 'city', 'zip']);
+  });
+
   it("cli failures lists each refused property with the rule's message", () => {
     const violations = [{ property: 'phone', code: 'MISSING_REQUIRED_PROPERTY', message: 'Every customer needs a phone number' }];
     const text = describeFailures([

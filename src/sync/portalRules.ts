@@ -59,13 +59,23 @@ export interface PortalRules {
 export const NO_RULES: PortalRules = { contact: [], product: [] };
 
 const isDigit = (c: string) => c >= '0' && c <= '9';
-const isLetter = (c: string) => c.toLowerCase() !== c.toUpperCase();
+/** A letter that has case (Latin, Greek, Cyrillic…): surely not a digit, whatever HubSpot counts as one. */
+const isCasedLetter = (c: string) => c.toLowerCase() !== c.toUpperCase();
 
 /**
- * The rules a record's values break, among those the service can judge exactly: MIN_LENGTH,
+ * The lengths HubSpot could be counting: UTF-16 units or characters, of the value as sent or
+ * trimmed (when the rule normalizes). A record is refused up front only when every one of them
+ * breaks the rule: a refusal here is permanent, so the check must never be stricter than HubSpot.
+ */
+const lengthsOf = (value: string) => [value, value.trim()].flatMap((v) => [v.length, [...v].length]);
+
+/**
+ * The rules a record's values surely break, among those the service can judge: MIN_LENGTH,
  * MAX_LENGTH, ALPHANUMERIC (NUMERIC_ONLY, ALPHA_ONLY), MIN_NUMBER, MAX_NUMBER. Every other rule
  * type is left to HubSpot (a REGEX written by a portal admin is never run here: a pattern from
- * outside could take the worker down). Empty values are not judged: HubSpot checks what is set.
+ * outside could take the worker down), and so is every case that depends on how HubSpot counts:
+ * letters-only is judged only by ASCII digits, digits-only only by cased letters. Empty values are
+ * not judged: HubSpot checks what is set.
  */
 export function breaches(rules: PropertyValidation[], properties: Record<string, string>): Violation[] {
   const out: Violation[] = [];
@@ -75,17 +85,18 @@ export function breaches(rules: PropertyValidation[], properties: Record<string,
     const arg = rule.ruleArguments[0] ?? '';
     const n = Number(arg);
     const chars = [...value];
+    const lengths = lengthsOf(value);
     let message: string | undefined;
     switch (rule.ruleType) {
       case 'MIN_LENGTH':
-        if (Number.isFinite(n) && chars.length < n) message = `must have at least ${n} characters (it has ${chars.length})`;
+        if (Number.isFinite(n) && lengths.every((l) => l < n)) message = `must have at least ${n} characters (it has ${chars.length})`;
         break;
       case 'MAX_LENGTH':
-        if (Number.isFinite(n) && chars.length > n) message = `must have at most ${n} characters (it has ${chars.length})`;
+        if (Number.isFinite(n) && lengths.every((l) => l > n)) message = `must have at most ${n} characters (it has ${chars.length})`;
         break;
       case 'ALPHANUMERIC':
-        if (arg === 'NUMERIC_ONLY' && !chars.every(isDigit)) message = 'may hold digits only';
-        if (arg === 'ALPHA_ONLY' && !chars.every(isLetter)) message = 'may hold letters only';
+        if (arg === 'NUMERIC_ONLY' && chars.some(isCasedLetter)) message = 'may hold digits only';
+        if (arg === 'ALPHA_ONLY' && chars.some(isDigit)) message = 'may hold letters only';
         break;
       case 'MIN_NUMBER':
         if (Number.isFinite(n) && Number.isFinite(Number(value)) && Number(value) < n) message = `must be at least ${n}`;
