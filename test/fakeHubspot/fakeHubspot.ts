@@ -712,12 +712,21 @@ export class FakeHubspot {
       res.status(404).type('html').send('<html><body><h1>404 Not Found</h1></body></html>');
       return;
     }
-    if (writes) this.trackInFlight(`${String(res.locals.portalId)}:${type}`, req, res);
+    this.serve(req, res, type, (portalId) => fn(portalId, type, req), writes);
+  }
+
+  /**
+   * Runs one gated CRM call of any object type (`scope` names it for the in-flight count): write
+   * hooks, commit-then-fail, counting, latency and held replies, the same for every endpoint.
+   */
+  private serve(req: Request, res: Response, scope: string, fn: (portalId: string) => { status: number; body?: unknown }, writes: boolean): void {
+    const route = String(res.locals.route);
+    if (writes) this.trackInFlight(`${String(res.locals.portalId)}:${scope}`, req, res);
     if (writes) this.onWrite?.({ phase: 'received', route, portalId: String(res.locals.portalId) });
     let out: { status: number; body?: unknown };
     this.requestVersion = apiVersionOf(req.originalUrl);
     try {
-      out = fn(String(res.locals.portalId), type, req);
+      out = fn(String(res.locals.portalId));
     } catch (err) {
       if (!(err instanceof HubSpotError)) throw err;
       out = { status: err.status, body: err.body };
