@@ -264,6 +264,7 @@ describe('fake HubSpot: notes on deals', () => {
       inputs: [note(d.id, 'two'), note(d.id, 'three', { associations: [{ to: { id: d.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 202 }] }] })],
     });
     expect(untraced.status).toBe(400);
+    expect((await post(`${V}/notes`, { ...note(d.id, 'x'), associations: [{ to: { id: d.id }, types: [null] }] })).status).toBe(400);
     expect(fake.deals.notesOf(PORTAL, d.id).map((n) => n.body)).toEqual(['one']); // nothing of the failed batch
     const both = await post(`${V}/notes/batch/create`, {
       inputs: [note(d.id, 'two'), { ...note(d.id, 'three'), properties: { hs_timestamp: String(Date.UTC(2026, 10, 25)), hs_note_body: 'three' } }],

@@ -501,7 +501,7 @@ export class DealsAndNotes {
     for (const a of associations as Array<{ to?: { id?: unknown }; types?: Array<{ associationCategory?: string; associationTypeId?: number }> }>) {
       const to = String(a?.to?.id ?? '');
       const types = Array.isArray(a?.types) ? a.types : [];
-      if (types.length === 0 || types.some((t) => t.associationCategory !== 'HUBSPOT_DEFINED' || t.associationTypeId !== NOTE_TO_DEAL)) {
+      if (types.length === 0 || types.some((t) => t?.associationCategory !== 'HUBSPOT_DEFINED' || t?.associationTypeId !== NOTE_TO_DEAL)) {
         return validation(`Invalid association type for note to ${to}: this fake knows only HUBSPOT_DEFINED ${NOTE_TO_DEAL} (note to deal).`);
       }
       if (!this.live(portalId, to)) return validation(`Invalid association: no deal with id ${to}.`, { context: { ids: [to] } });
