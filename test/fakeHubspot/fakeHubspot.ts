@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { DealsAndNotes } from './dealsAndNotes.js';
 import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './validationRules.js';
 
 /**
@@ -20,6 +21,8 @@ import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './va
  * - contacts and products, single and batch (≤ 100 inputs; 207 with per-input errors only when
  *   every input has an objectWriteTraceId, otherwise one bad input fails the whole batch; results
  *   in no particular order; upsert's `new` flag);
+ * - deals (batch read and update), deal property groups and properties, and notes associated
+ *   with deals: dealsAndNotes.ts, on the same families, gate and faults;
  * - contacts unique by lower-cased email (409 "Contact already exists. Existing ID: …");
  *   products never deduplicated, except through a property created with hasUniqueValue;
  * - search (5 requests per second per portal), properties, OAuth token endpoints (code exchange,
@@ -179,6 +182,8 @@ export class FakeHubspot {
   readonly options: Required<Omit<FakeHubspotOptions, 'oauth' | 'rules' | 'validationRules' | 'enforceValidationRulesOnV3' | 'legacy'>> & Pick<FakeHubspotOptions, 'oauth' | 'rules'>;
   /** The portals' validation rules; tests set them with `validation.set(portalId, rules)`. */
   readonly validation: ValidationRules;
+  /** Deals, deal property groups and properties, notes (dealsAndNotes.ts); tests seed and read them here. */
+  readonly deals = new DealsAndNotes();
   /** The API version of the request being handled (set by respond, read by the write checks). */
   private requestVersion = 'v3';
   /** Whether /crm/v3, /oauth/v1 and /appinstalls/v3 are served (see setLegacy). */
@@ -464,6 +469,7 @@ export class FakeHubspot {
       families.flatMap((f) => [f.objects, f.properties]),
       (req, res, next) => this.gate(req, res, next),
     );
+    this.deals.routes(app, families, (req, res, scope, fn, writes) => this.serve(req, res, scope, fn, writes)); // before the generic :type routes
     const T = ':type';
     const handle =
       (fn: (portalId: string, type: ObjectType, req: Request) => { status: number; body?: unknown }, writes = false) =>
@@ -712,12 +718,21 @@ export class FakeHubspot {
       res.status(404).type('html').send('<html><body><h1>404 Not Found</h1></body></html>');
       return;
     }
-    if (writes) this.trackInFlight(`${String(res.locals.portalId)}:${type}`, req, res);
+    this.serve(req, res, type, (portalId) => fn(portalId, type, req), writes);
+  }
+
+  /**
+   * Runs one gated CRM call of any object type (`scope` names it for the in-flight count): write
+   * hooks, commit-then-fail, counting, latency and held replies, the same for every endpoint.
+   */
+  private serve(req: Request, res: Response, scope: string, fn: (portalId: string) => { status: number; body?: unknown }, writes: boolean): void {
+    const route = String(res.locals.route);
+    if (writes) this.trackInFlight(`${String(res.locals.portalId)}:${scope}`, req, res);
     if (writes) this.onWrite?.({ phase: 'received', route, portalId: String(res.locals.portalId) });
     let out: { status: number; body?: unknown };
     this.requestVersion = apiVersionOf(req.originalUrl);
     try {
-      out = fn(String(res.locals.portalId), type, req);
+      out = fn(String(res.locals.portalId));
     } catch (err) {
       if (!(err instanceof HubSpotError)) throw err;
       out = { status: err.status, body: err.body };

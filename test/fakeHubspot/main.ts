@@ -51,7 +51,7 @@ process.stdout.write(
     `  tokens: ${Object.entries(o.token)
       .map(([t, p]) => `${t} → portal ${p}`)
       .join(', ')}\n` +
-    `  stats:  GET ${url}/__fake/stats · records: GET ${url}/__fake/records/<portal>/<contacts|products>\n`,
+    `  stats:  GET ${url}/__fake/stats · records: GET ${url}/__fake/records/<portal>/<contacts|products> · deals: GET ${url}/__fake/deals/<portal>\n`,
 );
 const stop = () => void fake.stop().finally(() => process.exit(0));
 process.on('SIGINT', stop);
