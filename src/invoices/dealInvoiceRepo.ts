@@ -169,6 +169,7 @@ const DEALS_SUMMARY_SQL = `
 /**
  * Each deal's open, overdue and paid amounts per currency, its invoice count and its portal's
  * locale, for several deals in one query (keyed by dealKey; every deal asked for is present).
+ * `deals` must hold each deal once: a deal listed twice would have its sums counted twice.
  */
 export async function summariesForDeals(db: Db, deals: ReadonlyArray<{ portalId: string; dealId: string }>, today: string): Promise<Map<string, DealSummary>> {
   const rows = await queryPrepared<DbDealSummary>(db, 'deals_summary_v1', DEALS_SUMMARY_SQL, [deals.map((d) => d.portalId), deals.map((d) => d.dealId), today]);
