@@ -45,6 +45,13 @@ module.exports = {
       to: { path: FEATURES },
     },
     {
+      name: 'config-and-logging-at-the-bottom',
+      comment: 'config, redaction, errors and logging sit below hubspot/ and db/ (which use them): they import only shared/ primitives and each other, so no folder can loop back through them.',
+      severity: 'error',
+      from: { path: '^src/(config|redact|errors|log|paths)\\.ts$' },
+      to: { path: '^src/[^/]+/', pathNot: '^src/shared/' },
+    },
+    {
       name: 'pages-do-not-import-the-card',
       comment: 'The card links to the pages, never the other way round (page URLs live in pages/pagePaths.ts).',
       severity: 'error',

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
-import { CRM_API_VERSIONS, type CrmApiVersion, DEFAULT_CRM_API_VERSION, DEFAULT_OAUTH_VERSION, OAUTH_VERSIONS, type OAuthVersion } from './hubspot/apiVersions.js';
+import { CRM_API_VERSIONS, type CrmApiVersion, DEFAULT_CRM_API_VERSION, DEFAULT_OAUTH_VERSION, OAUTH_VERSIONS, type OAuthVersion } from './shared/hubspotVersions.js';
 import { isHubSpotId } from './shared/hubspotId.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';

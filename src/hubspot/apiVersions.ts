@@ -13,14 +13,7 @@
  * 2027-02-16) puts the token in the path of its token-info and revoke calls.
  */
 
-export const CRM_API_VERSIONS = ['2026-09', '2026-03', 'v3'] as const;
-export type CrmApiVersion = (typeof CRM_API_VERSIONS)[number];
-/** The newest stable date version: what HubSpot tells integrators to use. */
-export const DEFAULT_CRM_API_VERSION: CrmApiVersion = '2026-09';
-
-export const OAUTH_VERSIONS = ['2026-03', 'v1'] as const;
-export type OAuthVersion = (typeof OAUTH_VERSIONS)[number];
-export const DEFAULT_OAUTH_VERSION: OAuthVersion = '2026-03';
+import { CRM_API_VERSIONS, type CrmApiVersion, OAUTH_VERSIONS, type OAuthVersion } from '../shared/hubspotVersions.js';
 
 export type CrmObjectType = 'contacts' | 'products';
 

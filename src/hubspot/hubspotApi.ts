@@ -3,7 +3,8 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { Client } from '@hubspot/api-client';
 import { redactSecrets } from '../redact.js';
-import { type CrmApiVersion, type CrmCall, crmRoute, DEFAULT_CRM_API_VERSION } from './apiVersions.js';
+import { type CrmApiVersion, DEFAULT_CRM_API_VERSION } from '../shared/hubspotVersions.js';
+import { type CrmCall, crmRoute } from './apiVersions.js';
 
 /**
  * The push's view of HubSpot's CRM API, through @hubspot/api-client (the only place that imports

@@ -1,5 +1,6 @@
 import { Client } from '@hubspot/api-client';
-import { type CrmApiVersion, DEFAULT_CRM_API_VERSION, DEFAULT_OAUTH_VERSION, oauthPath, type OAuthVersion, uninstallPath } from './apiVersions.js';
+import { type CrmApiVersion, DEFAULT_CRM_API_VERSION, DEFAULT_OAUTH_VERSION, type OAuthVersion } from '../shared/hubspotVersions.js';
+import { oauthPath, uninstallPath } from './apiVersions.js';
 import { agentFor, type Answer, callOptionsFor, type CallOptions, HubSpotError, keptHeaders, sendRequest, toHubSpotError } from './hubspotApi.js';
 
 /**
