@@ -3,18 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { v3Headers } from '../hubspot/signature.js';
+import type { PreviewTarget } from './previewCard.js';
 import { PROJECT_ROOT } from '../paths.js';
 
-export interface AppCardPreviewOptions {
-  /** Where to send the requests (the running service). */
-  serviceUrl: string;
-  /** The URL HubSpot would call, which the signature covers (PUBLIC_BASE_URL). */
-  publicUrl: string;
-  clientSecret: string;
-  portalId: string;
-  dealId: string;
-  userId: string;
-  userEmail: string;
+export interface AppCardPreviewOptions extends PreviewTarget {
   appId: string;
   locale: string;
   /** The clock the signatures' timestamps come from (the service refuses one more than 5 minutes off its own). */

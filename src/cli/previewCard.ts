@@ -6,8 +6,9 @@ import { lenientAjv } from '../http/validate.js';
 import { currencyExponent, isCurrency } from '../money/currencies.js';
 import { formatMoney } from '../../public/locale.js';
 
-export interface PreviewOptions {
-  /** Where to send the request (the running service). */
+/** Where a preview calls, what HubSpot would sign, and who is asking: the same for both cards. */
+export interface PreviewTarget {
+  /** Where to send the requests (the running service). */
   serviceUrl: string;
   /** The URL HubSpot would call, which the signature covers (PUBLIC_BASE_URL). */
   publicUrl: string;
@@ -16,6 +17,9 @@ export interface PreviewOptions {
   dealId: string;
   userId: string;
   userEmail: string;
+}
+
+export interface PreviewOptions extends PreviewTarget {
   properties: Record<string, string>;
   /** Sign and send like the converter app card through hubspot.fetch (URLSearchParams encoding, HubSpot's appended parameters) instead of the classic card. */
   appCard?: { appId: string } | undefined;
