@@ -1,5 +1,6 @@
 import type express from 'express';
 import type { Request, Response } from 'express';
+import { checkBatch, HubSpotError, runBatch } from './batch.js';
 
 /**
  * The fake HubSpot's deals, deal property groups and properties, and notes associated with deals:
@@ -127,16 +128,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER = /^\d+$/;
 const NAME = /^[a-z][a-z0-9_]*$/;
 
-class CrmError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Record<string, unknown>,
-  ) {
-    super(String(body.message));
-  }
-}
-
-const validation = (message: string, extra: Record<string, unknown> = {}) => new CrmError(400, { status: 'error', message, category: 'VALIDATION_ERROR', ...extra });
+const validation = (message: string, extra: Record<string, unknown> = {}) => new HubSpotError(400, { status: 'error', message, category: 'VALIDATION_ERROR', ...extra });
 
 interface Problem {
   name: string;
@@ -342,8 +334,8 @@ export class DealsAndNotes {
     return out;
   }
 
-  private invalid(portalId: string, problems: Problem[]): CrmError {
-    return new CrmError(400, {
+  private invalid(portalId: string, problems: Problem[]): HubSpotError {
+    return new HubSpotError(400, {
       status: 'error',
       message: `Property values were not valid: ${JSON.stringify(problems.map((p) => ({ isValid: false, message: p.message, error: p.code, name: p.name, localizedErrorMessage: p.message, portalId: Number(portalId) })))}`,
       errors: problems.map((p) => ({ message: p.message, code: p.code, context: { propertyName: [p.name] } })),
@@ -390,7 +382,7 @@ export class DealsAndNotes {
     return runBatch(
       inputs,
       (i) => {
-        if (!this.live(portalId, String(i.id))) return new CrmError(404, { status: 'error', message: 'resource not found', category: 'OBJECT_NOT_FOUND', context: { ids: [String(i.id)] } });
+        if (!this.live(portalId, String(i.id))) return new HubSpotError(404, { status: 'error', message: 'resource not found', category: 'OBJECT_NOT_FOUND', context: { ids: [String(i.id)] } });
         const problems = this.problems(portalId, (i.properties ?? {}) as Record<string, unknown>);
         return problems.length ? this.invalid(portalId, problems) : undefined;
       },
@@ -408,7 +400,7 @@ export class DealsAndNotes {
 
   private getDeal(portalId: string, id: string, req: Request): Reply {
     const d = this.live(portalId, id, req.query.archived === 'true');
-    if (!d) throw new CrmError(404, { status: 'error', message: 'resource not found' });
+    if (!d) throw new HubSpotError(404, { status: 'error', message: 'resource not found' });
     const extra: Record<string, unknown> = {};
     if (propertyList(req.query.associations).includes('notes')) {
       extra.associations = { notes: { results: this.notesOf(portalId, id).map((n) => ({ id: n.id, type: 'deal_to_note' })) } };
@@ -425,7 +417,7 @@ export class DealsAndNotes {
     if (!NAME.test(String(b.name))) throw validation(`Invalid group name ${String(b.name)}: use lower-case letters, digits and underscores, starting with a letter.`);
     const groups = this.portal(portalId).groups;
     if (groups.has(b.name!))
-      throw new CrmError(409, { status: 'error', message: `A property group named '${b.name}' already exists.`, category: 'OBJECT_ALREADY_EXISTS', context: { name: [b.name] } });
+      throw new HubSpotError(409, { status: 'error', message: `A property group named '${b.name}' already exists.`, category: 'OBJECT_ALREADY_EXISTS', context: { name: [b.name] } });
     const group: PropertyGroup = { name: b.name!, label: String(b.label), displayOrder: typeof b.displayOrder === 'number' ? b.displayOrder : -1, archived: false };
     groups.set(group.name, group);
     this.stats.groupsCreated += 1;
@@ -434,7 +426,7 @@ export class DealsAndNotes {
 
   private getGroup(portalId: string, name: string): Reply {
     const g = this.portal(portalId).groups.get(name);
-    if (!g) throw new CrmError(404, { status: 'error', message: `Unable to find property group ${name}`, category: 'OBJECT_NOT_FOUND' });
+    if (!g) throw new HubSpotError(404, { status: 'error', message: `Unable to find property group ${name}`, category: 'OBJECT_NOT_FOUND' });
     return { status: 200, body: g };
   }
 
@@ -453,7 +445,7 @@ export class DealsAndNotes {
     const store = this.portal(portalId);
     if (!store.groups.has(String(b.groupName))) throw validation(`Property group ${String(b.groupName)} does not exist: create it first (POST …/groups).`);
     if (store.properties.has(b.name!))
-      throw new CrmError(409, { status: 'error', message: `A property named '${b.name}' already exists.`, category: 'OBJECT_ALREADY_EXISTS', context: { name: [b.name] } });
+      throw new HubSpotError(409, { status: 'error', message: `A property named '${b.name}' already exists.`, category: 'OBJECT_ALREADY_EXISTS', context: { name: [b.name] } });
     const now = new Date().toISOString();
     const def: DealProperty = {
       ...propertyDefaults(now),
@@ -479,14 +471,14 @@ export class DealsAndNotes {
 
   private getProperty(portalId: string, name: string): Reply {
     const def = this.portal(portalId).properties.get(name);
-    if (!def) throw new CrmError(404, { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' });
+    if (!def) throw new HubSpotError(404, { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' });
     return { status: 200, body: def };
   }
 
   // ---- notes ---------------------------------------------------------------------------------
 
   /** Why a note input cannot be created, or undefined. */
-  private noteProblem(portalId: string, input: Record<string, unknown>): CrmError | undefined {
+  private noteProblem(portalId: string, input: Record<string, unknown>): HubSpotError | undefined {
     const props = (input.properties ?? {}) as Record<string, unknown>;
     const problems: Problem[] = [];
     for (const name of Object.keys(props)) if (!NOTE_PROPERTIES.includes(name)) problems.push({ name, code: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` });
@@ -541,7 +533,7 @@ export class DealsAndNotes {
 
   private getNote(portalId: string, id: string): Reply {
     const n = this.portal(portalId).notes.get(id);
-    if (!n) throw new CrmError(404, { status: 'error', message: 'resource not found' });
+    if (!n) throw new HubSpotError(404, { status: 'error', message: 'resource not found' });
     return { status: 200, body: { id: n.id, properties: n.properties, createdAt: n.createdAt, updatedAt: n.createdAt, archived: false } };
   }
 }
@@ -552,7 +544,7 @@ function attempt(fn: () => Reply): Reply {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof CrmError) return { status: err.status, body: err.body };
+    if (err instanceof HubSpotError) return { status: err.status, body: err.body };
     throw err;
   }
 }
@@ -631,54 +623,3 @@ function valueProblem(def: DealProperty, raw: unknown): Problem | undefined {
 }
 
 /** A batch body's inputs: a list of ≤ 100, ids unique when they name records. */
-function checkBatch(body: unknown, needId: boolean): Array<Record<string, unknown>> {
-  const inputs = (body as { inputs?: unknown })?.inputs;
-  if (!Array.isArray(inputs)) throw validation('Invalid input JSON on line 1, column 1: inputs is required');
-  if (inputs.length > 100) throw validation(`Too many inputs: ${inputs.length}. The maximum number of inputs in a batch request is 100.`);
-  if (needId) {
-    const ids = inputs.map((i) => String((i as { id?: unknown })?.id));
-    const dup = [...new Set(ids.filter((id, n) => ids.indexOf(id) !== n))];
-    if (dup.length) throw validation(`Duplicate IDs found in batch input: [${dup.join(', ')}]. IDs must be unique`, { context: { ids: dup } });
-  }
-  return inputs as Array<Record<string, unknown>>;
-}
-
-/**
- * Runs a batch as fakeHubspot.ts's runBatch does: with a trace id on every input, failures are
- * per-input errors (207) and the rest lands; otherwise the first failure fails the whole batch.
- */
-function runBatch(
-  inputs: Array<Record<string, unknown>>,
-  check: (i: Record<string, unknown>) => CrmError | undefined,
-  apply: (i: Record<string, unknown>) => Record<string, unknown>,
-  okStatus: number,
-): Reply {
-  const traced = inputs.length > 0 && inputs.every((i) => typeof i.objectWriteTraceId === 'string');
-  const startedAt = new Date().toISOString();
-  if (!traced) {
-    for (const i of inputs) {
-      const err = check(i);
-      if (err) throw err;
-    }
-    return { status: okStatus, body: { status: 'COMPLETE', results: shuffle(inputs.map(apply)), startedAt, completedAt: new Date().toISOString() } };
-  }
-  const results: Array<Record<string, unknown>> = [];
-  const errors: Array<Record<string, unknown>> = [];
-  for (const i of inputs) {
-    const err = check(i);
-    if (err) errors.push({ ...err.body, status: 'error', context: { ...((err.body.context as object) ?? {}), objectWriteTraceId: [i.objectWriteTraceId] } });
-    else results.push({ ...apply(i), objectWriteTraceId: i.objectWriteTraceId });
-  }
-  const body: Record<string, unknown> = { status: 'COMPLETE', results: shuffle(results), startedAt, completedAt: new Date().toISOString() };
-  if (errors.length) Object.assign(body, { numErrors: errors.length, errors });
-  return { status: errors.length ? 207 : okStatus, body };
-}
-
-function shuffle<T>(items: T[]): T[] {
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}

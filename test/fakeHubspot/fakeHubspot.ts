@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { checkBatch, HubSpotError, runBatch } from './batch.js';
 import { DealsAndNotes } from './dealsAndNotes.js';
 import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './validationRules.js';
 
@@ -168,15 +169,6 @@ function nowIso(): string {
 
 /** A key property's value as lookups compare it (emails without case), or undefined when empty. */
 const keyValue = (property: string, value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : property === 'email' ? value.toLowerCase() : value);
-
-class HubSpotError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Record<string, unknown>,
-  ) {
-    super(String(body.message));
-  }
-}
 
 export class FakeHubspot {
   readonly options: Required<Omit<FakeHubspotOptions, 'oauth' | 'rules' | 'validationRules' | 'enforceValidationRulesOnV3' | 'legacy'>> & Pick<FakeHubspotOptions, 'oauth' | 'rules'>;
@@ -929,69 +921,11 @@ export class FakeHubspot {
     return { id: r.id, properties: r.properties, createdAt: r.createdAt, updatedAt: r.updatedAt, archived: r.archived, ...extra };
   }
 
-  private checkBatch(body: unknown, needId: boolean): Array<Record<string, unknown>> {
-    const inputs = (body as { inputs?: unknown })?.inputs;
-    if (!Array.isArray(inputs)) throw new HubSpotError(400, { status: 'error', message: 'Invalid input JSON on line 1, column 1: inputs is required', category: 'VALIDATION_ERROR' });
-    if (inputs.length > 100) {
-      throw new HubSpotError(400, { status: 'error', message: `Too many inputs: ${inputs.length}. The maximum number of inputs in a batch request is 100.`, category: 'VALIDATION_ERROR' });
-    }
-    if (needId) {
-      const ids = inputs.map((i) => String((i as { id?: unknown }).id).toLowerCase());
-      const dup = ids.filter((id, n) => ids.indexOf(id) !== n);
-      if (dup.length) {
-        throw new HubSpotError(400, {
-          status: 'error',
-          message: `Duplicate IDs found in batch input: [${[...new Set(dup)].join(', ')}]. IDs must be unique`,
-          context: { ids: [...new Set(dup)] },
-          category: 'VALIDATION_ERROR',
-        });
-      }
-    }
-    return inputs as Array<Record<string, unknown>>;
-  }
-
-  /**
-   * Runs a batch: with a trace id on every input, failures become per-input errors (207) and the
-   * rest lands; otherwise the first failure fails the whole batch and nothing is written.
-   */
-  private runBatch(
-    portalId: string,
-    inputs: Array<Record<string, unknown>>,
-    check: (input: Record<string, unknown>) => HubSpotError | undefined,
-    apply: (input: Record<string, unknown>) => Record<string, unknown> | undefined,
-    okStatus: number,
-  ): { status: number; body: unknown } {
-    const traced = inputs.length > 0 && inputs.every((i) => typeof i.objectWriteTraceId === 'string');
-    const startedAt = new Date().toISOString();
-    if (!traced) {
-      for (const input of inputs) {
-        const err = check(input);
-        if (err) throw err;
-      }
-      const results = inputs.map(apply).filter((r): r is Record<string, unknown> => r !== undefined);
-      return { status: okStatus, body: { status: 'COMPLETE', results: shuffle(results), startedAt, completedAt: new Date().toISOString() } };
-    }
-    const results: Array<Record<string, unknown>> = [];
-    const errors: Array<Record<string, unknown>> = [];
-    for (const input of inputs) {
-      const err = check(input);
-      if (err) errors.push({ ...err.body, status: 'error', context: { ...((err.body.context as object) ?? {}), objectWriteTraceId: [input.objectWriteTraceId] } });
-      else {
-        const r = apply(input);
-        if (r) results.push({ ...r, objectWriteTraceId: input.objectWriteTraceId });
-      }
-    }
-    const body: Record<string, unknown> = { status: 'COMPLETE', results: shuffle(results), startedAt, completedAt: new Date().toISOString() };
-    if (errors.length) Object.assign(body, { numErrors: errors.length, errors });
-    return { status: errors.length ? 207 : okStatus, body };
-  }
-
   private batchCreate(portalId: string, type: ObjectType, body: unknown) {
-    const inputs = this.checkBatch(body, false);
+    const inputs = checkBatch(body, false);
     // Uniqueness inside the batch itself counts too.
     const pending = new Set<string>();
-    return this.runBatch(
-      portalId,
+    return runBatch(
       inputs,
       (i) => {
         const props = (i.properties ?? {}) as Record<string, string>;
@@ -1030,7 +964,7 @@ export class FakeHubspot {
   }
 
   private batchUpdate(portalId: string, type: ObjectType, body: unknown) {
-    const inputs = this.checkBatch(body, true);
+    const inputs = checkBatch(body, true);
     for (const i of inputs) {
       // HubSpot refuses email as the key of a contacts batch update (single PATCH accepts it).
       if (type === 'contacts' && i.idProperty === 'email') {
@@ -1038,8 +972,7 @@ export class FakeHubspot {
       }
       this.checkIdProperty(portalId, type, i.idProperty as string | undefined);
     }
-    return this.runBatch(
-      portalId,
+    return runBatch(
       inputs,
       (i) => {
         const existing = this.resolveId(portalId, type, String(i.id), i.idProperty as string | undefined);
@@ -1060,14 +993,13 @@ export class FakeHubspot {
   }
 
   private batchUpsert(portalId: string, type: ObjectType, body: unknown) {
-    const inputs = this.checkBatch(body, true);
+    const inputs = checkBatch(body, true);
     for (const i of inputs) {
       if (!i.idProperty) throw new HubSpotError(400, { status: 'error', message: 'idProperty is required for upsert', category: 'VALIDATION_ERROR' });
       this.checkIdProperty(portalId, type, String(i.idProperty));
     }
     const propsOf = (i: Record<string, unknown>) => ({ ...((i.properties ?? {}) as Record<string, string>), [String(i.idProperty)]: String(i.id) });
-    return this.runBatch(
-      portalId,
+    return runBatch(
       inputs,
       (i) => {
         const props = propsOf(i);
@@ -1089,7 +1021,7 @@ export class FakeHubspot {
 
   private batchRead(portalId: string, type: ObjectType, body: unknown) {
     const b = body as { inputs?: Array<{ id: string }>; idProperty?: string; properties?: string[] };
-    const inputs = this.checkBatch(body, false);
+    const inputs = checkBatch(body, false);
     this.checkIdProperty(portalId, type, b.idProperty);
     const results: unknown[] = [];
     const missing: string[] = [];
@@ -1116,7 +1048,7 @@ export class FakeHubspot {
   }
 
   private batchArchive(portalId: string, type: ObjectType, body: unknown) {
-    for (const i of this.checkBatch(body, false)) this.archive(portalId, type, String(i.id));
+    for (const i of checkBatch(body, false)) this.archive(portalId, type, String(i.id));
     return { status: 204 };
   }
 
@@ -1412,13 +1344,4 @@ export class FakeHubspot {
       token_type: 'access',
     });
   }
-}
-
-function shuffle<T>(items: T[]): T[] {
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
