@@ -53,7 +53,7 @@ module.exports = {
     },
     {
       name: 'pages-do-not-import-the-card',
-      comment: 'The card links to the pages, never the other way round (page URLs live in pages/pagePaths.ts).',
+      comment: 'The card links to the pages, never the other way round (page URLs and tokens live in shared/pagePaths.ts and shared/pageToken.ts).',
       severity: 'error',
       from: { path: '^src/pages/' },
       to: { path: '^src/card/' },

@@ -5,7 +5,7 @@ import { requestContext } from './http/requestContext.js';
 import { mountOpsRoutes, mountRoutes } from './routes.js';
 import { AppError } from './errors.js';
 import * as cardErrors from './admin/cardErrors.js';
-import { HUBSPOT_PREFIX } from './pages/pagePaths.js';
+import { HUBSPOT_PREFIX } from './shared/pagePaths.js';
 import { configSecrets } from './redact.js';
 import { isHubSpotId } from './shared/hubspotId.js';
 

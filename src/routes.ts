@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { deleteDraftHook, postIssueHook, postVoidHook } from './card/actionHooks.js';
 import { cardPaths } from './card/cardPaths.js';
-import { HUBSPOT_PREFIX, isPagePath, PAGE_API_PREFIX, pagePaths } from './pages/pagePaths.js';
+import { HUBSPOT_PREFIX, isPagePath, PAGE_API_PREFIX, pagePaths } from './shared/pagePaths.js';
 import { getInvoiceCard } from './card/getInvoiceCard.js';
 import { requireAppCardCaller, requireServedCaller } from './card/hubspotParams.js';
 import {
@@ -38,7 +38,7 @@ import {
   validateVoid,
 } from './pages/pageApi.js';
 import { getCreatePage, getEditPage, getListPage, getPaymentPage, getSettingsPage, getViewPage, getVoidPage } from './pages/pageHandlers.js';
-import { PAGE_PURPOSES } from './pages/pageToken.js';
+import { PAGE_PURPOSES } from './shared/pageToken.js';
 import { requirePageToken } from './pages/requirePageToken.js';
 import { getSettings, patchSettings, putSettings } from './settings/settingsHandlers.js';
 import { settingsParams, validateSettings, validateSettingsPatch } from './settings/settingsInput.js';
@@ -139,7 +139,7 @@ export function mountRoutes(app: express.Express, deps: Deps): void {
   app.get(pagePaths.payment, requirePageToken(deps, 'link', ['payment']), h(getPaymentPage));
   app.get(pagePaths.void, requirePageToken(deps, 'link', ['void']), h(getVoidPage));
   app.get(pagePaths.view, requirePageToken(deps, 'link', ['view']), h(getViewPage));
-  app.get(pagePaths.pdf, requirePageToken(deps, 'link', ['pdf']), h(getInvoicePdf));
+  app.get(pagePaths.pdf, requirePageToken(deps, 'link', ['pdf'], { recordLinks: true }), h(getInvoicePdf));
   app.get(pagePaths.settings, requirePageToken(deps, 'link', ['settings']), h(getSettingsPage));
 
   // The pages' own JSON calls: the page's token in X-Page-Token.

@@ -7,7 +7,7 @@ import { startTestApp, TEST_API_TOKEN, TEST_CLIENT_SECRET, type TestApp } from '
 import { useFakeHubspot, useTestApp } from './setup.js';
 import type { CardResponse } from '../src/card/cardResponse.js';
 import { CARD_ERRORS_PER_PORTAL_PER_MINUTE } from '../src/admin/cardErrors.js';
-import { mintPageToken, PAGE_CHAIN_MAX_SECONDS, type PagePurpose } from '../src/pages/pageToken.js';
+import { mintPageToken, PAGE_CHAIN_MAX_SECONDS, type PagePurpose } from '../src/shared/pageToken.js';
 import * as portalRepo from '../src/portals/portalRepo.js';
 
 /**

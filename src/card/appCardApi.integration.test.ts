@@ -6,7 +6,7 @@ import { hubspotFetch, type HubspotIdentity, proxiedPath } from '../../test/hubs
 import { useTestApp } from '../../test/setup.js';
 import { type JsonBody, startTestApp, TEST_CLIENT_SECRET, type TestApp } from '../../test/testApp.js';
 import * as auditRepo from '../audit/auditRepo.js';
-import { readPageToken } from '../pages/pageToken.js';
+import { readPageToken } from '../shared/pageToken.js';
 
 // The public URL differs from where the server listens, as behind a proxy: signatures are over it.
 const PUBLIC = 'https://invoices.example.com';

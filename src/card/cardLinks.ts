@@ -1,5 +1,5 @@
-import { PAGE_TOKEN_TTL_SECONDS, pageTokenMinter } from '../pages/pageToken.js';
-import { fillPath, pagePaths } from '../pages/pagePaths.js';
+import { PAGE_TOKEN_TTL_SECONDS, pageTokenMinter } from '../shared/pageToken.js';
+import { fillPath, pagePaths } from '../shared/pagePaths.js';
 import { cardPaths } from './cardPaths.js';
 import type { CardLinks } from './presentInvoiceCard.js';
 

@@ -1,10 +1,10 @@
-import { HUBSPOT_PREFIX } from '../pages/pagePaths.js';
+import { HUBSPOT_PREFIX } from '../shared/pagePaths.js';
 
 /**
  * The URLs HubSpot calls for the card itself: the data fetch and the action hooks of the classic
  * card (and the converter), and our own app card's JSON endpoints (hubspot.fetch). The routes
  * table mounts these patterns and the card builds its action URLs from them. The pages' URLs are
- * in pages/pagePaths.ts.
+ * in shared/pagePaths.ts.
  */
 export const cardPaths = {
   fetch: `${HUBSPOT_PREFIX}/card`,

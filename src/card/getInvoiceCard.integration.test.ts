@@ -4,7 +4,7 @@ import { createContact, createInvoice } from '../../test/factories.js';
 import { appendProxyParams, callSigned, cardFetchPath, fetchCard } from '../../test/hubspotCaller.js';
 import { startTestApp, TEST_CLIENT_SECRET } from '../../test/testApp.js';
 import { useTestApp } from '../../test/setup.js';
-import { readPageToken } from '../pages/pageToken.js';
+import { readPageToken } from '../shared/pageToken.js';
 
 // The public URL differs from where the server listens, as behind a proxy: signatures must be
 // checked against PUBLIC_BASE_URL, not the Host header.

@@ -2,7 +2,7 @@ import { balanceMinor, type DisplayStatus, displayStatus, type InvoiceStatus, ST
 import type { DealCurrencyTotals } from '../invoices/dealInvoiceRepo.js';
 import { currencyExponent } from '../money/currencies.js';
 import { formatMinor } from '../money/money.js';
-import type { PagePurpose } from '../pages/pageToken.js';
+import type { PagePurpose } from '../shared/pageToken.js';
 
 /**
  * Our app card's JSON (the wire shapes of src/card/appCardApi.ts, which the React card reads):

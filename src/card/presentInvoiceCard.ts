@@ -1,7 +1,7 @@
 import { balanceMinor, daysBetween, type DisplayStatus, displayStatus, STATUS_LABELS } from '../invoices/invoice.js';
 import type { DealInvoice } from '../invoices/dealInvoiceRepo.js';
 import { formatMinor } from '../money/money.js';
-import type { PagePurpose } from '../pages/pageToken.js';
+import type { PagePurpose } from '../shared/pageToken.js';
 import type { CardAction, CardObject, CardProperty, CardResponse, IframeAction, StatusOptionType } from './cardResponse.js';
 
 /** Results shown on the card; HubSpot shows at most five. */

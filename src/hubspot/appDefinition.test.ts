@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STATUS_OPTIONS } from '../card/presentInvoiceCard.js';
 import { cardPaths } from '../card/cardPaths.js';
-import { HUBSPOT_PREFIX } from '../pages/pagePaths.js';
+import { HUBSPOT_PREFIX } from '../shared/pagePaths.js';
 import { lenientAjv } from '../http/validate.js';
 import { cardDefinitionSchema, renderAppDefinition } from './appDefinition.js';
 import { converterProjectFiles } from './appProject.js';

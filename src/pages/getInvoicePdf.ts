@@ -7,7 +7,7 @@ import { displayStatus, todayUtc } from '../invoices/invoice.js';
 import * as invoiceRepo from '../invoices/invoiceRepo.js';
 import { type BillToDetails, PDF_LAYOUT_VERSION, renderInvoicePdf } from '../invoices/pdf/renderInvoicePdf.js';
 import * as settingsRepo from '../settings/settingsRepo.js';
-import type { PageClaims } from './pageToken.js';
+import type { PageClaims } from '../shared/pageToken.js';
 
 /**
  * GET /hubspot/pdf/invoices/{id}: the invoice as a PDF, inline (or as a download with

@@ -18,7 +18,7 @@ import type { ChangeContext } from '../invoices/invoiceScope.js';
 import { formatDecimal, formatMinor } from '../money/money.js';
 import { presentInvoice } from '../invoices/presentInvoice.js';
 import { recordPayment } from '../invoices/recordPayment.js';
-import type { PageClaims } from './pageToken.js';
+import type { PageClaims } from '../shared/pageToken.js';
 import { checkPortalPatch } from '../sync/pushSettings.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { checkSettings } from '../settings/settingsInput.js';

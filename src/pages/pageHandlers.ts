@@ -3,7 +3,7 @@
 // (pageViews.ts, invoiceFormView.ts, settingsView.ts).
 
 import type { Response } from 'express';
-import { fillPath, PAGE_API_PREFIX, pagePaths } from './pagePaths.js';
+import { fillPath, PAGE_API_PREFIX, pagePaths } from '../shared/pagePaths.js';
 import type { Deps } from '../deps.js';
 import { AppError, notConfigured } from '../errors.js';
 import type { Handler } from '../http/handler.js';
@@ -18,7 +18,7 @@ import { presentInvoice } from '../invoices/presentInvoice.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import * as settingsRepo from '../settings/settingsRepo.js';
 import { basePath, pageShell } from '../html/documentShell.js';
-import { derivePageToken, type PageClaims, type PagePurpose } from './pageToken.js';
+import { derivePageToken, type PageClaims, type PagePurpose } from '../shared/pageToken.js';
 import { renderInvoiceFormPage } from './invoiceFormView.js';
 import { renderListPage, renderPaymentPage, renderViewPage, renderVoidPage, statusWord } from './pageViews.js';
 import { renderSettingsPage } from './settingsView.js';

@@ -11,7 +11,7 @@ import * as auditRepo from '../audit/auditRepo.js';
 import { PUBLIC_DIR } from '../paths.js';
 import type { CardResponse } from '../card/cardResponse.js';
 import * as portalRepo from '../portals/portalRepo.js';
-import { PAGE_CHAIN_MAX_SECONDS, readPageToken } from './pageToken.js';
+import { PAGE_CHAIN_MAX_SECONDS, readPageToken } from '../shared/pageToken.js';
 
 const PORTAL = '987654';
 const { tdb, app } = useTestApp();

@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { limitedWarn } from '../http/limitedWarn.js';
 import { AppError, notConfigured } from '../errors.js';
 import { requireServedPortal } from '../portals/portalAccess.js';
-import { type PageClaims, type PagePurpose, readPageToken, type PageTokenFailure } from './pageToken.js';
+import { type PageClaims, type PagePurpose, readPageToken, type PageTokenFailure } from '../shared/pageToken.js';
 
 /** How a token is presented and refused, for each of the two kinds. */
 interface TokenKind {
@@ -56,7 +56,7 @@ const KINDS: Record<'link' | 'session', TokenKind> = {
  * taken off the allow-list after the token was minted gets a 403, not the page. The claims land in
  * res.locals.page.
  */
-export function requirePageToken(deps: Deps, kind: 'link' | 'session', purposes: readonly PagePurpose[]) {
+export function requirePageToken(deps: Deps, kind: 'link' | 'session', purposes: readonly PagePurpose[], opts: { recordLinks?: boolean } = {}) {
   const k = KINDS[kind];
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!deps.pageTokenKey) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'Card pages');
@@ -70,7 +70,8 @@ export function requirePageToken(deps: Deps, kind: 'link' | 'session', purposes:
     }
     const { claims } = result;
     res.locals.pageTokenPortal = claims.portalId; // a genuine token: its failures are worth an admin's look (app.ts)
-    if (claims.kind !== kind) {
+    // A timeline note's PDF link (kind 'record', PDF only) opens where the route takes one.
+    if (claims.kind !== kind && !(opts.recordLinks && kind === 'link' && claims.kind === 'record')) {
       if (k.otherKind.warn) warn(k.otherKind.warn);
       throw new AppError(k.otherKind.code, 401, k.otherKind.message);
     }

@@ -3,7 +3,7 @@ import { createContact, createInvoice } from '../../test/factories.js';
 import { appendProxyParams, callSigned, cardFetchPath, fetchCard } from '../../test/hubspotCaller.js';
 import { startTestApp, type TestApp } from '../../test/testApp.js';
 import { useTestDb } from '../../test/setup.js';
-import { mintPageToken, type PagePurpose } from '../pages/pageToken.js';
+import { mintPageToken, type PagePurpose } from '../shared/pageToken.js';
 import { PortalLookup } from './portalAccess.js';
 
 /**

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { constantTimeEqual } from '../shared/constantTime.js';
+import { constantTimeEqual } from './constantTime.js';
 
 /** What a page token lets its holder do. */
 export type PagePurpose = 'create' | 'edit' | 'payment' | 'pdf' | 'view' | 'list' | 'void' | 'settings';
@@ -28,7 +28,16 @@ export const PAGE_CHAIN_MAX_SECONDS = PAGE_TOKEN_TTL_SECONDS + PAGE_SESSION_SECO
  * token only authorises the page's own API calls (X-Page-Token) and never opens a page, so a page
  * load cannot turn its session token into a fresh link. The kind is inside the MAC.
  */
-export type PageTokenKind = 'link' | 'session';
+export type PageTokenKind = 'link' | 'session' | 'record';
+
+/**
+ * A record link is the one long-lived link: the invoice PDF link written into a note on the
+ * deal's timeline, which stays there. It opens that invoice's PDF and nothing else (any other
+ * purpose is refused as malformed), carries no user, and lives RECORD_LINK_SECONDS from its
+ * mint. Like every link it is refused once the portal is no longer served, and the deal in it
+ * must still be the invoice's deal.
+ */
+export const RECORD_LINK_SECONDS = 400 * 24 * 60 * 60;
 
 /** Who the token was minted for: everything but the kind, the purpose and the invoice. */
 export interface PageIdentity {
@@ -70,7 +79,7 @@ const IV_BYTES = 12;
 const GCM_TAG_BYTES = 16;
 const PURPOSE_CODE: Record<PagePurpose, string> = { create: 'c', edit: 'e', payment: 'p', pdf: 'f', view: 'v', list: 'l', void: 'x', settings: 's' };
 const PURPOSE_BY_CODE = new Map(Object.entries(PURPOSE_CODE).map(([p, c]) => [c, p as PagePurpose]));
-const KIND_CODE: Record<PageTokenKind, string> = { link: 'l', session: 's' };
+const KIND_CODE: Record<PageTokenKind, string> = { link: 'l', session: 's', record: 'r' };
 const KIND_BY_CODE = new Map(Object.entries(KIND_CODE).map(([k, c]) => [c, k as PageTokenKind]));
 const TOKEN = /^3\.([a-z])([a-z])\.(\d{1,20})\.(\d{1,20})\.(\d{0,20})\.(\d{0,20})\.(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{0,700})\.([A-Za-z0-9_-]{22})$/;
 
@@ -151,6 +160,14 @@ export function pageTokenMinter(key: Buffer, identity: PageIdentity, nowMs = Dat
   };
 }
 
+/** Mints the PDF link of a timeline note (see RECORD_LINK_SECONDS). */
+export function mintRecordLink(key: Buffer, target: { portalId: string; dealId: string; invoiceId: string }, nowMs = Date.now()): string {
+  const origin = Math.floor(nowMs / 1000);
+  const { mac } = subkeys(key);
+  const body = `${VERSION}.${KIND_CODE.record}${PURPOSE_CODE.pdf}.${target.portalId}.${target.dealId}.${target.invoiceId}..${origin}.${origin + RECORD_LINK_SECONDS}.`;
+  return `${body}.${tag(mac, body)}`;
+}
+
 /** Mints one token. */
 export function mintPageToken(key: Buffer, claims: PageClaims, nowMs = Date.now()): string {
   return pageTokenMinter(key, claims, nowMs)(claims.purpose, claims.invoiceId, claims.kind);
@@ -177,8 +194,10 @@ export function readPageToken(key: Buffer, token: string, nowMs: number): PageTo
   const purpose = PURPOSE_BY_CODE.get(code!);
   const kind = KIND_BY_CODE.get(kindCode!);
   if (!purpose || !kind) return { ok: false, reason: 'malformed' };
-  // The chain's bound again, in case a token was ever minted past it.
-  if (nowMs >= Math.min(Number(exp), Number(origin) + PAGE_CHAIN_MAX_SECONDS) * 1000) return { ok: false, reason: 'expired' };
+  if (kind === 'record' && (purpose !== 'pdf' || !invoiceId || userId || email)) return { ok: false, reason: 'malformed' };
+  // The chain's bound again, in case a token was ever minted past it (a record link's own bound for those).
+  const bound = Number(origin) + (kind === 'record' ? RECORD_LINK_SECONDS : PAGE_CHAIN_MAX_SECONDS);
+  if (nowMs >= Math.min(Number(exp), bound) * 1000) return { ok: false, reason: 'expired' };
   let userEmail: string | null = null;
   if (email) {
     const raw = Buffer.from(email, 'base64url');

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { derivePageToken, mintPageToken, PAGE_CHAIN_MAX_SECONDS, PAGE_SESSION_SECONDS, type PageClaims, pageTokenMinter, readPageToken } from './pageToken.js';
+import { derivePageToken, mintPageToken, mintRecordLink, PAGE_CHAIN_MAX_SECONDS, PAGE_SESSION_SECONDS, type PageClaims, pageTokenMinter, readPageToken, RECORD_LINK_SECONDS } from './pageToken.js';
 
 const key = crypto.randomBytes(32);
 const now = Date.parse('2026-11-25T12:00:00Z');
@@ -90,5 +90,25 @@ describe('page tokens', () => {
     const late = now + 100 * 60_000;
     const clamped = readPageToken(key, derivePageToken(key, claims, { kind: 'link', purpose: 'view', invoiceId: '17' }, late), late);
     expect(clamped).toMatchObject({ ok: true, claims: { kind: 'link', purpose: 'view', origin: claims.origin, exp: claims.origin + PAGE_CHAIN_MAX_SECONDS } });
+  });
+
+  it("a timeline note's record link opens one invoice's PDF for 400 days, with no user, and cannot be made into anything else", () => {
+    const link = mintRecordLink(key, { portalId: '987654', dealId: '53701', invoiceId: '17' }, now);
+    const read = readPageToken(key, link, now + 399 * 86_400_000);
+    expect(read).toEqual({
+      ok: true,
+      claims: { kind: 'record', purpose: 'pdf', portalId: '987654', dealId: '53701', invoiceId: '17', userId: '', userEmail: null, origin: now / 1000, exp: now / 1000 + RECORD_LINK_SECONDS },
+    });
+    expect(readPageToken(key, link, now + RECORD_LINK_SECONDS * 1000)).toEqual({ ok: false, reason: 'expired' });
+    // Another purpose, a user or a missing invoice, even correctly signed, is refused.
+    for (const forged of [
+      mintPageToken(key, { ...claims, kind: 'record', purpose: 'payment' }),
+      mintPageToken(key, { ...claims, kind: 'record', purpose: 'pdf' }),
+      mintPageToken(key, { ...claims, kind: 'record', purpose: 'pdf', invoiceId: null, userId: '', userEmail: null }),
+    ]) {
+      expect(readPageToken(key, forged, now)).toEqual({ ok: false, reason: 'malformed' });
+    }
+    // Its fields are bound like any token's.
+    expect(readPageToken(key, link.replace('.17.', '.18.'), now)).toEqual({ ok: false, reason: 'tampered' });
   });
 });
