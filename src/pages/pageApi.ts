@@ -22,7 +22,7 @@ import type { PageClaims } from '../shared/pageToken.js';
 import { checkPortalPatch } from '../sync/pushSettings.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { checkSettings } from '../settings/settingsInput.js';
-import { requireSettingsEditor, saveSettings } from '../settings/saveSettings.js';
+import { requireSettingsEditor, saveSettings } from './saveSettings.js';
 
 const claimsOf = (res: Response) => res.locals.page as PageClaims;
 

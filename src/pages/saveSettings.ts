@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { conflict, forbidden } from '../errors.js';
 import type { Portal } from '../portals/portalRepo.js';
 import { applyPortalPatch, type PortalPatch } from '../sync/pushSettings.js';
-import * as settingsRepo from './settingsRepo.js';
+import * as settingsRepo from '../settings/settingsRepo.js';
 
 type SettingsValues = Omit<settingsRepo.PortalSettings, 'updatedAt' | 'portalId' | 'cardEditors' | 'revision'>;
 
