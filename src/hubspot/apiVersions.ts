@@ -15,12 +15,25 @@
 
 import { CRM_API_VERSIONS, type CrmApiVersion, OAUTH_VERSIONS, type OAuthVersion } from '../shared/hubspotVersions.js';
 
-export type CrmObjectType = 'contacts' | 'products';
+export type CrmObjectType = 'contacts' | 'products' | 'deals' | 'notes';
 
 /** Every CRM call the service makes. */
-export type CrmCall = 'batchCreate' | 'batchUpdate' | 'batchUpsert' | 'batchRead' | 'batchArchive' | 'search' | 'propertyRead' | 'propertyCreate' | 'propertyValidations';
+export type CrmCall =
+  | 'batchCreate'
+  | 'batchUpdate'
+  | 'batchUpsert'
+  | 'batchRead'
+  | 'batchArchive'
+  | 'search'
+  | 'recordRead'
+  | 'propertyRead'
+  | 'propertyCreate'
+  | 'propertyList'
+  | 'propertyValidations'
+  | 'groupRead'
+  | 'groupCreate';
 
-const OBJECT_SUFFIX: Record<Exclude<CrmCall, 'propertyRead' | 'propertyCreate' | 'propertyValidations'>, string> = {
+const OBJECT_SUFFIX: Record<Exclude<CrmCall, 'recordRead' | 'propertyRead' | 'propertyCreate' | 'propertyList' | 'propertyValidations' | 'groupRead' | 'groupCreate'>, string> = {
   batchCreate: '/batch/create',
   batchUpdate: '/batch/update',
   batchUpsert: '/batch/upsert',
@@ -29,11 +42,21 @@ const OBJECT_SUFFIX: Record<Exclude<CrmCall, 'propertyRead' | 'propertyCreate' |
   search: '/search',
 };
 
-/** The HTTP method and path of a CRM call (`propertyName` for propertyRead). */
-export function crmRoute(version: CrmApiVersion, call: CrmCall, objectType: CrmObjectType, propertyName?: string): { method: 'GET' | 'POST'; path: string } {
+/**
+ * The HTTP method and path of a CRM call; `name` is the property (propertyRead), the group
+ * (groupRead) or the record id (recordRead).
+ */
+export function crmRoute(version: CrmApiVersion, call: CrmCall, objectType: CrmObjectType, name?: string): { method: 'GET' | 'POST'; path: string } {
   const objects = version === 'v3' ? '/crm/v3/objects' : `/crm/objects/${version}`;
   const properties = version === 'v3' ? '/crm/v3/properties' : `/crm/properties/${version}`;
+  const propertyName = name;
   if (call === 'propertyCreate') return { method: 'POST', path: `${properties}/${objectType}` };
+  if (call === 'propertyList') return { method: 'GET', path: `${properties}/${objectType}` };
+  if (call === 'groupCreate') return { method: 'POST', path: `${properties}/${objectType}/groups` };
+  if (call === 'groupRead' || call === 'recordRead') {
+    if (!name) throw new Error(`${call} needs a name`);
+    return { method: 'GET', path: call === 'groupRead' ? `${properties}/${objectType}/groups/${encodeURIComponent(name)}` : `${objects}/${objectType}/${encodeURIComponent(name)}` };
+  }
   // A portal's property validation rules, by object type id (contacts 0-1, products 0-7).
   if (call === 'propertyValidations') {
     const validations = version === 'v3' ? '/crm/v3/property-validations' : `/crm/property-validations/${version}`;

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { Client } from '@hubspot/api-client';
 import { redactSecrets } from '../redact.js';
 import { type CrmApiVersion, DEFAULT_CRM_API_VERSION } from '../shared/hubspotVersions.js';
-import { type CrmCall, crmRoute } from './apiVersions.js';
+import { type CrmCall, type CrmObjectType, crmRoute } from './apiVersions.js';
 
 /**
  * The push's view of HubSpot's CRM API, through @hubspot/api-client (the only place that imports
@@ -14,13 +14,15 @@ import { type CrmCall, crmRoute } from './apiVersions.js';
  * category and correlation id.
  */
 
-export type ObjectType = 'contacts' | 'products';
+export type ObjectType = CrmObjectType;
 
 export interface BatchInput {
   id?: string;
   idProperty?: string;
   objectWriteTraceId?: string;
   properties: Record<string, string>;
+  /** Creates only: records to associate the new one with (a note with its deal). */
+  associations?: Array<{ to: { id: string }; types: Array<{ associationCategory: 'HUBSPOT_DEFINED' | 'USER_DEFINED'; associationTypeId: number }> }>;
 }
 
 export interface BatchResult {
@@ -389,9 +391,9 @@ export class HubSpotApi {
     this.client.setAccessToken(token);
   }
 
-  private send(call: CrmCall, type: ObjectType, body: unknown, propertyName?: string): Promise<Answer> {
-    const { method, path } = crmRoute(this.apiVersion, call, type, propertyName);
-    return sendRequest(this.client, { method, path, ...(body === undefined ? {} : { body }) }, this.timeoutMs, { secrets: [this.accessToken] });
+  private send(call: CrmCall, type: ObjectType, body: unknown, name?: string, qs?: Record<string, string>): Promise<Answer> {
+    const { method, path } = crmRoute(this.apiVersion, call, type, name);
+    return sendRequest(this.client, { method, path, ...(qs ? { qs } : {}), ...(body === undefined ? {} : { body }) }, this.timeoutMs, { secrets: [this.accessToken] });
   }
 
   private async batch(call: CrmCall, type: ObjectType, body: unknown): Promise<BatchOutcome> {
@@ -483,5 +485,60 @@ export class HubSpotApi {
       fieldType: 'text',
       hasUniqueValue: def.unique,
     });
+  }
+
+  /** Every property of an object type, with its type and group (for checking what exists). */
+  async listProperties(type: ObjectType): Promise<{ status: number; headers: Record<string, string>; properties: Array<{ name: string; type: string; fieldType: string; groupName: string }> }> {
+    const answer = await this.send('propertyList', type, undefined);
+    const results = ((answer.body as { results?: unknown } | undefined)?.results ?? []) as Array<Record<string, unknown>>;
+    return {
+      status: answer.status,
+      headers: keptHeaders(answer.headers),
+      properties: (Array.isArray(results) ? results : []).map((p) => ({ name: String(p.name), type: String(p.type), fieldType: String(p.fieldType), groupName: String(p.groupName) })),
+    };
+  }
+
+  /** Whether a property group exists (undefined when it does not). */
+  async getPropertyGroup(type: ObjectType, name: string): Promise<{ status: number; headers: Record<string, string> } | undefined> {
+    try {
+      const answer = await this.send('groupRead', type, undefined, name);
+      return { status: answer.status, headers: keptHeaders(answer.headers) };
+    } catch (err) {
+      if (err instanceof HubSpotError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates a property group; a 409 means it exists already. */
+  async createPropertyGroup(type: ObjectType, group: { name: string; label: string; displayOrder: number }): Promise<{ status: number; headers: Record<string, string> }> {
+    const answer = await this.send('groupCreate', type, group);
+    return { status: answer.status, headers: keptHeaders(answer.headers) };
+  }
+
+  /** Creates a property from a whole definition (type, fieldType, options, display hints); a 409 means the name is taken. */
+  async createPropertyDefinition(type: ObjectType, definition: object): Promise<{ status: number; headers: Record<string, string> }> {
+    const answer = await this.send('propertyCreate', type, definition);
+    return { status: answer.status, headers: keptHeaders(answer.headers) };
+  }
+
+  /** One record with the ids of its associated records of `associations` (undefined when HubSpot has no such record). */
+  async readRecord(
+    type: ObjectType,
+    id: string,
+    opts: { properties?: string[]; associations?: ObjectType[] } = {},
+  ): Promise<{ status: number; headers: Record<string, string>; id: string; associations: Record<string, string[]> } | undefined> {
+    const qs: Record<string, string> = {};
+    if (opts.properties?.length) qs.properties = opts.properties.join(',');
+    if (opts.associations?.length) qs.associations = opts.associations.join(',');
+    try {
+      const answer = await this.send('recordRead', type, undefined, id, qs);
+      const body = (answer.body ?? {}) as { id?: unknown; associations?: Record<string, { results?: Array<{ id?: unknown }> }> };
+      const associations: Record<string, string[]> = {};
+      for (const [k, v] of Object.entries(body.associations ?? {})) associations[k] = (v?.results ?? []).map((r) => String(r.id));
+      return { status: answer.status, headers: keptHeaders(answer.headers), id: String(body.id ?? id), associations };
+    } catch (err) {
+      if (err instanceof HubSpotError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 }
