@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as auditRepo from '../audit/auditRepo.js';
 import { conflict, validationFailed } from '../errors.js';
+import { markInvoiceDeals, recordDealEvent } from './dealMarks.js';
 import { addDays, type Invoice, type InvoiceDetail } from './invoice.js';
 import { checkContact, checkCurrency, linesAsInput, priceLines, Problems } from './invoiceInput.js';
 import * as invoiceRepo from './invoiceRepo.js';
@@ -28,6 +29,10 @@ async function finish(trx: Knex.Transaction, before: Invoice, action: string, ct
       requestId: ctx.requestId,
       at: ctx.now,
     });
+    // The deal's billing state in HubSpot follows (see dealMarks.ts), in this same transaction.
+    await markInvoiceDeals(trx, before, invoice, ctx.now);
+    if (action === 'invoice.issue') await recordDealEvent(trx, invoice, 'issued', { dueDate: invoice.dueDate }, ctx.actor, ctx.now);
+    if (action === 'invoice.void') await recordDealEvent(trx, invoice, 'voided', { paidMinor: invoice.paidMinor.toString(), reason: invoice.voidReason }, ctx.actor, ctx.now);
   }
   return { invoice, changed };
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as auditRepo from '../audit/auditRepo.js';
 import { conflict, validationFailed } from '../errors.js';
+import { markDeal, recordDealEvent } from './dealMarks.js';
 import { type InvoiceDetail, todayUtc } from './invoice.js';
 import { checkContact, checkCurrency, priceLines, Problems, resolveDates } from './invoiceInput.js';
 import * as invoiceRepo from './invoiceRepo.js';
@@ -65,5 +66,7 @@ export async function createInvoice(trx: Knex.Transaction, input: CreateInvoiceI
     requestId: ctx.requestId,
     at: ctx.now,
   });
+  await markDeal(trx, portalId, created.dealId, ctx.now);
+  if (created.issuedAt) await recordDealEvent(trx, created, 'issued', { dueDate: created.dueDate }, ctx.actor, ctx.now);
   return created;
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as auditRepo from '../audit/auditRepo.js';
 import { conflict, validationFailed } from '../errors.js';
+import { markDeal, recordDealEvent } from './dealMarks.js';
 import { balanceMinor, type InvoiceDetail, todayUtc } from './invoice.js';
 import { Problems } from './invoiceInput.js';
 import * as invoiceRepo from './invoiceRepo.js';
@@ -59,5 +60,7 @@ export async function recordPayment(trx: Knex.Transaction, id: string, input: Pa
     requestId: ctx.requestId,
     at: ctx.now,
   });
+  await markDeal(trx, inv.portalId, inv.dealId, ctx.now);
+  await recordDealEvent(trx, invoice, 'payment', { amountMinor: amount.toString(), paidOn, balanceMinor: balanceMinor(invoice).toString() }, ctx.actor, ctx.now);
   return { invoice, paymentId };
 }
