@@ -25,11 +25,22 @@ function renderPortals(portals, revocations) {
     portals.map((p) => {
       const token = p.authType === 'private_app' ? 'private-app token' : p.token ? `${tokenState(p.token.expiresAt)} (${when(p.token.expiresAt)})` : 'none: reinstall';
       const last = p.lastRun ? `${badge(p.lastRun.status)} ${ago(p.lastRun.finishedAt)}` : 'never';
-      return `<tr><td>${esc(p.portalId)}</td><td>${badge(p.status)}${p.statusMessage ? `<div class="note">${esc(p.statusMessage)}</div>` : ''}${p.pausedUntil ? `<div class="note">paused until ${when(p.pausedUntil)}</div>` : ''}</td><td>${esc(p.authType === 'oauth' ? 'OAuth' : 'private app')}</td><td>${p.pushEnabled ? 'on' : 'off'}</td><td>${esc(token)}</td><td>${last}</td><td>${versions(p.hubspotVersions)}</td></tr>`;
+      return `<tr><td>${esc(p.portalId)}</td><td>${badge(p.status)}${p.statusMessage ? `<div class="note">${esc(p.statusMessage)}</div>` : ''}${p.pausedUntil ? `<div class="note">paused until ${when(p.pausedUntil)}</div>` : ''}</td><td>${esc(p.authType === 'oauth' ? 'OAuth' : 'private app')}</td><td>${p.pushEnabled ? 'on' : 'off'}${deals(p.deals)}</td><td>${esc(token)}</td><td>${last}</td><td>${versions(p.hubspotVersions)}</td></tr>`;
     }),
     'No portal is connected yet: install the app (/oauth/install) or set HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID.',
   );
   renderRevocations(revocations);
+}
+
+/** The deal side of the push: what is on, and what stops it, with what to do. */
+function deals(d) {
+  if (!d) return '';
+  const on = `<div class="note">Deal billing properties ${d.properties ? 'on' : 'off'}, timeline ${d.timeline ? 'on' : 'off'}</div>`;
+  const scopes = d.missingScopes?.length
+    ? `<div class="note" role="alert">This install has not granted ${esc(d.missingScopes.join(', '))}: reinstall the app in this HubSpot account (<a href="/oauth/install">Connect HubSpot</a>) to write deal billing. Contacts and products are pushed meanwhile.</div>`
+    : '';
+  const problem = d.problem ? `<div class="note" role="alert">Deal billing stopped ${ago(d.problemAt)}: ${esc(d.problem)}</div>` : '';
+  return on + scopes + problem;
 }
 
 const SUPPORT = { ok: 'supported', soon: 'ends soon', past: 'no longer supported' };

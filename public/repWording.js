@@ -41,6 +41,8 @@ const FIELDS = {
   locale: { label: 'PDF date and number format' },
   productIdProperty: { label: 'product ID property' },
   pushEnabled: { label: 'push setting' },
+  dealProperties: { label: 'deal billing properties setting' },
+  dealTimeline: { label: 'deal timeline setting' },
 };
 
 const NUMERIC = new Set(['quantity', 'unitPrice', 'discount.value', 'taxRate', 'amount']);

@@ -39,6 +39,10 @@ export function settingsForm() {
       const productIdProperty = form.elements.productIdProperty.value.trim();
       if (pushEnabled !== data.push.pushEnabled) push.pushEnabled = pushEnabled;
       if (productIdProperty !== data.push.productIdProperty) push.productIdProperty = productIdProperty;
+      for (const name of ['dealProperties', 'dealTimeline']) {
+        const on = form.elements[name].checked;
+        if (on !== data.push[name]) push[name] = on;
+      }
       if (Object.keys(push).length > 0) body.push = push;
     }
     busy(form, true);

@@ -2,6 +2,7 @@ import type { Deps } from '../deps.js';
 import { versionsStatus } from '../hubspot/apiVersions.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { tokenState } from '../portals/portalTokens.js';
+import { DEAL_SIDE_SCOPES } from '../sync/dealProperties.js';
 import * as syncRunRepo from '../sync/syncRunRepo.js';
 
 /**
@@ -25,6 +26,15 @@ export async function describePortals(deps: Deps) {
         productIdProperty: p.productIdProperty,
         pausedUntil: p.pausedUntil,
         pausedReason: p.pausedReason,
+        // The deal side (billing properties, timeline): whether each is on, why it last stopped,
+        // and the scopes an OAuth install made before they were asked for lacks.
+        deals: {
+          properties: p.dealPropertiesEnabled,
+          timeline: p.dealTimelineEnabled,
+          problem: p.dealPushProblem,
+          problemAt: p.dealPushProblemAt,
+          missingScopes: p.authType === 'oauth' && token && (p.dealPropertiesEnabled || p.dealTimelineEnabled) ? DEAL_SIDE_SCOPES.filter((s) => !token.scopes.includes(s)) : [],
+        },
         token: token ? { expiresAt: token.expiresAt, refreshedAt: token.refreshedAt, scopes: token.scopes, installedBy: token.installedBy } : null,
         lastRun: last[0] ? { id: last[0].id, status: last[0].status, finishedAt: last[0].finishedAt, counts: last[0].counts } : null,
         // A private-app portal signs in with its token, not through OAuth.

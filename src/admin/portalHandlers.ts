@@ -56,5 +56,5 @@ export const patchPortal: Handler<{ body: Checked<typeof validatePortalPatch> }>
   const portalId = portal.portalId;
   await deps.db.transaction((trx) => applyPortalPatch(deps, trx, portal, input));
   const after = (await portalRepo.get(deps.db, portalId))!;
-  res.json({ portalId, pushEnabled: after.pushEnabled, productIdProperty: after.productIdProperty });
+  res.json({ portalId, pushEnabled: after.pushEnabled, productIdProperty: after.productIdProperty, dealProperties: after.dealPropertiesEnabled, dealTimeline: after.dealTimelineEnabled });
 };

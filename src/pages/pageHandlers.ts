@@ -212,7 +212,7 @@ export const getSettingsPage: Handler = async (deps, _req, res) => {
   const [settings, found] = await Promise.all([settingsRepo.get(deps.db, claims.portalId), portalRepo.get(deps.db, claims.portalId)]);
   const canEdit = await settingsRepo.mayEdit(deps.db, settings, claims);
   const portal = portalRepo.connected(found);
-  const push = portal ? { pushEnabled: portal.pushEnabled, productIdProperty: portal.productIdProperty } : null;
+  const push = portal ? { pushEnabled: portal.pushEnabled, productIdProperty: portal.productIdProperty, dealProperties: portal.dealPropertiesEnabled, dealTimeline: portal.dealTimelineEnabled } : null;
   send(res, {
     title: 'Invoice settings',
     kind: 'settings',

@@ -431,7 +431,7 @@ describe('settings from the card', () => {
     const { page, data } = await pageData(c.settingsAction!.uri);
     expect(data.canEdit).toBe(true);
     expect(page).toContain('Push to HubSpot'); // the portal is connected, so its push settings are offered
-    expect(data.push).toEqual({ pushEnabled: true, productIdProperty: 'accounting_external_id' });
+    expect(data.push).toEqual({ pushEnabled: true, productIdProperty: 'accounting_external_id', dealProperties: true, dealTimeline: true });
     // Another page's token (create) cannot save settings; an altered settings token is refused.
     expect((await pageApi(await pageToken(c.primaryAction!.uri), 'PUT', '/settings', { settings: {}, version: data.version })).status).toBe(403);
     const altered = data.token.replace(/\.555001\./, '.987654.');

@@ -9,7 +9,7 @@ export interface SettingsPageView {
   /** Whether this rep may change the settings (else every field is disabled). */
   canEdit: boolean;
   /** The push settings when the portal is connected for the push, else null (no such fieldset). */
-  push: { pushEnabled: boolean; productIdProperty: string } | null;
+  push: { pushEnabled: boolean; productIdProperty: string; dealProperties: boolean; dealTimeline: boolean } | null;
   /** For a rep who may not edit: the request that makes them an editor, or null when they cannot be named. */
   editorRequest: string | null;
 }
@@ -74,6 +74,9 @@ export function renderSettingsPage({ settings, canEdit, push, editorRequest }: S
         <p class="hint">A unique HubSpot product property holding the accounting system's id. Renaming it sends every product again, by id, so each carries the new one.</p>
         <p class="field-error" data-for="productIdProperty"></p>
       </div>
+      <div class="field checkbox"><label><input type="checkbox" name="dealProperties" ${push.dealProperties ? 'checked' : ''} ${ro}> Show each deal's billing (invoiced, paid, balance due, overdue, billing status) in deal properties</label></div>
+      <div class="field checkbox"><label><input type="checkbox" name="dealTimeline" ${push.dealTimeline ? 'checked' : ''} ${ro}> Add a note to the deal's timeline when an invoice is issued, paid or voided</label></div>
+      <p class="hint">Turning either on fills in every deal that already has invoices.</p>
     </fieldset>`
         : ''
     }

@@ -13,6 +13,15 @@ export interface Portal {
   productIdPropertyReady: boolean;
   pausedUntil: Date | null;
   pausedReason: string | null;
+  /** Whether the push writes the deals' billing properties (issue 14's "deal properties"). */
+  dealPropertiesEnabled: boolean;
+  /** Whether the push writes invoice events onto the deals' timelines. */
+  dealTimelineEnabled: boolean;
+  /** Whether the deal property group and properties exist in the portal (created once). */
+  dealPropertiesReady: boolean;
+  /** Why the deal side of the last push stopped (a missing scope, a property made by hand), and when; null when it went through. */
+  dealPushProblem: string | null;
+  dealPushProblemAt: Date | null;
 }
 
 interface DbPortal {
@@ -25,6 +34,11 @@ interface DbPortal {
   product_id_property_ready: boolean;
   paused_until: Date | null;
   paused_reason: string | null;
+  deal_properties_enabled: boolean;
+  deal_timeline_enabled: boolean;
+  deal_properties_ready: boolean;
+  deal_push_problem: string | null;
+  deal_push_problem_at: Date | null;
 }
 
 const toPortal = (r: DbPortal): Portal => ({
@@ -37,6 +51,11 @@ const toPortal = (r: DbPortal): Portal => ({
   productIdPropertyReady: r.product_id_property_ready,
   pausedUntil: r.paused_until,
   pausedReason: r.paused_reason,
+  dealPropertiesEnabled: r.deal_properties_enabled,
+  dealTimelineEnabled: r.deal_timeline_enabled,
+  dealPropertiesReady: r.deal_properties_ready,
+  dealPushProblem: r.deal_push_problem,
+  dealPushProblemAt: r.deal_push_problem_at,
 });
 
 export async function get(db: Conn, portalId: string): Promise<Portal | undefined> {
@@ -68,6 +87,17 @@ export async function markPropertyReady(db: Conn, portalId: string, now: Date): 
   await db('portals').where({ portal_id: portalId }).update({ product_id_property_ready: true, updated_at: now });
 }
 
+export async function markDealPropertiesReady(db: Conn, portalId: string, ready: boolean, now: Date): Promise<void> {
+  await db('portals').where({ portal_id: portalId }).update({ deal_properties_ready: ready, updated_at: now });
+}
+
+/** Notes (or, with null, clears) why the deal side of the push stopped, for the dashboard. */
+export async function setDealPushProblem(db: Conn, portalId: string, problem: string | null, now: Date): Promise<void> {
+  await db('portals')
+    .where({ portal_id: portalId })
+    .update({ deal_push_problem: problem, deal_push_problem_at: problem ? now : null, updated_at: now });
+}
+
 /** Stops the portal's push until `until` (HubSpot's daily limit); null lifts the pause. */
 export async function pause(db: Conn, portalId: string, until: Date | null, reason: string | null, now: Date): Promise<void> {
   await db('portals').where({ portal_id: portalId }).update({ paused_until: until, paused_reason: reason, updated_at: now });
@@ -81,11 +111,18 @@ export async function setStatus(db: Conn, portalId: string, status: Portal['stat
  * The push settings: whether it runs, and the products' unique external-id property. A new
  * property name is not ready until the next push has created (or checked) it.
  */
-export async function setPushSettings(db: Conn, portalId: string, change: { pushEnabled?: boolean | undefined; productIdProperty?: string | undefined }, now: Date): Promise<void> {
+export async function setPushSettings(
+  db: Conn,
+  portalId: string,
+  change: { pushEnabled?: boolean | undefined; productIdProperty?: string | undefined; dealProperties?: boolean | undefined; dealTimeline?: boolean | undefined },
+  now: Date,
+): Promise<void> {
   await db('portals')
     .where({ portal_id: portalId })
     .update({
       ...(change.pushEnabled !== undefined ? { push_enabled: change.pushEnabled } : {}),
+      ...(change.dealProperties !== undefined ? { deal_properties_enabled: change.dealProperties } : {}),
+      ...(change.dealTimeline !== undefined ? { deal_timeline_enabled: change.dealTimeline } : {}),
       ...(change.productIdProperty !== undefined ? { product_id_property: change.productIdProperty, product_id_property_ready: false } : {}),
       updated_at: now,
     });

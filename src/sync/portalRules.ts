@@ -1,5 +1,5 @@
 import type { PropertyValidation, Violation } from '../hubspot/hubspotApi.js';
-import type { ObjectKind } from './syncStateRepo.js';
+import type { StateKind } from './syncStateRepo.js';
 
 /**
  * A portal admin's validation rules, as the push meets them.
@@ -27,7 +27,7 @@ export function isPortalRule(violations: Violation[]): boolean {
   return violations.length > 0 && violations.some((v) => !NOT_A_RULE.has(v.code ?? ''));
 }
 
-const noun = (kind: ObjectKind) => (kind === 'contact' ? 'contact' : 'product');
+const noun = (kind: StateKind) => (kind === 'note' ? 'timeline note' : kind);
 
 /** "phone: “A value for phone must be provided”; zip: “Enter only numbers”" */
 export function describeViolations(violations: Violation[]): string {
@@ -38,7 +38,7 @@ export function describeViolations(violations: Violation[]): string {
  * The failure's reason, in plain words: which rule refused the record, and what to do about it.
  * `upFront`: found against the rules read before the push, so the record was not sent.
  */
-export function refusalReason(kind: ObjectKind, violations: Violation[], upFront = false): string {
+export function refusalReason(kind: StateKind, violations: Violation[], upFront = false): string {
   if (!isPortalRule(violations)) {
     return `HubSpot refused this ${noun(kind)}'s values: ${describeViolations(violations)}. Fix the record in the accounting system, then replay it.`;
   }

@@ -8,7 +8,7 @@ import { breaches, isPortalRule, NO_RULES, type PortalRules, refusalReason } fro
 import { type RateBudget, sleep } from './rateBudget.js';
 import * as syncStateRepo from './syncStateRepo.js';
 import type { RunCounts } from './syncRunRepo.js';
-import type { ClaimedRecord, ObjectKind, Outcome } from './syncStateRepo.js';
+import type { ClaimedRecord, ObjectKind, Outcome, StateKind } from './syncStateRepo.js';
 
 /**
  * Pushes one claimed batch (≤ 100 records of one kind) to one portal and records the outcome of
@@ -39,6 +39,15 @@ export interface PushEnv {
   metrics?: Metrics;
   /** The portal's validation rules, read when the run started (none when they could not be read). */
   rules?: PortalRules;
+  /** For the PDF links in timeline notes: the service's public URL and the page-token key. */
+  publicBaseUrl?: string;
+  pageTokenKey?: Buffer | undefined;
+}
+
+/** What writeOrBisect and the refusals need to know of what they write. */
+export interface WriteKind {
+  kind: StateKind;
+  type: ObjectType;
 }
 
 /** How one kind of record goes to HubSpot; `Kind` alone is either kind. */
@@ -97,7 +106,7 @@ export const PRODUCTS: Kind<'product'> = {
 export type Finished = Omit<Outcome, 'stateId'>;
 
 /** A record HubSpot refused inside a batch that otherwise answered (207): its own error, the reply's correlation id. */
-function refusedIn(kind: Kind, outcome: BatchOutcome, r: ClaimedRecord): Finished {
+export function refusedIn(kind: WriteKind, outcome: BatchOutcome, r: Pick<ClaimedRecord, 'stateId' | 'version' | 'attempts'>): Finished {
   const error = outcome.errors.find((e) => e.traceIds.includes(r.stateId));
   const message = error?.message ?? 'HubSpot returned no result for this record';
   const violations = error?.violations ?? [];
@@ -110,21 +119,26 @@ function refusedIn(kind: Kind, outcome: BatchOutcome, r: ClaimedRecord): Finishe
  * A record a VALIDATION_ERROR refused: permanent, with the properties and messages HubSpot named
  * and, when a portal admin's rule did it, a reason that says so and what to do.
  */
-function refusedByRule(kind: Kind, r: ClaimedRecord, error: ReturnType<HubSpotError['summary']>, upFront = false): Finished {
+function refusedByRule(kind: WriteKind, r: Pick<ClaimedRecord, 'version' | 'attempts'>, error: ReturnType<HubSpotError['summary']>, upFront = false): Finished {
   const violations = error.violations ?? [];
   return failed(r, { ...error, ...(isPortalRule(violations) ? { refusedBy: 'portal_rule', ...(upFront ? { foundBeforeSending: true } : {}) } : {}) }, refusalReason(kind.kind, violations, upFront));
 }
 
-function done(r: ClaimedRecord, hubspotId: string | null, state: 'synced' | 'skipped'): Finished {
+export function done(r: Pick<ClaimedRecord, 'version' | 'contentHash'>, hubspotId: string | null, state: 'synced' | 'skipped'): Finished {
   return { state, hubspotId, pushedVersion: r.version, pushedHash: r.contentHash, reason: null, error: null, failedVersion: null, attempts: 0, nextAttemptAt: null };
 }
 
-function failed(r: ClaimedRecord, error: unknown, reason: string): Finished {
+export function failed(r: Pick<ClaimedRecord, 'version' | 'attempts'>, error: unknown, reason: string): Finished {
   return { state: 'failed', hubspotId: null, pushedVersion: null, pushedHash: null, reason, error, failedVersion: r.version, attempts: r.attempts + 1, nextAttemptAt: null };
 }
 
-/** Sends one request, retrying transient failures a few times in place before giving up for now. */
-export async function send<T>(env: PushEnv, what: string, call: () => Promise<T>): Promise<T> {
+/**
+ * Sends one request, retrying transient failures a few times in place before giving up for now.
+ * With `onlyUnprocessed`, only failures HubSpot says it did not act on (429, an expired token) are
+ * retried in place: for creates HubSpot does not deduplicate (notes), where a 5xx or a timeout
+ * may have written, the caller must look before writing again.
+ */
+export async function send<T>(env: PushEnv, what: string, call: () => Promise<T>, opts: { onlyUnprocessed?: boolean } = {}): Promise<T> {
   const IN_PLACE = 4;
   for (let attempt = 1; ; attempt++) {
     await env.budget.take(env.signal);
@@ -147,6 +161,7 @@ export async function send<T>(env: PushEnv, what: string, call: () => Promise<T>
         continue;
       }
       if (verdict.kind === 'permanent' || attempt >= IN_PLACE) throw err;
+      if (opts.onlyUnprocessed && err.status !== 429) throw err;
       env.counts.retries += 1;
       if (err.status === 429) {
         env.counts.rateLimited += 1;
@@ -165,8 +180,8 @@ export async function send<T>(env: PushEnv, what: string, call: () => Promise<T>
   }
 }
 
-export interface Sent {
-  record: ClaimedRecord;
+export interface Sent<R extends Pick<ClaimedRecord, 'stateId' | 'version' | 'attempts'> = ClaimedRecord> {
+  record: R;
   input: BatchInput;
 }
 
@@ -175,28 +190,31 @@ export interface Sent {
  * for one bad record (untraced batches are all-or-nothing), halves it until the bad record stands
  * alone, so its batchmates still land.
  */
-export async function writeOrBisect(
+export async function writeOrBisect<R extends Pick<ClaimedRecord, 'stateId' | 'version' | 'attempts'>>(
   env: PushEnv,
-  kind: Kind,
-  items: Sent[],
+  kind: WriteKind,
+  items: Array<Sent<R>>,
   write: (inputs: BatchInput[]) => Promise<BatchOutcome>,
   out: Map<string, Finished>,
-  onResult: (outcome: BatchOutcome, items: Sent[]) => void,
+  onResult: (outcome: BatchOutcome, items: Array<Sent<R>>) => void,
+  sendOpts: { onlyUnprocessed?: boolean } = {},
 ): Promise<void> {
   if (items.length === 0) return;
   try {
-    const outcome = await send(env, `${kind.type} write`, () => write(items.map((i) => i.input)));
+    const outcome = await send(env, `${kind.type} write`, () => write(items.map((i) => i.input)), sendOpts);
     onResult(outcome, items);
   } catch (err) {
     if (!(err instanceof HubSpotError) || classify(err).kind !== 'permanent') throw err;
+    // A missing scope refuses every record alike: halving finds nothing, the caller handles it.
+    if (err.category === 'MISSING_SCOPES') throw err;
     if (items.length === 1) {
       const r = items[0]!.record;
       out.set(r.stateId, err.violations.length ? refusedByRule(kind, r, err.summary()) : failed(r, err.summary(), `HubSpot refused it: ${err.message}`));
       return;
     }
     const half = Math.ceil(items.length / 2);
-    await writeOrBisect(env, kind, items.slice(0, half), write, out, onResult);
-    await writeOrBisect(env, kind, items.slice(half), write, out, onResult);
+    await writeOrBisect(env, kind, items.slice(0, half), write, out, onResult, sendOpts);
+    await writeOrBisect(env, kind, items.slice(half), write, out, onResult, sendOpts);
   }
 }
 
@@ -243,7 +261,7 @@ export async function pushBatch(env: PushEnv, kind: Kind, claimed: ClaimedRecord
 }
 
 /** Counts a finished record in the run's counts and the metrics. */
-function tally(env: PushEnv, kind: Kind, outcome: 'created' | 'updated' | 'archived' | 'skipped' | 'conflicts' | 'failed'): void {
+export function tally(env: PushEnv, kind: WriteKind, outcome: 'created' | 'updated' | 'archived' | 'skipped' | 'conflicts' | 'failed'): void {
   env.counts[outcome] += 1;
   env.metrics?.syncRecords.inc({ type: kind.kind, outcome });
 }

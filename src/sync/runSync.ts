@@ -5,13 +5,17 @@ import { decidePortal, portalRefused } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import type { Portal } from '../portals/portalRepo.js';
 import { accessTokenFor, PortalAuthError } from '../portals/portalTokens.js';
+import { todayUtc } from '../invoices/invoice.js';
+import * as dealStateRepo from './dealStateRepo.js';
 import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv, send } from './pushBatch.js';
+import { DealSideProblem, ensureDealProperties, pushDealBatch, pushNoteBatch, ScopeMissing } from './pushDeals.js';
 import type { PortalRules } from './portalRules.js';
 import { RateBudget, Stopped } from './rateBudget.js';
 import { classify } from './retryPolicy.js';
 import * as syncRunRepo from './syncRunRepo.js';
 import * as syncStateRepo from './syncStateRepo.js';
 import { emptyCounts, type RunProgress, type SyncRun } from './syncRunRepo.js';
+import type { StateKind } from './syncStateRepo.js';
 
 /** Records per HubSpot batch request (HubSpot's maximum). */
 export const BATCH_SIZE = 100;
@@ -130,6 +134,8 @@ interface RunContext {
   started: number;
   /** Counted by the lanes, saved by every heartbeat and when the run ends. */
   progress: RunProgress;
+  /** The UTC day the deals' values are computed for ("overdue" as of it), from deps.clock. */
+  today: string;
 }
 
 /** A run ready to push: its portal, and a HubSpot client holding the portal's token. */
@@ -153,6 +159,7 @@ export async function executeRun(deps: Deps, run: SyncRun, opts: RunOptions): Pr
     log: deps.log.child({ scope: 'sync', portalId: run.portalId, runId: run.id }),
     started: Date.now(),
     progress: { total: 0, processed: 0, counts: emptyCounts() },
+    today: todayUtc(deps.clock.now()),
   };
   const opened = await openRun(ctx);
   const outcome = opened.kind === 'open' ? await runLanes(ctx, opened) : opened;
@@ -244,9 +251,13 @@ function follow(task: Promise<unknown>, onFailure: () => void): { readonly now: 
  * Brings the dedupe table up to date for the portal, adding to the run's total chunk by chunk so
  * the lanes start on the first chunk.
  */
-async function queueRecords({ deps, log, progress }: RunContext, portalId: string): Promise<void> {
+async function queueRecords({ deps, log, progress, today }: RunContext, portal: Portal, kinds: DealSide): Promise<void> {
+  const portalId = portal.portalId;
   const started = Date.now();
   let processedAtCount = 0;
+  // Deals first (each push also re-marks those with an invoice fallen due since), then events.
+  if (portal.dealPropertiesEnabled) progress.total += await dealStateRepo.enqueueDeals(deps.db, portalId, today);
+  if (portal.dealTimelineEnabled) progress.total += await dealStateRepo.enqueueNotes(deps.db, portalId);
   const queued = await syncStateRepo.enqueue(
     deps.db,
     portalId,
@@ -256,6 +267,7 @@ async function queueRecords({ deps, log, progress }: RunContext, portalId: strin
     () => {
       processedAtCount = progress.processed;
     },
+    kinds.active(),
   );
   log.info('run queued its records', { pending: queued.pending, upToDate: queued.upToDate, durationMs: Date.now() - started });
   // Rows left pending by an earlier run count too. (Pending rows include those in flight,
@@ -263,6 +275,55 @@ async function queueRecords({ deps, log, progress }: RunContext, portalId: strin
   progress.total = Math.max(progress.total, queued.pending + processedAtCount);
   progress.counts.unchanged = queued.upToDate;
 }
+
+/**
+ * Which kinds this run pushes: contacts and products always; deals and notes when the portal has
+ * them on, until the deal side stops for the run (a missing scope, properties it cannot make).
+ */
+class DealSide {
+  private readonly stopped = new Set<StateKind>();
+  constructor(private readonly portal: Portal) {}
+
+  active(): StateKind[] {
+    const kinds: StateKind[] = ['contact', 'product'];
+    if (this.portal.dealPropertiesEnabled && !this.stopped.has('deal')) kinds.push('deal');
+    if (this.portal.dealTimelineEnabled && !this.stopped.has('note')) kinds.push('note');
+    return kinds;
+  }
+
+  has(kind: StateKind): boolean {
+    return this.active().includes(kind);
+  }
+
+  /** Stops a kind for this run; says whether it was going. */
+  stop(kind: StateKind): boolean {
+    const was = this.has(kind);
+    this.stopped.add(kind);
+    return was;
+  }
+
+  /** Whether the deal side stopped in this run. */
+  get anyStopped(): boolean {
+    return this.stopped.size > 0;
+  }
+}
+
+/**
+ * The deal side met a problem only it has (a missing scope, a property made by hand with another
+ * type): it stops for the run, the portal notes why for the dashboard, and contacts and products go on.
+ */
+async function stopDealSide(env: PushEnv, side: DealSide, kind: 'deal' | 'note', err: unknown): Promise<void> {
+  const kinds: Array<'deal' | 'note'> = err instanceof ScopeMissing ? [kind] : ['deal'];
+  let first = false;
+  for (const k of kinds) first = side.stop(k) || first;
+  if (!first) return;
+  const message = err instanceof Error ? err.message : String(err);
+  env.log.warn('the deal side of the push stopped for this run; contacts and products go on', { kind, reason: message });
+  await portalRepo.setDealPushProblem(env.db, env.portal.portalId, message, new Date());
+}
+
+/** Whether an error of the deal side is its own (it stops alone) rather than the run's. */
+const dealSideOnly = (err: unknown): boolean => err instanceof DealSideProblem;
 
 /** What the lanes of one run share. */
 interface Lanes {
@@ -274,6 +335,9 @@ interface Lanes {
   property: { readonly now: TaskState };
   /** The portal's validation rules: no record is sent before they are read (or known unreadable). */
   rules: { readonly now: TaskState };
+  /** The deal properties (group and properties made): deals go once they are. */
+  dealProperties: { readonly now: TaskState };
+  side: DealSide;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -283,33 +347,62 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * it, again and again, until nothing is left to claim, or only retries due later than the run
  * waits for. Contacts go as soon as the first chunk is queued, products once the property exists.
  */
-async function runLane({ ctx, env, signal, queue, property, rules }: Lanes, n: number): Promise<void> {
+async function runLane({ ctx, env, signal, queue, property, rules, dealProperties, side }: Lanes, n: number): Promise<void> {
   const { deps, opts, progress } = ctx;
   const portalId = env.portal.portalId;
-  const kinds = n % 2 === 0 ? [CONTACTS, PRODUCTS] : [PRODUCTS, CONTACTS];
+  const size = opts.batchSize ?? BATCH_SIZE;
   const productsReady = () => property.now.state === 'done';
+  const dealsReady = () => dealProperties.now.state === 'done';
+  // One claim-and-push per kind; undefined when there was nothing to claim.
+  const work: Record<StateKind, () => Promise<number | undefined>> = {
+    contact: async () => {
+      const claimed = await syncStateRepo.claim(deps.db, portalId, 'contact', opts.worker, size);
+      return claimed.length ? (await pushBatch(env, CONTACTS, claimed)).finished : undefined;
+    },
+    product: async () => {
+      if (!productsReady()) return undefined;
+      const claimed = await syncStateRepo.claim(deps.db, portalId, 'product', opts.worker, size);
+      return claimed.length ? (await pushBatch(env, PRODUCTS, claimed)).finished : undefined;
+    },
+    deal: async () => {
+      if (!dealsReady() || !side.has('deal')) return undefined;
+      const claimed = await dealStateRepo.claimDeals(deps.db, portalId, opts.worker, size);
+      return claimed.length ? (await pushDealBatch(env, claimed, ctx.today)).finished : undefined;
+    },
+    note: async () => {
+      if (!side.has('note')) return undefined;
+      const claimed = await dealStateRepo.claimNotes(deps.db, portalId, opts.worker, size);
+      return claimed.length ? (await pushNoteBatch(env, claimed)).finished : undefined;
+    },
+  };
+  const order: StateKind[] = n % 2 === 0 ? ['contact', 'product', 'deal', 'note'] : ['product', 'contact', 'note', 'deal'];
   while (!signal.aborted) {
     if (rules.now.state === 'running') {
       await pause(20);
       continue;
     }
     let worked = false;
-    for (const kind of kinds) {
-      if (kind === PRODUCTS && !productsReady()) continue;
-      const claimed = await syncStateRepo.claim(deps.db, portalId, kind.kind, opts.worker, opts.batchSize ?? BATCH_SIZE);
-      if (claimed.length === 0) continue;
+    for (const kind of order) {
+      let finished: number | undefined;
+      try {
+        finished = await work[kind]();
+      } catch (err) {
+        if ((kind !== 'deal' && kind !== 'note') || !dealSideOnly(err)) throw err;
+        await stopDealSide(env, side, kind, err);
+        continue;
+      }
+      if (finished === undefined) continue;
       worked = true;
-      const { finished } = await pushBatch(env, kind, claimed);
       progress.processed += finished;
       await opts.onBatch?.({ processed: progress.processed, total: progress.total });
       break;
     }
     if (worked) continue;
-    if (queue.now.state !== 'done' || !productsReady()) {
+    if (queue.now.state !== 'done' || !productsReady() || (side.has('deal') && dealProperties.now.state === 'running')) {
       await pause(20);
       continue;
     }
-    const { pending, dueAt } = await syncStateRepo.pendingSummary(deps.db, portalId);
+    const { pending, dueAt } = await syncStateRepo.pendingSummary(deps.db, portalId, side.active());
     if (pending === 0 || !dueAt) return;
     const wait = dueAt.getTime() - Date.now();
     if (wait > MAX_WAIT_FOR_RETRIES_MS) return;
@@ -342,17 +435,31 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
     signal: controller.signal,
     reauthorize,
     metrics: deps.metrics,
+    publicBaseUrl: deps.config.publicBaseUrl,
+    pageTokenKey: deps.pageTokenKey,
   };
+  const side = new DealSide(portal);
   opts.signal?.addEventListener('abort', stop);
   const heartbeat = new Heartbeat(ctx, stop);
   try {
     // A failure of either must not leave the lanes waiting for it: it stops them.
     const property = follow(ensureIdProperty(env), stop);
-    const queue = follow(queueRecords(ctx, portal.portalId), stop);
+    const queue = follow(queueRecords(ctx, portal, side), stop);
     const rules = follow(readRules(env), stop); // fails only at the daily limit or a failed sign-in
+    // The deal properties: a problem of the deal side's own stops only it; anything else (the
+    // daily limit, a sign-in, a stop) stops the lanes like the products' property.
+    const dealProperties = follow(
+      portal.dealPropertiesEnabled
+        ? ensureDealProperties(env).catch(async (err: unknown) => {
+            if (!dealSideOnly(err)) throw err;
+            await stopDealSide(env, side, 'deal', err);
+          })
+        : Promise.resolve(),
+      stop,
+    );
     const lanes = await Promise.allSettled(
       Array.from({ length: opts.lanes ?? LANES }, (_, n) =>
-        runLane({ ctx, env, signal: controller.signal, queue, property, rules }, n).catch((err: unknown) => {
+        runLane({ ctx, env, signal: controller.signal, queue, property, rules, dealProperties, side }, n).catch((err: unknown) => {
           // HubSpot's daily limit is the portal's, not the lane's: the first lane to meet it stops the others.
           if (err instanceof DailyLimitReached) stop();
           throw err;
@@ -360,11 +467,15 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
       ),
     );
     const ended =
-      whatEndedTheLanes(queue.now, property.now, rules.now, lanes, controller.signal.aborted) ??
-      (await syncStateRepo.pendingSummary(deps.db, portal.portalId).then(
+      whatEndedTheLanes(queue.now, property.now, rules.now, lanes, controller.signal.aborted, dealProperties.now) ??
+      (await syncStateRepo.pendingSummary(deps.db, portal.portalId, side.active()).then(
         (left): RunOutcome => ({ kind: 'done', waitingForRetry: left.pending }),
         (error: unknown) => failedUnlessStopping(error, controller.signal.aborted),
       ));
+    // A run whose deal side went through clears the notice an earlier one left.
+    if (ended !== 'stopped' && ended.kind === 'done' && !side.anyStopped && (portal.dealPropertiesEnabled || portal.dealTimelineEnabled) && portal.dealPushProblem) {
+      await portalRepo.setDealPushProblem(deps.db, portal.portalId, null, new Date());
+    }
     return ended === 'stopped' ? { kind: 'handedBack', takenOver: heartbeat.takenOver } : ended;
   } finally {
     heartbeat.stop();
@@ -377,10 +488,11 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
  * limit (met by a lane or by the rules read); the product property; the portal's sign-in, met by the
  * rules read; a lane's failure; the stop. Undefined when they ran out of work.
  */
-function whatEndedTheLanes(queue: TaskState, property: TaskState, rules: TaskState, lanes: Array<PromiseSettledResult<void>>, stopping: boolean): LanesEnded | undefined {
+function whatEndedTheLanes(queue: TaskState, property: TaskState, rules: TaskState, lanes: Array<PromiseSettledResult<void>>, stopping: boolean, dealProperties: TaskState): LanesEnded | undefined {
   if (queue.state === 'failed') return { kind: 'queueFailed', error: queue.error };
   const failures = lanes.flatMap((l): unknown[] => (l.status === 'rejected' ? [l.reason] : []));
   if (rules.state === 'failed') failures.unshift(rules.error);
+  if (dealProperties.state === 'failed') failures.unshift(dealProperties.error);
   const dailyLimit = failures.find((err) => err instanceof DailyLimitReached);
   if (dailyLimit) return { kind: 'failed', error: dailyLimit };
   // A stopping worker interrupts the property call too: that is a hand-back, not a failure.

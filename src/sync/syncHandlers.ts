@@ -16,12 +16,12 @@ export const validateStart = compile<{ portalId?: string | number }>({
   properties: { portalId: { type: ['string', 'integer'], pattern: HUBSPOT_ID_PATTERN, minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'must be a HubSpot portal id (digits only)' } },
 });
 
-export const validateFailuresQuery = compile<{ portalId?: string; objectType?: 'contact' | 'product'; include?: string; limit?: string; before?: string }>({
+export const validateFailuresQuery = compile<{ portalId?: string; objectType?: 'contact' | 'product' | 'deal' | 'note'; include?: string; limit?: string; before?: string }>({
   type: 'object',
   additionalProperties: false,
   properties: {
     portalId: portalIdRule,
-    objectType: { enum: ['contact', 'product'] },
+    objectType: { enum: ['contact', 'product', 'deal', 'note'] },
     include: { type: 'string', pattern: '^(skipped|conflict)(,(skipped|conflict))*$', description: 'must be skipped, conflict, or both separated by a comma' },
     limit: { type: 'string', pattern: '^([1-9][0-9]?|[1-4][0-9][0-9]|500)$', description: 'must be a whole number from 1 to 500' },
     before: rowId('must be a failure id (the nextBefore of the previous page)'),

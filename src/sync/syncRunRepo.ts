@@ -32,10 +32,27 @@ export interface RunCounts {
   rateLimited: number;
   /** Of the failed: not sent, since they break a portal validation rule read when the push started. */
   refusedUpFront: number;
+  /** Deals whose billing properties were written (not in created/updated, which count contacts and products). */
+  dealsWritten: number;
+  /** Invoice events written onto deal timelines as notes. */
+  notesWritten: number;
 }
 
 /** Counts of a run that has pushed nothing yet. */
-export const emptyCounts = (): RunCounts => ({ created: 0, updated: 0, unchanged: 0, archived: 0, skipped: 0, conflicts: 0, failed: 0, retries: 0, rateLimited: 0, refusedUpFront: 0 });
+export const emptyCounts = (): RunCounts => ({
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  archived: 0,
+  skipped: 0,
+  conflicts: 0,
+  failed: 0,
+  retries: 0,
+  rateLimited: 0,
+  refusedUpFront: 0,
+  dealsWritten: 0,
+  notesWritten: 0,
+});
 
 /** How far a run has got: what heartbeats save and a run ends with. */
 export interface RunProgress {

@@ -20,6 +20,8 @@ import { RUN_STALE_SECONDS } from './syncRunRepo.js';
  */
 
 export type ObjectKind = 'contact' | 'product';
+/** What sync_state holds rows for: the catalog's records, and the deals and timeline notes of invoice billing (dealStateRepo.ts). */
+export type StateKind = ObjectKind | 'deal' | 'note';
 export type SyncStateName = 'pending' | 'synced' | 'failed' | 'skipped' | 'conflict';
 
 /** A record claimed for a push: where it stands in sync_state, and its content as of the claim. */
@@ -42,6 +44,7 @@ export interface ClaimedRecord<K extends ObjectKind = ObjectKind> {
 }
 
 const TABLE: Record<ObjectKind, 'contacts' | 'products'> = { contact: 'contacts', product: 'products' };
+export const ALL_KINDS: readonly StateKind[] = ['contact', 'product', 'deal', 'note'];
 
 /** Records enqueued per statement: the first ones are pushed while the rest are still being enqueued. */
 const ENQUEUE_FIRST_CHUNK = 1000;
@@ -54,7 +57,13 @@ const ENQUEUE_CHUNK = 5000;
  * never advances pushed_version, so it is looked at again on every run: the fix may come from the
  * other record.
  */
-export async function enqueue(db: Db, portalId: string, onChunk?: (newlyPending: number) => void, beforeCount?: () => void): Promise<{ pending: number; upToDate: number }> {
+export async function enqueue(
+  db: Db,
+  portalId: string,
+  onChunk?: (newlyPending: number) => void,
+  beforeCount?: () => void,
+  kinds: readonly StateKind[] = ALL_KINDS,
+): Promise<{ pending: number; upToDate: number }> {
   for (const kind of ['contact', 'product'] as const) {
     const table = TABLE[kind];
     let after = '';
@@ -92,9 +101,10 @@ export async function enqueue(db: Db, portalId: string, onChunk?: (newlyPending:
   // The caller notes its progress just before the count: a batch finishing meanwhile is then in
   // neither or in the count only, never in both.
   beforeCount?.();
-  const counts = (await db.raw(`select count(*) filter (where state = 'pending') as pending, count(*) filter (where state = 'synced') as up_to_date from sync_state where portal_id = ?`, [
-    portalId,
-  ])) as { rows: Array<{ pending: string; up_to_date: string }> };
+  const counts = (await db.raw(
+    `select count(*) filter (where state = 'pending') as pending, count(*) filter (where state = 'synced') as up_to_date from sync_state where portal_id = ? and object_type = any(?::text[])`,
+    [portalId, [...kinds]],
+  )) as { rows: Array<{ pending: string; up_to_date: string }> };
   return { pending: Number(counts.rows[0]!.pending), upToDate: Number(counts.rows[0]!.up_to_date) };
 }
 
@@ -106,6 +116,26 @@ interface DbClaimed {
   attempts: number | string;
   email_shared_by?: string[] | null;
 }
+
+/**
+ * The claim's first half, for every kind: picks up to `limit` due rows of one kind (bindings:
+ * portal, kind, limit, worker) and claims them, as the `claimed` rows (id, external_id,
+ * hubspot_id, in_flight_since, attempts, pushed_hash) the caller joins its records to.
+ */
+export const CLAIM_CTE = `with picked as (
+       select s.id from sync_state s
+       where s.portal_id = ? and s.object_type = ? and s.state = 'pending' and s.next_attempt_at <= now()
+         and (s.claimed_by is null or not exists (
+           select 1 from sync_runs w
+           where w.worker = s.claimed_by and w.status = 'running' and w.heartbeat_at > now() - make_interval(secs => ${RUN_STALE_SECONDS})))
+       order by s.next_attempt_at, s.id
+       limit ? for update skip locked
+     ), claimed as (
+       update sync_state s set claimed_by = ?, claimed_at = now(),
+         in_flight_since = case when s.claimed_by is not null then coalesce(s.in_flight_since, s.claimed_at, now()) else s.in_flight_since end
+       from picked where s.id = picked.id
+       returning s.id, s.external_id, s.hubspot_id, s.in_flight_since, s.attempts, s.pushed_hash
+     )`;
 
 /**
  * Claims up to `limit` due rows of one kind for `worker`, with the record content as of now. A row
@@ -121,20 +151,7 @@ export async function claim<K extends ObjectKind>(db: Db, portalId: string, kind
              and lower(o.email) = lower(r.email)) as email_shared_by`
       : '';
   const result = (await db.raw(
-    `with picked as (
-       select s.id from sync_state s
-       where s.portal_id = ? and s.object_type = ? and s.state = 'pending' and s.next_attempt_at <= now()
-         and (s.claimed_by is null or not exists (
-           select 1 from sync_runs w
-           where w.worker = s.claimed_by and w.status = 'running' and w.heartbeat_at > now() - make_interval(secs => ${RUN_STALE_SECONDS})))
-       order by s.next_attempt_at, s.id
-       limit ? for update skip locked
-     ), claimed as (
-       update sync_state s set claimed_by = ?, claimed_at = now(),
-         in_flight_since = case when s.claimed_by is not null then coalesce(s.in_flight_since, s.claimed_at, now()) else s.in_flight_since end
-       from picked where s.id = picked.id
-       returning s.id, s.external_id, s.hubspot_id, s.in_flight_since, s.attempts
-     )
+    `${CLAIM_CTE}
      select r.*, cl.id as state_id, cl.hubspot_id, cl.in_flight_since, cl.attempts${shared}
      from claimed cl join ${table} r on r.external_id = cl.external_id
      order by cl.id`,
@@ -169,21 +186,29 @@ export interface Outcome {
   nextAttemptAt: Date | null;
 }
 
+/** The version a row's record has now: a record that changed while in flight stays pending. */
+const CURRENT_VERSION: Record<StateKind, string> = {
+  contact: `(select r.version from contacts r where r.external_id = s.external_id)`,
+  product: `(select r.version from products r where r.external_id = s.external_id)`,
+  deal: `(select b.version from deal_billing b where b.portal_id = s.portal_id and b.deal_id = s.external_id::bigint)`,
+  // A timeline event never changes once recorded.
+  note: `1`,
+};
+
 /**
  * Writes the outcome of a batch and releases the claims, in one statement. Only rows this worker
  * still holds are written (a lease that ran out belongs to someone else now); a pushed version
  * never goes backwards; a record that changed while in flight stays pending.
  */
-export async function record(db: Db, kind: ObjectKind, worker: string, outcomes: Outcome[]): Promise<void> {
+export async function record(db: Db, kind: StateKind, worker: string, outcomes: Outcome[]): Promise<void> {
   if (outcomes.length === 0) return;
-  const table = TABLE[kind];
   await db.raw(
     `update sync_state s set
        hubspot_id = coalesce(v.hubspot_id, s.hubspot_id),
        pushed_version = greatest(s.pushed_version, coalesce(v.pushed_version, s.pushed_version)),
        pushed_hash = coalesce(v.pushed_hash, s.pushed_hash),
        state = case when v.state in ('synced', 'skipped')
-                     and (select r.version from ${table} r where r.external_id = s.external_id) > coalesce(v.pushed_version, s.pushed_version)
+                     and ${CURRENT_VERSION[kind]} > coalesce(v.pushed_version, s.pushed_version)
                     then 'pending' else v.state end,
        reason = v.reason,
        error = v.error::jsonb,
@@ -220,9 +245,12 @@ export async function release(db: Db, stateIds: string[], worker: string): Promi
   await db.raw(`update sync_state set claimed_by = null, claimed_at = null where id = any(?::bigint[]) and claimed_by = ?`, [stateIds, worker]);
 }
 
-/** Pending rows of the portal and when the earliest becomes due (null when none). */
-export async function pendingSummary(db: Db, portalId: string): Promise<{ pending: number; dueAt: Date | null }> {
-  const r = (await db.raw(`select count(*) as n, min(next_attempt_at) as due from sync_state where portal_id = ? and state = 'pending'`, [portalId])) as {
+/** Pending rows of the portal (of `kinds` only, when given) and when the earliest becomes due (null when none). */
+export async function pendingSummary(db: Db, portalId: string, kinds?: readonly StateKind[]): Promise<{ pending: number; dueAt: Date | null }> {
+  const r = (await db.raw(`select count(*) as n, min(next_attempt_at) as due from sync_state where portal_id = ? and state = 'pending' and object_type = any(?::text[])`, [
+    portalId,
+    [...(kinds ?? ALL_KINDS)],
+  ])) as {
     rows: Array<{ n: string; due: Date | null }>;
   };
   return { pending: Number(r.rows[0]!.n), dueAt: r.rows[0]!.due };
@@ -231,7 +259,7 @@ export async function pendingSummary(db: Db, portalId: string): Promise<{ pendin
 export interface SyncFailure {
   id: string;
   portalId: string;
-  objectType: ObjectKind;
+  objectType: StateKind;
   externalId: string;
   state: SyncStateName;
   reason: string | null;
@@ -255,7 +283,7 @@ export interface SyncFailure {
 /** Records HubSpot refused (failed), and, on request, those skipped or in conflict. */
 export async function listFailures(
   db: Db,
-  filter: { portalId?: string | undefined; objectType?: ObjectKind | undefined; states: SyncStateName[]; limit: number; beforeId?: string | undefined },
+  filter: { portalId?: string | undefined; objectType?: StateKind | undefined; states: SyncStateName[]; limit: number; beforeId?: string | undefined },
 ): Promise<SyncFailure[]> {
   const q = db('sync_state').whereIn('state', filter.states).orderBy('id', 'desc').limit(filter.limit);
   if (filter.portalId) q.where({ portal_id: filter.portalId });
@@ -265,7 +293,7 @@ export async function listFailures(
   return rows.map((r) => ({
     id: String(r.id),
     portalId: String(r.portal_id),
-    objectType: r.object_type as ObjectKind,
+    objectType: r.object_type as StateKind,
     externalId: String(r.external_id),
     state: r.state as SyncStateName,
     reason: (r.reason as string | null) ?? null,

@@ -3,6 +3,8 @@ import { decidePortal } from '../portals/portalAccess.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import { oauthClient } from '../portals/portalTokens.js';
 import * as revocations from '../portals/revocations.js';
+import { todayUtc } from '../invoices/invoice.js';
+import * as dealStateRepo from './dealStateRepo.js';
 import { executeRun, type RunOptions } from './runSync.js';
 import * as syncRunRepo from './syncRunRepo.js';
 import type { SyncRun } from './syncRunRepo.js';
@@ -26,6 +28,8 @@ export class SyncWorker {
   private current: Promise<unknown> | undefined;
   private lastInterval = 0;
   private lastRevocations = 0;
+  /** The UTC day (deps.clock) the worker last looked for deals gone overdue. */
+  private overdueCheckedOn: string | undefined;
   private revoking: Promise<unknown> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -76,6 +80,27 @@ export class SyncWorker {
   }
 
   /**
+   * An invoice falls due with no event: once per UTC day (by deps.clock), whatever
+   * SYNC_INTERVAL_SECONDS says, queues a run for every served portal with deal properties on
+   * that has a deal whose open invoice fell due since its values were computed. The run re-marks
+   * and writes those deals. Returns the portals queued.
+   */
+  async scheduleOverdueRuns(): Promise<string[]> {
+    const today = todayUtc(this.deps.clock.now());
+    if (this.overdueCheckedOn === today) return [];
+    const queued: string[] = [];
+    for (const p of await portalRepo.list(this.deps.db)) {
+      if (p.status !== 'active' || !p.pushEnabled || !p.dealPropertiesEnabled || (p.pausedUntil && p.pausedUntil > this.deps.clock.now())) continue;
+      if (!(await dealStateRepo.hasNewlyOverdue(this.deps.db, p.portalId, today))) continue;
+      if (!(await decidePortal(this.deps, p.portalId)).ok) continue;
+      await syncRunRepo.startRun(this.deps.db, p.portalId, 'interval');
+      queued.push(p.portalId);
+    }
+    this.overdueCheckedOn = today;
+    return queued;
+  }
+
+  /**
    * Retries the grants HubSpot has not yet confirmed giving back (a failed disconnect's revoke, a
    * failed or refused install's; see portals/revocations.ts), those that are due.
    */
@@ -98,6 +123,7 @@ export class SyncWorker {
           this.lastInterval = Date.now();
           await this.scheduleIntervalRuns();
         }
+        await this.scheduleOverdueRuns();
         // Beside the push, not in its way: a HubSpot that does not answer holds these up, not runs.
         if (!this.revoking && Date.now() - this.lastRevocations >= REVOCATIONS_EVERY_MS) {
           this.lastRevocations = Date.now();

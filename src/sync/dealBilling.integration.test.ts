@@ -1,0 +1,285 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createContact, createInvoice } from '../../test/factories.js';
+import { callSigned } from '../../test/hubspotCaller.js';
+import { useFakeHubspot, useTestApp } from '../../test/setup.js';
+import type { TestClock } from '../../test/testApp.js';
+import * as portalRepo from '../portals/portalRepo.js';
+import { DEAL_PROPERTY_NAMES } from './dealProperties.js';
+import { SyncWorker } from './syncWorker.js';
+
+/**
+ * The deal's billing state in HubSpot (issue 14), against the fake HubSpot: each deal's
+ * properties exact in EUR, JPY and KWD, the group and properties created once, every issue,
+ * payment and void on the deal's timeline exactly once, through 5xx, 429 storms and writes whose
+ * reply is lost; a deal going overdue with no change, by the clock.
+ */
+
+const PORTAL = '987654';
+const TOKEN = 'pat-deal-billing';
+const fake = useFakeHubspot({ maxPerWindow: 1000, windowMs: 1000, tokens: { [TOKEN]: PORTAL } });
+const { app } = useTestApp(() => ({
+  publicBaseUrl: 'https://invoices.example.com',
+  env: { HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_PORTAL_ID: PORTAL, HUBSPOT_API_BASE_URL: fake.url, HUBSPOT_RATE_LIMIT_PER_10S: '10000', HUBSPOT_REQUEST_TIMEOUT_MS: '3000' },
+}));
+let worker: SyncWorker;
+let contact: string;
+
+beforeAll(async () => {
+  await portalRepo.ensurePrivateApp(app.deps.db, PORTAL, new Date());
+  worker = new SyncWorker(app.deps);
+  contact = await createContact(app);
+});
+afterEach(() => fake.clearFaults());
+
+const P = (name: string) => `invoicecard_${name}`;
+const props = (dealId: string) => fake.deals.get(PORTAL, dealId)!.properties;
+
+async function push(w: SyncWorker = worker) {
+  const started = await app.api('POST', '/sync/runs', {});
+  expect([200, 202]).toContain(started.status);
+  await w.drain();
+  return (await app.api('GET', `/sync/runs/${started.body.id}`)).body;
+}
+
+/** Pushes until nothing waits for a retry (faults push some retries past one run). */
+async function pushUntilDone(w: SyncWorker = worker) {
+  let run = await push(w);
+  for (let i = 0; i < 30 && (run.status !== 'done' || run.error); i++) run = await push(w);
+  expect(run).toMatchObject({ status: 'done', error: null });
+  return run;
+}
+
+const eur = (over: Record<string, unknown> = {}) => createInvoice(app, { portalId: PORTAL, contactExternalId: contact, status: 'open', ...over });
+const jpy = (over: Record<string, unknown> = {}) => eur({ currency: 'JPY', lines: [{ description: 'Licence', quantity: '3', unitPrice: '1000', taxRate: '10' }], ...over });
+const kwd = (over: Record<string, unknown> = {}) => eur({ currency: 'KWD', lines: [{ description: 'Support', quantity: '2', unitPrice: '1.250', taxRate: '0' }], ...over });
+const pay = async (id: string, amount: string) => expect((await app.api('POST', `/invoices/${id}/payments`, { amount })).status).toBe(201);
+const voidByApi = async (id: string, voidReason?: string) => expect((await app.api('PATCH', `/invoices/${id}`, { status: 'void', ...(voidReason ? { voidReason } : {}) })).status).toBe(200);
+
+/** Voids from the classic card's hook, signed as HubSpot does, as the rep. */
+async function voidFromCard(id: string, dealId: string) {
+  const body = new URLSearchParams({ userId: '4242', userEmail: 'rep@seller.example', associatedObjectId: dealId, associatedObjectType: 'DEAL', portalId: PORTAL }).toString();
+  const res = await callSigned(app, { method: 'POST', pathAndQuery: `/hubspot/actions/invoices/${id}/void`, body, contentType: 'application/x-www-form-urlencoded' });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
+/** Every note on the deal names its event once, and there are `n` of them. */
+function expectNotes(dealId: string, n: number) {
+  const notes = fake.deals.notesOf(PORTAL, dealId);
+  const refs = notes.map((x) => /Invoice card event \d+-\d+/.exec(x.body ?? '')?.[0]);
+  expect(refs.every(Boolean)).toBe(true);
+  expect(new Set(refs).size).toBe(refs.length); // no event twice
+  expect(notes).toHaveLength(n);
+  return notes;
+}
+
+describe('deal billing in HubSpot', () => {
+  const deal: Record<string, string> = {};
+  let partlyPaid: { id: string; number: string; dueDate: string };
+
+  it("writes each deal's billing exactly, makes the group and properties once, and puts every event on the timeline once", async () => {
+    for (const name of ['eur', 'jpy', 'mixed', 'draft', 'void']) deal[name] = fake.deals.create(PORTAL, { dealname: `Deal ${name}` }).id;
+    // EUR: a part payment, a paid invoice, a deleted draft, a voided invoice with money on it, and one voided from the card.
+    partlyPaid = await eur({ dealId: deal.eur });
+    await pay(partlyPaid.id, '40.00');
+    const paid = await eur({ dealId: deal.eur });
+    await pay(paid.id, '240.00');
+    const draft = await eur({ dealId: deal.eur, status: 'draft' });
+    expect((await app.api('DELETE', `/invoices/${draft.id}`)).status).toBe(200);
+    const refunded = await eur({ dealId: deal.eur });
+    await pay(refunded.id, '10.00');
+    await voidByApi(refunded.id, 'Billed twice');
+    const cancelled = await eur({ dealId: deal.eur });
+    await voidFromCard(cancelled.id, deal.eur!);
+    // JPY, overdue (the test clock stands at 2026-11-25).
+    await jpy({ dealId: deal.jpy, issueDate: '2026-10-01', dueDate: '2026-10-31' });
+    // Two currencies: KWD invoiced first is the deal's currency; EUR is listed beside it.
+    await kwd({ dealId: deal.mixed, issueDate: '2026-11-01', dueDate: '2026-12-31' });
+    await eur({ dealId: deal.mixed, issueDate: '2026-11-20', dueDate: '2027-01-15' });
+    await eur({ dealId: deal.draft, status: 'draft' });
+    const gone = await jpy({ dealId: deal.void });
+    await voidByApi(gone.id);
+
+    const run = await pushUntilDone();
+    expect(run.counts).toMatchObject({ dealsWritten: 5, notesWritten: 9 + 1 + 2 + 0 + 2, failed: 0 });
+
+    expect(props(deal.eur!)).toMatchObject({
+      [P('invoiced_total')]: '480.00',
+      [P('amount_paid')]: '280.00',
+      [P('balance_due')]: '200.00',
+      [P('overdue_amount')]: '0.00',
+      [P('invoice_count')]: '4',
+      [P('open_invoice_count')]: '1',
+      [P('overdue_invoice_count')]: '0',
+      [P('billing_status')]: 'partially_paid',
+      [P('next_due_date')]: partlyPaid.dueDate,
+      [P('last_payment_date')]: '2026-11-25',
+      [P('billing_currency')]: 'EUR',
+      [P('balances_by_currency')]: '',
+    });
+    expect(props(deal.jpy!)).toMatchObject({
+      [P('invoiced_total')]: '3300',
+      [P('amount_paid')]: '0',
+      [P('balance_due')]: '3300',
+      [P('overdue_amount')]: '3300',
+      [P('invoice_count')]: '1',
+      [P('overdue_invoice_count')]: '1',
+      [P('billing_status')]: 'overdue',
+      [P('next_due_date')]: '2026-10-31',
+      [P('last_payment_date')]: '',
+      [P('billing_currency')]: 'JPY',
+    });
+    expect(props(deal.mixed!)).toMatchObject({
+      [P('invoiced_total')]: '2.500',
+      [P('balance_due')]: '2.500',
+      [P('overdue_amount')]: '0.000',
+      [P('invoice_count')]: '2',
+      [P('open_invoice_count')]: '2',
+      [P('billing_status')]: 'open',
+      [P('next_due_date')]: '2026-12-31',
+      [P('billing_currency')]: 'KWD',
+      [P('balances_by_currency')]: 'EUR 240.00; KWD 2.500',
+    });
+    expect(props(deal.draft!)).toMatchObject({ [P('billing_status')]: 'draft_only', [P('invoice_count')]: '1', [P('invoiced_total')]: '0.00', [P('open_invoice_count')]: '0' });
+    expect(props(deal.void!)).toMatchObject({ [P('billing_status')]: 'void_only', [P('invoice_count')]: '1', [P('invoiced_total')]: '', [P('billing_currency')]: '' });
+
+    // One group, every property in it, made once, with the types that make HubSpot show money and dates.
+    const schema = fake.deals.schema(PORTAL);
+    expect(schema.groups.map((g) => g.name).filter((g) => g !== 'dealinformation')).toEqual(['invoice_card_billing']);
+    expect(schema.properties.map((p) => p.name).sort()).toEqual([...DEAL_PROPERTY_NAMES].sort());
+    expect(schema.properties.every((p) => p.groupName === 'invoice_card_billing')).toBe(true);
+    const byName = Object.fromEntries(schema.properties.map((p) => [p.name, p]));
+    expect(byName[P('balance_due')]).toMatchObject({ type: 'number', fieldType: 'number', numberDisplayHint: 'currency', showCurrencySymbol: true });
+    expect(byName[P('next_due_date')]).toMatchObject({ type: 'date', fieldType: 'date' });
+    expect(byName[P('billing_status')]!.options.map((o) => o.value)).toEqual(['not_invoiced', 'draft_only', 'open', 'partially_paid', 'overdue', 'paid', 'void_only']);
+    expect(fake.deals.stats).toMatchObject({ groupsCreated: 1, propertiesCreated: DEAL_PROPERTY_NAMES.length });
+
+    // The timeline: what happened, the amounts in the portal's locale, who, and a working PDF link.
+    const notes = expectNotes(deal.eur!, 9);
+    expectNotes(deal.jpy!, 1);
+    expectNotes(deal.mixed!, 2);
+    expectNotes(deal.draft!, 0);
+    expectNotes(deal.void!, 2);
+    const bodies = notes.map((n) => n.body ?? '');
+    expect(bodies.filter((b) => b.includes(`Payment recorded on invoice ${partlyPaid.number}`))).toHaveLength(1);
+    const payment = bodies.find((b) => b.includes(`Payment recorded on invoice ${partlyPaid.number}`))!;
+    expect(payment).toContain('€40.00 received on 25 Nov 2026');
+    expect(payment).toContain('Balance still due: €200.00 of €240.00');
+    expect(payment).toContain('by the accounting system');
+    expect(bodies.find((b) => b.includes(`Invoice ${cancelled.number} voided`))).toContain('by rep@seller.example');
+    expect(bodies.find((b) => b.includes(`Invoice ${refunded.number} voided`))).toContain('Reason: Billed twice');
+    const link = /href="([^"]+)"/.exec(payment)![1]!.replaceAll('&amp;', '&');
+    expect(link.startsWith(`https://invoices.example.com/hubspot/pdf/invoices/${partlyPaid.id}?token=`)).toBe(true);
+    const pdf = await fetch(`${app.url}${link.slice('https://invoices.example.com'.length)}`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+  });
+
+  it('writes nothing when nothing changed, and one write per deal however many changes came before the push', async () => {
+    const writes = fake.deals.stats.dealWrites;
+    const notes = fake.deals.stats.notesCreated;
+    const idle = await push();
+    expect(idle.counts).toMatchObject({ dealsWritten: 0, notesWritten: 0 });
+    expect(fake.deals.stats).toMatchObject({ dealWrites: writes, notesCreated: notes, groupsCreated: 1 });
+
+    await pay(partlyPaid.id, '50.00');
+    await pay(partlyPaid.id, '50.00');
+    await pay(partlyPaid.id, '100.00');
+    const changed = await push();
+    expect(changed.counts).toMatchObject({ dealsWritten: 1, notesWritten: 3 });
+    expect(fake.deals.stats.dealWrites).toBe(writes + 1);
+    expect(props(deal.eur!)).toMatchObject({ [P('amount_paid')]: '480.00', [P('balance_due')]: '0.00', [P('billing_status')]: 'paid', [P('open_invoice_count')]: '0', [P('next_due_date')]: '' });
+    expectNotes(deal.eur!, 12);
+  });
+
+  it('shows a deal going overdue without any change within the day, by the clock', async () => {
+    const d = fake.deals.create(PORTAL, { dealname: 'Due tomorrow' }).id;
+    const inv = await kwd({ dealId: d, issueDate: '2026-11-20', dueDate: '2026-11-25' });
+    await pushUntilDone();
+    expect(props(d)).toMatchObject({ [P('billing_status')]: 'open', [P('overdue_amount')]: '0.000' });
+    const clock = app.clock as TestClock;
+    const before = clock.now();
+    try {
+      expect(await worker.scheduleOverdueRuns()).toEqual([]); // the same day: nothing to do
+      clock.advance(24 * 3600_000); // 2026-11-26: the invoice is a day late
+      expect(await worker.scheduleOverdueRuns()).toEqual([PORTAL]);
+      const notes = fake.deals.stats.notesCreated;
+      await worker.drain();
+      expect(props(d)).toMatchObject({ [P('billing_status')]: 'overdue', [P('overdue_amount')]: '2.500', [P('overdue_invoice_count')]: '1', [P('next_due_date')]: inv.dueDate });
+      expect(fake.deals.stats.notesCreated).toBe(notes); // no event, no note
+      expect(await worker.scheduleOverdueRuns()).toEqual([]); // looked today already
+    } finally {
+      clock.current = before;
+    }
+  });
+
+  it('turns the properties and the timeline off and on per portal; on again, it fills in every deal and every event', async () => {
+    const d = fake.deals.create(PORTAL, { dealname: 'Switched' }).id;
+    const off = await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false, dealTimeline: false });
+    expect(off.body).toMatchObject({ dealProperties: false, dealTimeline: false });
+    const inv = await eur({ dealId: d });
+    await pay(inv.id, '20.00');
+    const [writes, notes] = [fake.deals.stats.dealWrites, fake.deals.stats.notesCreated];
+    const quiet = await push();
+    expect(quiet).toMatchObject({ status: 'done', error: null, counts: { dealsWritten: 0, notesWritten: 0 } });
+    expect(fake.deals.stats).toMatchObject({ dealWrites: writes, notesCreated: notes });
+    expect(props(d)[P('billing_status')]).toBeUndefined();
+
+    // Someone edits a deal's billing by hand in HubSpot meanwhile: turning the properties on writes every deal again.
+    await fetch(`${fake.url}/crm/v3/objects/deals/batch/update`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ id: deal.jpy, properties: { [P('balance_due')]: '1' } }] }),
+    });
+    const on = await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true, dealTimeline: true });
+    expect(on.body).toMatchObject({ dealProperties: true, dealTimeline: true });
+    const backfill = await push();
+    expect(backfill).toMatchObject({ status: 'done', error: null, counts: { notesWritten: 2 } });
+    expect(backfill.counts.dealsWritten).toBeGreaterThanOrEqual(6); // every deal with invoices
+    expect(props(d)).toMatchObject({ [P('billing_status')]: 'partially_paid', [P('balance_due')]: '220.00' });
+    expect(props(deal.jpy!)[P('balance_due')]).toBe('3300');
+    expectNotes(d, 2); // the issue and the payment made while the timeline was off
+    expect(fake.deals.stats.groupsCreated).toBe(1); // checked again, not made again
+  });
+
+  describe('through faults', () => {
+    const faults = [
+      ['5xx as JSON and HTML', () => [fake.inject({ kind: 'status500', times: 3 }), fake.inject({ kind: 'status502html', times: 2 }), fake.inject({ kind: 'status503', rate: 0.2 })]],
+      ['a 429 storm', () => [fake.inject({ kind: 'rateLimit', times: 6 }), fake.inject({ kind: 'rateLimit', rate: 0.3 })]],
+      [
+        'writes whose reply is lost',
+        () => [fake.inject({ kind: 'commitThenFail', times: 4, match: /batch\/(create|update)/ }), fake.inject({ kind: 'commitThenFail', rate: 0.4, match: /batch\/(create|update)/ })],
+      ],
+      ['dropped connections', () => [fake.inject({ kind: 'drop', times: 3 }), fake.inject({ kind: 'drop', rate: 0.15 })]],
+    ] as const;
+    let stormWorker: SyncWorker;
+    beforeAll(() => {
+      stormWorker = new SyncWorker(app.deps, { batchSize: 3 });
+    });
+
+    for (const [name, inject] of faults) {
+      it(`keeps every deal exact and every event once through ${name}`, { timeout: 180_000 }, async () => {
+        const deals = Array.from({ length: 4 }, (_, i) => fake.deals.create(PORTAL, { dealname: `${name} ${i}` }).id);
+        for (const [i, d] of deals.entries()) {
+          const a = await eur({ dealId: d });
+          await pay(a.id, '100.00');
+          const b = await jpy({ dealId: d, issueDate: '2026-10-01', dueDate: '2026-10-31' });
+          if (i % 2 === 0) await voidByApi(b.id);
+        }
+        const injected = fake.stats.faultsInjected;
+        inject();
+        await pushUntilDone(stormWorker);
+        expect(fake.stats.faultsInjected - injected).toBeGreaterThan(2); // the faults did hit
+        for (const [i, d] of deals.entries()) {
+          // With both issued, the deal's currency is the one invoiced first (JPY's issue date is earlier).
+          const voided = i % 2 === 0;
+          expect(props(d)).toMatchObject(
+            voided
+              ? { [P('billing_currency')]: 'EUR', [P('balance_due')]: '140.00', [P('billing_status')]: 'partially_paid', [P('invoice_count')]: '2', [P('balances_by_currency')]: '' }
+              : { [P('billing_currency')]: 'JPY', [P('balance_due')]: '3300', [P('billing_status')]: 'overdue', [P('balances_by_currency')]: 'EUR 140.00; JPY 3300' },
+          );
+          expectNotes(d, voided ? 4 : 3);
+        }
+      });
+    }
+  });
+});
