@@ -20,6 +20,10 @@ import { median, peakRssMb, startFakeHubspot, startProcess } from './benchUtil.j
  *    BENCH_BASELINE_RECORDS caps how many it sends (default: all 40,000, about 7 minutes).
  * 3. Peak RSS while the service pushes 200,000 records (100,000 of each), BENCH_BIG_RECORDS to change.
  *
+ *    Beside them, BENCH_DEALS (default 2,000) deals in the fake, each with one open invoice: the
+ *    same push writes each deal's billing properties (batches of 100) and its "issued" note, so
+ *    the round also reports deal writes and notes, and checks each deal's balance and one note each.
+ *
  * BENCH_ROUNDS (default 3) repeats step 1 on fresh databases and reports the median.
  *
  * Steps 1 and 3 run once per HubSpot path family, side by side in the one run, against the same
@@ -32,6 +36,7 @@ const N = 20_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BASELINE_RECORDS = Number(process.env.BENCH_BASELINE_RECORDS ?? 2 * N);
 const BIG = Number(process.env.BENCH_BIG_RECORDS ?? 200_000);
+const DEALS = Number(process.env.BENCH_DEALS ?? 2_000);
 const DB_SETTING = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SERVER_URL = DB_SETTING === 'embedded' ? undefined : DB_SETTING;
 const API_TOKEN = 'bench-sync-api-token-0123';
@@ -163,6 +168,50 @@ async function load(base: string, prefix: string, count: number): Promise<number
   return (performance.now() - t0) / 1000;
 }
 
+/** The balance each bench deal's invoice leaves: 1 + (i mod 50) euros and i mod 100 cents, no tax. */
+const dealAmount = (i: number) => `${1 + (i % 50)}.${String(i % 100).padStart(2, '0')}`;
+
+/**
+ * Seeds `count` deals in the fake and gives each one open invoice (billed to one of the loaded
+ * contacts) through /api/v1, as the accounting system does. Returns the deal ids in order.
+ */
+async function seedDeals(fake: string, portal: string, base: string, prefix: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 500) {
+    const deals = Array.from({ length: Math.min(500, count - i) }, (_, k) => ({ properties: { dealname: `${prefix} deal ${i + k}` } }));
+    const res = await fetch(`${fake}/__fake/deals/${portal}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deals }) });
+    ids.push(...((await res.json()) as Array<{ id: string }>).map((d) => d.id));
+  }
+  let next = 0;
+  const one = async () => {
+    for (let i = next++; i < count; i = next++) {
+      await api(base, 'POST', '/invoices', {
+        portalId: portal,
+        dealId: ids[i],
+        currency: 'EUR',
+        status: 'open',
+        contactExternalId: `${prefix}c-${i}`,
+        lines: [{ description: 'Bench', quantity: '1', unitPrice: dealAmount(i), taxRate: '0' }],
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, one));
+  return ids;
+}
+
+/** Whether every bench deal carries its exact balance and exactly one note. */
+async function checkDeals(fake: string, portal: string, ids: string[]): Promise<{ wrong: number; notesOff: number }> {
+  const deals = new Map(((await (await fetch(`${fake}/__fake/deals/${portal}`)).json()) as Array<{ id: string; properties: Record<string, string> }>).map((d) => [d.id, d.properties]));
+  let wrong = 0;
+  let notesOff = 0;
+  for (const [i, id] of ids.entries()) {
+    if (deals.get(id)?.invoicecard_balance_due !== dealAmount(i)) wrong += 1;
+    const notes = (await (await fetch(`${fake}/__fake/deals/${portal}/${id}/notes`)).json()) as unknown[];
+    if (notes.length !== 1) notesOff += 1;
+  }
+  return { wrong, notesOff };
+}
+
 /** Starts a push and waits for it; returns the run and the wall-clock seconds. */
 async function push(base: string): Promise<{ run: Run; seconds: number; observedSeconds: number }> {
   const t0 = performance.now();
@@ -191,6 +240,7 @@ async function pipelineRound(fake: string, round: number, family: string, n: num
   const svc = await startService(fake, token, portal, `r${round}${family}`, family);
   const prefix = `r${round}`;
   const loadSeconds = await load(svc.base, prefix, N);
+  const dealIds = await seedDeals(fake, portal, svc.base, prefix, DEALS);
   resetPeakRss(svc.child.pid!);
   const { run, seconds, observedSeconds } = await push(svc.base);
   const rss = peakRssMb(svc.child.pid!);
@@ -200,11 +250,19 @@ async function pipelineRound(fake: string, round: number, family: string, n: num
   const products = (await fakeRecords(fake, portal, 'products')).filter((r) => r.properties.accounting_external_id?.startsWith(`${prefix}p-`));
   const duplicates = contacts.length - new Set(contacts.map((r) => r.properties.email)).size + (products.length - new Set(products.map((r) => r.properties.accounting_external_id)).size);
   const missing = 2 * N - new Set([...contacts.map((r) => r.properties.email), ...products.map((r) => r.properties.accounting_external_id)]).size;
+  const deals = await checkDeals(fake, portal, dealIds);
+  // Every write the push made: contacts, products, deals and notes (each a record in a batch of up to 100).
+  const written = 2 * N + run.counts.dealsWritten + run.counts.notesWritten;
   return {
     loadSeconds,
     seconds,
     observedSeconds,
-    recordsPerSecond: (2 * N) / seconds,
+    recordsPerSecond: written / seconds,
+    written,
+    dealsWritten: run.counts.dealsWritten,
+    notesWritten: run.counts.notesWritten,
+    dealsWrong: deals.wrong,
+    notesOff: deals.notesOff,
     requests: after.requests - before.requests,
     rateLimited: after.rateLimited - before.rateLimited,
     familyRequests: (after.byFamily[`crm/${family}`] ?? 0) - (before.byFamily[`crm/${family}`] ?? 0),
@@ -287,9 +345,9 @@ async function main() {
       const x = await pipelineRound(fake, r, family, n);
       rounds.push(x);
       console.log(
-        `pipeline round ${r}: ${(2 * N).toLocaleString('en')} records in ${x.seconds.toFixed(2)} s (${x.observedSeconds.toFixed(2)} s seen by the poller) = ${Math.round(x.recordsPerSecond).toLocaleString('en')} records/s ` +
+        `pipeline round ${r}: ${x.written.toLocaleString('en')} records (${(2 * N).toLocaleString('en')} contacts and products, ${x.dealsWritten} deals, ${x.notesWritten} notes) in ${x.seconds.toFixed(2)} s (${x.observedSeconds.toFixed(2)} s seen by the poller) = ${Math.round(x.recordsPerSecond).toLocaleString('en')} records/s ` +
           `(${((x.recordsPerSecond / CEILING) * 100).toFixed(1)} % of ceiling), ${x.requests} requests (${x.familyRequests} on crm/${family}), ${x.rateLimited} × 429, ` +
-          `${x.duplicates} duplicates, ${x.missing} missing, peak RSS ${x.rss.toFixed(0)} MB (load took ${x.loadSeconds.toFixed(1)} s)`,
+          `${x.duplicates} duplicates, ${x.missing} missing, ${x.dealsWrong} deals with a wrong balance, ${x.notesOff} deals without exactly one note, peak RSS ${x.rss.toFixed(0)} MB (load took ${x.loadSeconds.toFixed(1)} s)`,
       );
     }
     console.log(`${BIG.toLocaleString('en')}-record push for memory …`);
@@ -313,6 +371,9 @@ async function main() {
   row('records/s', (x) => Math.round(rps(x)).toLocaleString('en'));
   row('share of ceiling (≥ 90 %)', (x) => `${((rps(x) / CEILING) * 100).toFixed(1)} %`);
   row('429s per push', (x) => String(median(x.rounds.map((r) => r.rateLimited))));
+  row('deal writes per push', (x) => String(median(x.rounds.map((r) => r.dealsWritten))));
+  row('timeline notes per push', (x) => String(median(x.rounds.map((r) => r.notesWritten))));
+  row('deals wrong or notes ≠ 1', (x) => String(x.rounds.reduce((a, r) => a + r.dealsWrong + r.notesOff, 0)));
   row('duplicates (all rounds)', (x) => String(x.rounds.reduce((a, r) => a + r.duplicates, 0)));
   row('missing (all rounds)', (x) => String(x.rounds.reduce((a, r) => a + r.missing, 0)));
   row(`peak RSS pushing ${(2 * N).toLocaleString('en')}`, (x) => `${median(x.rounds.map((r) => r.rss)).toFixed(0)} MB`);

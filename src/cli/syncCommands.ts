@@ -9,7 +9,9 @@ export interface RunView {
   status: 'queued' | 'running' | 'done' | 'failed' | 'paused';
   total: number;
   processed: number;
-  counts: Record<'created' | 'updated' | 'unchanged' | 'archived' | 'skipped' | 'conflicts' | 'failed' | 'retries' | 'rateLimited', number> & { refusedUpFront?: number };
+  counts: Record<'created' | 'updated' | 'unchanged' | 'archived' | 'skipped' | 'conflicts' | 'failed' | 'retries' | 'rateLimited' | 'dealsWritten' | 'notesWritten', number> & {
+    refusedUpFront?: number;
+  };
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -70,10 +72,11 @@ export function describeRun(run: RunView): string {
     `  updated    ${c.updated}`,
     `  archived   ${c.archived}`,
     `  unchanged  ${c.unchanged}`,
-    `  skipped    ${c.skipped}   (contacts without an email)`,
+    `  skipped    ${c.skipped}   (contacts without an email, deals HubSpot no longer has)`,
     `  conflicts  ${c.conflicts}   (contacts sharing an email)`,
     `  failed     ${c.failed}   (refused by HubSpot${c.refusedUpFront ? `; ${c.refusedUpFront} of them not sent, as they break a portal validation rule read before the push` : ''})`,
     `  retries    ${c.retries}, of which 429s: ${c.rateLimited}`,
+    `  deals      ${c.dealsWritten ?? 0} written (billing properties), ${c.notesWritten ?? 0} timeline notes`,
   ];
   if (run.error) lines.push(`  note: ${run.error}`);
   if (c.failed + c.conflicts + c.skipped > 0) lines.push('See why with: npm run cli -- failures --include skipped,conflict');
