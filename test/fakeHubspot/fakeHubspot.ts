@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { checkBatch, HubSpotError, runBatch } from './batch.js';
+import { checkBatch, HubSpotError, readBatch, runBatch } from './batch.js';
 import { DealsAndNotes } from './dealsAndNotes.js';
 import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './validationRules.js';
 
@@ -23,7 +23,9 @@ import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './va
  *   every input has an objectWriteTraceId, otherwise one bad input fails the whole batch; results
  *   in no particular order; upsert's `new` flag);
  * - deals (batch read and update), deal property groups and properties, and notes associated
- *   with deals: dealsAndNotes.ts, on the same families, gate and faults;
+ *   with deals (create, read, batch read, and a deal's notes through the v4 associations API on
+ *   `/crm/v4/objects/…`, a legacy family, and the date-versioned objects paths): dealsAndNotes.ts,
+ *   on the same families, gate and faults;
  * - contacts unique by lower-cased email (409 "Contact already exists. Existing ID: …");
  *   products never deduplicated, except through a property created with hasUniqueValue;
  * - search (5 requests per second per portal), properties, OAuth token endpoints (code exchange,
@@ -67,14 +69,16 @@ export interface FakeHubspotOptions {
 }
 
 /** The path families the fake serves; the legacy ones are those HubSpot sunsets. */
-export type PathFamily = 'crm/v3' | 'crm/2026-03' | 'crm/2026-09' | 'oauth/v1' | 'oauth/2026-03' | 'appinstalls/v3' | 'appinstalls/2026-03';
-export const LEGACY_FAMILIES: readonly PathFamily[] = ['crm/v3', 'oauth/v1', 'appinstalls/v3'];
+export type PathFamily = 'crm/v3' | 'crm/v4' | 'crm/2026-03' | 'crm/2026-09' | 'oauth/v1' | 'oauth/2026-03' | 'appinstalls/v3' | 'appinstalls/2026-03';
+/** crm/v4 is the v4 associations API, which HubSpot leaves unsupported after 2027-03-30. */
+export const LEGACY_FAMILIES: readonly PathFamily[] = ['crm/v3', 'crm/v4', 'oauth/v1', 'appinstalls/v3'];
 /** The date versions of the CRM objects and properties APIs served next to /crm/v3. */
 export const CRM_DATE_VERSIONS = ['2026-03', '2026-09'] as const;
 
 /** The family a request path belongs to, or undefined (control routes, unknown paths). */
 export function pathFamily(path: string): PathFamily | undefined {
   if (path.startsWith('/crm/v3/')) return 'crm/v3';
+  if (path.startsWith('/crm/v4/')) return 'crm/v4';
   for (const v of CRM_DATE_VERSIONS) {
     if (path.startsWith(`/crm/objects/${v}/`) || path.startsWith(`/crm/properties/${v}/`) || path.startsWith(`/crm/property-validations/${v}/`)) return `crm/${v}`;
   }
@@ -99,7 +103,13 @@ export const LEGACY_GONE = {
   status: 410,
   category: 'API_VERSION_SUNSET',
   message: (family: PathFamily) =>
-    `This API version is no longer available: HubSpot's ${family.startsWith('oauth') ? 'v1 OAuth API was deprecated on 2027-02-16; use POST /oauth/2026-03/token, /oauth/2026-03/token/introspect and /oauth/2026-03/token/revoke' : 'v1–v3 APIs went unsupported in September 2027; use the date-versioned paths (e.g. /crm/objects/2026-09/…, /crm/properties/2026-09/…, /appinstalls/2026-03/…)'}.`,
+    `This API version is no longer available: HubSpot's ${
+      family.startsWith('oauth')
+        ? 'v1 OAuth API was deprecated on 2027-02-16; use POST /oauth/2026-03/token, /oauth/2026-03/token/introspect and /oauth/2026-03/token/revoke'
+        : family === 'crm/v4'
+          ? 'v4 associations API went unsupported after 2027-03-30; use the date-versioned paths (e.g. /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType})'
+          : 'v1–v3 APIs went unsupported in September 2027; use the date-versioned paths (e.g. /crm/objects/2026-09/…, /crm/properties/2026-09/…, /appinstalls/2026-03/…)'
+    }.`,
 };
 
 export type FaultKind = 'status500' | 'status502html' | 'status503' | 'status423' | 'slow' | 'drop' | 'commitThenFail' | 'rateLimit' | 'daily' | 'echo';
@@ -456,11 +466,12 @@ export class FakeHubspot {
     app.delete(['/appinstalls/v3/external-install', '/appinstalls/2026-03/external-install'], (req, res) => this.uninstall(req, res));
 
     // The CRM objects and properties APIs, once per path family, all on the same handlers.
-    const families = [{ objects: '/crm/v3/objects', properties: '/crm/v3/properties' }, ...CRM_DATE_VERSIONS.map((v) => ({ objects: `/crm/objects/${v}`, properties: `/crm/properties/${v}` }))];
-    app.use(
-      families.flatMap((f) => [f.objects, f.properties]),
-      (req, res, next) => this.gate(req, res, next),
-    );
+    // Record associations: /crm/v4/objects/… next to /crm/v3, the objects paths in the date versions.
+    const families = [
+      { objects: '/crm/v3/objects', properties: '/crm/v3/properties', associations: '/crm/v4/objects' },
+      ...CRM_DATE_VERSIONS.map((v) => ({ objects: `/crm/objects/${v}`, properties: `/crm/properties/${v}`, associations: `/crm/objects/${v}` })),
+    ];
+    app.use([...new Set(families.flatMap((f) => [f.objects, f.properties, f.associations]))], (req, res, next) => this.gate(req, res, next));
     this.deals.routes(app, families, (req, res, scope, fn, writes) => this.serve(req, res, scope, fn, writes)); // before the generic :type routes
     const T = ':type';
     const handle =
@@ -1023,28 +1034,12 @@ export class FakeHubspot {
     const b = body as { inputs?: Array<{ id: string }>; idProperty?: string; properties?: string[] };
     const inputs = checkBatch(body, false);
     this.checkIdProperty(portalId, type, b.idProperty);
-    const results: unknown[] = [];
-    const missing: string[] = [];
-    for (const i of inputs) {
-      const r = this.resolveId(portalId, type, String(i.id), b.idProperty);
-      if (r) results.push(this.present(r));
-      else missing.push(String(i.id));
-    }
-    const out: Record<string, unknown> = { status: 'COMPLETE', results, startedAt: new Date().toISOString(), completedAt: new Date().toISOString() };
-    if (missing.length) {
-      Object.assign(out, {
-        numErrors: 1,
-        errors: [
-          {
-            status: 'error',
-            category: 'OBJECT_NOT_FOUND',
-            message: `Could not get some ${type === 'contacts' ? 'CONTACT' : 'PRODUCT'} objects, they may be deleted or not exist. Check that ids are valid.`,
-            context: { ids: missing },
-          },
-        ],
-      });
-    }
-    return { status: missing.length ? 207 : 200, body: out };
+    return readBatch(
+      inputs,
+      (id) => this.resolveId(portalId, type, id, b.idProperty),
+      (r) => this.present(r),
+      type === 'contacts' ? 'CONTACT' : 'PRODUCT',
+    );
   }
 
   private batchArchive(portalId: string, type: ObjectType, body: unknown) {
