@@ -58,6 +58,8 @@ import { checkBatch, HubSpotError, readBatch, runBatch } from './batch.js';
  *   `paging` only while more remain. 213 is "Deal to note" in HubSpot's association type table
  *   (214, what a note's create names, is "Note to deal"): a list from a deal answers the types in
  *   the deal-to-note direction. An unknown or archived deal is a 404 (not documented; ours).
+ * - Scopes: when a portal's granted scopes are set (fakeHubspot.ts `setScopes`), each call here
+ *   needs its scope or answers 403 MISSING_SCOPES; the table and what it rests on are in scopes.ts.
  *
  * Idempotency: HubSpot does not deduplicate notes. Two identical creates (a retry after a lost
  * reply, or a commit-then-fail) make two notes on the deal's timeline, and so does the fake: the

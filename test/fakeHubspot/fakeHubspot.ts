@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { checkBatch, HubSpotError, readBatch, runBatch } from './batch.js';
 import { DealsAndNotes } from './dealsAndNotes.js';
+import { ALL_SCOPES, PortalScopes, requiredScopes, type ScopedObject } from './scopes.js';
 import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './validationRules.js';
 
 /**
@@ -26,6 +27,9 @@ import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './va
  *   with deals (create, read, batch read, and a deal's notes through the v4 associations API on
  *   `/crm/v4/objects/…`, a legacy family, and the date-versioned objects paths): dealsAndNotes.ts,
  *   on the same families, gate and faults;
+ * - the scopes a portal's token was granted (`setScopes`, `PUT /__fake/portals/{portal}/scopes`;
+ *   default every scope, nothing checked): a CRM call without its scope answers HubSpot's 403
+ *   MISSING_SCOPES (scopes.ts), and the OAuth token and introspection answers report them;
  * - contacts unique by lower-cased email (409 "Contact already exists. Existing ID: …");
  *   products never deduplicated, except through a property created with hasUniqueValue;
  * - search (5 requests per second per portal), properties, OAuth token endpoints (code exchange,
@@ -198,6 +202,10 @@ export class FakeHubspot {
   private readonly codes = new Map<string, string>();
   private readonly refreshTokens = new Map<string, { portalId: string; revoked: boolean }>();
   private readonly accessExpiry = new Map<string, number>();
+  /** The scopes each portal's token was granted (unset: every scope); see setScopes. */
+  private readonly scopes = new PortalScopes();
+  /** The scopes each portal's last authorize asked for (reported by the token answers only). */
+  private readonly requestedScopes = new Map<string, string[]>();
   /** Portals where the app is installed (consent given, not uninstalled since). */
   private readonly installed = new Set<string>();
   /** Access tokens that stopped working when the app was uninstalled from their account. */
@@ -291,6 +299,28 @@ export class FakeHubspot {
 
   clearFaults(): void {
     this.faults = [];
+  }
+
+  /**
+   * Sets the scopes a portal's token was granted: from then on each of its CRM calls needs its
+   * scope (scopes.ts) or answers 403 MISSING_SCOPES, and the OAuth token, token-info and
+   * introspection answers report these scopes. `undefined` grants every scope again (the default).
+   */
+  setScopes(portalId: string, scopes: string[] | undefined): void {
+    this.scopes.set(portalId, scopes);
+  }
+
+  /** The scopes a portal was granted with setScopes, or undefined (every scope). */
+  grantedScopes(portalId: string): string[] | undefined {
+    return this.scopes.get(portalId);
+  }
+
+  /**
+   * The scopes the OAuth answers report for a portal: those granted with setScopes, else those
+   * its last authorize asked for, else ALL_SCOPES.
+   */
+  tokenScopes(portalId: string): string[] {
+    return this.scopes.get(portalId) ?? [...(this.requestedScopes.get(portalId) ?? ALL_SCOPES)];
   }
 
   /** Registers an access token for a portal (tests; OAuth issues its own). */
@@ -416,6 +446,23 @@ export class FakeHubspot {
         category: LEGACY_GONE.category,
         links: { 'migration-guide': 'https://developers.hubspot.com/docs/api-reference/legacy/migration-guide' },
       });
+    });
+    // {"scopes": [...]} sets the scopes a portal's token was granted; DELETE grants every scope again.
+    app.put('/__fake/portals/:portalId/scopes', (req, res) => {
+      const scopes = (req.body as { scopes?: unknown })?.scopes;
+      if (!Array.isArray(scopes) || scopes.some((x) => typeof x !== 'string')) {
+        res.status(400).json({ error: 'send {"scopes": ["crm.objects.deals.read", …]}' });
+        return;
+      }
+      this.setScopes(String(req.params.portalId), scopes as string[]);
+      res.json({ ok: true, scopes: this.grantedScopes(String(req.params.portalId)) });
+    });
+    app.get('/__fake/portals/:portalId/scopes', (req, res) => {
+      res.json({ scopes: this.grantedScopes(String(req.params.portalId)) ?? null, reported: this.tokenScopes(String(req.params.portalId)) });
+    });
+    app.delete('/__fake/portals/:portalId/scopes', (req, res) => {
+      this.setScopes(String(req.params.portalId), undefined);
+      res.json({ ok: true });
     });
     app.get('/__fake/records/:portalId/:type', (req, res) => {
       res.json(this.records(String(req.params.portalId), String(req.params.type) as ObjectType, req.query.archived === 'true'));
@@ -730,18 +777,24 @@ export class FakeHubspot {
    */
   private serve(req: Request, res: Response, scope: string, fn: (portalId: string) => { status: number; body?: unknown }, writes: boolean): void {
     const route = String(res.locals.route);
-    if (writes) this.trackInFlight(`${String(res.locals.portalId)}:${scope}`, req, res);
-    if (writes) this.onWrite?.({ phase: 'received', route, portalId: String(res.locals.portalId) });
+    const portalId = String(res.locals.portalId);
+    // A call the token has no scope for is refused before anything lands (no write hooks).
+    const refused = this.scopes.refusal(portalId, this.callScopes(req, scope, writes));
     let out: { status: number; body?: unknown };
-    this.requestVersion = apiVersionOf(req.originalUrl);
-    try {
-      out = fn(String(res.locals.portalId));
-    } catch (err) {
-      if (!(err instanceof HubSpotError)) throw err;
-      out = { status: err.status, body: err.body };
+    if (refused) out = { status: refused.status, body: refused.body };
+    else {
+      if (writes) this.trackInFlight(`${portalId}:${scope}`, req, res);
+      if (writes) this.onWrite?.({ phase: 'received', route, portalId });
+      this.requestVersion = apiVersionOf(req.originalUrl);
+      try {
+        out = fn(portalId);
+      } catch (err) {
+        if (!(err instanceof HubSpotError)) throw err;
+        out = { status: err.status, body: err.body };
+      }
+      if (writes) this.onWrite?.({ phase: 'committed', route, portalId });
     }
-    if (writes) this.onWrite?.({ phase: 'committed', route, portalId: String(res.locals.portalId) });
-    if (res.locals.commitThenFail && writes) {
+    if (res.locals.commitThenFail && writes && !refused) {
       // The write has landed; the caller never hears about it.
       this.count(route, 0);
       req.socket.destroy();
@@ -753,6 +806,16 @@ export class FakeHubspot {
     // A test that must act between a write landing and its reply holds every reply until it says.
     if (this.holdReplies) void this.holdReplies.then(answer);
     else answer();
+  }
+
+  /**
+   * The scopes of which a call needs one: its object type (`scope` as serve gets it: contacts,
+   * products, deals, notes, deal-properties), whether it writes, and whether it is a properties call.
+   */
+  private callScopes(req: Request, scope: string, writes: boolean): string[] {
+    const object = (scope === 'deal-properties' ? 'deals' : scope) as ScopedObject;
+    const schema = scope === 'deal-properties' || req.path.startsWith('/crm/v3/properties/') || req.path.startsWith('/crm/properties/');
+    return requiredScopes(object, writes, schema);
   }
 
   /** Counts a write naming a record that another unanswered write named too. */
@@ -1137,11 +1200,16 @@ export class FakeHubspot {
 
   // ---- OAuth --------------------------------------------------------------------------------
 
-  /** Issues an authorization code for a portal, as HubSpot's consent screen would. */
-  authorize(portalId: string): string {
+  /**
+   * Issues an authorization code for a portal, as HubSpot's consent screen would. `scopes`, the
+   * authorize URL's `scope`, is what the token answers then report (unless setScopes set others);
+   * it grants nothing by itself: calls are checked only against setScopes.
+   */
+  authorize(portalId: string, scopes?: string[]): string {
     const code = `code-${crypto.randomBytes(8).toString('hex')}`;
     this.codes.set(code, portalId);
     this.installed.add(portalId);
+    if (scopes) this.requestedScopes.set(portalId, [...scopes]);
     return code;
   }
 
@@ -1172,7 +1240,7 @@ export class FakeHubspot {
     this.accessExpiry.set(accessToken, Date.now() + 1800_000);
     const refresh = refreshToken ?? `na1-${crypto.randomBytes(12).toString('hex')}`;
     this.refreshTokens.set(refresh, { portalId, revoked: false });
-    return { token_type: 'bearer', refresh_token: refresh, hub_id: Number(portalId), scopes: ['oauth', 'crm.objects.contacts.write', 'e-commerce'], access_token: accessToken, expires_in: 1800 };
+    return { token_type: 'bearer', refresh_token: refresh, hub_id: Number(portalId), scopes: this.tokenScopes(portalId), access_token: accessToken, expires_in: 1800 };
   }
 
   /**
@@ -1275,7 +1343,7 @@ export class FakeHubspot {
       this.oauthError(res, 'current', {}, { error: 'invalid_request', message: 'token is required' });
       return;
     }
-    const meta = { user: 'installer@customer.example', scopes: ['oauth', 'crm.objects.contacts.write', 'e-commerce'], app_id: 777, user_id: 4242, client_id: this.options.oauth!.clientId };
+    const meta = (portalId: string) => ({ user: 'installer@customer.example', scopes: this.tokenScopes(portalId), app_id: 777, user_id: 4242, client_id: this.options.oauth!.clientId });
     const access = this.deadTokens.has(b.token) ? undefined : this.options.tokens[b.token];
     const expiry = this.accessExpiry.get(b.token) ?? Number.POSITIVE_INFINITY;
     if (access && b.token_type_hint !== 'refresh_token' && expiry > Date.now()) {
@@ -1286,13 +1354,13 @@ export class FakeHubspot {
         hub_id: Number(access),
         hub_domain: `portal-${access}.example`,
         expires_in: Number.isFinite(expiry) ? Math.max(0, Math.round((expiry - Date.now()) / 1000)) : 1800,
-        ...meta,
+        ...meta(access),
       });
       return;
     }
     const refresh = this.refreshTokens.get(b.token);
     if (refresh && !refresh.revoked && b.token_type_hint !== 'access_token') {
-      this.send(res, 200, { active: true, token_use: 'refresh_token', hub_id: Number(refresh.portalId), hub_domain: `portal-${refresh.portalId}.example`, ...meta });
+      this.send(res, 200, { active: true, token_use: 'refresh_token', hub_id: Number(refresh.portalId), hub_domain: `portal-${refresh.portalId}.example`, ...meta(refresh.portalId) });
       return;
     }
     this.send(res, 200, { active: false });
@@ -1331,7 +1399,7 @@ export class FakeHubspot {
       token,
       user: 'installer@customer.example',
       hub_domain: `portal-${portalId}.example`,
-      scopes: ['oauth', 'crm.objects.contacts.write', 'e-commerce'],
+      scopes: this.tokenScopes(portalId),
       hub_id: Number(portalId),
       app_id: 777,
       expires_in: Math.max(0, Math.round(((this.accessExpiry.get(token) ?? Date.now()) - Date.now()) / 1000)),
