@@ -75,3 +75,32 @@ export function shuffle<T>(items: T[]): T[] {
   }
   return a;
 }
+
+/**
+ * A batch read's answer, as HubSpot gives it for every object type: 200 with the records found,
+ * or 207 with them and one OBJECT_NOT_FOUND error listing every id not found (`label` is the
+ * type as HubSpot's message spells it: CONTACT, PRODUCT, DEAL, NOTE).
+ */
+export function readBatch<T>(
+  inputs: Array<Record<string, unknown>>,
+  find: (id: string) => T | undefined,
+  present: (record: T) => unknown,
+  label: string,
+): { status: number; body: Record<string, unknown> } {
+  const results: unknown[] = [];
+  const missing: string[] = [];
+  for (const i of inputs) {
+    const r = find(String(i.id));
+    if (r) results.push(present(r));
+    else missing.push(String(i.id));
+  }
+  const now = new Date().toISOString();
+  const body: Record<string, unknown> = { status: 'COMPLETE', results, startedAt: now, completedAt: now };
+  if (missing.length) {
+    body.numErrors = 1;
+    body.errors = [
+      { status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not get some ${label} objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids: missing } },
+    ];
+  }
+  return { status: missing.length ? 207 : 200, body };
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { NOTE_TO_DEAL } from './dealsAndNotes.js';
+import { DEAL_TO_NOTE, NOTE_TO_DEAL } from './dealsAndNotes.js';
 import { FakeHubspot } from './fakeHubspot.js';
 
 /** The fake's deals, deal properties and notes, over real HTTP on every path family. */
@@ -272,6 +272,80 @@ describe('fake HubSpot: notes on deals', () => {
     expect(both.status).toBe(201);
     expect(fake.deals.notesOf(PORTAL, d.id).map((n) => n.body)).toEqual(['one', 'two', 'three']);
     expect(fake.deals.notesOf(PORTAL, d.id)[2]!.timestamp).toBe('2026-11-25T00:00:00.000Z');
+  });
+
+  it('batch-reads notes with their requested properties on every family, answering 207 OBJECT_NOT_FOUND for an unknown id', async () => {
+    const d = fake.deals.create(PORTAL, { dealname: 'Read back' });
+    const a = (await post(`${V}/notes`, note(d.id, 'Invoice INV-7 issued'))).body.id as string;
+    const b = (await post(`${V}/notes`, note(d.id, 'Payment recorded'))).body.id as string;
+    for (const base of ['/crm/v3/objects', '/crm/objects/2026-03', V]) {
+      const ok = await post(`${base}/notes/batch/read`, { inputs: [{ id: a }, { id: b }], properties: ['hs_note_body', 'hs_timestamp'], propertiesWithHistory: [] });
+      expect(ok.status).toBe(200);
+      const byId = Object.fromEntries((ok.body.results as Json[]).map((r) => [r.id, r.properties]));
+      expect(byId[a]).toEqual({
+        hs_note_body: 'Invoice INV-7 issued',
+        hs_timestamp: '2026-11-25T10:00:00.000Z',
+        hs_object_id: a,
+        hs_createdate: expect.any(String),
+        hs_lastmodifieddate: expect.any(String),
+      });
+      expect(byId[b]).toMatchObject({ hs_note_body: 'Payment recorded' });
+    }
+    const viaType = await post(`${V}/0-46/batch/read`, { inputs: [{ id: a }, { id: '404404' }], properties: ['hs_note_body'], propertiesWithHistory: [] });
+    expect(viaType.status).toBe(207);
+    expect(viaType.body.results.map((r: Json) => r.id)).toEqual([a]);
+    expect(viaType.body).toMatchObject({ status: 'COMPLETE', numErrors: 1 });
+    expect(viaType.body.errors).toEqual([
+      { status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some NOTE objects, they may be deleted or not exist. Check that ids are valid.', context: { ids: ['404404'] } },
+    ]);
+    expect((await post(`${V}/notes/batch/read`, { properties: [] })).status).toBe(400);
+  });
+
+  it('lists a deal’s notes through the v4 associations API, 500 a page by default, paging with limit and after', async () => {
+    const d = fake.deals.create(PORTAL, { dealname: 'Many notes' });
+    const made = await post(`${V}/notes/batch/create`, { inputs: [1, 2, 3, 4, 5].map((n) => note(d.id, `note ${n}`)) });
+    expect(made.status).toBe(201);
+    const ids = fake.deals.notesOf(PORTAL, d.id).map((n) => Number(n.id));
+    const type = { category: 'HUBSPOT_DEFINED', typeId: DEAL_TO_NOTE, label: null };
+    for (const path of [`/crm/v4/objects/deals/${d.id}/associations/notes`, `/crm/objects/2026-03/deals/${d.id}/associations/notes`, `${V}/0-3/${d.id}/associations/0-46`]) {
+      const all = await call('GET', path);
+      expect(all.status).toBe(200);
+      expect(all.body).toEqual({ results: ids.map((toObjectId) => ({ toObjectId, associationTypes: [type] })) });
+    }
+    const seen: number[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    do {
+      const page = await call('GET', `${V}/deals/${d.id}/associations/notes?limit=2${after ? `&after=${after}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.body.results.length).toBeLessThanOrEqual(2);
+      seen.push(...(page.body.results as Json[]).map((r) => r.toObjectId as number));
+      after = page.body.paging?.next?.after as string | undefined;
+      pages += 1;
+    } while (after);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(ids);
+    const last = await call('GET', `${V}/deals/${d.id}/associations/notes?limit=4`);
+    expect(last.body.paging).toEqual({ next: { after: String(ids[3]) } });
+    expect((await call('GET', `${V}/deals/${d.id}/associations/notes?limit=4&after=${String(ids[3])}`)).body).toEqual({ results: [{ toObjectId: ids[4], associationTypes: [type] }] });
+    expect((await call('GET', `${V}/deals/404404/associations/notes`)).status).toBe(404);
+    expect((await call('GET', `${V}/deals/${d.id}/associations/notes?limit=zero`)).status).toBe(400);
+    // The v3 listing on the deal itself stays.
+    expect((await call('GET', `${V}/deals/${d.id}?associations=notes`)).body.associations.notes.results).toHaveLength(5);
+  });
+
+  it('answers the v4 associations API as sunset (410) while the legacy families are off', async () => {
+    const d = fake.deals.create(PORTAL, { dealname: 'Sunset' });
+    fake.setLegacy(false);
+    try {
+      const gone = await call('GET', `/crm/v4/objects/deals/${d.id}/associations/notes`);
+      expect(gone.status).toBe(410);
+      expect(gone.body.message).toContain('/crm/objects/2026-09/');
+      expect(fake.stats.byFamily.get('crm/v4')).toBeGreaterThan(0);
+      expect((await call('GET', `${V}/deals/${d.id}/associations/notes`)).status).toBe(200);
+    } finally {
+      fake.setLegacy(true);
+    }
   });
 
   it('loses the reply but keeps the note on a commit-then-fail, and writes nothing on a 500', async () => {

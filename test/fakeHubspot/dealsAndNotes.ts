@@ -1,6 +1,6 @@
 import type express from 'express';
 import type { Request, Response } from 'express';
-import { checkBatch, HubSpotError, runBatch } from './batch.js';
+import { checkBatch, HubSpotError, readBatch, runBatch } from './batch.js';
 
 /**
  * The fake HubSpot's deals, deal property groups and properties, and notes associated with deals:
@@ -42,9 +42,24 @@ import { checkBatch, HubSpotError, runBatch } from './batch.js';
  *   (`hs_timestamp` required, epoch ms or ISO 8601; `hs_note_body` ≤ 65,536 characters;
  *   `hubspot_owner_id`, `hs_attachment_ids`) and `associations: [{ to: { id }, types: [{
  *   associationCategory: "HUBSPOT_DEFINED", associationTypeId: 214 }] }]` (214 = note to deal);
- *   201, or 207 per input as other batch creates; `GET …/notes/{id}`. The fake knows only
- *   associations to its deals: another type id, or a deal that does not exist, is a 400.
- *   A test reads a deal's notes with `notesOf` or `GET /__fake/deals/{portal}/{deal}/notes`.
+ *   201, or 207 per input as other batch creates; `GET …/notes/{id}`; `POST …/notes/batch/read`
+ *   (`inputs[].id`, `properties`), answered as deals' batch read (207 OBJECT_NOT_FOUND listing
+ *   the ids not found). The fake knows only associations to its deals: another type id, or a
+ *   deal that does not exist, is a 400. A test reads a deal's notes with `notesOf` or
+ *   `GET /__fake/deals/{portal}/{deal}/notes`.
+ * - A deal's notes, two ways: `GET …/deals/{id}?associations=notes` (v3's `associations.notes.
+ *   results[]` of `{ id, type: "deal_to_note" }`), and the v4 associations API's
+ *   `GET /crm/v4/objects/deals/{id}/associations/notes`, in the date-versioned families
+ *   `GET /crm/objects/{2026-03|2026-09}/deals/{id}/associations/notes` (HubSpot's 2026-03
+ *   reference puts record associations under /crm/objects/2026-03/{objectType}/{objectId}/
+ *   associations/…; that 2026-09 serves them too is the fake's assumption). It answers
+ *   `{ results: [{ toObjectId (a number), associationTypes: [{ category: "HUBSPOT_DEFINED",
+ *   typeId: 213, label: null }] }], paging: { next: { after } } }`, `limit` default and most 500,
+ *   `paging` only while more remain. 213 is "Deal to note" in HubSpot's association type table
+ *   (214, what a note's create names, is "Note to deal"): a list from a deal answers the types in
+ *   the deal-to-note direction. An unknown or archived deal is a 404 (not documented; ours).
+ * - Scopes: when a portal's granted scopes are set (fakeHubspot.ts `setScopes`), each call here
+ *   needs its scope or answers 403 MISSING_SCOPES; the table and what it rests on are in scopes.ts.
  *
  * Idempotency: HubSpot does not deduplicate notes. Two identical creates (a retry after a lost
  * reply, or a commit-then-fail) make two notes on the deal's timeline, and so does the fake: the
@@ -121,8 +136,10 @@ export const FIELD_TYPES: Readonly<Record<string, readonly string[]>> = {
 const DEFAULT_STAGES = ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'decisionmakerboughtin', 'contractsent', 'closedwon', 'closedlost'];
 const READ_ONLY = ['hs_object_id', 'createdate', 'hs_lastmodifieddate'];
 const NOTE_PROPERTIES = ['hs_timestamp', 'hs_note_body', 'hubspot_owner_id', 'hs_attachment_ids'];
-/** HUBSPOT_DEFINED association type: note to deal. */
+/** HUBSPOT_DEFINED association type: note to deal (what a note's create names). */
 export const NOTE_TO_DEAL = 214;
+/** HUBSPOT_DEFINED association type: deal to note (what a deal's association list answers). */
+export const DEAL_TO_NOTE = 213;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER = /^\d+$/;
@@ -188,7 +205,7 @@ export class DealsAndNotes {
   }
 
   /** Registers the control routes and, before fakeHubspot.ts's generic ones, the CRM routes of every family. */
-  routes(app: express.Express, families: Array<{ objects: string; properties: string }>, serve: Serve): void {
+  routes(app: express.Express, families: Array<{ objects: string; properties: string; associations: string }>, serve: Serve): void {
     app.post('/__fake/deals/:portalId', (req, res) => {
       const b = (req.body ?? {}) as { properties?: Record<string, unknown>; deals?: Array<{ properties?: Record<string, unknown>; archived?: boolean }>; archived?: boolean };
       try {
@@ -216,7 +233,7 @@ export class DealsAndNotes {
       (scope: string, writes: boolean, fn: (portalId: string, req: Request) => Reply) =>
       (req: Request, res: Response): void =>
         serve(req, res, scope, (portalId) => attempt(() => fn(portalId, req)), writes);
-    for (const { objects: O, properties: P } of families) {
+    for (const { objects: O, properties: P, associations: A } of families) {
       const deals = (tail = '') => [`${O}/deals${tail}`, `${O}/0-3${tail}`];
       const notes = (tail = '') => [`${O}/notes${tail}`, `${O}/0-46${tail}`];
       const props = (tail = '') => [`${P}/deals${tail}`, `${P}/0-3${tail}`];
@@ -238,6 +255,14 @@ export class DealsAndNotes {
           this.archive(p, String(r.params.id));
           return { status: 204 };
         }),
+      );
+      app.get(
+        [`${A}/deals/:id/associations/notes`, `${A}/0-3/:id/associations/notes`, `${A}/deals/:id/associations/0-46`, `${A}/0-3/:id/associations/0-46`],
+        on('deals', false, (p, r) => this.dealNoteAssociations(p, String(r.params.id), r)),
+      );
+      app.post(
+        notes('/batch/read'),
+        on('notes', false, (p, r) => this.batchReadNotes(p, r)),
       );
       app.post(
         notes('/batch/create'),
@@ -356,22 +381,12 @@ export class DealsAndNotes {
     if (b.idProperty && b.idProperty !== 'hs_object_id') throw validation(`Unable to perform update/upsert by non-unique 0-3 property ${b.idProperty}`);
     const archived = req.query.archived === 'true';
     const wanted = propertyList(b.properties);
-    const results: unknown[] = [];
-    const missing: string[] = [];
-    for (const i of inputs) {
-      const d = this.live(portalId, String(i.id), archived);
-      if (d) results.push(present(d, wanted));
-      else missing.push(String(i.id));
-    }
-    const now = new Date().toISOString();
-    const body: Record<string, unknown> = { status: 'COMPLETE', results, startedAt: now, completedAt: now };
-    if (missing.length) {
-      body.numErrors = 1;
-      body.errors = [
-        { status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some DEAL objects, they may be deleted or not exist. Check that ids are valid.', context: { ids: missing } },
-      ];
-    }
-    return { status: missing.length ? 207 : 200, body };
+    return readBatch(
+      inputs,
+      (id) => this.live(portalId, id, archived),
+      (d) => present(d, wanted),
+      'DEAL',
+    );
   }
 
   private batchUpdate(portalId: string, body: unknown): Reply {
@@ -406,6 +421,27 @@ export class DealsAndNotes {
       extra.associations = { notes: { results: this.notesOf(portalId, id).map((n) => ({ id: n.id, type: 'deal_to_note' })) } };
     }
     return { status: 200, body: { ...present(d, propertyList(req.query.properties)), ...extra } };
+  }
+
+  /**
+   * The v4 associations API's list of a deal's notes: `{ results: [{ toObjectId, associationTypes:
+   * [{ category, typeId, label }] }], paging? }`, notes oldest first, `limit` (default and most
+   * 500) per page and an opaque `after` cursor in `paging.next.after` while more remain.
+   */
+  private dealNoteAssociations(portalId: string, dealId: string, req: Request): Reply {
+    if (!this.live(portalId, dealId)) throw new HubSpotError(404, { status: 'error', message: 'resource not found' });
+    const rawLimit = req.query.limit === undefined ? '500' : String(req.query.limit);
+    if (!INTEGER.test(rawLimit) || Number(rawLimit) < 1) throw validation(`limit must be a positive whole number, not ${rawLimit}`);
+    const limit = Math.min(500, Number(rawLimit));
+    const after = req.query.after === undefined ? undefined : String(req.query.after);
+    if (after !== undefined && !INTEGER.test(after)) throw validation(`Invalid after cursor ${after}`);
+    const all = this.notesOf(portalId, dealId).filter((n) => after === undefined || Number(n.id) > Number(after));
+    const page = all.slice(0, limit);
+    const body: Record<string, unknown> = {
+      results: page.map((n) => ({ toObjectId: Number(n.id), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: DEAL_TO_NOTE, label: null }] })),
+    };
+    if (all.length > limit) body.paging = { next: { after: page.at(-1)!.id } };
+    return { status: 200, body };
   }
 
   // ---- property groups and properties --------------------------------------------------------
@@ -531,10 +567,30 @@ export class DealsAndNotes {
     );
   }
 
+  /**
+   * `POST …/notes/batch/read` (`inputs[].id`, `properties`, query `archived`): as deals' batch
+   * read, each note with the requested properties that have values (all when none are asked)
+   * and hs_object_id, hs_createdate, hs_lastmodifieddate; ids not found → 207 OBJECT_NOT_FOUND.
+   * The fake never archives notes, so `archived=true` finds none.
+   */
+  private batchReadNotes(portalId: string, req: Request): Reply {
+    const b = (req.body ?? {}) as { idProperty?: string; properties?: unknown };
+    const inputs = checkBatch(req.body, false);
+    if (b.idProperty && b.idProperty !== 'hs_object_id') throw validation(`Unable to perform update/upsert by non-unique 0-46 property ${b.idProperty}`);
+    const archived = req.query.archived === 'true';
+    const wanted = propertyList(b.properties);
+    return readBatch(
+      inputs,
+      (id) => (archived ? undefined : this.portal(portalId).notes.get(id)),
+      (n) => presentNote(n, wanted),
+      'NOTE',
+    );
+  }
+
   private getNote(portalId: string, id: string): Reply {
     const n = this.portal(portalId).notes.get(id);
     if (!n) throw new HubSpotError(404, { status: 'error', message: 'resource not found' });
-    return { status: 200, body: { id: n.id, properties: n.properties, createdAt: n.createdAt, updatedAt: n.createdAt, archived: false } };
+    return { status: 200, body: presentNote(n) };
   }
 }
 
@@ -586,6 +642,16 @@ function present(d: FakeDeal, wanted: string[] = []): Record<string, unknown> {
     for (const k of [...wanted, 'hs_object_id', 'createdate', 'hs_lastmodifieddate']) if (d.properties[k] !== undefined) properties[k] = d.properties[k]!;
   }
   return { id: d.id, properties, createdAt: d.createdAt, updatedAt: d.updatedAt, archived: d.archived };
+}
+
+/** A note as HubSpot answers it: the requested properties that have values (all when none asked) and the defaults. */
+function presentNote(n: FakeNote, wanted: string[] = []): Record<string, unknown> {
+  let properties = n.properties;
+  if (wanted.length) {
+    properties = {};
+    for (const k of [...wanted, 'hs_object_id', 'hs_createdate', 'hs_lastmodifieddate']) if (n.properties[k] !== undefined) properties[k] = n.properties[k]!;
+  }
+  return { id: n.id, properties, createdAt: n.createdAt, updatedAt: n.createdAt, archived: false };
 }
 
 /** An epoch-milliseconds or ISO 8601 value as an ISO instant, or undefined. */

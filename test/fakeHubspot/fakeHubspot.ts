@@ -2,8 +2,9 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { checkBatch, HubSpotError, runBatch } from './batch.js';
+import { checkBatch, HubSpotError, readBatch, runBatch } from './batch.js';
 import { DealsAndNotes } from './dealsAndNotes.js';
+import { ALL_SCOPES, PortalScopes, requiredScopes, type ScopedObject } from './scopes.js';
 import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './validationRules.js';
 
 /**
@@ -23,7 +24,12 @@ import { apiVersionOf, type ValidationRulesOptions, ValidationRules } from './va
  *   every input has an objectWriteTraceId, otherwise one bad input fails the whole batch; results
  *   in no particular order; upsert's `new` flag);
  * - deals (batch read and update), deal property groups and properties, and notes associated
- *   with deals: dealsAndNotes.ts, on the same families, gate and faults;
+ *   with deals (create, read, batch read, and a deal's notes through the v4 associations API on
+ *   `/crm/v4/objects/…`, a legacy family, and the date-versioned objects paths): dealsAndNotes.ts,
+ *   on the same families, gate and faults;
+ * - the scopes a portal's token was granted (`setScopes`, `PUT /__fake/portals/{portal}/scopes`;
+ *   default every scope, nothing checked): a CRM call without its scope answers HubSpot's 403
+ *   MISSING_SCOPES (scopes.ts), and the OAuth token and introspection answers report them;
  * - contacts unique by lower-cased email (409 "Contact already exists. Existing ID: …");
  *   products never deduplicated, except through a property created with hasUniqueValue;
  * - search (5 requests per second per portal), properties, OAuth token endpoints (code exchange,
@@ -67,14 +73,16 @@ export interface FakeHubspotOptions {
 }
 
 /** The path families the fake serves; the legacy ones are those HubSpot sunsets. */
-export type PathFamily = 'crm/v3' | 'crm/2026-03' | 'crm/2026-09' | 'oauth/v1' | 'oauth/2026-03' | 'appinstalls/v3' | 'appinstalls/2026-03';
-export const LEGACY_FAMILIES: readonly PathFamily[] = ['crm/v3', 'oauth/v1', 'appinstalls/v3'];
+export type PathFamily = 'crm/v3' | 'crm/v4' | 'crm/2026-03' | 'crm/2026-09' | 'oauth/v1' | 'oauth/2026-03' | 'appinstalls/v3' | 'appinstalls/2026-03';
+/** crm/v4 is the v4 associations API, which HubSpot leaves unsupported after 2027-03-30. */
+export const LEGACY_FAMILIES: readonly PathFamily[] = ['crm/v3', 'crm/v4', 'oauth/v1', 'appinstalls/v3'];
 /** The date versions of the CRM objects and properties APIs served next to /crm/v3. */
 export const CRM_DATE_VERSIONS = ['2026-03', '2026-09'] as const;
 
 /** The family a request path belongs to, or undefined (control routes, unknown paths). */
 export function pathFamily(path: string): PathFamily | undefined {
   if (path.startsWith('/crm/v3/')) return 'crm/v3';
+  if (path.startsWith('/crm/v4/')) return 'crm/v4';
   for (const v of CRM_DATE_VERSIONS) {
     if (path.startsWith(`/crm/objects/${v}/`) || path.startsWith(`/crm/properties/${v}/`) || path.startsWith(`/crm/property-validations/${v}/`)) return `crm/${v}`;
   }
@@ -99,7 +107,13 @@ export const LEGACY_GONE = {
   status: 410,
   category: 'API_VERSION_SUNSET',
   message: (family: PathFamily) =>
-    `This API version is no longer available: HubSpot's ${family.startsWith('oauth') ? 'v1 OAuth API was deprecated on 2027-02-16; use POST /oauth/2026-03/token, /oauth/2026-03/token/introspect and /oauth/2026-03/token/revoke' : 'v1–v3 APIs went unsupported in September 2027; use the date-versioned paths (e.g. /crm/objects/2026-09/…, /crm/properties/2026-09/…, /appinstalls/2026-03/…)'}.`,
+    `This API version is no longer available: HubSpot's ${
+      family.startsWith('oauth')
+        ? 'v1 OAuth API was deprecated on 2027-02-16; use POST /oauth/2026-03/token, /oauth/2026-03/token/introspect and /oauth/2026-03/token/revoke'
+        : family === 'crm/v4'
+          ? 'v4 associations API went unsupported after 2027-03-30; use the date-versioned paths (e.g. /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType})'
+          : 'v1–v3 APIs went unsupported in September 2027; use the date-versioned paths (e.g. /crm/objects/2026-09/…, /crm/properties/2026-09/…, /appinstalls/2026-03/…)'
+    }.`,
 };
 
 export type FaultKind = 'status500' | 'status502html' | 'status503' | 'status423' | 'slow' | 'drop' | 'commitThenFail' | 'rateLimit' | 'daily' | 'echo';
@@ -188,6 +202,10 @@ export class FakeHubspot {
   private readonly codes = new Map<string, string>();
   private readonly refreshTokens = new Map<string, { portalId: string; revoked: boolean }>();
   private readonly accessExpiry = new Map<string, number>();
+  /** The scopes each portal's token was granted (unset: every scope); see setScopes. */
+  private readonly scopes = new PortalScopes();
+  /** The scopes each portal's last authorize asked for (reported by the token answers only). */
+  private readonly requestedScopes = new Map<string, string[]>();
   /** Portals where the app is installed (consent given, not uninstalled since). */
   private readonly installed = new Set<string>();
   /** Access tokens that stopped working when the app was uninstalled from their account. */
@@ -281,6 +299,28 @@ export class FakeHubspot {
 
   clearFaults(): void {
     this.faults = [];
+  }
+
+  /**
+   * Sets the scopes a portal's token was granted: from then on each of its CRM calls needs its
+   * scope (scopes.ts) or answers 403 MISSING_SCOPES, and the OAuth token, token-info and
+   * introspection answers report these scopes. `undefined` grants every scope again (the default).
+   */
+  setScopes(portalId: string, scopes: string[] | undefined): void {
+    this.scopes.set(portalId, scopes);
+  }
+
+  /** The scopes a portal was granted with setScopes, or undefined (every scope). */
+  grantedScopes(portalId: string): string[] | undefined {
+    return this.scopes.get(portalId);
+  }
+
+  /**
+   * The scopes the OAuth answers report for a portal: those granted with setScopes, else those
+   * its last authorize asked for, else ALL_SCOPES.
+   */
+  tokenScopes(portalId: string): string[] {
+    return this.scopes.get(portalId) ?? [...(this.requestedScopes.get(portalId) ?? ALL_SCOPES)];
   }
 
   /** Registers an access token for a portal (tests; OAuth issues its own). */
@@ -407,6 +447,23 @@ export class FakeHubspot {
         links: { 'migration-guide': 'https://developers.hubspot.com/docs/api-reference/legacy/migration-guide' },
       });
     });
+    // {"scopes": [...]} sets the scopes a portal's token was granted; DELETE grants every scope again.
+    app.put('/__fake/portals/:portalId/scopes', (req, res) => {
+      const scopes = (req.body as { scopes?: unknown })?.scopes;
+      if (!Array.isArray(scopes) || scopes.some((x) => typeof x !== 'string')) {
+        res.status(400).json({ error: 'send {"scopes": ["crm.objects.deals.read", …]}' });
+        return;
+      }
+      this.setScopes(String(req.params.portalId), scopes as string[]);
+      res.json({ ok: true, scopes: this.grantedScopes(String(req.params.portalId)) });
+    });
+    app.get('/__fake/portals/:portalId/scopes', (req, res) => {
+      res.json({ scopes: this.grantedScopes(String(req.params.portalId)) ?? null, reported: this.tokenScopes(String(req.params.portalId)) });
+    });
+    app.delete('/__fake/portals/:portalId/scopes', (req, res) => {
+      this.setScopes(String(req.params.portalId), undefined);
+      res.json({ ok: true });
+    });
     app.get('/__fake/records/:portalId/:type', (req, res) => {
       res.json(this.records(String(req.params.portalId), String(req.params.type) as ObjectType, req.query.archived === 'true'));
     });
@@ -456,11 +513,12 @@ export class FakeHubspot {
     app.delete(['/appinstalls/v3/external-install', '/appinstalls/2026-03/external-install'], (req, res) => this.uninstall(req, res));
 
     // The CRM objects and properties APIs, once per path family, all on the same handlers.
-    const families = [{ objects: '/crm/v3/objects', properties: '/crm/v3/properties' }, ...CRM_DATE_VERSIONS.map((v) => ({ objects: `/crm/objects/${v}`, properties: `/crm/properties/${v}` }))];
-    app.use(
-      families.flatMap((f) => [f.objects, f.properties]),
-      (req, res, next) => this.gate(req, res, next),
-    );
+    // Record associations: /crm/v4/objects/… next to /crm/v3, the objects paths in the date versions.
+    const families = [
+      { objects: '/crm/v3/objects', properties: '/crm/v3/properties', associations: '/crm/v4/objects' },
+      ...CRM_DATE_VERSIONS.map((v) => ({ objects: `/crm/objects/${v}`, properties: `/crm/properties/${v}`, associations: `/crm/objects/${v}` })),
+    ];
+    app.use([...new Set(families.flatMap((f) => [f.objects, f.properties, f.associations]))], (req, res, next) => this.gate(req, res, next));
     this.deals.routes(app, families, (req, res, scope, fn, writes) => this.serve(req, res, scope, fn, writes)); // before the generic :type routes
     const T = ':type';
     const handle =
@@ -719,18 +777,24 @@ export class FakeHubspot {
    */
   private serve(req: Request, res: Response, scope: string, fn: (portalId: string) => { status: number; body?: unknown }, writes: boolean): void {
     const route = String(res.locals.route);
-    if (writes) this.trackInFlight(`${String(res.locals.portalId)}:${scope}`, req, res);
-    if (writes) this.onWrite?.({ phase: 'received', route, portalId: String(res.locals.portalId) });
+    const portalId = String(res.locals.portalId);
+    // A call the token has no scope for is refused before anything lands (no write hooks).
+    const refused = this.scopes.refusal(portalId, this.callScopes(req, scope, writes));
     let out: { status: number; body?: unknown };
-    this.requestVersion = apiVersionOf(req.originalUrl);
-    try {
-      out = fn(String(res.locals.portalId));
-    } catch (err) {
-      if (!(err instanceof HubSpotError)) throw err;
-      out = { status: err.status, body: err.body };
+    if (refused) out = { status: refused.status, body: refused.body };
+    else {
+      if (writes) this.trackInFlight(`${portalId}:${scope}`, req, res);
+      if (writes) this.onWrite?.({ phase: 'received', route, portalId });
+      this.requestVersion = apiVersionOf(req.originalUrl);
+      try {
+        out = fn(portalId);
+      } catch (err) {
+        if (!(err instanceof HubSpotError)) throw err;
+        out = { status: err.status, body: err.body };
+      }
+      if (writes) this.onWrite?.({ phase: 'committed', route, portalId });
     }
-    if (writes) this.onWrite?.({ phase: 'committed', route, portalId: String(res.locals.portalId) });
-    if (res.locals.commitThenFail && writes) {
+    if (res.locals.commitThenFail && writes && !refused) {
       // The write has landed; the caller never hears about it.
       this.count(route, 0);
       req.socket.destroy();
@@ -742,6 +806,16 @@ export class FakeHubspot {
     // A test that must act between a write landing and its reply holds every reply until it says.
     if (this.holdReplies) void this.holdReplies.then(answer);
     else answer();
+  }
+
+  /**
+   * The scopes of which a call needs one: its object type (`scope` as serve gets it: contacts,
+   * products, deals, notes, deal-properties), whether it writes, and whether it is a properties call.
+   */
+  private callScopes(req: Request, scope: string, writes: boolean): string[] {
+    const object = (scope === 'deal-properties' ? 'deals' : scope) as ScopedObject;
+    const schema = scope === 'deal-properties' || req.path.startsWith('/crm/v3/properties/') || req.path.startsWith('/crm/properties/');
+    return requiredScopes(object, writes, schema);
   }
 
   /** Counts a write naming a record that another unanswered write named too. */
@@ -1023,28 +1097,12 @@ export class FakeHubspot {
     const b = body as { inputs?: Array<{ id: string }>; idProperty?: string; properties?: string[] };
     const inputs = checkBatch(body, false);
     this.checkIdProperty(portalId, type, b.idProperty);
-    const results: unknown[] = [];
-    const missing: string[] = [];
-    for (const i of inputs) {
-      const r = this.resolveId(portalId, type, String(i.id), b.idProperty);
-      if (r) results.push(this.present(r));
-      else missing.push(String(i.id));
-    }
-    const out: Record<string, unknown> = { status: 'COMPLETE', results, startedAt: new Date().toISOString(), completedAt: new Date().toISOString() };
-    if (missing.length) {
-      Object.assign(out, {
-        numErrors: 1,
-        errors: [
-          {
-            status: 'error',
-            category: 'OBJECT_NOT_FOUND',
-            message: `Could not get some ${type === 'contacts' ? 'CONTACT' : 'PRODUCT'} objects, they may be deleted or not exist. Check that ids are valid.`,
-            context: { ids: missing },
-          },
-        ],
-      });
-    }
-    return { status: missing.length ? 207 : 200, body: out };
+    return readBatch(
+      inputs,
+      (id) => this.resolveId(portalId, type, id, b.idProperty),
+      (r) => this.present(r),
+      type === 'contacts' ? 'CONTACT' : 'PRODUCT',
+    );
   }
 
   private batchArchive(portalId: string, type: ObjectType, body: unknown) {
@@ -1142,11 +1200,16 @@ export class FakeHubspot {
 
   // ---- OAuth --------------------------------------------------------------------------------
 
-  /** Issues an authorization code for a portal, as HubSpot's consent screen would. */
-  authorize(portalId: string): string {
+  /**
+   * Issues an authorization code for a portal, as HubSpot's consent screen would. `scopes`, the
+   * authorize URL's `scope`, is what the token answers then report (unless setScopes set others);
+   * it grants nothing by itself: calls are checked only against setScopes.
+   */
+  authorize(portalId: string, scopes?: string[]): string {
     const code = `code-${crypto.randomBytes(8).toString('hex')}`;
     this.codes.set(code, portalId);
     this.installed.add(portalId);
+    if (scopes) this.requestedScopes.set(portalId, [...scopes]);
     return code;
   }
 
@@ -1177,7 +1240,7 @@ export class FakeHubspot {
     this.accessExpiry.set(accessToken, Date.now() + 1800_000);
     const refresh = refreshToken ?? `na1-${crypto.randomBytes(12).toString('hex')}`;
     this.refreshTokens.set(refresh, { portalId, revoked: false });
-    return { token_type: 'bearer', refresh_token: refresh, hub_id: Number(portalId), scopes: ['oauth', 'crm.objects.contacts.write', 'e-commerce'], access_token: accessToken, expires_in: 1800 };
+    return { token_type: 'bearer', refresh_token: refresh, hub_id: Number(portalId), scopes: this.tokenScopes(portalId), access_token: accessToken, expires_in: 1800 };
   }
 
   /**
@@ -1280,7 +1343,7 @@ export class FakeHubspot {
       this.oauthError(res, 'current', {}, { error: 'invalid_request', message: 'token is required' });
       return;
     }
-    const meta = { user: 'installer@customer.example', scopes: ['oauth', 'crm.objects.contacts.write', 'e-commerce'], app_id: 777, user_id: 4242, client_id: this.options.oauth!.clientId };
+    const meta = (portalId: string) => ({ user: 'installer@customer.example', scopes: this.tokenScopes(portalId), app_id: 777, user_id: 4242, client_id: this.options.oauth!.clientId });
     const access = this.deadTokens.has(b.token) ? undefined : this.options.tokens[b.token];
     const expiry = this.accessExpiry.get(b.token) ?? Number.POSITIVE_INFINITY;
     if (access && b.token_type_hint !== 'refresh_token' && expiry > Date.now()) {
@@ -1291,13 +1354,13 @@ export class FakeHubspot {
         hub_id: Number(access),
         hub_domain: `portal-${access}.example`,
         expires_in: Number.isFinite(expiry) ? Math.max(0, Math.round((expiry - Date.now()) / 1000)) : 1800,
-        ...meta,
+        ...meta(access),
       });
       return;
     }
     const refresh = this.refreshTokens.get(b.token);
     if (refresh && !refresh.revoked && b.token_type_hint !== 'access_token') {
-      this.send(res, 200, { active: true, token_use: 'refresh_token', hub_id: Number(refresh.portalId), hub_domain: `portal-${refresh.portalId}.example`, ...meta });
+      this.send(res, 200, { active: true, token_use: 'refresh_token', hub_id: Number(refresh.portalId), hub_domain: `portal-${refresh.portalId}.example`, ...meta(refresh.portalId) });
       return;
     }
     this.send(res, 200, { active: false });
@@ -1336,7 +1399,7 @@ export class FakeHubspot {
       token,
       user: 'installer@customer.example',
       hub_domain: `portal-${portalId}.example`,
-      scopes: ['oauth', 'crm.objects.contacts.write', 'e-commerce'],
+      scopes: this.tokenScopes(portalId),
       hub_id: Number(portalId),
       app_id: 777,
       expires_in: Math.max(0, Math.round(((this.accessExpiry.get(token) ?? Date.now()) - Date.now()) / 1000)),

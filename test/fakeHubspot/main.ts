@@ -51,7 +51,8 @@ process.stdout.write(
     `  tokens: ${Object.entries(o.token)
       .map(([t, p]) => `${t} → portal ${p}`)
       .join(', ')}\n` +
-    `  stats:  GET ${url}/__fake/stats · records: GET ${url}/__fake/records/<portal>/<contacts|products> · deals: GET ${url}/__fake/deals/<portal>\n`,
+    `  stats:  GET ${url}/__fake/stats · records: GET ${url}/__fake/records/<portal>/<contacts|products> · deals: GET ${url}/__fake/deals/<portal>\n` +
+    `  scopes: every scope granted; PUT ${url}/__fake/portals/<portal>/scopes {"scopes":[…]} grants only those (403 MISSING_SCOPES otherwise)\n`,
 );
 const stop = () => void fake.stop().finally(() => process.exit(0));
 process.on('SIGINT', stop);
