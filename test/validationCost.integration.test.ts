@@ -281,7 +281,7 @@ const ROUTES: Record<string, RouteProbe[]> = {
     { route: 'PUT /api/v1/portals/{id}/settings', send: api('PUT', `/portals/${PORTAL}/settings`), limit: API_LIMIT },
     { route: 'PUT /hubspot/pages/api/settings (settings)', send: page('settings', 'PUT', '/settings', (j) => `{"version":${version()},"settings":${j}}`), limit: PAGE_LIMIT },
   ],
-  'productIdProperty,pushEnabled': [
+  'dealProperties,dealTimeline,productIdProperty,pushEnabled': [
     { route: 'PATCH /api/v1/portals/{id}', send: api('PATCH', `/portals/${PORTAL}`), limit: API_LIMIT },
     { route: 'PUT /hubspot/pages/api/settings (push)', send: page('settings', 'PUT', '/settings', (j) => `{"version":${version()},"push":${j}}`), limit: PAGE_LIMIT },
   ],

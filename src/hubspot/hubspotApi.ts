@@ -105,6 +105,12 @@ export class HubSpotError extends Error {
     return (b && typeof b === 'object' ? b.correlationId : undefined) ?? this.headers['x-hubspot-correlation-id'];
   }
 
+  /** The scopes a MISSING_SCOPES refusal says the call needs (any one of them; empty otherwise). */
+  get requiredScopes(): string[] {
+    const b = this.body as { requiredScopes?: string[] } | undefined;
+    return b && typeof b === 'object' && Array.isArray(b.requiredScopes) ? b.requiredScopes : [];
+  }
+
   /** The properties a VALIDATION_ERROR names, each with HubSpot's message (empty otherwise). */
   get violations(): Violation[] {
     const b = this.body as { violations?: Violation[] } | undefined;
@@ -208,7 +214,29 @@ function pickBody(raw: Record<string, unknown>, known: ReadonlyArray<string | un
   }
   const violations = violationsIn(raw, known);
   if (violations.length) out.violations = violations;
+  const scopes = requiredScopesIn(raw);
+  if (scopes.length) out.requiredScopes = scopes;
   return out;
+}
+
+/** The scopes a MISSING_SCOPES body names (`errors[].context.requiredGranularScopes`), at most 20, each a scope name. */
+function requiredScopesIn(raw: Record<string, unknown>): string[] {
+  if (raw.category !== 'MISSING_SCOPES' || !Array.isArray(raw.errors)) return [];
+  const out = new Set<string>();
+  for (const e of raw.errors.slice(0, 20) as Array<{ context?: { requiredGranularScopes?: unknown; requiredScopes?: unknown } } | null>) {
+    for (const list of [e?.context?.requiredGranularScopes, e?.context?.requiredScopes]) {
+      for (const v of Array.isArray(list) ? list.slice(0, 20) : []) {
+        if (typeof v === 'string' && v.length <= 100 && isScopeName(v)) out.add(v);
+      }
+    }
+  }
+  return [...out].slice(0, 20);
+}
+
+/** Letters, digits, dots, dashes and underscores: what HubSpot's scope names are made of. */
+function isScopeName(v: string): boolean {
+  for (const c of v) if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '.' || c === '-' || c === '_')) return false;
+  return v.length > 0;
 }
 
 const LEGACY_PREFIX = 'Property values were not valid: ';

@@ -44,7 +44,11 @@ async function push(w: SyncWorker = worker) {
 /** Pushes until nothing waits for a retry (faults push some retries past one run). */
 async function pushUntilDone(w: SyncWorker = worker) {
   let run = await push(w);
-  for (let i = 0; i < 30 && (run.status !== 'done' || run.error); i++) run = await push(w);
+  for (let i = 0; i < 30 && (run.status !== 'done' || run.error); i++) {
+    // A retry backs off for up to minutes; the test does not sit it out: it makes them due now.
+    await app.deps.db.raw(`update sync_state set next_attempt_at = now() where portal_id = ? and state = 'pending'`, [PORTAL]);
+    run = await push(w);
+  }
   expect(run).toMatchObject({ status: 'done', error: null });
   return run;
 }
@@ -239,6 +243,34 @@ describe('deal billing in HubSpot', () => {
     expect(props(deal.jpy!)[P('balance_due')]).toBe('3300');
     expectNotes(d, 2); // the issue and the payment made while the timeline was off
     expect(fake.deals.stats.groupsCreated).toBe(1); // checked again, not made again
+  });
+
+  it('tells the dashboard when the install lacks a scope, and pushes contacts meanwhile', async () => {
+    // An install from before the deal schema scopes were asked for.
+    fake.setScopes(PORTAL, ['oauth', 'crm.objects.deals.read', 'crm.objects.deals.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'e-commerce']);
+    try {
+      await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false });
+      await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true }); // a backfill: the properties are checked again
+      const d = fake.deals.create(PORTAL, { dealname: 'Waiting for a scope' }).id;
+      await eur({ dealId: d });
+      await createContact(app, { externalId: 'scope-1' });
+      const run = await push();
+      expect(run.status).toBe('done');
+      expect(run.counts).toMatchObject({ dealsWritten: 0, notesWritten: 1 }); // notes go with the contacts scopes
+      expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'scope-1@customer.example')).toBe(true);
+      expect(props(d)[P('billing_status')]).toBeUndefined();
+      const portal = (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL);
+      expect(portal.deals.problem).toContain('crm.schemas.deals.read');
+      expect(portal.deals.problem).toContain('reinstall the app');
+      // The scope granted (the app reinstalled): the next push writes the deals and clears the notice.
+      fake.setScopes(PORTAL, undefined);
+      const after = await push();
+      expect(after.counts.dealsWritten).toBeGreaterThanOrEqual(1);
+      expect(props(d)[P('billing_status')]).toBe('open');
+      expect((await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals.problem).toBeNull();
+    } finally {
+      fake.setScopes(PORTAL, undefined);
+    }
   });
 
   describe('through faults', () => {

@@ -40,19 +40,9 @@ export class ScopeMissing extends DealSideProblem {
     readonly hubspotMessage: string,
   ) {
     super(
-      `HubSpot refused the ${what} for a missing scope${scopes.length ? ` (${scopes.join(', ')})` : ''}: reinstall the app in this HubSpot account (Connect HubSpot on the dashboard) and grant the scopes it asks for; contacts and products are pushed meanwhile`,
+      `HubSpot refused the ${what} for a missing scope${scopes.length ? ` (it needs ${scopes.join(' or ')})` : ''}: reinstall the app in this HubSpot account (Connect HubSpot on the dashboard) and grant the scopes it asks for; contacts and products are pushed meanwhile`,
     );
   }
-}
-
-/** The scopes a MISSING_SCOPES answer names. */
-function scopesOf(err: HubSpotError): string[] {
-  const errors = (err.body as { errors?: Array<{ context?: { requiredGranularScopes?: unknown; requiredScopes?: unknown } }> } | undefined)?.errors;
-  const scopes = new Set<string>();
-  for (const e of Array.isArray(errors) ? errors : []) {
-    for (const list of [e.context?.requiredGranularScopes, e.context?.requiredScopes]) for (const s of Array.isArray(list) ? list : []) scopes.add(String(s));
-  }
-  return [...scopes];
 }
 
 /** Runs `fn`, turning HubSpot's missing-scope refusal into ScopeMissing. */
@@ -60,7 +50,7 @@ async function scoped<T>(what: ScopeMissing['what'], fn: () => Promise<T>): Prom
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof HubSpotError && (err.category === 'MISSING_SCOPES' || (err.status === 403 && scopesOf(err).length > 0))) throw new ScopeMissing(what, scopesOf(err), err.message);
+    if (err instanceof HubSpotError && err.category === 'MISSING_SCOPES') throw new ScopeMissing(what, err.requiredScopes, err.message);
     throw err;
   }
 }
