@@ -20,9 +20,12 @@ import { median, peakRssMb, startFakeHubspot, startProcess } from './benchUtil.j
  *    BENCH_BASELINE_RECORDS caps how many it sends (default: all 40,000, about 7 minutes).
  * 3. Peak RSS while the service pushes 200,000 records (100,000 of each), BENCH_BIG_RECORDS to change.
  *
- *    Beside them, BENCH_DEALS (default 2,000) deals in the fake, each with one open invoice: the
+ *    Beside them, BENCH_DEALS (default 10,000) deals in the fake, each with one open invoice: the
  *    same push writes each deal's billing properties (batches of 100) and its "issued" note, so
- *    the round also reports deal writes and notes, and checks each deal's balance and one note each.
+ *    the round also reports deal writes and notes. Then a cent is paid on every one of those
+ *    invoices and a second push writes the deal side alone (each deal again, and one payment note
+ *    each): its records/s and share of the ceiling, beside the first push's. Every deal's balance
+ *    and its notes (one per event) are checked at the end.
  *
  * BENCH_ROUNDS (default 3) repeats step 1 on fresh databases and reports the median.
  *
@@ -36,7 +39,7 @@ const N = 20_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BASELINE_RECORDS = Number(process.env.BENCH_BASELINE_RECORDS ?? 2 * N);
 const BIG = Number(process.env.BENCH_BIG_RECORDS ?? 200_000);
-const DEALS = Number(process.env.BENCH_DEALS ?? 2_000);
+const DEALS = Number(process.env.BENCH_DEALS ?? 10_000);
 const DB_SETTING = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SERVER_URL = DB_SETTING === 'embedded' ? undefined : DB_SETTING;
 const API_TOKEN = 'bench-sync-api-token-0123';
@@ -168,15 +171,19 @@ async function load(base: string, prefix: string, count: number): Promise<number
   return (performance.now() - t0) / 1000;
 }
 
+const toCents = (amount: string) => Math.round(Number(amount) * 100);
+const formatCents = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+
 /** The balance each bench deal's invoice leaves: 1 + (i mod 50) euros and i mod 100 cents, no tax. */
 const dealAmount = (i: number) => `${1 + (i % 50)}.${String(i % 100).padStart(2, '0')}`;
 
 /**
  * Seeds `count` deals in the fake and gives each one open invoice (billed to one of the loaded
- * contacts) through /api/v1, as the accounting system does. Returns the deal ids in order.
+ * contacts) through /api/v1, as the accounting system does. Returns the deal and invoice ids in order.
  */
-async function seedDeals(fake: string, portal: string, base: string, prefix: string, count: number): Promise<string[]> {
+async function seedDeals(fake: string, portal: string, base: string, prefix: string, count: number): Promise<{ dealIds: string[]; invoices: Array<{ id: string }> }> {
   const ids: string[] = [];
+  const invoices: Array<{ id: string }> = [];
   for (let i = 0; i < count; i += 500) {
     const deals = Array.from({ length: Math.min(500, count - i) }, (_, k) => ({ properties: { dealname: `${prefix} deal ${i + k}` } }));
     const res = await fetch(`${fake}/__fake/deals/${portal}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deals }) });
@@ -185,7 +192,7 @@ async function seedDeals(fake: string, portal: string, base: string, prefix: str
   let next = 0;
   const one = async () => {
     for (let i = next++; i < count; i = next++) {
-      await api(base, 'POST', '/invoices', {
+      invoices[i] = await api<{ id: string }>(base, 'POST', '/invoices', {
         portalId: portal,
         dealId: ids[i],
         currency: 'EUR',
@@ -196,18 +203,28 @@ async function seedDeals(fake: string, portal: string, base: string, prefix: str
     }
   };
   await Promise.all(Array.from({ length: 8 }, one));
-  return ids;
+  return { dealIds: ids, invoices };
 }
 
-/** Whether every bench deal carries its exact balance and exactly one note. */
-async function checkDeals(fake: string, portal: string, ids: string[]): Promise<{ wrong: number; notesOff: number }> {
+/** Pays one cent on each invoice (8 at a time). */
+async function payAll(base: string, invoices: Array<{ id: string }>): Promise<void> {
+  let next = 0;
+  const one = async () => {
+    for (let i = next++; i < invoices.length; i = next++) await api(base, 'POST', `/invoices/${invoices[i]!.id}/payments`, { amount: '0.01' });
+  };
+  await Promise.all(Array.from({ length: 8 }, one));
+}
+
+/** Whether every bench deal carries its exact balance (less the cent paid, after the deal push) and one note per event. */
+async function checkDeals(fake: string, portal: string, ids: string[], paid = false): Promise<{ wrong: number; notesOff: number }> {
   const deals = new Map(((await (await fetch(`${fake}/__fake/deals/${portal}`)).json()) as Array<{ id: string; properties: Record<string, string> }>).map((d) => [d.id, d.properties]));
   let wrong = 0;
   let notesOff = 0;
   for (const [i, id] of ids.entries()) {
-    if (deals.get(id)?.invoicecard_balance_due !== dealAmount(i)) wrong += 1;
+    const expected = paid ? formatCents(toCents(dealAmount(i)) - 1) : dealAmount(i);
+    if (deals.get(id)?.invoicecard_balance_due !== expected) wrong += 1;
     const notes = (await (await fetch(`${fake}/__fake/deals/${portal}/${id}/notes`)).json()) as unknown[];
-    if (notes.length !== 1) notesOff += 1;
+    if (notes.length !== (paid ? 2 : 1)) notesOff += 1;
   }
   return { wrong, notesOff };
 }
@@ -240,17 +257,22 @@ async function pipelineRound(fake: string, round: number, family: string, n: num
   const svc = await startService(fake, token, portal, `r${round}${family}`, family);
   const prefix = `r${round}`;
   const loadSeconds = await load(svc.base, prefix, N);
-  const dealIds = await seedDeals(fake, portal, svc.base, prefix, DEALS);
+  const { dealIds, invoices } = await seedDeals(fake, portal, svc.base, prefix, DEALS);
   resetPeakRss(svc.child.pid!);
   const { run, seconds, observedSeconds } = await push(svc.base);
   const rss = peakRssMb(svc.child.pid!);
-  await stopService(svc.child);
   const after = await fakeStats(fake);
   const contacts = (await fakeRecords(fake, portal, 'contacts')).filter((r) => r.properties.email?.startsWith(`${prefix}.`));
   const products = (await fakeRecords(fake, portal, 'products')).filter((r) => r.properties.accounting_external_id?.startsWith(`${prefix}p-`));
   const duplicates = contacts.length - new Set(contacts.map((r) => r.properties.email)).size + (products.length - new Set(products.map((r) => r.properties.accounting_external_id)).size);
   const missing = 2 * N - new Set([...contacts.map((r) => r.properties.email), ...products.map((r) => r.properties.accounting_external_id)]).size;
-  const deals = await checkDeals(fake, portal, dealIds);
+  // A push of deals alone: a payment on every bench invoice marks each deal again and records
+  // one event each, so this push writes 2 × BENCH_DEALS records, all of the deal side.
+  await payAll(svc.base, invoices);
+  const dealPush = await push(svc.base);
+  const dealRecords = dealPush.run.counts.dealsWritten + dealPush.run.counts.notesWritten;
+  await stopService(svc.child);
+  const deals = await checkDeals(fake, portal, dealIds, true);
   // Every write the push made: contacts, products, deals and notes (each a record in a batch of up to 100).
   const written = 2 * N + run.counts.dealsWritten + run.counts.notesWritten;
   return {
@@ -263,6 +285,9 @@ async function pipelineRound(fake: string, round: number, family: string, n: num
     notesWritten: run.counts.notesWritten,
     dealsWrong: deals.wrong,
     notesOff: deals.notesOff,
+    dealPushRecords: dealRecords,
+    dealPushSeconds: dealPush.seconds,
+    dealRecordsPerSecond: dealRecords / dealPush.seconds,
     requests: after.requests - before.requests,
     rateLimited: after.rateLimited - before.rateLimited,
     familyRequests: (after.byFamily[`crm/${family}`] ?? 0) - (before.byFamily[`crm/${family}`] ?? 0),
@@ -347,7 +372,8 @@ async function main() {
       console.log(
         `pipeline round ${r}: ${x.written.toLocaleString('en')} records (${(2 * N).toLocaleString('en')} contacts and products, ${x.dealsWritten} deals, ${x.notesWritten} notes) in ${x.seconds.toFixed(2)} s (${x.observedSeconds.toFixed(2)} s seen by the poller) = ${Math.round(x.recordsPerSecond).toLocaleString('en')} records/s ` +
           `(${((x.recordsPerSecond / CEILING) * 100).toFixed(1)} % of ceiling), ${x.requests} requests (${x.familyRequests} on crm/${family}), ${x.rateLimited} × 429, ` +
-          `${x.duplicates} duplicates, ${x.missing} missing, ${x.dealsWrong} deals with a wrong balance, ${x.notesOff} deals without exactly one note, peak RSS ${x.rss.toFixed(0)} MB (load took ${x.loadSeconds.toFixed(1)} s)`,
+          `${x.duplicates} duplicates, ${x.missing} missing, ${x.dealsWrong} deals with a wrong balance, ${x.notesOff} deals with a note missing or twice; ` +
+          `then a push of deals alone: ${x.dealPushRecords} records in ${x.dealPushSeconds.toFixed(2)} s = ${Math.round(x.dealRecordsPerSecond).toLocaleString('en')} records/s (${((x.dealRecordsPerSecond / CEILING) * 100).toFixed(1)} % of ceiling); peak RSS ${x.rss.toFixed(0)} MB (load took ${x.loadSeconds.toFixed(1)} s)`,
       );
     }
     console.log(`${BIG.toLocaleString('en')}-record push for memory …`);
@@ -371,6 +397,8 @@ async function main() {
   row('records/s', (x) => Math.round(rps(x)).toLocaleString('en'));
   row('share of ceiling (≥ 90 %)', (x) => `${((rps(x) / CEILING) * 100).toFixed(1)} %`);
   row('429s per push', (x) => String(median(x.rounds.map((r) => r.rateLimited))));
+  row('deals alone: records/s', (x) => Math.round(median(x.rounds.map((r) => r.dealRecordsPerSecond))).toLocaleString('en'));
+  row('deals alone: share of ceiling', (x) => `${((median(x.rounds.map((r) => r.dealRecordsPerSecond)) / CEILING) * 100).toFixed(1)} %`);
   row('deal writes per push', (x) => String(median(x.rounds.map((r) => r.dealsWritten))));
   row('timeline notes per push', (x) => String(median(x.rounds.map((r) => r.notesWritten))));
   row('deals wrong or notes ≠ 1', (x) => String(x.rounds.reduce((a, r) => a + r.dealsWrong + r.notesOff, 0)));
