@@ -132,6 +132,20 @@ describe('the OAuth install', () => {
     expect(JSON.stringify(listed)).not.toContain(issued.access[0]!);
   });
 
+  it('lists the deal scopes an install made before they were asked for lacks, with what to do, until it is reinstalled', async () => {
+    const deals = async () => (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals;
+    const old = ['oauth', 'crm.objects.deals.read', 'crm.objects.deals.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'e-commerce'];
+    const before = await startInstall();
+    expect((await callback(`code=${fake.authorize(PORTAL, old)}&state=${before.state}`, before.cookie)).status).toBe(200);
+    expect(await deals()).toMatchObject({ properties: true, timeline: true, missingScopes: ['crm.schemas.deals.read', 'crm.schemas.deals.write'] });
+    // Reinstalled with the scopes the app asks for now.
+    const again = await startInstall();
+    const asked = again.location.searchParams.get('scope')!.split(' ');
+    expect(asked).toEqual(expect.arrayContaining(['crm.schemas.deals.read', 'crm.schemas.deals.write']));
+    expect((await callback(`code=${fake.authorize(PORTAL, asked)}&state=${again.state}`, again.cookie)).status).toBe(200);
+    expect((await deals()).missingScopes).toEqual([]);
+  });
+
   it('accepts a consent finished in another browser (no cookie) on the signed state alone', async () => {
     const other = '7171';
     const { state } = await startInstall();
