@@ -99,6 +99,8 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
   });
 
   it('refuses a wrong token, then shows portals, pushes, the chart, failures and card errors; Replay pushes the record again', async () => {
+    // The deal side stopped for a missing scope (as the push notes it).
+    await portalRepo.setDealPushProblem(tdb.db, PORTAL, 'HubSpot refused the deal properties for a missing scope (it needs crm.schemas.deals.read): reinstall the app', new Date());
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
     const consoleErrors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
@@ -120,6 +122,8 @@ describe.skipIf(!hasChromium)('the ops dashboard in Chromium', () => {
     // The HubSpot API version the portal is on, and how long HubSpot supports it.
     expect(portals).toContain('Data (CRM API): 2026-09');
     expect(portals).toContain('supported until at least March 2028');
+    expect(portals).toContain('Deal billing properties on, timeline on');
+    expect(await page.locator('#portals [role=alert]', { hasText: 'Deal billing stopped' }).textContent()).toContain('it needs crm.schemas.deals.read');
     expect(await page.locator('#runs tbody tr').count()).toBe(3);
     expect(await page.locator('#chart svg rect.bar-ok').count()).toBe(3);
     expect(await page.locator('#chart svg rect.bar-bad').count()).toBe(3);
