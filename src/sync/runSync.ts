@@ -485,18 +485,22 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
 
 /**
  * What ended the lanes, first match first: records that could not be queued; HubSpot's daily
- * limit (met by a lane or by the rules read); the product property; the portal's sign-in, met by the
+ * limit (met by a lane, the rules read or the deal properties); the product property; the deal
+ * properties (a failure not the deal side's own); the portal's sign-in, met by the
  * rules read; a lane's failure; the stop. Undefined when they ran out of work.
  */
 function whatEndedTheLanes(queue: TaskState, property: TaskState, rules: TaskState, lanes: Array<PromiseSettledResult<void>>, stopping: boolean, dealProperties: TaskState): LanesEnded | undefined {
   if (queue.state === 'failed') return { kind: 'queueFailed', error: queue.error };
   const failures = lanes.flatMap((l): unknown[] => (l.status === 'rejected' ? [l.reason] : []));
   if (rules.state === 'failed') failures.unshift(rules.error);
-  if (dealProperties.state === 'failed') failures.unshift(dealProperties.error);
+  if (dealProperties.state === 'failed') failures.push(dealProperties.error);
   const dailyLimit = failures.find((err) => err instanceof DailyLimitReached);
   if (dailyLimit) return { kind: 'failed', error: dailyLimit };
   // A stopping worker interrupts the property call too: that is a hand-back, not a failure.
   if (property.state === 'failed' && !(property.error instanceof Stopped)) return { kind: 'failed', error: property.error };
+  // The deal properties failed for a reason that is not the deal side's own (those stop only it
+  // and never get here): the portal's sign-in, an error of ours. The run fails, as for the products' property.
+  if (dealProperties.state === 'failed' && !(dealProperties.error instanceof Stopped)) return { kind: 'failed', error: dealProperties.error };
   // The rules read fails only when the portal's sign-in does (the daily limit is handled above).
   if (rules.state === 'failed' && !(rules.error instanceof Stopped)) return { kind: 'failed', error: rules.error };
   if (failures.length > 0) return failedUnlessStopping(failures[0], stopping);
