@@ -7,6 +7,7 @@ import { AppError, notConfigured, notFound } from '../errors.js';
 import type { Handler } from '../http/handler.js';
 import { toAppError } from '../http/errorHandler.js';
 import { runIdempotent } from '../http/idempotency.js';
+import { sendJson } from '../http/sendJson.js';
 import { type Checked, compile, isRowId } from '../http/validate.js';
 import { type ChangeResult, deleteDraft, issueInvoice, voidInvoice } from '../invoices/changeInvoice.js';
 import { todayUtc, type InvoiceDetail } from '../invoices/invoice.js';
@@ -145,7 +146,8 @@ export const getAppCardInvoices: Handler<{ query: Checked<typeof validateAppCard
     served,
   );
   deps.metrics.cardFetches.inc({ caller: 'native_card' });
-  res.set('Cache-Control', 'no-store').json(answer);
+  res.set('Cache-Control', 'no-store');
+  sendJson(req, res, answer);
 };
 
 interface ActionRequest {

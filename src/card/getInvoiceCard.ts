@@ -1,5 +1,6 @@
 import { badRequest, notConfigured, validationFailed } from '../errors.js';
 import type { Handler } from '../http/handler.js';
+import { sendJson } from '../http/sendJson.js';
 import { buildInvoiceCard } from './buildInvoiceCard.js';
 import { requireServedPortal } from '../portals/portalAccess.js';
 import { hubspotParamsOf } from './hubspotParams.js';
@@ -29,5 +30,6 @@ export const getInvoiceCard: Handler = async (deps, req, res) => {
     served,
   );
   deps.metrics.cardFetches.inc({ caller: p.appId === undefined ? 'classic_card' : 'app_card' });
-  res.set('Cache-Control', 'no-store').json(card);
+  res.set('Cache-Control', 'no-store');
+  sendJson(req, res, card);
 };

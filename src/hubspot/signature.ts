@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { constantTimeEqual } from '../shared/constantTime.js';
+import { type HmacSha256, hmacSha256 } from '../shared/hmacSha256.js';
 
 /** v3 timestamps older or newer than this (ms) are refused, as HubSpot's validation guide says. */
 export const MAX_TIMESTAMP_SKEW_MS = 5 * 60 * 1000;
@@ -47,6 +48,7 @@ const V3_DECODES: Readonly<Record<string, string>> = {
 
 /** Applies the v3 decode table to a URI. */
 export function decodeV3Uri(uri: string): string {
+  if (!uri.includes('%')) return uri;
   return uri.replace(/%(3[AaBbFf]|40|2[14789AaCcFf])/g, (match, hex: string) => V3_DECODES[hex.toUpperCase()] ?? match);
 }
 
@@ -85,6 +87,21 @@ export interface VerifyOptions {
   allowV2Only: boolean;
 }
 
+// The v3 MAC of verifyHubSpotSignature: signV3's HMAC, with the secret's pads hashed once
+// (shared/hmacSha256.ts) instead of on every signed request. signV3 itself stays on
+// crypto.createHmac (the signers: CLI previews, benches, tests), so each check is also a test of one
+// against the other. A service has one secret; the map is bounded for callers that pass many.
+const v3Macs = new Map<string, HmacSha256>();
+function v3Mac(clientSecret: string): HmacSha256 {
+  let mac = v3Macs.get(clientSecret);
+  if (!mac) {
+    if (v3Macs.size >= 16) v3Macs.clear();
+    mac = hmacSha256(clientSecret);
+    v3Macs.set(clientSecret, mac);
+  }
+  return mac;
+}
+
 /**
  * Checks a HubSpot request signature. v3 is required: a present v3 decides alone (a valid v2
  * cannot rescue an invalid or stale v3), and v2 alone is accepted only when allowV2Only is set.
@@ -97,11 +114,12 @@ export function verifyHubSpotSignature(req: SignedRequest, opts: VerifyOptions):
     if (age > MAX_TIMESTAMP_SKEW_MS) return { ok: false, reason: 'stale_timestamp' };
     if (age < -MAX_TIMESTAMP_SKEW_MS) return { ok: false, reason: 'future_timestamp' };
     const decoded = decodeV3Uri(req.url);
-    const expected = signV3(opts.clientSecret, req.method, decoded, req.body, req.timestamp);
+    const mac = v3Mac(opts.clientSecret);
+    const expected = mac(req.method, decoded, req.body, req.timestamp).toString('base64');
     if (constantTimeEqual(expected, req.signatureV3)) return { ok: true, version: 'v3' };
     // HubSpot's own SDKs sign the URI undecoded; accept that form too when it differs.
     if (decoded !== req.url) {
-      const raw = signV3(opts.clientSecret, req.method, req.url, req.body, req.timestamp);
+      const raw = mac(req.method, req.url, req.body, req.timestamp).toString('base64');
       if (constantTimeEqual(raw, req.signatureV3)) return { ok: true, version: 'v3' };
     }
     return { ok: false, reason: 'v3_mismatch' };
