@@ -50,7 +50,7 @@ export async function up(knex: Knex): Promise<void> {
   // Events already in the books, oldest first, each with who did it when the audit log says so.
   const actor = (action: string, extra = '') => `left join lateral (
       select a.actor_type, a.hubspot_user_email from audit_log a
-      where a.invoice_id = i.id and a.outcome = 'ok' and a.action ${action} ${extra}
+      where a.portal_id = i.portal_id and a.invoice_id = i.id and a.outcome = 'ok' and a.action ${action} ${extra}
       order by a.id limit 1) a on true`;
   const actorJson = `jsonb_build_object('type', coalesce(a.actor_type, 'unknown'), 'userEmail', a.hubspot_user_email)`;
   await knex.raw(`

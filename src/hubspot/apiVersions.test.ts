@@ -10,6 +10,10 @@ describe('the HubSpot path map', () => {
     expect(crmRoute('2026-09', 'propertyCreate', 'products')).toEqual({ method: 'POST', path: '/crm/properties/2026-09/products' });
     expect(crmRoute('v3', 'batchCreate', 'contacts').path).toBe('/crm/v3/objects/contacts/batch/create');
     expect(crmRoute('v3', 'propertyRead', 'products', 'a b').path).toBe('/crm/v3/properties/products/a%20b');
+    // A deal's notes: the v4 associations API, under the objects path in the date versions.
+    expect(crmRoute('2026-09', 'associationsList', 'deals', '7001/notes')).toEqual({ method: 'GET', path: '/crm/objects/2026-09/deals/7001/associations/notes' });
+    expect(crmRoute('v3', 'associationsList', 'deals', '7001/notes').path).toBe('/crm/v4/objects/deals/7001/associations/notes');
+    expect(crmRoute('2026-09', 'groupCreate', 'deals').path).toBe('/crm/properties/2026-09/deals/groups');
     expect(uninstallPath('2026-09')).toBe('/appinstalls/2026-03/external-install');
     expect(uninstallPath('v3')).toBe('/appinstalls/v3/external-install');
     expect([oauthPath('token'), oauthPath('introspect'), oauthPath('revoke')]).toEqual(['/oauth/2026-03/token', '/oauth/2026-03/token/introspect', '/oauth/2026-03/token/revoke']);

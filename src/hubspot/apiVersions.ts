@@ -25,15 +25,15 @@ export type CrmCall =
   | 'batchRead'
   | 'batchArchive'
   | 'search'
-  | 'recordRead'
   | 'propertyRead'
   | 'propertyCreate'
   | 'propertyList'
   | 'propertyValidations'
   | 'groupRead'
-  | 'groupCreate';
+  | 'groupCreate'
+  | 'associationsList';
 
-const OBJECT_SUFFIX: Record<Exclude<CrmCall, 'recordRead' | 'propertyRead' | 'propertyCreate' | 'propertyList' | 'propertyValidations' | 'groupRead' | 'groupCreate'>, string> = {
+const OBJECT_SUFFIX: Record<Exclude<CrmCall, 'propertyRead' | 'propertyCreate' | 'propertyList' | 'propertyValidations' | 'groupRead' | 'groupCreate' | 'associationsList'>, string> = {
   batchCreate: '/batch/create',
   batchUpdate: '/batch/update',
   batchUpsert: '/batch/upsert',
@@ -44,7 +44,7 @@ const OBJECT_SUFFIX: Record<Exclude<CrmCall, 'recordRead' | 'propertyRead' | 'pr
 
 /**
  * The HTTP method and path of a CRM call; `name` is the property (propertyRead), the group
- * (groupRead) or the record id (recordRead).
+ * (groupRead) or "<record id>/<to type>" (associationsList).
  */
 export function crmRoute(version: CrmApiVersion, call: CrmCall, objectType: CrmObjectType, name?: string): { method: 'GET' | 'POST'; path: string } {
   const objects = version === 'v3' ? '/crm/v3/objects' : `/crm/objects/${version}`;
@@ -53,9 +53,17 @@ export function crmRoute(version: CrmApiVersion, call: CrmCall, objectType: CrmO
   if (call === 'propertyCreate') return { method: 'POST', path: `${properties}/${objectType}` };
   if (call === 'propertyList') return { method: 'GET', path: `${properties}/${objectType}` };
   if (call === 'groupCreate') return { method: 'POST', path: `${properties}/${objectType}/groups` };
-  if (call === 'groupRead' || call === 'recordRead') {
-    if (!name) throw new Error(`${call} needs a name`);
-    return { method: 'GET', path: call === 'groupRead' ? `${properties}/${objectType}/groups/${encodeURIComponent(name)}` : `${objects}/${objectType}/${encodeURIComponent(name)}` };
+  // A record's associations to another object type, paged (`name`: "<record id>/<to type>"):
+  // the v4 associations API, which the date versions carry under their objects path.
+  if (call === 'associationsList') {
+    const [id, to] = (name ?? '').split('/');
+    if (!id || !to) throw new Error('associationsList needs "<record id>/<to type>"');
+    const base = version === 'v3' ? '/crm/v4/objects' : objects;
+    return { method: 'GET', path: `${base}/${objectType}/${encodeURIComponent(id)}/associations/${encodeURIComponent(to)}` };
+  }
+  if (call === 'groupRead') {
+    if (!name) throw new Error('groupRead needs a group name');
+    return { method: 'GET', path: `${properties}/${objectType}/groups/${encodeURIComponent(name)}` };
   }
   // A portal's property validation rules, by object type id (contacts 0-1, products 0-7).
   if (call === 'propertyValidations') {

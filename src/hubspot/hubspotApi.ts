@@ -549,24 +549,27 @@ export class HubSpotApi {
     return { status: answer.status, headers: keptHeaders(answer.headers) };
   }
 
-  /** One record with the ids of its associated records of `associations` (undefined when HubSpot has no such record). */
-  async readRecord(
-    type: ObjectType,
-    id: string,
-    opts: { properties?: string[]; associations?: ObjectType[] } = {},
-  ): Promise<{ status: number; headers: Record<string, string>; id: string; associations: Record<string, string[]> } | undefined> {
-    const qs: Record<string, string> = {};
-    if (opts.properties?.length) qs.properties = opts.properties.join(',');
-    if (opts.associations?.length) qs.associations = opts.associations.join(',');
+  /**
+   * The ids of a record's associated records of `to` (a deal's notes), every page of them (500 a
+   * page); undefined when HubSpot has no such record.
+   */
+  async listAssociations(type: ObjectType, id: string, to: ObjectType): Promise<{ status: number; headers: Record<string, string>; ids: string[] } | undefined> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    let last: Answer | undefined;
     try {
-      const answer = await this.send('recordRead', type, undefined, id, qs);
-      const body = (answer.body ?? {}) as { id?: unknown; associations?: Record<string, { results?: Array<{ id?: unknown }> }> };
-      const associations: Record<string, string[]> = {};
-      for (const [k, v] of Object.entries(body.associations ?? {})) associations[k] = (v?.results ?? []).map((r) => String(r.id));
-      return { status: answer.status, headers: keptHeaders(answer.headers), id: String(body.id ?? id), associations };
+      for (let page = 0; page < 1000; page++) {
+        last = await this.send('associationsList', type, undefined, `${id}/${to}`, { limit: '500', ...(after ? { after } : {}) });
+        const body = (last.body ?? {}) as { results?: Array<{ toObjectId?: unknown }>; paging?: { next?: { after?: unknown } } };
+        for (const r of Array.isArray(body.results) ? body.results : []) if (r?.toObjectId !== undefined) ids.push(String(r.toObjectId));
+        const next = body.paging?.next?.after;
+        if (typeof next !== 'string' || next === '') break;
+        after = next;
+      }
     } catch (err) {
       if (err instanceof HubSpotError && err.status === 404) return undefined;
       throw err;
     }
+    return { status: last!.status, headers: keptHeaders(last!.headers), ids };
   }
 }

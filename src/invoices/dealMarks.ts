@@ -39,8 +39,9 @@ export async function markDeal(trx: Knex.Transaction, portalId: string, dealId: 
 
 /** Marks the deal of an invoice that changed; both deals when a draft moved from one to another. */
 export async function markInvoiceDeals(trx: Knex.Transaction, before: Pick<Invoice, 'portalId' | 'dealId'> | undefined, after: Pick<Invoice, 'portalId' | 'dealId'>, now: Date): Promise<void> {
-  await markDeal(trx, after.portalId, after.dealId, now);
-  if (before && before.dealId !== after.dealId) await markDeal(trx, before.portalId, before.dealId, now);
+  // Two deals are always locked in the same order (by id), so two moves between them cannot deadlock.
+  const deals = before && before.dealId !== after.dealId ? [before, after].sort((a, b) => (BigInt(a.dealId) < BigInt(b.dealId) ? -1 : 1)) : [after];
+  for (const d of deals) await markDeal(trx, d.portalId, d.dealId, now);
 }
 
 const actorOf = (actor: Actor): DealEventDetail['actor'] => ({ type: actor.type, userEmail: actor.type === 'hubspot_user' ? actor.userEmail : null });

@@ -46,7 +46,10 @@ export async function saveSettings(deps: Deps, input: SaveSettingsInput, ctx: { 
       actor: ctx.actor,
       action: 'settings.update',
       portalId,
-      before: { ...beforeFields, ...(portal ? { pushEnabled: portal.pushEnabled, productIdProperty: portal.productIdProperty } : {}) },
+      before: {
+        ...beforeFields,
+        ...(portal ? { pushEnabled: portal.pushEnabled, productIdProperty: portal.productIdProperty, dealProperties: portal.dealPropertiesEnabled, dealTimeline: portal.dealTimelineEnabled } : {}),
+      },
       after: { ...afterFields, ...(push ?? {}) },
       outcome: 'ok',
       requestId: ctx.requestId,

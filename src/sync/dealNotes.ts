@@ -24,6 +24,9 @@ export interface DealEvent {
  */
 export const eventReference = (e: Pick<DealEvent, 'portalId' | 'id'>): string => `Invoice card event ${e.portalId}-${e.id}`;
 
+/** The reference as the note's body holds it, a paragraph of its own: event 1's is not found inside event 12's. */
+export const referenceParagraph = (e: Pick<DealEvent, 'portalId' | 'id'>): string => `<p>${escapeHtml(eventReference(e))}</p>`;
+
 export interface NoteContext {
   /** The portal's locale (its settings), or null for the service's default. */
   locale: string | null;
@@ -78,7 +81,7 @@ export function noteProperties(e: DealEvent, ctx: NoteContext): Record<string, s
     `<p><strong>${headline}</strong>${who ? ` ${who}` : ''}</p>`,
     `<p>${line}</p>`,
     link ? `<p><a href="${escapeHtml(link)}">Open invoice ${number} (PDF)</a></p>` : '',
-    `<p>${escapeHtml(eventReference(e))}</p>`,
+    referenceParagraph(e),
   ].join('');
   return { hs_timestamp: e.occurredAt.toISOString(), hs_note_body: body };
 }

@@ -97,9 +97,7 @@ export const DEAL_PROPERTY_NAMES = DEAL_PROPERTIES.map((p) => p.name);
 
 /** The currency most issued invoices use (ties: invoiced first, then alphabetical); drafts decide only when nothing is issued. */
 function mainCurrency(billing: readonly DealCurrencyBilling[]): DealCurrencyBilling | undefined {
-  const ranked = [...billing].sort(
-    (a, b) => b.issued - a.issued || (a.firstIssued ?? '9999').localeCompare(b.firstIssued ?? '9999') || b.invoices - a.invoices || a.currency.localeCompare(b.currency),
-  );
+  const ranked = [...billing].sort((a, b) => b.issued - a.issued || (a.firstIssued ?? '9999').localeCompare(b.firstIssued ?? '9999') || b.drafts - a.drafts || a.currency.localeCompare(b.currency));
   return ranked[0];
 }
 

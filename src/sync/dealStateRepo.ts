@@ -31,6 +31,8 @@ export interface ClaimedNote extends DealEvent {
   hubspotId: string | null;
   inFlightSince: Date | null;
   attempts: number;
+  /** An earlier attempt failed (its error is kept, through a replay too): it may have written. */
+  tried: boolean;
 }
 
 /**
@@ -107,6 +109,7 @@ interface DbClaimedRow {
   in_flight_since: Date | null;
   attempts: number | string;
   pushed_hash: string | null;
+  tried: boolean;
 }
 
 /** Claims up to `limit` due deals of the portal for `worker`, with their version as of now. */
@@ -152,6 +155,7 @@ export async function claimNotes(db: Db, portalId: string, worker: string, limit
     hubspotId: r.hubspot_id ?? null,
     inFlightSince: r.in_flight_since ?? null,
     attempts: Number(r.attempts),
+    tried: r.tried === true,
   }));
 }
 
@@ -160,5 +164,9 @@ export async function claimNotes(db: Db, portalId: string, worker: string, limit
  * deal with invoices, whatever HubSpot was last sent), and registers deals that have none yet.
  */
 export async function resendDeals(db: Db, portalId: string): Promise<void> {
-  await db.raw(`update sync_state set pushed_version = 0, pushed_hash = null, updated_at = now() where portal_id = ? and object_type = 'deal'`, [portalId]);
+  await db.raw(
+    `update sync_state set pushed_version = 0, pushed_hash = null, failed_version = null, attempts = 0, state = 'pending', next_attempt_at = now(), updated_at = now()
+     where portal_id = ? and object_type = 'deal'`,
+    [portalId],
+  );
 }

@@ -42,6 +42,8 @@ export interface PushEnv {
   /** For the PDF links in timeline notes: the service's public URL and the page-token key. */
   publicBaseUrl?: string;
   pageTokenKey?: Buffer | undefined;
+  /** HUBSPOT_REQUEST_TIMEOUT_MS: how long an unanswered write may still be on its way. */
+  requestTimeoutMs?: number;
 }
 
 /** What writeOrBisect and the refusals need to know of what they write. */

@@ -5,7 +5,7 @@ import * as portalRepo from '../portals/portalRepo.js';
 import * as settingsRepo from '../settings/settingsRepo.js';
 import { canonicalJson } from '../shared/canonicalJson.js';
 import { DEAL_GROUP, DEAL_PROPERTIES, dealPropertyValues } from './dealProperties.js';
-import { eventReference, noteProperties } from './dealNotes.js';
+import { noteProperties, referenceParagraph } from './dealNotes.js';
 import * as dealStateRepo from './dealStateRepo.js';
 import type { ClaimedDeal, ClaimedNote } from './dealStateRepo.js';
 import { backoffMs, classify, MAX_ATTEMPTS } from './retryPolicy.js';
@@ -21,7 +21,8 @@ import * as syncStateRepo from './syncStateRepo.js';
  *   values equal to those HubSpot last took (pushed_hash) are not sent at all.
  * - Notes: HubSpot does not deduplicate notes, so a create is never retried in place after an
  *   answer that may hide a write (5xx, timeout); the event waits in flight, and its next attempt
- *   first reads the deal's notes for the event's reference, adopting the note it finds.
+ *   first reads the deal's notes (every page of its associations) for the event's reference,
+ *   adopting the note it finds.
  * - A missing scope (a portal installed before these scopes were asked for) stops only this side
  *   of the push, for the run, and is noted on the portal for the dashboard; contacts and products go on.
  */
@@ -40,7 +41,7 @@ export class ScopeMissing extends DealSideProblem {
     readonly hubspotMessage: string,
   ) {
     super(
-      `HubSpot refused the ${what} for a missing scope${scopes.length ? ` (it needs ${scopes.join(' or ')})` : ''}: reinstall the app in this HubSpot account (Connect HubSpot on the dashboard) and grant the scopes it asks for; contacts and products are pushed meanwhile`,
+      `HubSpot refused the ${what} for a missing scope${scopes.length ? ` (it needs ${scopes.join(' or ')})` : ''}: reinstall the app in this HubSpot account (Connect HubSpot on the dashboard) and grant the scopes it asks for, or, for a private app, add them to its scopes in HubSpot; contacts and products are pushed meanwhile`,
     );
   }
 }
@@ -97,8 +98,12 @@ const hashOf = (values: Record<string, string>) => crypto.createHash('sha256').u
 
 const asRecord = (d: { stateId: string; version: string; attempts: number }, hash: string) => ({ stateId: d.stateId, version: d.version, attempts: d.attempts, contentHash: hash });
 
-/** A batch that kept failing after the in-place retries: back in the queue with a growing delay, or given up. */
-function retryLater(err: HubSpotError, rows: Array<{ stateId: string; attempts: number; version: string }>, out: Map<string, Finished>, env: PushEnv): void {
+/**
+ * A batch that kept failing after the in-place retries: back in the queue with a growing delay, or
+ * given up. `minWaitMs` holds a retry back at least that long (notes: a write whose answer timed
+ * out may still land at HubSpot; the look before writing again must come after it would have).
+ */
+function retryLater(err: HubSpotError, rows: Array<{ stateId: string; attempts: number; version: string }>, out: Map<string, Finished>, env: PushEnv, minWaitMs = 0): void {
   const verdict = classify(err);
   for (const r of rows) {
     if (out.has(r.stateId)) continue;
@@ -116,7 +121,7 @@ function retryLater(err: HubSpotError, rows: Array<{ stateId: string; attempts: 
       error: err.summary(),
       failedVersion: null,
       attempts,
-      nextAttemptAt: new Date(Date.now() + backoffMs(attempts, env.random)),
+      nextAttemptAt: new Date(Date.now() + Math.max(minWaitMs, backoffMs(attempts, env.random))),
     });
   }
 }
@@ -220,18 +225,25 @@ async function recoverNotes(env: PushEnv, uncertain: ClaimedNote[]): Promise<{ f
   const found = new Map<string, string>();
   const goneDeals = new Set<string>();
   for (const dealId of new Set(uncertain.map((e) => e.dealId))) {
-    const deal = await send(env, 'deal notes read', () => env.api.readRecord('deals', dealId, { associations: ['notes'] }));
+    // Every page of the deal's notes (a deal that has been around may have hundreds).
+    const deal = await send(env, 'deal notes read', () => env.api.listAssociations('deals', dealId, 'notes'));
     if (!deal) {
       goneDeals.add(dealId);
       continue;
     }
-    const noteIds = deal.associations.notes ?? [];
+    const noteIds = deal.ids;
+    const adopted = new Set<string>();
     for (let i = 0; i < noteIds.length; i += 100) {
       const chunk = noteIds.slice(i, i + 100);
       const read = await send(env, 'notes read', () => env.api.batchRead('notes', chunk, ['hs_note_body']));
       for (const note of read.results) {
         const body = note.properties.hs_note_body ?? '';
-        for (const e of uncertain) if (e.dealId === dealId && !found.has(e.stateId) && body.includes(eventReference(e))) found.set(e.stateId, note.id);
+        for (const e of uncertain) {
+          // Its own paragraph, exactly (event 1 is not event 12), and each note for one event only.
+          if (e.dealId !== dealId || found.has(e.stateId) || adopted.has(note.id) || !body.includes(referenceParagraph(e))) continue;
+          found.set(e.stateId, note.id);
+          adopted.add(note.id);
+        }
       }
     }
   }
@@ -244,7 +256,9 @@ export async function pushNoteBatch(env: PushEnv, claimed: ClaimedNote[]): Promi
   const record = (e: ClaimedNote) => ({ stateId: e.stateId, version: '1', attempts: e.attempts, contentHash: 'note' });
   try {
     await scoped('timeline', async () => {
-      const uncertain = claimed.filter((e) => !e.hubspotId && e.inFlightSince);
+      // Whatever may have written before: a send in flight when its worker died or its reply was
+      // lost, and any earlier failed attempt (kept through a replay: a 5xx may have written too).
+      const uncertain = claimed.filter((e) => !e.hubspotId && (e.inFlightSince || e.tried || e.attempts > 0));
       const { found, goneDeals } = uncertain.length ? await recoverNotes(env, uncertain) : { found: new Map<string, string>(), goneDeals: new Set<string>() };
       const toCreate = [];
       for (const e of claimed) {
@@ -291,7 +305,7 @@ export async function pushNoteBatch(env: PushEnv, claimed: ClaimedNote[]): Promi
       );
     });
   } catch (err) {
-    if (err instanceof HubSpotError) retryLater(err, claimed.map(record), out, env);
+    if (err instanceof HubSpotError) retryLater(err, claimed.map(record), out, env, err.status === 429 ? 0 : (env.requestTimeoutMs ?? 20_000) + 5_000);
     else {
       await settle(env, NOTES, claimed, out);
       throw err;

@@ -437,6 +437,7 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
     metrics: deps.metrics,
     publicBaseUrl: deps.config.publicBaseUrl,
     pageTokenKey: deps.pageTokenKey,
+    requestTimeoutMs: deps.config.hubspot.requestTimeoutMs,
   };
   const side = new DealSide(portal);
   opts.signal?.addEventListener('abort', stop);

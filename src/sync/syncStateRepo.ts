@@ -120,7 +120,8 @@ interface DbClaimed {
 /**
  * The claim's first half, for every kind: picks up to `limit` due rows of one kind (bindings:
  * portal, kind, limit, worker) and claims them, as the `claimed` rows (id, external_id,
- * hubspot_id, in_flight_since, attempts, pushed_hash) the caller joins its records to.
+ * hubspot_id, in_flight_since, attempts, pushed_hash, and `tried`: an earlier attempt failed and
+ * left its error, which a replay keeps) the caller joins its records to.
  */
 export const CLAIM_CTE = `with picked as (
        select s.id from sync_state s
@@ -134,7 +135,7 @@ export const CLAIM_CTE = `with picked as (
        update sync_state s set claimed_by = ?, claimed_at = now(),
          in_flight_since = case when s.claimed_by is not null then coalesce(s.in_flight_since, s.claimed_at, now()) else s.in_flight_since end
        from picked where s.id = picked.id
-       returning s.id, s.external_id, s.hubspot_id, s.in_flight_since, s.attempts, s.pushed_hash
+       returning s.id, s.external_id, s.hubspot_id, s.in_flight_since, s.attempts, s.pushed_hash, (s.error is not null) as tried
      )`;
 
 /**

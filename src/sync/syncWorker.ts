@@ -89,14 +89,22 @@ export class SyncWorker {
     const today = todayUtc(this.deps.clock.now());
     if (this.overdueCheckedOn === today) return [];
     const queued: string[] = [];
+    // The day counts as looked at only once every such portal has a run of today's: a run already
+    // queued or running may have started yesterday (it computes "overdue" as of its start), and a
+    // paused or refused portal is looked at again until it can be pushed.
+    let done = true;
     for (const p of await portalRepo.list(this.deps.db)) {
-      if (p.status !== 'active' || !p.pushEnabled || !p.dealPropertiesEnabled || (p.pausedUntil && p.pausedUntil > this.deps.clock.now())) continue;
+      if (p.status !== 'active' || !p.pushEnabled || !p.dealPropertiesEnabled) continue;
       if (!(await dealStateRepo.hasNewlyOverdue(this.deps.db, p.portalId, today))) continue;
-      if (!(await decidePortal(this.deps, p.portalId)).ok) continue;
-      await syncRunRepo.startRun(this.deps.db, p.portalId, 'interval');
-      queued.push(p.portalId);
+      if ((p.pausedUntil && p.pausedUntil > this.deps.clock.now()) || !(await decidePortal(this.deps, p.portalId)).ok) {
+        done = false;
+        continue;
+      }
+      const { created } = await syncRunRepo.startRun(this.deps.db, p.portalId, 'interval');
+      if (created) queued.push(p.portalId);
+      else done = false;
     }
-    this.overdueCheckedOn = today;
+    if (done) this.overdueCheckedOn = today;
     return queued;
   }
 
