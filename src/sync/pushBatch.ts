@@ -238,26 +238,7 @@ export async function pushBatch(env: PushEnv, kind: Kind, claimed: ClaimedRecord
       throw err;
     }
     // Still failing after the in-place retries: back in the queue with a growing, jittered delay.
-    const verdict = classify(err);
-    for (const r of claimed) {
-      if (out.has(r.stateId)) continue;
-      const attempts = r.attempts + 1;
-      if (attempts >= MAX_ATTEMPTS) {
-        out.set(r.stateId, failed(r, err.summary(), `gave up after ${attempts} attempts: ${verdict.reason}`));
-        continue;
-      }
-      out.set(r.stateId, {
-        state: 'pending',
-        hubspotId: null,
-        pushedVersion: null,
-        pushedHash: null,
-        reason: `will retry: ${verdict.reason}`,
-        error: err.summary(),
-        failedVersion: null,
-        attempts,
-        nextAttemptAt: new Date(Date.now() + backoffMs(attempts, env.random)),
-      });
-    }
+    retryLater(err, claimed, out, env);
   }
   return { finished: await recordAll(env, kind, claimed, out) };
 }
@@ -268,7 +249,37 @@ export function tally(env: PushEnv, kind: WriteKind, outcome: 'created' | 'updat
   env.metrics?.syncRecords.inc({ type: kind.kind, outcome });
 }
 
-async function recordAll(env: PushEnv, kind: Kind, claimed: ClaimedRecord[], out: Map<string, Finished>): Promise<number> {
+/**
+ * Rows of a batch that kept failing after the in-place retries (those without an outcome yet): back
+ * in the queue with a growing, jittered delay, or given up after MAX_ATTEMPTS. `minWaitMs` holds a
+ * retry back at least that long (notes: a write whose answer timed out may still land at HubSpot,
+ * and the look before writing again must come after it would have).
+ */
+export function retryLater(err: HubSpotError, rows: ReadonlyArray<Pick<ClaimedRecord, 'stateId' | 'attempts' | 'version'>>, out: Map<string, Finished>, env: PushEnv, minWaitMs = 0): void {
+  const verdict = classify(err);
+  for (const r of rows) {
+    if (out.has(r.stateId)) continue;
+    const attempts = r.attempts + 1;
+    if (attempts >= MAX_ATTEMPTS) {
+      out.set(r.stateId, failed(r, err.summary(), `gave up after ${attempts} attempts: ${verdict.reason}`));
+      continue;
+    }
+    out.set(r.stateId, {
+      state: 'pending',
+      hubspotId: null,
+      pushedVersion: null,
+      pushedHash: null,
+      reason: `will retry: ${verdict.reason}`,
+      error: err.summary(),
+      failedVersion: null,
+      attempts,
+      nextAttemptAt: new Date(Date.now() + Math.max(minWaitMs, backoffMs(attempts, env.random))),
+    });
+  }
+}
+
+/** Writes the outcomes known and counts the finished ones; rows without an outcome are left as they are. */
+export async function recordAll(env: PushEnv, kind: WriteKind, claimed: ReadonlyArray<{ stateId: string }>, out: Map<string, Finished>): Promise<number> {
   const outcomes = claimed.filter((r) => out.has(r.stateId)).map((r) => ({ stateId: r.stateId, ...out.get(r.stateId)! }));
   await syncStateRepo.record(env.db, kind.kind, env.worker, outcomes);
   let finished = 0;

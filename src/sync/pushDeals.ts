@@ -8,8 +8,7 @@ import { DEAL_GROUP, DEAL_PROPERTIES, dealPropertyValues } from './dealPropertie
 import { noteProperties, referenceParagraph } from './dealNotes.js';
 import * as dealStateRepo from './dealStateRepo.js';
 import type { ClaimedDeal, ClaimedNote } from './dealStateRepo.js';
-import { backoffMs, classify, MAX_ATTEMPTS } from './retryPolicy.js';
-import { done, failed, type Finished, type PushEnv, refusedIn, send, tally, type WriteKind, writeOrBisect } from './pushBatch.js';
+import { done, type Finished, type PushEnv, recordAll, refusedIn, retryLater, send, type WriteKind, writeOrBisect } from './pushBatch.js';
 import * as syncStateRepo from './syncStateRepo.js';
 
 /**
@@ -98,34 +97,6 @@ const hashOf = (values: Record<string, string>) => crypto.createHash('sha256').u
 
 const asRecord = (d: { stateId: string; version: string; attempts: number }, hash: string) => ({ stateId: d.stateId, version: d.version, attempts: d.attempts, contentHash: hash });
 
-/**
- * A batch that kept failing after the in-place retries: back in the queue with a growing delay, or
- * given up. `minWaitMs` holds a retry back at least that long (notes: a write whose answer timed
- * out may still land at HubSpot; the look before writing again must come after it would have).
- */
-function retryLater(err: HubSpotError, rows: Array<{ stateId: string; attempts: number; version: string }>, out: Map<string, Finished>, env: PushEnv, minWaitMs = 0): void {
-  const verdict = classify(err);
-  for (const r of rows) {
-    if (out.has(r.stateId)) continue;
-    const attempts = r.attempts + 1;
-    if (attempts >= MAX_ATTEMPTS) {
-      out.set(r.stateId, failed(r, err.summary(), `gave up after ${attempts} attempts: ${verdict.reason}`));
-      continue;
-    }
-    out.set(r.stateId, {
-      state: 'pending',
-      hubspotId: null,
-      pushedVersion: null,
-      pushedHash: null,
-      reason: `will retry: ${verdict.reason}`,
-      error: err.summary(),
-      failedVersion: null,
-      attempts,
-      nextAttemptAt: new Date(Date.now() + Math.max(minWaitMs, backoffMs(attempts, env.random))),
-    });
-  }
-}
-
 /** Writes the outcomes; rows without one go back to the queue untouched. */
 async function settle(env: PushEnv, kind: WriteKind, claimed: Array<{ stateId: string }>, out: Map<string, Finished>): Promise<number> {
   await syncStateRepo.release(
@@ -133,16 +104,7 @@ async function settle(env: PushEnv, kind: WriteKind, claimed: Array<{ stateId: s
     claimed.filter((r) => !out.has(r.stateId)).map((r) => r.stateId),
     env.worker,
   );
-  const outcomes = claimed.filter((r) => out.has(r.stateId)).map((r) => ({ stateId: r.stateId, ...out.get(r.stateId)! }));
-  await syncStateRepo.record(env.db, kind.kind, env.worker, outcomes);
-  let finished = 0;
-  for (const o of outcomes) {
-    if (o.state === 'pending') continue;
-    finished += 1;
-    if (o.state === 'failed') tally(env, kind, 'failed');
-    if (o.state === 'skipped') tally(env, kind, 'skipped');
-  }
-  return finished;
+  return recordAll(env, kind, claimed, out);
 }
 
 /**
