@@ -1,15 +1,12 @@
 import type { Db } from '../db/db.js';
 import type { Deps } from '../deps.js';
 import * as dealInvoiceRepo from '../invoices/dealInvoiceRepo.js';
-import type { DealInvoice, DealSummary } from '../invoices/dealInvoiceRepo.js';
+import type { DealPageWithSummary } from '../invoices/dealInvoiceRepo.js';
 import { CoalescingReader } from '../shared/coalescingReader.js';
 import { APP_CARD_PAGE_SIZE } from './presentAppCard.js';
 
 /** One page of a deal's invoices with the deal's totals, count and locale: what the app card's list shows. */
-export interface AppCardPage {
-  invoices: DealInvoice[];
-  summary: DealSummary;
-}
+export type AppCardPage = DealPageWithSummary;
 
 interface AppCardRead {
   portalId: string;
@@ -21,8 +18,8 @@ interface AppCardRead {
 
 /**
  * Reads our app card's invoice list with request coalescing (shared/coalescingReader.ts): the
- * reads that arrive while others are in flight share the next batch, which is two queries side by
- * side whatever its size: the pages (each deal with its own offset) and the deals' totals.
+ * reads that arrive while others are in flight share the next batch, which is one query whatever its
+ * size: each page (each deal with its own offset) with its deal's totals (dealInvoiceRepo.pagesForDeals).
  */
 export class AppCardReader {
   private readonly reader: CoalescingReader<AppCardRead, AppCardPage>;
@@ -33,20 +30,13 @@ export class AppCardReader {
       group: (q) => q.today,
       missing: () => ({ invoices: [], summary: { totals: [], invoiceCount: 0, locale: null } }),
       load: async (batch) => {
-        const today = batch[0]!.today;
-        const deals = new Map(batch.map((q) => [dealInvoiceRepo.dealKey(q.portalId, q.dealId), q]));
-        const [pages, summaries] = await Promise.all([
-          dealInvoiceRepo.pagesForDeals(
-            db,
-            batch.map((q) => ({ portalId: q.portalId, dealId: q.dealId, offset: (q.page - 1) * APP_CARD_PAGE_SIZE })),
-            today,
-            APP_CARD_PAGE_SIZE,
-          ),
-          dealInvoiceRepo.summariesForDeals(db, [...deals.values()], today),
-        ]);
-        return new Map(
-          batch.map((q, i) => [`${dealInvoiceRepo.dealKey(q.portalId, q.dealId)}:${q.page}`, { invoices: pages[i]!, summary: summaries.get(dealInvoiceRepo.dealKey(q.portalId, q.dealId))! }]),
+        const pages = await dealInvoiceRepo.pagesForDeals(
+          db,
+          batch.map((q) => ({ portalId: q.portalId, dealId: q.dealId, offset: (q.page - 1) * APP_CARD_PAGE_SIZE })),
+          batch[0]!.today,
+          APP_CARD_PAGE_SIZE,
         );
+        return new Map(batch.map((q, i) => [`${dealInvoiceRepo.dealKey(q.portalId, q.dealId)}:${q.page}`, pages[i]!]));
       },
     });
   }

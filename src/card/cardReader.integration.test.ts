@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/setup.js';
 import { createContact, createInvoice } from '../../test/factories.js';
 import * as invoiceRepo from '../invoices/dealInvoiceRepo.js';
+import type { DealCurrencyTotals, DealSummary } from '../invoices/dealInvoiceRepo.js';
 import { AppCardReader } from './appCardReader.js';
 import { CardReader } from './cardReader.js';
 import { APP_CARD_PAGE_SIZE } from './presentAppCard.js';
@@ -14,8 +15,27 @@ beforeAll(async () => {
   // Deal i gets 2i + 1 invoices in a mix of states, spread over two portals.
   for (const [i, deal] of deals.entries()) {
     for (let k = 0; k <= 2 * i; k++) {
-      const inv = await createInvoice(app, { portalId: k % 2 ? '77' : '88', dealId: deal, issueDate: `2026-0${1 + (k % 9)}-15`, status: k % 3 ? 'open' : 'draft', contactExternalId: contact });
+      // Three currencies of three exponents, so the sums per currency are compared too.
+      const money = [
+        { currency: 'EUR', unitPrice: '100.00' },
+        { currency: 'JPY', unitPrice: '1234' },
+        { currency: 'KWD', unitPrice: '12.345' },
+      ][k % 3 === 2 ? 0 : (k + i) % 3]!;
+      const inv = await createInvoice(app, {
+        portalId: k % 2 ? '77' : '88',
+        dealId: deal,
+        issueDate: `2026-0${1 + (k % 9)}-15`,
+        status: k % 3 ? 'open' : 'draft',
+        contactExternalId: contact,
+        currency: money.currency,
+        lines: [{ description: 'Consulting', quantity: '2', unitPrice: money.unitPrice, taxRate: '20' }],
+      });
       if (k === 4) await app.api('POST', `/invoices/${inv.id}/payments`, { amount: inv.total });
+      if (k === 5) {
+        // Paid in part, then voided: its payment counts for nothing in the totals.
+        await app.api('POST', `/invoices/${inv.id}/payments`, { amount: '10.00' });
+        expect((await app.api('PATCH', `/invoices/${inv.id}`, { status: 'void', voidReason: 'Billed twice' })).status).toBe(200);
+      }
     }
   }
 });
@@ -56,6 +76,23 @@ describe('CardReader', () => {
   });
 });
 
+/** A deal's summary worked out here, invoice by invoice, from its rows: the reference for the reader's sums in SQL. */
+async function summaryOf(portalId: string, dealId: string, today: string): Promise<DealSummary> {
+  const rows = (await tdb.db('invoices').where({ portal_id: portalId, deal_id: dealId }).whereNull('deleted_at').orderBy('id')) as Array<Record<string, string>>;
+  const settings = (await tdb.db('portal_settings').where({ portal_id: portalId }).first()) as { locale: string | null } | undefined;
+  const byCurrency = new Map<string, DealCurrencyTotals>();
+  for (const r of rows) {
+    const currency = r.currency!.trim();
+    const t = byCurrency.get(currency) ?? { currency, openMinor: 0n, overdueMinor: 0n, paidMinor: 0n };
+    const balance = BigInt(r.total_minor!) - BigInt(r.paid_minor!);
+    if (r.status === 'open') t.openMinor += balance;
+    if (r.status === 'open' && r.due_date! < today) t.overdueMinor += balance;
+    t.paidMinor += BigInt(r.paid_minor!);
+    byCurrency.set(currency, t);
+  }
+  return { totals: [...byCurrency.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)), invoiceCount: rows.length, locale: settings?.locale ?? null };
+}
+
 describe('AppCardReader', () => {
   it('answers concurrent reads of many deals and pages exactly as one page query and one summary each would', async () => {
     const reader = new AppCardReader(tdb.db);
@@ -74,10 +111,13 @@ describe('AppCardReader', () => {
       const label = `${r.portalId}/${r.dealId} page ${r.page}`;
       // The app card shows no bill-to, so its read leaves it out; everything else is the same.
       expect(batched[i]!.invoices, label).toEqual(single.invoices.map((inv) => ({ ...inv, billTo: null })));
-      expect(batched[i]!.summary, label).toEqual(await invoiceRepo.dealSummary(tdb.db, r.portalId, r.dealId, '2026-11-25'));
+      expect(batched[i]!.summary, label).toEqual(await summaryOf(r.portalId, r.dealId, '2026-11-25'));
     }
     // Deal 106 has 11 invoices: six on portal 88, so its second page is empty but counted.
     expect(batched.some((p) => p.invoices.length === 0 && p.summary.invoiceCount > 0)).toBe(true);
     expect(batched.some((p) => p.summary.totals.length > 0 && p.summary.totals.some((t) => t.paidMinor > 0n))).toBe(true);
+    expect(batched.some((p) => p.summary.totals.length === 3)).toBe(true);
+    expect(batched.some((p) => p.summary.totals.some((t) => t.overdueMinor > 0n))).toBe(true);
+    expect(batched.some((p) => p.invoices.some((inv) => inv.status === 'void' && inv.paidMinor > 0n))).toBe(true);
   });
 });

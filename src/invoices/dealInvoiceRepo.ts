@@ -138,63 +138,6 @@ export interface DealSummary {
   locale: string | null;
 }
 
-interface DbDealSummary {
-  portal_id: string;
-  deal_id: string;
-  currency: string | null;
-  n: string | null;
-  open_minor: string | null;
-  overdue_minor: string | null;
-  paid_minor: string | null;
-  locale: string | null;
-}
-
-// Sums in SQL, exactly: bigint minor units summed as numeric and handed over as text, per deal of
-// the batch and currency. The portal's locale rides along (one column of portal_settings, read by
-// primary key); a deal without invoices still has its row (currency null) to carry it. `$3` is today.
-const DEALS_SUMMARY_SQL = `
-  select k.portal_id, k.deal_id, t.currency, t.n, t.open_minor, t.overdue_minor, t.paid_minor, s.locale
-  from unnest($1::bigint[], $2::bigint[]) as k (portal_id, deal_id)
-  left join portal_settings s on s.portal_id = k.portal_id
-  left join lateral (
-    select i.currency,
-           count(*)::text as n,
-           sum(case when i.status = 'open' then i.total_minor - i.paid_minor else 0 end)::text as open_minor,
-           sum(case when i.status = 'open' and i.due_date < $3::date then i.total_minor - i.paid_minor else 0 end)::text as overdue_minor,
-           sum(i.paid_minor)::text as paid_minor
-    from invoices i
-    where i.portal_id = k.portal_id and i.deal_id = k.deal_id and i.deleted_at is null
-    group by i.currency
-  ) t on true
-  order by k.portal_id, k.deal_id, t.currency`;
-
-/**
- * Each deal's open, overdue and paid amounts per currency, its invoice count and its portal's
- * locale, for several deals in one query (keyed by dealKey; every deal asked for is present).
- * `deals` must hold each deal once: a deal listed twice would have its sums counted twice.
- */
-export async function summariesForDeals(db: Db, deals: ReadonlyArray<{ portalId: string; dealId: string }>, today: string): Promise<Map<string, DealSummary>> {
-  const rows = await queryPrepared<DbDealSummary>(db, 'deals_summary_v1', DEALS_SUMMARY_SQL, [deals.map((d) => d.portalId), deals.map((d) => d.dealId), today]);
-  const out = new Map<string, DealSummary>();
-  for (const r of rows) {
-    const key = dealKey(String(r.portal_id), String(r.deal_id));
-    let summary = out.get(key);
-    if (!summary) {
-      summary = { totals: [], invoiceCount: 0, locale: r.locale ?? null };
-      out.set(key, summary);
-    }
-    if (r.currency === null) continue;
-    summary.invoiceCount += Number(r.n ?? 0);
-    summary.totals.push({ currency: r.currency.trim(), openMinor: BigInt(r.open_minor ?? 0), overdueMinor: BigInt(r.overdue_minor ?? 0), paidMinor: BigInt(r.paid_minor ?? 0) });
-  }
-  return out;
-}
-
-/** The deal's amounts per currency, its invoice count and the portal's locale. */
-export async function dealSummary(db: Db, portalId: string, dealId: string, today: string): Promise<DealSummary> {
-  return (await summariesForDeals(db, [{ portalId, dealId }], today)).get(dealKey(portalId, dealId))!;
-}
-
 /** A page of one deal's invoices: `limit` of them after the first `offset`, most relevant first. */
 export interface DealPageRead {
   portalId: string;
@@ -202,29 +145,83 @@ export interface DealPageRead {
   offset: number;
 }
 
-// One page of each of several deals (each with its own offset), in one round trip; `$3` is today.
-// Only what the app card's list shows (no bill-to: no contacts join), and no more: the columns a
-// row carries are most of what the database client decodes for this busiest read.
-const DEALS_PAGES_SQL = `
-  select x.id, x.number, x.status, x.currency, x.issue_date, x.due_date, x.total_minor, x.paid_minor, x.void_reason, x.ord from (
-    select i.id, i.number, i.status, i.currency, i.issue_date, i.due_date, i.total_minor, i.paid_minor, i.void_reason, k.ord, k.off,
-           row_number() over (partition by k.ord order by ${RELEVANCE}) as rank
-    from unnest($1::bigint[], $2::bigint[], $5::int[]) with ordinality as k (portal_id, deal_id, off, ord)
-    join invoices i on i.portal_id = k.portal_id and i.deal_id = k.deal_id and i.deleted_at is null
-  ) x
-  where x.rank > x.off and x.rank <= x.off + $4
-  order by x.ord, x.rank`;
+/** One page of a deal's invoices (without bill-to: `billTo` null) with the deal's summary. */
+export interface DealPageWithSummary {
+  invoices: DealInvoice[];
+  summary: DealSummary;
+}
 
-/** The pages asked for, in their order (a page past a deal's end is empty), without bill-to (`billTo` null). */
-export async function pagesForDeals(db: Db, reads: readonly DealPageRead[], today: string, limit: number): Promise<DealInvoice[][]> {
-  const rows = await queryPrepared<DbDealInvoiceCore & { ord: string }>(db, 'deals_pages_v2', DEALS_PAGES_SQL, [
+// Several deals' pages (each with its own offset) and their summaries in one round trip, one row
+// per page asked for, in their order; `$3` is today. Each row carries its page and its deal's
+// totals as JSON text (money and ids as strings, so nothing passes through a float), built by the
+// database: one row per page instead of one per invoice and currency is what the database client
+// decodes for this busiest read, and one query instead of two per batch. Only what the app card's
+// list shows (no bill-to: no contacts join). The sums are exact: bigint minor units summed as
+// numeric and handed over as text, per currency. The portal's locale rides along (one column of
+// portal_settings, read by primary key).
+const DEALS_PAGES_SQL = `
+  select k.ord, s.locale,
+    (select json_agg(json_build_array(p.id::text, p.number, p.status, p.currency, p.issue_date, p.due_date, p.total_minor::text, p.paid_minor::text, p.void_reason) order by p.rank)
+     from (
+       select i.id, i.number, i.status, i.currency, i.issue_date, i.due_date, i.total_minor, i.paid_minor, i.void_reason,
+              row_number() over (order by ${RELEVANCE}) as rank
+       from invoices i
+       where i.portal_id = k.portal_id and i.deal_id = k.deal_id and i.deleted_at is null
+     ) p
+     where p.rank > k.off and p.rank <= k.off + $4)::text as page,
+    (select json_agg(json_build_array(t.currency, t.n, t.open_minor, t.overdue_minor, t.paid_minor) order by t.currency)
+     from (
+       select i.currency,
+              count(*)::text as n,
+              sum(case when i.status = 'open' then i.total_minor - i.paid_minor else 0 end)::text as open_minor,
+              sum(case when i.status = 'open' and i.due_date < $3::date then i.total_minor - i.paid_minor else 0 end)::text as overdue_minor,
+              sum(i.paid_minor)::text as paid_minor
+       from invoices i
+       where i.portal_id = k.portal_id and i.deal_id = k.deal_id and i.deleted_at is null
+       group by i.currency
+     ) t)::text as totals
+  from unnest($1::bigint[], $2::bigint[], $5::int[]) with ordinality as k (portal_id, deal_id, off, ord)
+  left join portal_settings s on s.portal_id = k.portal_id
+  order by k.ord`;
+
+type PageJson = Array<[string, string, Invoice['status'], string, string, string, string, string, string | null]>;
+type TotalsJson = Array<[string, string, string, string, string]>;
+
+/**
+ * The pages asked for, in their order, each with its deal's summary (a page past a deal's end is
+ * empty; its summary still counts every invoice), in one query. Without bill-to (`billTo` null).
+ */
+export async function pagesForDeals(db: Db, reads: readonly DealPageRead[], today: string, limit: number): Promise<DealPageWithSummary[]> {
+  const rows = await queryPrepared<{ ord: string; locale: string | null; page: string | null; totals: string | null }>(db, 'deals_pages_v3', DEALS_PAGES_SQL, [
     reads.map((r) => r.portalId),
     reads.map((r) => r.dealId),
     today,
     limit,
     reads.map((r) => r.offset),
   ]);
-  const pages: DealInvoice[][] = reads.map(() => []);
-  for (const r of rows) pages[Number(r.ord) - 1]!.push(toDealInvoice(r, null));
-  return pages;
+  const out: DealPageWithSummary[] = new Array<DealPageWithSummary>(reads.length);
+  for (const r of rows) {
+    const invoices =
+      r.page === null
+        ? []
+        : (JSON.parse(r.page) as PageJson).map(([id, number, status, currency, issueDate, dueDate, total, paid, voidReason]): DealInvoice => ({
+            id,
+            number,
+            status,
+            currency: currency.trim(),
+            issueDate,
+            dueDate,
+            totalMinor: BigInt(total),
+            paidMinor: BigInt(paid),
+            voidReason,
+            billTo: null,
+          }));
+    const summary: DealSummary = { totals: [], invoiceCount: 0, locale: r.locale ?? null };
+    for (const [currency, n, open, overdue, paid] of r.totals === null ? [] : (JSON.parse(r.totals) as TotalsJson)) {
+      summary.invoiceCount += Number(n);
+      summary.totals.push({ currency: currency.trim(), openMinor: BigInt(open), overdueMinor: BigInt(overdue), paidMinor: BigInt(paid) });
+    }
+    out[Number(r.ord) - 1] = { invoices, summary };
+  }
+  return out;
 }
