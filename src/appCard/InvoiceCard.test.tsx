@@ -228,6 +228,28 @@ describe('the invoice card: what a rep sees', () => {
     expect(textOf(row(r, inv.number))).toContain('Balance 1.234,50\u00a0€');
   });
 
+  it('leaves out a currency with nothing open, overdue or paid, and counts nothing paid on a voided invoice', async () => {
+    const dealId = newDeal();
+    const open = await issued(app, dealId, { currency: 'EUR', lines: line('100.00'), issueDate: '2026-11-01', dueDate: '2026-12-01' });
+    await pay(app, open.id, '30.00');
+    const refunded = await issued(app, dealId, { currency: 'EUR', lines: line('50.00'), issueDate: '2026-11-02', dueDate: '2026-12-02' });
+    await pay(app, refunded.id, '20.00');
+    expect((await app.api('PATCH', `/invoices/${refunded.id}`, { status: 'void', voidReason: 'Refunded' })).status).toBe(200);
+    const jpyVoid = await issued(app, dealId, { currency: 'JPY', lines: line('5000'), issueDate: '2026-11-03', dueDate: '2026-12-03' });
+    expect((await app.api('PATCH', `/invoices/${jpyVoid.id}`, { status: 'void' })).status).toBe(200);
+    const kwdDraft = await createInvoice(app, { dealId, currency: 'KWD', lines: line('1.000') });
+    const r = await renderCard(dealId);
+    // Every invoice is listed, but only EUR has amounts: one row, its labels naming the currency.
+    expect([...rows(r).keys()].sort()).toEqual([open.number, refunded.number, jpyVoid.number, kwdDraft.number].sort());
+    expect(r.findAll(Statistics)).toHaveLength(1);
+    expect(statistic(r, 'Open EUR')).toBe('€70.00');
+    // The 20.00 paid on the voided invoice counts for nothing, as in the deal's "Amount paid" property.
+    expect(statistic(r, 'Paid EUR')).toBe('€30.00');
+    expect(r.maybeFind(StatisticsItem, { label: 'Open JPY' })).toBeNull();
+    expect(r.maybeFind(StatisticsItem, { label: 'Open KWD' })).toBeNull();
+    expect(textOf(row(r, refunded.number))).toContain('Void');
+  });
+
   it('pages through the invoices on the server, ten at a time', async () => {
     const dealId = newDeal();
     for (let i = 0; i < 12; i++) await createInvoice(app, { dealId, lines: line('10.00') });

@@ -121,8 +121,8 @@ describe('GET /hubspot/app-card/invoices', () => {
     expect(res.bytes).toBeLessThan(64 * 1024);
     expect(res.body.locale).toBe('de-DE');
     expect(res.body.totals).toEqual([
-      // open: 240.00 + 200.00 + 240.00; overdue: 240.00; paid: 40.00 + 240.00 + the 10.00 received on the voided one.
-      { currency: 'EUR', exponent: 2, open: '680.00', overdue: '240.00', paid: '290.00' },
+      // open: 240.00 + 200.00 + 240.00; overdue: 240.00; paid: 40.00 + 240.00 (the 10.00 on the voided one counts for nothing, as in the deal properties).
+      { currency: 'EUR', exponent: 2, open: '680.00', overdue: '240.00', paid: '280.00' },
       { currency: 'JPY', exponent: 0, open: '12000', overdue: '0', paid: '345' },
       { currency: 'KWD', exponent: 3, open: '1.234', overdue: '1.234', paid: '0.000' },
     ]);

@@ -87,7 +87,7 @@ async function summaryOf(portalId: string, dealId: string, today: string): Promi
     const balance = BigInt(r.total_minor!) - BigInt(r.paid_minor!);
     if (r.status === 'open') t.openMinor += balance;
     if (r.status === 'open' && r.due_date! < today) t.overdueMinor += balance;
-    t.paidMinor += BigInt(r.paid_minor!);
+    if (r.status !== 'void') t.paidMinor += BigInt(r.paid_minor!);
     byCurrency.set(currency, t);
   }
   return { totals: [...byCurrency.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)), invoiceCount: rows.length, locale: settings?.locale ?? null };

@@ -125,7 +125,12 @@ export interface DealCurrencyTotals {
   openMinor: bigint;
   /** Balance of the open invoices past their due date (a part of openMinor). */
   overdueMinor: bigint;
-  /** Money received on the deal's invoices (a voided invoice's payments included: they were received). */
+  /**
+   * Money paid on the deal's open and paid invoices. A voided invoice counts for nothing here, its
+   * payments included, exactly as in the deal's "Amount paid" property (sync/dealProperties.ts): a
+   * rep and a manager reading the card and the deal record see the same figure. The voided
+   * invoice's own row still shows what was paid on it.
+   */
   paidMinor: bigint;
 }
 
@@ -175,7 +180,7 @@ const DEALS_PAGES_SQL = `
               count(*)::text as n,
               sum(case when i.status = 'open' then i.total_minor - i.paid_minor else 0 end)::text as open_minor,
               sum(case when i.status = 'open' and i.due_date < $3::date then i.total_minor - i.paid_minor else 0 end)::text as overdue_minor,
-              sum(i.paid_minor)::text as paid_minor
+              sum(case when i.status <> 'void' then i.paid_minor else 0 end)::text as paid_minor
        from invoices i
        where i.portal_id = k.portal_id and i.deal_id = k.deal_id and i.deleted_at is null
        group by i.currency
