@@ -136,7 +136,7 @@ export const validateAppCardPaymentBody = compile<PaymentBody>({
 export const getAppCardInvoices: Handler<{ query: Checked<typeof validateAppCardListQuery> }> = async (deps, req, res, { query }) => {
   const caller = appCardCallerOf(res);
   if (!deps.pageTokenKey) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'The invoice card');
-  // The portal check runs beside the two queries; nothing is answered or minted before it passed.
+  // The portal check runs beside the card's read; nothing is answered or minted before it passed.
   const served = requireServedPortal(deps, caller.portalId, 'operator', { path: req.path, requestId: res.locals.requestId });
   const answer = await buildAppCardInvoices(
     deps,

@@ -180,7 +180,7 @@ const DEALS_PAGES_SQL = `
               count(*)::text as n,
               sum(case when i.status = 'open' then i.total_minor - i.paid_minor else 0 end)::text as open_minor,
               sum(case when i.status = 'open' and i.due_date < $3::date then i.total_minor - i.paid_minor else 0 end)::text as overdue_minor,
-              sum(case when i.status <> 'void' then i.paid_minor else 0 end)::text as paid_minor
+              sum(case when i.status in ('open', 'paid') then i.paid_minor else 0 end)::text as paid_minor
        from invoices i
        where i.portal_id = k.portal_id and i.deal_id = k.deal_id and i.deleted_at is null
        group by i.currency
@@ -204,23 +204,13 @@ export async function pagesForDeals(db: Db, reads: readonly DealPageRead[], toda
     limit,
     reads.map((r) => r.offset),
   ]);
-  const out: DealPageWithSummary[] = new Array<DealPageWithSummary>(reads.length);
+  // Every read has its row (unnest … with ordinality); a page without one would still be empty, never undefined.
+  const out: DealPageWithSummary[] = reads.map(() => ({ invoices: [], summary: { totals: [], invoiceCount: 0, locale: null } }));
   for (const r of rows) {
-    const invoices =
-      r.page === null
-        ? []
-        : (JSON.parse(r.page) as PageJson).map(([id, number, status, currency, issueDate, dueDate, total, paid, voidReason]): DealInvoice => ({
-            id,
-            number,
-            status,
-            currency: currency.trim(),
-            issueDate,
-            dueDate,
-            totalMinor: BigInt(total),
-            paidMinor: BigInt(paid),
-            voidReason,
-            billTo: null,
-          }));
+    const page = r.page === null ? [] : (JSON.parse(r.page) as PageJson);
+    const invoices = page.map(([id, number, status, currency, issue_date, due_date, total_minor, paid_minor, void_reason]) =>
+      toDealInvoice({ id, number, status, currency, issue_date, due_date, total_minor, paid_minor, void_reason }, null),
+    );
     const summary: DealSummary = { totals: [], invoiceCount: 0, locale: r.locale ?? null };
     for (const [currency, n, open, overdue, paid] of r.totals === null ? [] : (JSON.parse(r.totals) as TotalsJson)) {
       summary.invoiceCount += Number(n);
