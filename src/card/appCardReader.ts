@@ -28,7 +28,7 @@ export class AppCardReader {
     this.reader = new CoalescingReader<AppCardRead, AppCardPage>({
       key: (q) => `${dealInvoiceRepo.dealKey(q.portalId, q.dealId)}:${q.page}`,
       group: (q) => q.today,
-      missing: () => ({ invoices: [], summary: { totals: [], invoiceCount: 0, locale: null } }),
+      missing: dealInvoiceRepo.emptyDealPage,
       load: async (batch) => {
         const pages = await dealInvoiceRepo.pagesForDeals(
           db,

@@ -156,11 +156,14 @@ export interface DealPageWithSummary {
   summary: DealSummary;
 }
 
-// Several deals' pages (each with its own offset) and their summaries in one round trip, one row
-// per page asked for, in their order; `$3` is today. Each row carries its page and its deal's
-// totals as JSON text (money and ids as strings, so nothing passes through a float), built by the
-// database: one row per page instead of one per invoice and currency is what the database client
-// decodes for this busiest read, and one query instead of two per batch. Only what the app card's
+/** The page of a deal without invoices (or past its last page), for a portal without settings. */
+export const emptyDealPage = (): DealPageWithSummary => ({ invoices: [], summary: { totals: [], invoiceCount: 0, locale: null } });
+
+// Several deals' pages (each with its own offset) and their summaries in one statement, one row
+// per page asked for, in their order; `$3` is today. One statement reads one snapshot, so a page's
+// rows and its deal's totals always agree (two queries on two connections could straddle a
+// payment). Each row carries its page and its deal's totals as JSON text (money and ids as
+// strings, so nothing passes through a float), built by the database. Only what the app card's
 // list shows (no bill-to: no contacts join). The sums are exact: bigint minor units summed as
 // numeric and handed over as text, per currency. The portal's locale rides along (one column of
 // portal_settings, read by primary key).
@@ -205,7 +208,7 @@ export async function pagesForDeals(db: Db, reads: readonly DealPageRead[], toda
     reads.map((r) => r.offset),
   ]);
   // Every read has its row (unnest … with ordinality); a page without one would still be empty, never undefined.
-  const out: DealPageWithSummary[] = reads.map(() => ({ invoices: [], summary: { totals: [], invoiceCount: 0, locale: null } }));
+  const out: DealPageWithSummary[] = reads.map(emptyDealPage);
   for (const r of rows) {
     const page = r.page === null ? [] : (JSON.parse(r.page) as PageJson);
     const invoices = page.map(([id, number, status, currency, issue_date, due_date, total_minor, paid_minor, void_reason]) =>
