@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { limitedWarn } from '../http/limitedWarn.js';
 import { AppError, notConfigured } from '../errors.js';
 import { requireServedPortal } from '../portals/portalAccess.js';
-import { type PageClaims, type PagePurpose, readPageToken, type PageTokenFailure } from '../shared/pageToken.js';
+import { type PageClaims, type PagePurpose, readPageToken, RECORD_LINK_SECONDS, type PageTokenFailure } from '../shared/pageToken.js';
 
 /** How a token is presented and refused, for each of the two kinds. */
 interface TokenKind {
@@ -23,6 +23,9 @@ const LINK_WHY: Record<PageTokenFailure, string> = {
   tampered: 'This link has been altered and is not valid. Open it again from the Invoices card on the deal record.',
   expired: 'This link has expired. Close this window and reopen the deal record to get a fresh one.',
 };
+
+/** A timeline note's PDF link past its 400 days: the card still opens the same PDF. */
+const RECORD_LINK_EXPIRED = `This PDF link from the deal's timeline has expired (timeline links work for ${RECORD_LINK_SECONDS / 86_400} days). Open the Invoices card on the deal record and choose PDF on the invoice to see it.`;
 
 const KINDS: Record<'link' | 'session', TokenKind> = {
   link: {
@@ -66,7 +69,8 @@ export function requirePageToken(deps: Deps, kind: 'link' | 'session', purposes:
     const result = readPageToken(deps.pageTokenKey, token, deps.clock.now().getTime());
     if (!result.ok) {
       warn(result.reason);
-      throw new AppError(`token_${result.reason}`, 401, k.rejected(result.reason));
+      const recordLinkExpired = result.reason === 'expired' && result.kind === 'record' && opts.recordLinks === true && kind === 'link';
+      throw new AppError(`token_${result.reason}`, 401, recordLinkExpired ? RECORD_LINK_EXPIRED : k.rejected(result.reason));
     }
     const { claims } = result;
     res.locals.pageTokenPortal = claims.portalId; // a genuine token: its failures are worth an admin's look (app.ts)

@@ -66,7 +66,7 @@ describe('page tokens', () => {
 
   it('rejects tokens from another key, expired tokens and garbage', () => {
     expect(readPageToken(crypto.randomBytes(32), mintPageToken(key, claims), now)).toEqual({ ok: false, reason: 'tampered' });
-    expect(readPageToken(key, mintPageToken(key, claims), claims.exp * 1000)).toEqual({ ok: false, reason: 'expired' });
+    expect(readPageToken(key, mintPageToken(key, claims), claims.exp * 1000)).toEqual({ ok: false, reason: 'expired', kind: claims.kind });
     expect(readPageToken(key, 'not-a-token', now)).toEqual({ ok: false, reason: 'malformed' });
     expect(readPageToken(key, 'A'.repeat(60), now)).toEqual({ ok: false, reason: 'malformed' });
   });
@@ -81,7 +81,7 @@ describe('page tokens', () => {
     const asked = mintPageToken(key, { ...claims, exp: claims.origin + 10 * 24 * 3600 });
     const read = readPageToken(key, asked, now);
     expect(read.ok && read.claims.exp).toBe(claims.origin + PAGE_CHAIN_MAX_SECONDS);
-    expect(readPageToken(key, asked, (claims.origin + PAGE_CHAIN_MAX_SECONDS) * 1000)).toEqual({ ok: false, reason: 'expired' });
+    expect(readPageToken(key, asked, (claims.origin + PAGE_CHAIN_MAX_SECONDS) * 1000)).toEqual({ ok: false, reason: 'expired', kind: 'link' });
   });
 
   it('derives tokens that keep the origin and live a session from now, but never past the bound', () => {
@@ -99,7 +99,7 @@ describe('page tokens', () => {
       ok: true,
       claims: { kind: 'record', purpose: 'pdf', portalId: '987654', dealId: '53701', invoiceId: '17', userId: '', userEmail: null, origin: now / 1000, exp: now / 1000 + RECORD_LINK_SECONDS },
     });
-    expect(readPageToken(key, link, now + RECORD_LINK_SECONDS * 1000)).toEqual({ ok: false, reason: 'expired' });
+    expect(readPageToken(key, link, now + RECORD_LINK_SECONDS * 1000)).toEqual({ ok: false, reason: 'expired', kind: 'record' });
     // Another purpose, a user or a missing invoice, even correctly signed, is refused.
     for (const forged of [
       mintPageToken(key, { ...claims, kind: 'record', purpose: 'payment' }),

@@ -61,7 +61,11 @@ export interface PageClaims extends PageIdentity {
 
 export type PageTokenFailure = 'malformed' | 'tampered' | 'expired';
 
-export type PageTokenResult = { ok: true; claims: PageClaims } | { ok: false; reason: PageTokenFailure };
+/**
+ * A refusal. An expired token's MAC checked out, so its kind is known and told: a timeline note's
+ * record link that has run out is explained to the rep differently from a card's 30-minute link.
+ */
+export type PageTokenResult = { ok: true; claims: PageClaims } | { ok: false; reason: PageTokenFailure; kind?: PageTokenKind };
 
 /*
  * Layout: 3.<kind><purpose>.<portal>.<deal>.<invoice>.<user>.<origin>.<exp>.<email>.<tag>
@@ -200,7 +204,7 @@ export function readPageToken(key: Buffer, token: string, nowMs: number): PageTo
   if (kind === 'record' && (purpose !== 'pdf' || !invoiceId || userId || email)) return { ok: false, reason: 'malformed' };
   // The chain's bound again, in case a token was ever minted past it (a record link's own bound for those).
   const bound = Number(origin) + (kind === 'record' ? RECORD_LINK_SECONDS : PAGE_CHAIN_MAX_SECONDS);
-  if (nowMs >= Math.min(Number(exp), bound) * 1000) return { ok: false, reason: 'expired' };
+  if (nowMs >= Math.min(Number(exp), bound) * 1000) return { ok: false, reason: 'expired', kind };
   let userEmail: string | null = null;
   if (email) {
     const raw = Buffer.from(email, 'base64url');

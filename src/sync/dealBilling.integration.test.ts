@@ -176,6 +176,19 @@ describe('deal billing in HubSpot', () => {
     const pdf = await fetch(`${app.url}${link.slice('https://invoices.example.com'.length)}`);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    // After its 400 days the link says so, and where the same PDF is still found.
+    const clock = app.clock as TestClock;
+    const before = clock.now();
+    try {
+      clock.current = new Date(Date.now() + 401 * 86_400_000); // the push minted the link on the wall clock
+      const expired = await fetch(`${app.url}${link.slice('https://invoices.example.com'.length)}`);
+      expect(expired.status).toBe(401);
+      expect(await expired.text()).toContain(
+        'This PDF link from the deal&#39;s timeline has expired (timeline links work for 400 days). Open the Invoices card on the deal record and choose PDF on the invoice to see it.',
+      );
+    } finally {
+      clock.current = before;
+    }
   });
 
   it('writes nothing when nothing changed, and one write per deal however many changes came before the push', async () => {
