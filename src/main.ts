@@ -2,6 +2,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, createOpsApp } from './app.js';
 import { ConfigError, describeMissingSetup, loadConfig } from './config.js';
+import { endOfLifeWarning } from './runtime.js';
 import { useHubSpotAgentForProcess } from './hubspot/hubspotApi.js';
 import { isEmbedded } from './db/db.js';
 import { migrateLatest, pendingMigrations } from './db/migrate.js';
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
     }
   }
   for (const note of describeMissingSetup(config)) log.warn(note);
+  const eol = endOfLifeWarning(process.versions.node, new Date().toISOString().slice(0, 10));
+  if (eol) log.warn(eol);
   if (config.hubspot.portalId && config.hubspot.accessToken) {
     await portalRepo.ensurePrivateApp(deps.db, config.hubspot.portalId, new Date());
     log.info(`pushing to portal ${config.hubspot.portalId} with the private-app token`);

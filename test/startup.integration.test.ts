@@ -7,6 +7,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signV2, signV3 } from '../src/hubspot/signature.js';
+import { endOfLifeWarning } from '../src/runtime.js';
 import { CLI, MAIN, requireBuild, startService } from './serviceProcess.js';
 
 /**
@@ -44,6 +45,10 @@ describe('npm start on the embedded database', () => {
       expect(health.status).toBe(200);
       expect(s.output()).toContain('HUBSPOT_CLIENT_SECRET is not set');
       expect(s.output()).toContain('API_TOKEN is not set');
+      // On a Node line past its end of life (the machine's Node 20 since 2026-04-30) it says so.
+      const eol = endOfLifeWarning(process.versions.node, new Date().toISOString().slice(0, 10));
+      if (eol) expect(s.output()).toContain(eol);
+      else expect(s.output()).not.toContain('reached its end of life');
       const card = await fetch(`http://127.0.0.1:${s.port}/hubspot/card?portalId=1&associatedObjectId=2&associatedObjectType=DEAL`);
       expect(card.status).toBe(503);
     } finally {
