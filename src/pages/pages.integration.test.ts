@@ -322,7 +322,8 @@ describe('page links end', () => {
         const res = await fetch(new URL(current, app.url));
         if (res.status !== 200) {
           expect(res.status).toBe(401);
-          expect(await res.text()).toContain('expired');
+          // A card's link (not a timeline note's record link): the card gives a fresh one.
+          expect(await res.text()).toContain('This link has expired. Close this window and reopen the deal record to get a fresh one.');
           break;
         }
         opened += 1;

@@ -24,8 +24,8 @@ const LINK_WHY: Record<PageTokenFailure, string> = {
   expired: 'This link has expired. Close this window and reopen the deal record to get a fresh one.',
 };
 
-/** A timeline note's PDF link past its 400 days: the card still opens the same PDF. */
-const RECORD_LINK_EXPIRED = `This PDF link from the deal's timeline has expired (timeline links work for ${RECORD_LINK_SECONDS / 86_400} days). Open the Invoices card on the deal record and choose PDF on the invoice to see it.`;
+/** A timeline note's PDF link past its 400 days: the card (ours: PDF; the classic one: View PDF) still opens the same PDF. */
+const RECORD_LINK_EXPIRED = `This PDF link from the deal's timeline has expired (timeline links work for ${RECORD_LINK_SECONDS / 86_400} days). Open the Invoices card on the deal record and open the invoice's PDF from there.`;
 
 const KINDS: Record<'link' | 'session', TokenKind> = {
   link: {

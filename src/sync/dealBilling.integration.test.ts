@@ -184,7 +184,7 @@ describe('deal billing in HubSpot', () => {
       const expired = await fetch(`${app.url}${link.slice('https://invoices.example.com'.length)}`);
       expect(expired.status).toBe(401);
       expect(await expired.text()).toContain(
-        'This PDF link from the deal&#39;s timeline has expired (timeline links work for 400 days). Open the Invoices card on the deal record and choose PDF on the invoice to see it.',
+        'This PDF link from the deal&#39;s timeline has expired (timeline links work for 400 days). Open the Invoices card on the deal record and open the invoice&#39;s PDF from there.',
       );
     } finally {
       clock.current = before;
