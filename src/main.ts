@@ -41,6 +41,9 @@ async function main(): Promise<void> {
   useHubSpotAgentForProcess(config.hubspot.apiBaseUrl, config.hubspot.requestTimeoutMs);
   const deps = createDeps(config);
   const log = deps.log.child({ scope: 'main' });
+  // First, so an operator sees it even when the database check below ends the start.
+  const eol = endOfLifeWarning(process.versions.node, new Date().toISOString().slice(0, 10));
+  if (eol) log.warn(eol);
 
   if (isEmbedded(deps.db)) {
     const applied = await migrateLatest(deps.db);
@@ -56,8 +59,6 @@ async function main(): Promise<void> {
     }
   }
   for (const note of describeMissingSetup(config)) log.warn(note);
-  const eol = endOfLifeWarning(process.versions.node, new Date().toISOString().slice(0, 10));
-  if (eol) log.warn(eol);
   if (config.hubspot.portalId && config.hubspot.accessToken) {
     await portalRepo.ensurePrivateApp(deps.db, config.hubspot.portalId, new Date());
     log.info(`pushing to portal ${config.hubspot.portalId} with the private-app token`);
