@@ -191,7 +191,7 @@ document.addEventListener('click', async (event) => {
   const button = event.target.closest('button.replay');
   if (!button) return;
   button.disabled = true;
-  button.textContent = 'Queued…';
+  button.textContent = 'Sending…';
   const res = await fetch(`api/failures/${encodeURIComponent(button.dataset.id)}/replay`, { method: 'POST', headers: { 'x-admin-request': '1' } });
   if (!res.ok) {
     button.disabled = false;
@@ -199,6 +199,8 @@ document.addEventListener('click', async (event) => {
     alert(`Replay failed: ${(await res.json()).error?.message ?? res.status}`);
     return;
   }
+  // Only now is the push queued: the label says so once it is true.
+  button.textContent = 'Queued…';
   setTimeout(load, 1500);
 });
 
