@@ -61,6 +61,8 @@ const KINDS: Record<'link' | 'session', TokenKind> = {
  */
 export function requirePageToken(deps: Deps, kind: 'link' | 'session', purposes: readonly PagePurpose[], opts: { recordLinks?: boolean } = {}) {
   const k = KINDS[kind];
+  // A timeline note's PDF link (kind 'record', PDF only) opens where the route takes one.
+  const takesRecordLinks = opts.recordLinks === true && kind === 'link';
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!deps.pageTokenKey) throw notConfigured('HUBSPOT_CLIENT_SECRET', 'Card pages');
     const warn = (check: string) => limitedWarn(deps, `page-token:${check}`, 'page token rejected', { scope: 'pages', check, path: req.path, requestId: res.locals.requestId });
@@ -69,13 +71,12 @@ export function requirePageToken(deps: Deps, kind: 'link' | 'session', purposes:
     const result = readPageToken(deps.pageTokenKey, token, deps.clock.now().getTime());
     if (!result.ok) {
       warn(result.reason);
-      const recordLinkExpired = result.reason === 'expired' && result.kind === 'record' && opts.recordLinks === true && kind === 'link';
+      const recordLinkExpired = takesRecordLinks && result.reason === 'expired' && result.kind === 'record';
       throw new AppError(`token_${result.reason}`, 401, recordLinkExpired ? RECORD_LINK_EXPIRED : k.rejected(result.reason));
     }
     const { claims } = result;
     res.locals.pageTokenPortal = claims.portalId; // a genuine token: its failures are worth an admin's look (app.ts)
-    // A timeline note's PDF link (kind 'record', PDF only) opens where the route takes one.
-    if (claims.kind !== kind && !(opts.recordLinks && kind === 'link' && claims.kind === 'record')) {
+    if (claims.kind !== kind && !(takesRecordLinks && claims.kind === 'record')) {
       if (k.otherKind.warn) warn(k.otherKind.warn);
       throw new AppError(k.otherKind.code, 401, k.otherKind.message);
     }
