@@ -12,9 +12,14 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
   let items = [];
   let active = -1;
   let seq = 0;
-  // The query the list shows results for, and whether an Enter is waiting for the current query's.
+  // The query the list shows results for (a search answers for the text it was sent with, which the
+  // rep may have changed since); whether the rep moved through the list with the arrow keys since
+  // it was shown; whether an Enter is waiting for the results for what the rep typed.
   let shownFor = null;
+  let moved = false;
   let pickWhenShown = false;
+  // Whether the text is the rep's typing rather than a picked result.
+  let typed = false;
   const id = `cb${++comboboxCount}`;
   list.id ||= `${id}-list`;
   input.setAttribute('aria-controls', list.id);
@@ -36,10 +41,11 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
   const pick = (i) => {
     const item = items[i];
     if (!item) return;
+    typed = false;
     close();
     onPick(item);
   };
-  const show = (found) => {
+  const show = (found, q) => {
     items = found;
     list.replaceChildren(
       ...(found.length
@@ -68,23 +74,26 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
     list.hidden = false;
     input.setAttribute('aria-expanded', 'true');
     highlight(found.length ? 0 : -1);
-    shownFor = input.value.trim();
-    if (pickWhenShown) {
+    shownFor = q;
+    moved = false;
+    if (pickWhenShown && q === input.value.trim()) {
       pickWhenShown = false;
       if (found.length) pick(0);
     }
   };
   const run = debounce(async () => {
     const mine = ++seq;
+    const q = input.value.trim();
     try {
-      const found = await search(input.value.trim());
-      if (mine === seq && document.activeElement === input) show(found);
+      const found = await search(q);
+      if (mine === seq && document.activeElement === input) show(found, q);
     } catch {
       // a failed search leaves the list as it was; the submit will report real problems
     }
   }, 180);
 
   input.addEventListener('input', () => {
+    typed = true;
     onClear?.();
     run();
   });
@@ -94,15 +103,20 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
     if (e.key === 'ArrowDown') {
       e.preventDefault();
       if (list.hidden) run();
-      else highlight(Math.min(items.length - 1, active + 1));
+      else {
+        moved = true;
+        highlight(Math.min(items.length - 1, active + 1));
+      }
     } else if (e.key === 'ArrowUp') {
       e.preventDefault();
+      moved = true;
       highlight(Math.max(0, active - 1));
-    } else if (e.key === 'Enter' && (!list.hidden || pickWhenShown)) {
+    } else if (e.key === 'Enter' && (!list.hidden || pickWhenShown || (typed && input.value.trim() && shownFor !== input.value.trim()))) {
       e.preventDefault();
-      // The list may still show an earlier query's results (the search for what was just typed
-      // has not answered): Enter then picks the first result for what the rep typed, once it is in.
-      if (shownFor === input.value.trim()) pick(active);
+      // The list may still show an earlier query's results, or none yet (the search for what was
+      // just typed has not answered): Enter then picks the first result for what the rep typed,
+      // once it is in. A result the rep moved to with the arrow keys is the rep's choice.
+      if (!list.hidden && (shownFor === input.value.trim() || moved)) pick(active);
       else {
         pickWhenShown = true;
         run();

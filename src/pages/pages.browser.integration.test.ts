@@ -90,8 +90,10 @@ async function card(dealId: string): Promise<CardResponse> {
 const uriOf = (c: CardResponse, title: string, label: string) => c.results.find((r) => r.title === title)!.actions.find((a) => a.label === label)!.uri;
 
 /** Opens an action URL inside the host's 890 × 748 iframe, as HubSpot's modal does. */
-async function openModal(uri: string, origin = hostUrl, locale = 'en-US'): Promise<{ page: Page; frame: FrameLocator }> {
+async function openModal(uri: string, origin = hostUrl, locale = 'en-US', { fakeClock = false } = {}): Promise<{ page: Page; frame: FrameLocator }> {
   const page = await browser.newPage({ viewport: { width: 1000, height: 800 }, locale });
+  // Playwright's clock in every frame of the page: time flows until the test pauses it.
+  if (fakeClock) await page.clock.install();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   (page as Page & { jsErrors?: string[] }).jsErrors = errors;
@@ -302,6 +304,46 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     const { text } = await pdfText(new Uint8Array(await pdf.arrayBuffer()));
     expect(text).toContain('Consulting hour');
     expect(text).not.toContain('Website relaunch');
+  });
+
+  it('picks the product for what the rep typed when an earlier search answers late', async () => {
+    // The search the product box starts on focus (an empty query: every product, the widget first)
+    // answers only after the rep has typed "des-s", before the search for "des-s" has left; the
+    // rep presses Enter on that list. Enter must wait for the results for "des-s".
+    await createProduct(app, { externalId: 'br-design', sku: 'DES-S', name: 'Design sprint', price: '900.00', currency: 'GBP' });
+    const deal = String(++dealSeq);
+    const { page, frame } = await openModal((await card(deal)).primaryAction!.uri, hostUrl, 'en-US', { fakeClock: true });
+    await expect.poll(() => frame.getByLabel('Line 1 description').inputValue()).toBe('Website relaunch');
+    const held = new Map<string, () => void>();
+    await page.route(/\/products\?q=/, async (route) => {
+      const q = new URL(route.request().url()).searchParams.get('q') ?? '';
+      await new Promise<void>((release) => held.set(q, release));
+      await route.continue();
+    });
+    // From here the page's timers (the search box's wait after a keystroke) run only when told.
+    await page.clock.pauseAt(Date.now() + 1000);
+    const box = frame.getByLabel('Line 1 product');
+    await box.focus();
+    await page.clock.runFor(500);
+    await expect.poll(() => held.has('')).toBe(true);
+    await box.fill('des-s');
+    held.get('')!();
+    await frame.getByRole('option', { name: /Blue widget/ }).waitFor();
+    await box.press('Enter');
+    await page.clock.runFor(500);
+    await expect.poll(() => held.has('des-s')).toBe(true);
+    held.get('des-s')!();
+    await expect.poll(() => frame.getByLabel('Line 1 description').inputValue()).toBe('Design sprint');
+    expect(await frame.getByLabel('Line 1 product').inputValue()).toContain('Design sprint');
+    expect(await frame.getByLabel('Line 1 unit price').inputValue()).toBe('900.00');
+    // An Enter pressed before any list has shown waits for the results too.
+    const customer = frame.getByRole('combobox', { name: 'Customer' });
+    await customer.fill('acme');
+    await customer.press('Enter');
+    await page.clock.runFor(500);
+    await expect.poll(() => customer.inputValue()).toBe('Acme Widgets Ltd · Grace Hopper');
+    expect(await messages(page)).toEqual([]);
+    await page.close();
   });
 
   it("reads numbers the way a German rep types them and answers every problem in a rep's words", async () => {
