@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.js';
+import type { Clock } from '../deps.js';
 import { type BatchInput, type BatchOutcome, HubSpotError, type HubSpotApi, type ObjectType } from '../hubspot/hubspotApi.js';
 import type { Logger } from '../log.js';
 import type { Portal } from '../portals/portalRepo.js';
@@ -41,6 +42,8 @@ export interface PushEnv {
   rules?: PortalRules;
   /** For the PDF links in timeline notes: the service's public URL and the page-token key. */
   publicBaseUrl?: string;
+  /** The service's clock (deps.clock): the timeline's PDF links start their 400 days from it. */
+  clock?: Clock;
   pageTokenKey?: Buffer | undefined;
   /** HUBSPOT_REQUEST_TIMEOUT_MS: how long an unanswered write may still be on its way. */
   requestTimeoutMs?: number;

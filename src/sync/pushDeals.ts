@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { systemClock } from '../deps.js';
 import { HubSpotError } from '../hubspot/hubspotApi.js';
 import { billingForDeals } from '../invoices/dealBillingRepo.js';
 import * as portalRepo from '../portals/portalRepo.js';
@@ -235,7 +236,7 @@ export async function pushNoteBatch(env: PushEnv, claimed: ClaimedNote[]): Promi
       }
       if (toCreate.length === 0) return;
       const locale = (await settingsRepo.get(env.db, env.portal.portalId)).locale;
-      const ctx = { locale, publicBaseUrl: env.publicBaseUrl ?? '', key: env.pageTokenKey, nowMs: Date.now() };
+      const ctx = { locale, publicBaseUrl: env.publicBaseUrl ?? '', key: env.pageTokenKey, nowMs: (env.clock ?? systemClock).now().getTime() };
       await writeOrBisect(
         env,
         NOTES,

@@ -437,6 +437,7 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
     metrics: deps.metrics,
     publicBaseUrl: deps.config.publicBaseUrl,
     pageTokenKey: deps.pageTokenKey,
+    clock: deps.clock,
     requestTimeoutMs: deps.config.hubspot.requestTimeoutMs,
   };
   const side = new DealSide(portal);
