@@ -27,13 +27,17 @@ export type CrmCall =
   | 'search'
   | 'propertyRead'
   | 'propertyCreate'
+  | 'propertyUpdate'
   | 'propertyList'
   | 'propertyValidations'
   | 'groupRead'
   | 'groupCreate'
   | 'associationsList';
 
-const OBJECT_SUFFIX: Record<Exclude<CrmCall, 'propertyRead' | 'propertyCreate' | 'propertyList' | 'propertyValidations' | 'groupRead' | 'groupCreate' | 'associationsList'>, string> = {
+const OBJECT_SUFFIX: Record<
+  Exclude<CrmCall, 'propertyRead' | 'propertyCreate' | 'propertyUpdate' | 'propertyList' | 'propertyValidations' | 'groupRead' | 'groupCreate' | 'associationsList'>,
+  string
+> = {
   batchCreate: '/batch/create',
   batchUpdate: '/batch/update',
   batchUpsert: '/batch/upsert',
@@ -43,10 +47,10 @@ const OBJECT_SUFFIX: Record<Exclude<CrmCall, 'propertyRead' | 'propertyCreate' |
 };
 
 /**
- * The HTTP method and path of a CRM call; `name` is the property (propertyRead), the group
+ * The HTTP method and path of a CRM call; `name` is the property (propertyRead, propertyUpdate), the group
  * (groupRead) or "<record id>/<to type>" (associationsList).
  */
-export function crmRoute(version: CrmApiVersion, call: CrmCall, objectType: CrmObjectType, name?: string): { method: 'GET' | 'POST'; path: string } {
+export function crmRoute(version: CrmApiVersion, call: CrmCall, objectType: CrmObjectType, name?: string): { method: 'GET' | 'POST' | 'PATCH'; path: string } {
   const objects = version === 'v3' ? '/crm/v3/objects' : `/crm/objects/${version}`;
   const properties = version === 'v3' ? '/crm/v3/properties' : `/crm/properties/${version}`;
   const propertyName = name;
@@ -70,9 +74,9 @@ export function crmRoute(version: CrmApiVersion, call: CrmCall, objectType: CrmO
     const validations = version === 'v3' ? '/crm/v3/property-validations' : `/crm/property-validations/${version}`;
     return { method: 'GET', path: `${validations}/${objectType === 'contacts' ? '0-1' : '0-7'}` };
   }
-  if (call === 'propertyRead') {
-    if (!propertyName) throw new Error('propertyRead needs a property name');
-    return { method: 'GET', path: `${properties}/${objectType}/${encodeURIComponent(propertyName)}` };
+  if (call === 'propertyRead' || call === 'propertyUpdate') {
+    if (!propertyName) throw new Error(`${call} needs a property name`);
+    return { method: call === 'propertyRead' ? 'GET' : 'PATCH', path: `${properties}/${objectType}/${encodeURIComponent(propertyName)}` };
   }
   return { method: 'POST', path: `${objects}/${objectType}${OBJECT_SUFFIX[call]}` };
 }

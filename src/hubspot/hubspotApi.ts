@@ -46,6 +46,24 @@ export interface Violation {
   message: string;
 }
 
+/** An option of an enumeration property, as HubSpot lists it. */
+export interface PropertyOption {
+  label: string;
+  value: string;
+  displayOrder?: number;
+  hidden?: boolean;
+  description?: string;
+}
+
+/** A property as the properties list gives it. */
+export interface ListedProperty {
+  name: string;
+  type: string;
+  fieldType: string;
+  groupName: string;
+  options: PropertyOption[];
+}
+
 /** One rule of the property validations API: the property, its ruleType and ruleArguments. */
 export interface PropertyValidation {
   property: string;
@@ -515,15 +533,35 @@ export class HubSpotApi {
     });
   }
 
-  /** Every property of an object type, with its type and group (for checking what exists). */
-  async listProperties(type: ObjectType): Promise<{ status: number; headers: Record<string, string>; properties: Array<{ name: string; type: string; fieldType: string; groupName: string }> }> {
+  /** Every property of an object type, with its type, group and options (for checking what exists). */
+  async listProperties(type: ObjectType): Promise<{ status: number; headers: Record<string, string>; properties: ListedProperty[] }> {
     const answer = await this.send('propertyList', type, undefined);
     const results = ((answer.body as { results?: unknown } | undefined)?.results ?? []) as Array<Record<string, unknown>>;
+    const optionsOf = (o: unknown): PropertyOption[] =>
+      (Array.isArray(o) ? (o as Array<Record<string, unknown>>) : []).map((x) => ({
+        label: String(x.label),
+        value: String(x.value),
+        ...(typeof x.displayOrder === 'number' ? { displayOrder: x.displayOrder } : {}),
+        ...(typeof x.hidden === 'boolean' ? { hidden: x.hidden } : {}),
+        ...(typeof x.description === 'string' ? { description: x.description } : {}),
+      }));
     return {
       status: answer.status,
       headers: keptHeaders(answer.headers),
-      properties: (Array.isArray(results) ? results : []).map((p) => ({ name: String(p.name), type: String(p.type), fieldType: String(p.fieldType), groupName: String(p.groupName) })),
+      properties: (Array.isArray(results) ? results : []).map((p) => ({
+        name: String(p.name),
+        type: String(p.type),
+        fieldType: String(p.fieldType),
+        groupName: String(p.groupName),
+        options: optionsOf(p.options),
+      })),
     };
+  }
+
+  /** Overwrites the fields given of a property; `options` replaces all of its options. */
+  async updatePropertyDefinition(type: ObjectType, name: string, fields: { options?: PropertyOption[] }): Promise<{ status: number; headers: Record<string, string> }> {
+    const answer = await this.send('propertyUpdate', type, fields, name);
+    return { status: answer.status, headers: keptHeaders(answer.headers) };
   }
 
   /** Whether a property group exists (undefined when it does not). */

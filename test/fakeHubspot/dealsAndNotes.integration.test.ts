@@ -221,6 +221,34 @@ describe('fake HubSpot: deal property groups and properties', () => {
     expect((bad.body.errors as Json[]).map((e) => e.code)).toEqual(['INVALID_DECIMAL', 'INVALID_DATE', 'INVALID_OPTION']);
     expect(fake.deals.get(PORTAL, d.id)!.properties.acme_balance_due).toBe('1234.567');
   });
+
+  it('updates a property with PATCH: its options replaced whole, then accepted on writes; 404 unknown, 400 read-only or a duplicate value', async () => {
+    const d = fake.deals.create(PORTAL, { dealname: 'Options' });
+    const write = (value: string) => post(`${V}/deals/batch/update`, { inputs: [{ id: d.id, properties: { acme_enumeration: value } }] });
+    expect((await write('open')).status).toBe(400);
+    const patched = await call('PATCH', `${PV}/deals/acme_enumeration`, {
+      options: [
+        { label: 'Paid', value: 'paid', displayOrder: 0 },
+        { label: 'Open', value: 'open', displayOrder: 1 },
+      ],
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ name: 'acme_enumeration', type: 'enumeration', label: 'enumeration', options: [{ value: 'paid' }, { value: 'open' }] });
+    expect((await write('open')).status).toBe(200);
+    const dropped = await call('PATCH', `${PV}/deals/acme_enumeration`, { options: [{ label: 'Open', value: 'open' }] });
+    expect(dropped.body.options).toEqual([{ label: 'Open', value: 'open', displayOrder: 0, hidden: false }]);
+    expect((await write('paid')).status).toBe(400); // replaced, not appended
+    const twice = await call('PATCH', `${PV}/deals/acme_enumeration`, {
+      options: [
+        { label: 'A', value: 'a' },
+        { label: 'B', value: 'a' },
+      ],
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body).toMatchObject({ category: 'VALIDATION_ERROR' });
+    expect((await call('PATCH', `/crm/v3/properties/deals/nope`, { label: 'x' })).status).toBe(404);
+    expect((await call('PATCH', `${PV}/deals/dealstage`, { options: [] })).body).toMatchObject({ category: 'VALIDATION_ERROR' });
+  });
 });
 
 describe('fake HubSpot: notes on deals', () => {

@@ -31,7 +31,9 @@ import { checkBatch, HubSpotError, readBatch, runBatch } from './batch.js';
  * - Property groups: `POST /crm/properties/{version}/{objectType}/groups` (`name`, `label`,
  *   `displayOrder`) → 201; `GET …/groups` and `…/groups/{groupName}`. Properties: `POST …/deals`
  *   (`name`, `label`, `type`, `fieldType`, `groupName`, options, number display hints …) → 201;
- *   `GET …/deals` and `…/deals/{name}`. A name already taken → 409 (HubSpot's legacy properties
+ *   `GET …/deals` and `…/deals/{name}`; `PATCH …/deals/{name}` overwrites the fields given, its
+ *   `options` replacing all of them (HubSpot's "Update a property"; read-only definitions and a built-in
+ *   dropdown's options → 400, unknown → 404). A name already taken → 409 (HubSpot's legacy properties
  *   docs say 409 Conflict; the v3 body is not captured, so the fake says what its contacts and
  *   products properties say: category OBJECT_ALREADY_EXISTS). Since 2021-02-01 the v3 (and later)
  *   endpoints refuse a `type` and `fieldType` that do not go together (changelog "Announcing a
@@ -164,7 +166,7 @@ export class DealsAndNotes {
   private readonly portals = new Map<string, Store>();
   private nextDealId = 7_000_000;
   private nextNoteId = 9_000_000;
-  readonly stats = { dealWrites: 0, notesCreated: 0, groupsCreated: 0, propertiesCreated: 0 };
+  readonly stats = { dealWrites: 0, notesCreated: 0, groupsCreated: 0, propertiesCreated: 0, propertiesUpdated: 0 };
 
   /** Seeds a deal (tests; HubSpot's users create deals): defaults to the default pipeline's first stage. */
   create(portalId: string, properties: Record<string, unknown> = {}, options: { archived?: boolean } = {}): FakeDeal {
@@ -299,6 +301,10 @@ export class DealsAndNotes {
       app.get(
         props('/:name'),
         on('deal-properties', false, (p, r) => this.getProperty(p, String(r.params.name))),
+      );
+      app.patch(
+        props('/:name'),
+        on('deal-properties', true, (p, r) => this.updateProperty(p, String(r.params.name), r.body)),
       );
     }
   }
@@ -509,6 +515,56 @@ export class DealsAndNotes {
     const def = this.portal(portalId).properties.get(name);
     if (!def) throw new HubSpotError(404, { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' });
     return { status: 200, body: def };
+  }
+
+  /**
+   * `PATCH …/deals/{name}`: the fields given overwrite the property's; `options`, when given,
+   * replaces every option (HubSpot has no call that adds one). A HubSpot-defined property with a
+   * read-only definition cannot change.
+   */
+  private updateProperty(portalId: string, name: string, body: unknown): Reply {
+    const def = this.portal(portalId).properties.get(name);
+    if (!def) throw new HubSpotError(404, { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' });
+    const b = (body ?? {}) as Partial<DealProperty>;
+    if (def.modificationMetadata.readOnlyDefinition) throw validation(`The definition of property ${name} is read-only.`);
+    // A built-in dropdown's options are HubSpot's (deal stages come from the pipelines).
+    if (def.hubspotDefined && b.options !== undefined) throw validation(`The options of HubSpot's property ${name} cannot be changed here.`);
+    const type = b.type === undefined ? def.type : String(b.type);
+    const fieldType = b.fieldType === undefined ? def.fieldType : String(b.fieldType);
+    const fieldTypes = FIELD_TYPES[type];
+    if (!fieldTypes) throw validation(`Invalid property type ${type}: use one of ${Object.keys(FIELD_TYPES).join(', ')}.`);
+    if (!fieldTypes.includes(fieldType)) throw validation(`Invalid fieldType ${fieldType} for a property of type ${type}: use one of ${fieldTypes.join(', ')}.`);
+    if (b.groupName !== undefined && !this.portal(portalId).groups.has(String(b.groupName))) throw validation(`Property group ${String(b.groupName)} does not exist: create it first (POST …/groups).`);
+    let options = def.options;
+    if (b.options !== undefined) {
+      if (!Array.isArray(b.options)) throw validation('options must be an array of { label, value }');
+      options = b.options.map((o, n) => {
+        if (typeof o?.label !== 'string' || typeof o?.value !== 'string' || !o.label || !o.value) throw validation(`Option ${n} needs a label and a value.`);
+        return { label: o.label, value: o.value, displayOrder: o.displayOrder ?? n, hidden: !!o.hidden };
+      });
+      const values = options.map((o) => o.value);
+      const twice = values.find((v, i) => values.indexOf(v) !== i);
+      if (twice !== undefined) throw validation(`Option value ${twice} is used twice.`);
+    }
+    Object.assign(def, {
+      type,
+      fieldType,
+      options,
+      ...(typeof b.label === 'string' ? { label: b.label } : {}),
+      ...(typeof b.description === 'string' ? { description: b.description } : {}),
+      ...(typeof b.groupName === 'string' ? { groupName: b.groupName } : {}),
+      updatedAt: new Date().toISOString(),
+    });
+    this.stats.propertiesUpdated += 1;
+    return { status: 200, body: def };
+  }
+
+  /** For tests: a deal property as an admin left it by hand (made, or changed, in HubSpot's settings). */
+  handMadeProperty(portalId: string, def: Partial<DealProperty> & { name: string }): void {
+    const store = this.portal(portalId);
+    const now = new Date().toISOString();
+    const before = store.properties.get(def.name);
+    store.properties.set(def.name, { ...propertyDefaults(now), label: def.name, type: 'string', fieldType: 'text', groupName: 'dealinformation', options: [], ...before, ...def });
   }
 
   // ---- notes ---------------------------------------------------------------------------------
