@@ -286,6 +286,89 @@ describe('deal billing in HubSpot', () => {
     }
   });
 
+  it("adds the options a hand-edited status property lacks, keeping the admin's own, and names a property of another type", async () => {
+    const status = P('billing_status');
+    const recheck = async () => {
+      await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false });
+      await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true }); // the properties are checked again
+    };
+    const problem = async () => (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals.problem;
+    // An admin edited the status property in HubSpot: relabelled one option, dropped five, added one.
+    fake.deals.handMadeProperty(PORTAL, {
+      name: status,
+      type: 'enumeration',
+      fieldType: 'select',
+      groupName: 'invoice_card_billing',
+      options: [
+        { label: 'Not yet invoiced', value: 'not_invoiced', displayOrder: 0, hidden: false },
+        { label: 'Open', value: 'open', displayOrder: 1, hidden: false },
+        { label: 'On hold', value: 'on_hold', displayOrder: 2, hidden: false },
+      ],
+    });
+    await recheck();
+    const d = fake.deals.create(PORTAL, { dealname: 'Late payer' }).id;
+    await eur({ dealId: d, issueDate: '2026-10-01', dueDate: '2026-10-31' }); // overdue on the test clock's 2026-11-25
+    const updated = fake.deals.stats.propertiesUpdated;
+    const run = await push();
+    expect(run).toMatchObject({ status: 'done', error: null, counts: { failed: 0 } });
+    expect(props(d)[status]).toBe('overdue');
+    expect(fake.deals.stats.propertiesUpdated).toBe(updated + 1);
+    const options = fake.deals.schema(PORTAL).properties.find((p) => p.name === status)!.options;
+    expect(options.map((o) => [o.value, o.label, o.displayOrder])).toEqual([
+      ['not_invoiced', 'Not yet invoiced', 0],
+      ['open', 'Open', 1],
+      ['on_hold', 'On hold', 2],
+      ['draft_only', 'Draft only', 3],
+      ['partially_paid', 'Partially paid', 4],
+      ['overdue', 'Overdue', 5],
+      ['paid', 'Paid', 6],
+      ['void_only', 'Void only', 7],
+    ]);
+    await recheck();
+    await push();
+    expect(fake.deals.stats.propertiesUpdated).toBe(updated + 1); // nothing missing: nothing changed
+
+    // Edited again once the push had checked it: "paid" removed. The deal that comes out paid waits
+    // (HubSpot refuses the value), the next push mends the property and writes it.
+    const current = fake.deals.schema(PORTAL).properties.find((p) => p.name === status)!.options;
+    fake.deals.handMadeProperty(PORTAL, { name: status, options: current.filter((o) => o.value !== 'paid') });
+    const paidDeal = fake.deals.create(PORTAL, { dealname: 'Paid up' }).id;
+    const paid = await eur({ dealId: paidDeal });
+    await pay(paid.id, '240.00');
+    const refused = await push();
+    expect(refused.counts).toMatchObject({ failed: 0 });
+    expect(props(paidDeal)[status]).toBeUndefined();
+    const waiting = await app.deps.db('sync_state').where({ portal_id: PORTAL, object_type: 'deal', external_id: paidDeal }).first();
+    expect(waiting).toMatchObject({ state: 'pending' });
+    expect(waiting.reason).toContain(`HubSpot's deal property ${status} changed since it was checked`);
+    await pushUntilDone();
+    expect(props(paidDeal)[status]).toBe('paid');
+    expect(
+      fake.deals
+        .schema(PORTAL)
+        .properties.find((p) => p.name === status)!
+        .options.map((o) => o.value),
+    ).toContain('paid');
+
+    // A money property remade by hand as text: the deal side stops and says which property and what to do.
+    fake.deals.handMadeProperty(PORTAL, { name: P('balance_due'), type: 'string', fieldType: 'text' });
+    try {
+      await recheck();
+      await createContact(app, { externalId: 'while-stopped' });
+      const stopped = await push();
+      expect(stopped.status).toBe('done');
+      expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'while-stopped@customer.example')).toBe(true);
+      expect(await problem()).toBe(
+        'HubSpot deal property "invoicecard_balance_due" exists with type string, not number: delete it in HubSpot (Settings → Properties) and the next push makes it again',
+      );
+    } finally {
+      fake.deals.handMadeProperty(PORTAL, { name: P('balance_due'), type: 'number', fieldType: 'number' });
+    }
+    await recheck();
+    await push();
+    expect(await problem()).toBeNull();
+  });
+
   describe('through faults', () => {
     const faults = [
       ['5xx as JSON and HTML', () => [fake.inject({ kind: 'status500', times: 3 }), fake.inject({ kind: 'status502html', times: 2 }), fake.inject({ kind: 'status503', rate: 0.2 })]],

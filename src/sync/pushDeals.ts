@@ -1,15 +1,16 @@
 import crypto from 'node:crypto';
 import { systemClock } from '../deps.js';
-import { HubSpotError } from '../hubspot/hubspotApi.js';
+import { type BatchOutcome, HubSpotError } from '../hubspot/hubspotApi.js';
 import { billingForDeals } from '../invoices/dealBillingRepo.js';
 import * as portalRepo from '../portals/portalRepo.js';
 import * as settingsRepo from '../settings/settingsRepo.js';
 import { canonicalJson } from '../shared/canonicalJson.js';
-import { DEAL_GROUP, DEAL_PROPERTIES, dealPropertyValues } from './dealProperties.js';
+import { DEAL_GROUP, DEAL_PROPERTIES, DEAL_PROPERTY_NAMES, dealPropertyValues } from './dealProperties.js';
 import { noteProperties, referenceParagraph } from './dealNotes.js';
 import * as dealStateRepo from './dealStateRepo.js';
 import type { ClaimedDeal, ClaimedNote } from './dealStateRepo.js';
 import { done, type Finished, type PushEnv, recordAll, refusedIn, retryLater, send, type WriteKind, writeOrBisect } from './pushBatch.js';
+import { backoffMs, MAX_ATTEMPTS } from './retryPolicy.js';
 import * as syncStateRepo from './syncStateRepo.js';
 
 /**
@@ -59,7 +60,8 @@ async function scoped<T>(what: ScopeMissing['what'], fn: () => Promise<T>): Prom
 /**
  * Creates the deal property group and every property HubSpot does not have yet, once per portal.
  * A property of ours that exists with another type (made by hand) stops the deal side with a
- * message saying which one, rather than writing values HubSpot would read differently.
+ * message saying which one, rather than writing values HubSpot would read differently; one that
+ * lacks options of ours gets them added.
  */
 export async function ensureDealProperties(env: PushEnv): Promise<void> {
   if (env.portal.dealPropertiesReady) return;
@@ -81,6 +83,16 @@ export async function ensureDealProperties(env: PushEnv): Promise<void> {
             `HubSpot deal property "${def.name}" exists with type ${have.type}, not ${def.type}: delete it in HubSpot (Settings → Properties) and the next push makes it again`,
           );
         }
+        // An option list made by hand, or by an older version of ours, may lack a value the push
+        // writes (HubSpot refuses it, INVALID_OPTION): the missing ones are added after the
+        // property's own, which stay as the admin left them (labels, order, extra values).
+        const missing = (def.options ?? []).filter((o) => !have.options.some((h) => h.value === o.value));
+        if (missing.length) {
+          const last = Math.max(-1, ...have.options.map((o, i) => o.displayOrder ?? i));
+          const options = [...have.options, ...missing.map((o, i) => ({ label: o.label, value: o.value, displayOrder: last + 1 + i, hidden: false }))];
+          await send(env, 'deal property options update', () => env.api.updatePropertyDefinition('deals', def.name, { options }));
+          env.log.info('added the missing options of a deal property', { property: def.name, added: missing.map((o) => o.value) });
+        }
         continue;
       }
       try {
@@ -97,6 +109,16 @@ export async function ensureDealProperties(env: PushEnv): Promise<void> {
 const hashOf = (values: Record<string, string>) => crypto.createHash('sha256').update(canonicalJson(values)).digest('hex');
 
 const asRecord = (d: { stateId: string; version: string; attempts: number }, hash: string) => ({ stateId: d.stateId, version: d.version, attempts: d.attempts, contentHash: hash });
+
+/**
+ * Why HubSpot refused a deal's input because of one of our own properties as HubSpot now has it
+ * (a dropdown value it no longer lists, a property no longer there), or undefined.
+ */
+function ourPropertyChanged(outcome: BatchOutcome, stateId: string): string | undefined {
+  const error = outcome.errors.find((e) => e.traceIds.includes(stateId));
+  const ours = error?.violations.find((v) => v.property !== null && DEAL_PROPERTY_NAMES.includes(v.property) && (v.code === 'INVALID_OPTION' || v.code === 'PROPERTY_DOESNT_EXIST'));
+  return ours ? `HubSpot's deal property ${ours.property} changed since it was checked (${ours.message}); the next push checks the properties again` : undefined;
+}
 
 /** Writes the outcomes; rows without one go back to the queue untouched. */
 async function settle(env: PushEnv, kind: WriteKind, claimed: Array<{ stateId: string }>, out: Map<string, Finished>): Promise<number> {
@@ -116,6 +138,7 @@ async function settle(env: PushEnv, kind: WriteKind, claimed: Array<{ stateId: s
 export async function pushDealBatch(env: PushEnv, claimed: ClaimedDeal[], today: string): Promise<{ finished: number }> {
   const out = new Map<string, Finished>();
   const computed: string[] = [];
+  let schemaChanged = false;
   try {
     const billing = await billingForDeals(
       env.db,
@@ -158,6 +181,19 @@ export async function pushDealBatch(env: PushEnv, claimed: ClaimedDeal[], today:
                 pushedHash: null,
                 reason: `HubSpot has no deal ${d.dealId} (deleted there?): its billing is written again when one of its invoices changes`,
               });
+            } else if (d.attempts + 1 < MAX_ATTEMPTS && ourPropertyChanged(outcome, d.stateId)) {
+              out.set(d.stateId, {
+                state: 'pending',
+                hubspotId: null,
+                pushedVersion: null,
+                pushedHash: null,
+                reason: `will retry: ${ourPropertyChanged(outcome, d.stateId)}`,
+                error: null,
+                failedVersion: null,
+                attempts: d.attempts + 1,
+                nextAttemptAt: new Date(Date.now() + backoffMs(d.attempts + 1, env.random)),
+              });
+              schemaChanged = true;
             } else {
               out.set(d.stateId, refusedIn(DEALS, outcome, d));
             }
@@ -165,6 +201,12 @@ export async function pushDealBatch(env: PushEnv, claimed: ClaimedDeal[], today:
         },
       ),
     );
+    // Our properties changed in HubSpot since they were checked (an option removed, a property
+    // deleted): the next run checks them again, and mends them, before writing these deals.
+    if (schemaChanged) {
+      await portalRepo.markDealPropertiesReady(env.db, env.portal.portalId, false, new Date());
+      env.portal.dealPropertiesReady = false;
+    }
   } catch (err) {
     if (err instanceof HubSpotError) retryLater(err, claimed, out, env);
     else {
