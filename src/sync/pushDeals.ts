@@ -117,7 +117,7 @@ const asRecord = (d: { stateId: string; version: string; attempts: number }, has
 function ourPropertyChanged(outcome: BatchOutcome, stateId: string): string | undefined {
   const error = outcome.errors.find((e) => e.traceIds.includes(stateId));
   const ours = error?.violations.find((v) => v.property !== null && DEAL_PROPERTY_NAMES.includes(v.property) && (v.code === 'INVALID_OPTION' || v.code === 'PROPERTY_DOESNT_EXIST'));
-  return ours ? `HubSpot's deal property ${ours.property} changed since it was checked (${ours.message}); the next push checks the properties again` : undefined;
+  return ours ? `HubSpot's deal property ${ours.property} changed since it was checked (${ours.message}); the properties are checked again before the retry` : undefined;
 }
 
 /** Writes the outcomes; rows without one go back to the queue untouched. */
@@ -201,12 +201,6 @@ export async function pushDealBatch(env: PushEnv, claimed: ClaimedDeal[], today:
         },
       ),
     );
-    // Our properties changed in HubSpot since they were checked (an option removed, a property
-    // deleted): the next run checks them again, and mends them, before writing these deals.
-    if (schemaChanged) {
-      await portalRepo.markDealPropertiesReady(env.db, env.portal.portalId, false, new Date());
-      env.portal.dealPropertiesReady = false;
-    }
   } catch (err) {
     if (err instanceof HubSpotError) retryLater(err, claimed, out, env);
     else {
@@ -216,6 +210,20 @@ export async function pushDealBatch(env: PushEnv, claimed: ClaimedDeal[], today:
   }
   const finished = await settle(env, DEALS, claimed, out);
   await dealStateRepo.noteComputed(env.db, env.portal.portalId, computed, today);
+  // Our properties changed in HubSpot since they were checked (an option removed, a property
+  // deleted): they are checked and mended now, so the refused deals' retry (in this run) finds
+  // them whole. A property of another type stops the deal side, as at the first check; when
+  // HubSpot cannot be reached for it, the next run checks again.
+  if (schemaChanged) {
+    await portalRepo.markDealPropertiesReady(env.db, env.portal.portalId, false, new Date());
+    env.portal.dealPropertiesReady = false;
+    try {
+      await ensureDealProperties(env);
+    } catch (err) {
+      if (err instanceof DealSideProblem) throw err;
+      env.log.warn('could not check the deal properties again; the next push does', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
   return { finished };
 }
 
