@@ -93,12 +93,18 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
   }, 180);
 
   input.addEventListener('input', () => {
+    // New text: an Enter or an arrow-key choice made for the old text no longer stands.
     typed = true;
+    moved = false;
+    pickWhenShown = false;
     onClear?.();
     run();
   });
   input.addEventListener('focus', () => run());
-  input.addEventListener('blur', () => setTimeout(close, 120));
+  input.addEventListener('blur', () => {
+    pickWhenShown = false;
+    setTimeout(close, 120);
+  });
   input.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown') {
       e.preventDefault();
@@ -121,8 +127,9 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
         pickWhenShown = true;
         run();
       }
-    } else if (e.key === 'Escape' && !list.hidden) {
+    } else if (e.key === 'Escape' && (!list.hidden || pickWhenShown)) {
       e.preventDefault();
+      pickWhenShown = false;
       close();
     }
   });
