@@ -90,7 +90,18 @@ export async function ensureDealProperties(env: PushEnv): Promise<void> {
         if (missing.length) {
           const last = Math.max(-1, ...have.options.map((o, i) => o.displayOrder ?? i));
           const options = [...have.options, ...missing.map((o, i) => ({ label: o.label, value: o.value, displayOrder: last + 1 + i, hidden: false }))];
-          await send(env, 'deal property options update', () => env.api.updatePropertyDefinition('deals', def.name, { options }));
+          try {
+            await send(env, 'deal property options update', () => env.api.updatePropertyDefinition('deals', def.name, { options }));
+          } catch (err) {
+            // HubSpot refused the change itself (read-only options, a label taken): the deal side
+            // stops with HubSpot's reason; contacts and products go on.
+            if (err instanceof HubSpotError && err.status !== null && err.status >= 400 && err.status < 500 && ![401, 403, 429].includes(err.status)) {
+              throw new DealSideProblem(
+                `HubSpot refused to add the options ${missing.map((o) => o.value).join(', ')} to deal property "${def.name}" (${err.message}): add them in HubSpot (Settings → Properties), or delete the property and the next push makes it again`,
+              );
+            }
+            throw err;
+          }
           env.log.info('added the missing options of a deal property', { property: def.name, added: missing.map((o) => o.value) });
         }
         continue;
