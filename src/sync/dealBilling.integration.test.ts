@@ -361,6 +361,56 @@ describe('deal billing in HubSpot', () => {
     expect(await problem()).toBeNull();
   });
 
+  it('pauses at the daily limit met while it mends a changed property, and a property HubSpot will not change stops only the deal side', async () => {
+    const status = P('billing_status');
+    const options = () => fake.deals.schema(PORTAL).properties.find((p) => p.name === status)!.options;
+    const problem = async () => (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals.problem;
+    const recheck = async () => {
+      await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false });
+      await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true });
+    };
+    // "Void only" removed by hand after the push checked the property; the mend's first read of
+    // the properties meets the daily limit. The run pauses (it does not go on as if mended).
+    fake.deals.handMadeProperty(PORTAL, { name: status, options: options().filter((o) => o.value !== 'void_only') });
+    const called = fake.deals.create(PORTAL, { dealname: 'Called off' }).id;
+    const inv = await eur({ dealId: called });
+    await voidByApi(inv.id);
+    const propertyReads = /^GET \/crm\/properties\/[^/]+\/(deals|0-3)\b/;
+    fake.inject({ kind: 'daily', match: propertyReads });
+    const paused = await push();
+    expect(paused.status).toBe('paused');
+    expect(paused.error).toMatch(/^HubSpot daily API limit reached: paused until /);
+    expect(props(called)[status]).toBeUndefined();
+    await portalRepo.pause(app.deps.db, PORTAL, null, null, new Date()); // the limit has reset
+    await pushUntilDone();
+    expect(props(called)[status]).toBe('void_only');
+    expect(options().map((o) => o.value)).toContain('void_only');
+
+    // A property whose definition HubSpot keeps read-only: the options cannot be added. The deal
+    // side stops with HubSpot's reason and what to do; contacts are pushed meanwhile.
+    fake.deals.handMadeProperty(PORTAL, {
+      name: status,
+      options: options().filter((o) => o.value !== 'void_only'),
+      modificationMetadata: { archivable: true, readOnlyDefinition: true, readOnlyValue: false },
+    });
+    try {
+      await recheck();
+      await createContact(app, { externalId: 'while-read-only' });
+      const stopped = await push();
+      expect(stopped).toMatchObject({ status: 'done', error: null });
+      expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'while-read-only@customer.example')).toBe(true);
+      expect(await problem()).toBe(
+        'HubSpot refused to add the options void_only to deal property "invoicecard_billing_status" (The definition of property invoicecard_billing_status is read-only.): add them in HubSpot (Settings → Properties), or delete the property and the next push makes it again',
+      );
+    } finally {
+      fake.deals.handMadeProperty(PORTAL, { name: status, modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false } });
+    }
+    await recheck();
+    await push();
+    expect(await problem()).toBeNull();
+    expect(options().map((o) => o.value)).toContain('void_only');
+  });
+
   describe('through faults', () => {
     const faults = [
       ['5xx as JSON and HTML', () => [fake.inject({ kind: 'status500', times: 3 }), fake.inject({ kind: 'status502html', times: 2 }), fake.inject({ kind: 'status503', rate: 0.2 })]],

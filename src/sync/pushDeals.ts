@@ -223,16 +223,16 @@ export async function pushDealBatch(env: PushEnv, claimed: ClaimedDeal[], today:
   await dealStateRepo.noteComputed(env.db, env.portal.portalId, computed, today);
   // Our properties changed in HubSpot since they were checked (an option removed, a property
   // deleted): they are checked and mended now, so the refused deals' retry (in this run) finds
-  // them whole. A property of another type stops the deal side, as at the first check; when
-  // HubSpot cannot be reached for it, the next run checks again.
+  // them whole. A property of another type stops the deal side, as at the first check. Only a
+  // HubSpot call that kept failing is left to the next run, which checks again; the daily limit, a stop, a failed sign-in and our own errors end the run as anywhere else.
   if (schemaChanged) {
     await portalRepo.markDealPropertiesReady(env.db, env.portal.portalId, false, new Date());
     env.portal.dealPropertiesReady = false;
     try {
       await ensureDealProperties(env);
     } catch (err) {
-      if (err instanceof DealSideProblem) throw err;
-      env.log.warn('could not check the deal properties again; the next push does', { error: err instanceof Error ? err.message : String(err) });
+      if (!(err instanceof HubSpotError)) throw err;
+      env.log.warn('could not check the deal properties again; the next push does', { error: err.message });
     }
   }
   return { finished };
