@@ -81,15 +81,29 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
       if (found.length) pick(0);
     }
   };
+  // The search did not answer: the list says so, and an Enter waiting for it is dropped (the
+  // next Enter searches again).
+  const showFailure = () => {
+    items = [];
+    list.replaceChildren(Object.assign(document.createElement('li'), { className: 'empty', textContent: "The search didn't answer. Press Enter to try again." }));
+    list.hidden = false;
+    input.setAttribute('aria-expanded', 'true');
+    highlight(-1);
+    shownFor = null;
+    moved = false;
+    pickWhenShown = false;
+  };
   const run = debounce(async () => {
     const mine = ++seq;
     const q = input.value.trim();
+    let found;
     try {
-      const found = await search(q);
-      if (mine === seq && document.activeElement === input) show(found, q);
+      found = await search(q);
     } catch {
-      // a failed search leaves the list as it was; the submit will report real problems
+      if (mine === seq && document.activeElement === input) showFailure();
+      return;
     }
+    if (mine === seq && document.activeElement === input) show(found, q);
   }, 180);
 
   input.addEventListener('input', () => {
@@ -100,7 +114,11 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
     onClear?.();
     run();
   });
-  input.addEventListener('focus', () => run());
+  // Coming back to a box that holds a picked result does not open a list over the form (an Enter
+  // there would pick the first result for the pick's label): ArrowDown opens it.
+  input.addEventListener('focus', () => {
+    if (typed || !input.value.trim()) run();
+  });
   input.addEventListener('blur', () => {
     pickWhenShown = false;
     setTimeout(close, 120);

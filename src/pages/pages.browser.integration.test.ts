@@ -346,6 +346,51 @@ describe.skipIf(!hasChromium)('iframe pages in Chromium', () => {
     await page.close();
   });
 
+  it('says when the search does not answer, Enter tries again, and coming back to a picked customer keeps the pick', async () => {
+    const deal = String(++dealSeq);
+    const { page, frame } = await openModal((await card(deal)).primaryAction!.uri, hostUrl, 'en-US', { fakeClock: true });
+    await expect.poll(() => frame.getByLabel('Line 1 description').inputValue()).toBe('Website relaunch');
+    const searched: string[] = [];
+    let failing = true;
+    await page.route(/\/contacts\?q=/, async (route) => {
+      searched.push(new URL(route.request().url()).searchParams.get('q') ?? '');
+      if (failing) await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'Service Unavailable' } }) });
+      else await route.continue();
+    });
+    await page.clock.pauseAt(Date.now() + 1000);
+    const customer = frame.getByRole('combobox', { name: 'Customer' });
+    await customer.fill('acme');
+    await customer.press('Enter');
+    await page.clock.runFor(500);
+    const failure = frame.getByText("The search didn't answer. Press Enter to try again.");
+    await failure.waitFor();
+    expect(await customer.inputValue()).toBe('acme');
+    // HubSpot answers again: the next Enter searches again and picks the first result.
+    failing = false;
+    await customer.press('Enter');
+    await page.clock.runFor(500);
+    await expect.poll(() => customer.inputValue()).toBe('Acme Widgets Ltd · Grace Hopper');
+    expect(searched.filter((q) => q === 'acme').length).toBeGreaterThanOrEqual(2);
+
+    // Back to the box after the pick: no list opens over the form, so an Enter there cannot pick
+    // the first result for the label's text; ArrowDown opens the list on request.
+    await frame.getByLabel('Line 1 description').focus();
+    const before = searched.length;
+    await customer.focus();
+    await page.clock.runFor(500);
+    expect(searched.length).toBe(before);
+    expect(await customer.getAttribute('aria-expanded')).toBe('false');
+    await customer.press('ArrowDown');
+    await page.clock.runFor(500);
+    await expect.poll(() => customer.getAttribute('aria-expanded')).toBe('true');
+    expect(searched.length).toBe(before + 1);
+    await customer.press('Escape');
+    expect(await customer.getAttribute('aria-expanded')).toBe('false');
+    expect(await customer.inputValue()).toBe('Acme Widgets Ltd · Grace Hopper');
+    expect(await messages(page)).toEqual([]);
+    await page.close();
+  });
+
   it("reads numbers the way a German rep types them and answers every problem in a rep's words", async () => {
     const deal = String(++dealSeq);
     const { page, frame } = await openModal((await card(deal)).primaryAction!.uri, hostUrl, 'de-DE');
