@@ -249,6 +249,26 @@ describe('fake HubSpot: deal property groups and properties', () => {
     expect((await call('PATCH', `/crm/v3/properties/deals/nope`, { label: 'x' })).status).toBe(404);
     expect((await call('PATCH', `${PV}/deals/dealstage`, { options: [] })).body).toMatchObject({ category: 'VALIDATION_ERROR' });
   });
+
+  it('archives a property deleted in HubSpot: out of the lists and reads unless archived=true, its values refused, its name still taken', async () => {
+    const d = fake.deals.create(PORTAL, { dealname: 'Binned' });
+    fake.deals.archiveProperty(PORTAL, 'acme_string');
+    const live = await call('GET', `${PV}/deals`);
+    expect(live.body.results.map((p: Json) => p.name)).not.toContain('acme_string');
+    const binned = await call('GET', `${PV}/deals?archived=true`);
+    expect(binned.body.results.map((p: Json) => p.name)).toEqual(['acme_string']);
+    expect((await call('GET', `${PV}/deals/acme_string`)).status).toBe(404);
+    expect((await call('GET', `${PV}/deals/acme_string?archived=true`)).body).toMatchObject({ name: 'acme_string', archived: true });
+    expect((await call('PATCH', `${PV}/deals/acme_string`, { label: 'x' })).status).toBe(404);
+    const write = await post(`${V}/deals/batch/update`, { inputs: [{ id: d.id, properties: { acme_string: 'x' } }] });
+    expect(write.status).toBe(400);
+    expect((write.body.errors as Json[]).map((e) => e.code)).toEqual(['PROPERTY_DOESNT_EXIST']);
+    const again = await post(`${PV}/deals`, { name: 'acme_string', label: 'String', type: 'string', fieldType: 'text', groupName: 'acme_billing' });
+    expect(again.status).toBe(409);
+    fake.deals.archiveProperty(PORTAL, 'acme_string', false);
+    expect((await call('GET', `${PV}/deals/acme_string`)).status).toBe(200);
+    expect((await post(`${V}/deals/batch/update`, { inputs: [{ id: d.id, properties: { acme_string: 'x' } }] })).status).toBe(200);
+  });
 });
 
 describe('fake HubSpot: notes on deals', () => {

@@ -40,6 +40,13 @@ import { checkBatch, HubSpotError, readBatch, runBatch } from './batch.js';
  *   change to how CRM object property creation is validated in v3 endpoints") with a 400
  *   VALIDATION_ERROR; the pairs are the properties guide's table (FIELD_TYPES). The message texts
  *   of these 400s, and of a property naming a group that does not exist, are ours.
+ * - A property deleted in HubSpot is archived ("moved to the recycling bin", HubSpot's "Archive a
+ *   property"): `GET …/deals` and `…/deals/{name}` leave it out (404) unless `archived=true`,
+ *   which lists only archived ones (the documented query parameter), and a value written to it is
+ *   PROPERTY_DOESNT_EXIST. Creating a property with its name answers 409, as for a live one: what
+ *   HubSpot does then is not documented, and this is the case a client must survive (the 2026-03
+ *   API has no restore; 2027-03-beta adds `…/properties/batch/restore`). Tests delete one with
+ *   `archiveProperty`.
  * - Notes (object type 0-46): `POST …/notes` and `POST …/notes/batch/create` with `properties`
  *   (`hs_timestamp` required, epoch ms or ISO 8601; `hs_note_body` ≤ 65,536 characters;
  *   `hubspot_owner_id`, `hs_attachment_ids`) and `associations: [{ to: { id }, types: [{
@@ -296,11 +303,11 @@ export class DealsAndNotes {
       );
       app.get(
         props(),
-        on('deal-properties', false, (p) => ({ status: 200, body: { results: [...this.portal(p).properties.values()] } })),
+        on('deal-properties', false, (p, r) => ({ status: 200, body: { results: [...this.portal(p).properties.values()].filter((d) => d.archived === (r.query.archived === 'true')) } })),
       );
       app.get(
         props('/:name'),
-        on('deal-properties', false, (p, r) => this.getProperty(p, String(r.params.name))),
+        on('deal-properties', false, (p, r) => this.getProperty(p, String(r.params.name), r.query.archived === 'true')),
       );
       app.patch(
         props('/:name'),
@@ -356,7 +363,7 @@ export class DealsAndNotes {
     for (const [name, raw] of Object.entries(props ?? {})) {
       const def = known.get(name);
       if (READ_ONLY.includes(name)) out.push({ name, code: 'READ_ONLY_VALUE', message: `Property "${name}" is a read-only property; its value cannot be set.` });
-      else if (!def) out.push({ name, code: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` });
+      else if (!def || def.archived) out.push({ name, code: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` });
       else {
         const p = valueProblem(def, raw);
         if (p) out.push(p);
@@ -511,9 +518,9 @@ export class DealsAndNotes {
     return { status: 201, body: def };
   }
 
-  private getProperty(portalId: string, name: string): Reply {
+  private getProperty(portalId: string, name: string, archived = false): Reply {
     const def = this.portal(portalId).properties.get(name);
-    if (!def) throw new HubSpotError(404, { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' });
+    if (!def || def.archived !== archived) throw new HubSpotError(404, { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' });
     return { status: 200, body: def };
   }
 
@@ -524,7 +531,7 @@ export class DealsAndNotes {
    */
   private updateProperty(portalId: string, name: string, body: unknown): Reply {
     const def = this.portal(portalId).properties.get(name);
-    if (!def) throw new HubSpotError(404, { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' });
+    if (!def || def.archived) throw new HubSpotError(404, { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' });
     const b = (body ?? {}) as Partial<DealProperty>;
     if (def.modificationMetadata.readOnlyDefinition) throw validation(`The definition of property ${name} is read-only.`);
     // A built-in dropdown's options are HubSpot's (deal stages come from the pipelines).
@@ -565,6 +572,13 @@ export class DealsAndNotes {
     const now = new Date().toISOString();
     const before = store.properties.get(def.name);
     store.properties.set(def.name, { ...propertyDefaults(now), label: def.name, type: 'string', fieldType: 'text', groupName: 'dealinformation', options: [], ...before, ...def });
+  }
+
+  /** For tests: a property deleted in HubSpot's settings (archived: in the recycling bin), or restored from it. */
+  archiveProperty(portalId: string, name: string, archived = true): void {
+    const def = this.portal(portalId).properties.get(name);
+    if (!def) throw new Error(`no deal property ${name} in portal ${portalId}`);
+    def.archived = archived;
   }
 
   // ---- notes ---------------------------------------------------------------------------------
