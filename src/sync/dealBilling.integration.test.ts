@@ -411,6 +411,28 @@ describe('deal billing in HubSpot', () => {
     expect(options().map((o) => o.value)).toContain('void_only');
   });
 
+  it('names a property deleted in HubSpot, whose name HubSpot keeps, and writes the deal once it is restored', async () => {
+    const balance = P('balance_due');
+    const problem = async () => (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals.problem;
+    fake.deals.archiveProperty(PORTAL, balance);
+    const d = fake.deals.create(PORTAL, { dealname: 'Bin' }).id;
+    await eur({ dealId: d });
+    await createContact(app, { externalId: 'while-deleted' });
+    const run = await push();
+    expect(run).toMatchObject({ status: 'done', error: null });
+    expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'while-deleted@customer.example')).toBe(true);
+    expect(props(d)[balance]).toBeUndefined();
+    expect(await problem()).toBe(
+      'HubSpot deal property "invoicecard_balance_due" was deleted in HubSpot, which keeps its name, so it cannot be made again: restore it in HubSpot (Settings → Properties, the deleted properties) and the next push goes on',
+    );
+    fake.deals.archiveProperty(PORTAL, balance, false); // restored by the admin
+    await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false });
+    await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true });
+    await pushUntilDone();
+    expect(await problem()).toBeNull();
+    expect(props(d)[balance]).toBe('240.00');
+  });
+
   describe('through faults', () => {
     const faults = [
       ['5xx as JSON and HTML', () => [fake.inject({ kind: 'status500', times: 3 }), fake.inject({ kind: 'status502html', times: 2 }), fake.inject({ kind: 'status503', rate: 0.2 })]],

@@ -110,6 +110,15 @@ export async function ensureDealProperties(env: PushEnv): Promise<void> {
         await send(env, 'deal property create', () => env.api.createPropertyDefinition('deals', def));
       } catch (err) {
         if (!(err instanceof HubSpotError) || err.status !== 409) throw err;
+        // The name is taken: another worker made it meanwhile, or a property of that name was
+        // deleted in HubSpot, which keeps it in its recycling bin, out of every list, and whose
+        // values it refuses. Only the first is the property the push needs.
+        const made = await send(env, 'deal property read', () => env.api.getProperty('deals', def.name));
+        if (!made) {
+          throw new DealSideProblem(
+            `HubSpot deal property "${def.name}" was deleted in HubSpot, which keeps its name, so it cannot be made again: restore it in HubSpot (Settings → Properties, the deleted properties) and the next push goes on`,
+          );
+        }
       }
     }
   });
