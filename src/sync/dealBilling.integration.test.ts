@@ -258,6 +258,38 @@ describe('deal billing in HubSpot', () => {
     expect(fake.deals.stats.groupsCreated).toBe(1); // checked again, not made again
   });
 
+  it('holds back every deal not yet sent once the admin turns the properties off mid-run', async () => {
+    await app.api('PATCH', `/portals/${PORTAL}`, { dealTimeline: false });
+    const status = P('billing_status');
+    const many: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const id = fake.deals.create(PORTAL, { dealname: `Mid-run ${i}` }).id;
+      many.push(id);
+      await eur({ dealId: id });
+    }
+    // One lane, three deals a batch: the admin turns the properties off while the first batch is
+    // at HubSpot (its reply waits until the switch is saved).
+    const oneLane = new SyncWorker(app.deps, { batchSize: 3, lanes: 1 });
+    let turnedOff: Promise<unknown> | undefined;
+    fake.onWrite = (e) => {
+      if (e.phase !== 'received' || !/deals\/batch\/update/.test(e.route) || turnedOff) return;
+      turnedOff = app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false });
+      fake.holdReplies = turnedOff;
+    };
+    try {
+      const run = await push(oneLane);
+      expect(run).toMatchObject({ status: 'done', error: null });
+      expect(turnedOff).toBeDefined();
+      expect(many.filter((id) => props(id)[status] !== undefined)).toHaveLength(3); // the batch in flight, and no other
+    } finally {
+      fake.onWrite = undefined;
+      fake.holdReplies = undefined;
+    }
+    await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true, dealTimeline: true });
+    await pushUntilDone();
+    expect(many.every((id) => props(id)[status] === 'open')).toBe(true);
+  });
+
   it('tells the dashboard when the install lacks a scope, and pushes contacts meanwhile', async () => {
     // An install from before the deal schema scopes were asked for.
     fake.setScopes(PORTAL, ['oauth', 'crm.objects.deals.read', 'crm.objects.deals.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'e-commerce']);

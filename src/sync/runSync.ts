@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js';
+import type { Db } from '../db/db.js';
 import { HubSpotApi, HubSpotError } from '../hubspot/hubspotApi.js';
 import type { Logger } from '../log.js';
 import { decidePortal, portalRefused } from '../portals/portalAccess.js';
@@ -278,17 +279,30 @@ async function queueRecords({ deps, log, progress, today }: RunContext, portal: 
 
 /**
  * Which kinds this run pushes: contacts and products always; deals and notes when the portal has
- * them on, until the deal side stops for the run (a missing scope, properties it cannot make).
+ * them on, until the deal side stops for the run (a missing scope, properties it cannot make) or
+ * the admin turns them off while it runs.
  */
 class DealSide {
   private readonly stopped = new Set<StateKind>();
+  private readonly turnedOff = new Set<StateKind>();
   constructor(private readonly portal: Portal) {}
 
   active(): StateKind[] {
     const kinds: StateKind[] = ['contact', 'product'];
-    if (this.portal.dealPropertiesEnabled && !this.stopped.has('deal')) kinds.push('deal');
-    if (this.portal.dealTimelineEnabled && !this.stopped.has('note')) kinds.push('note');
+    if (this.portal.dealPropertiesEnabled && !this.stopped.has('deal') && !this.turnedOff.has('deal')) kinds.push('deal');
+    if (this.portal.dealTimelineEnabled && !this.stopped.has('note') && !this.turnedOff.has('note')) kinds.push('note');
     return kinds;
+  }
+
+  /**
+   * Whether the portal still has `kind` on, read from its row before each batch: a switch an admin
+   * turns off mid-run (on any instance) holds back every batch not yet claimed; those in flight finish.
+   */
+  async stillOn(db: Db, kind: 'deal' | 'note'): Promise<boolean> {
+    const now = await portalRepo.get(db, this.portal.portalId);
+    const on = kind === 'deal' ? now?.dealPropertiesEnabled : now?.dealTimelineEnabled;
+    if (!on) this.turnedOff.add(kind);
+    return on === true;
   }
 
   has(kind: StateKind): boolean {
@@ -365,12 +379,12 @@ async function runLane({ ctx, env, signal, queue, property, rules, dealPropertie
       return claimed.length ? (await pushBatch(env, PRODUCTS, claimed)).finished : undefined;
     },
     deal: async () => {
-      if (!dealsReady() || !side.has('deal')) return undefined;
+      if (!dealsReady() || !side.has('deal') || !(await side.stillOn(deps.db, 'deal'))) return undefined;
       const claimed = await dealStateRepo.claimDeals(deps.db, portalId, opts.worker, size);
       return claimed.length ? (await pushDealBatch(env, claimed, ctx.today)).finished : undefined;
     },
     note: async () => {
-      if (!side.has('note')) return undefined;
+      if (!side.has('note') || !(await side.stillOn(deps.db, 'note'))) return undefined;
       const claimed = await dealStateRepo.claimNotes(deps.db, portalId, opts.worker, size);
       return claimed.length ? (await pushNoteBatch(env, claimed)).finished : undefined;
     },
