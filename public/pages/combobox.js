@@ -81,11 +81,18 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
       if (found.length) pick(0);
     }
   };
+  // Said aloud by screen readers (a listbox's own items are not): why the search failed.
+  const status = Object.assign(document.createElement('span'), { className: 'visually-hidden' });
+  status.setAttribute('role', 'status');
+  list.after(status);
   // The search did not answer: the list says so, and an Enter waiting for it is dropped (the
-  // next Enter searches again).
-  const showFailure = () => {
+  // next Enter searches again). A refusal the service explained (the page expired, too many
+  // searches) is shown in its words; no answer at all, or a server error, as a retry.
+  const showFailure = (err) => {
     items = [];
-    list.replaceChildren(Object.assign(document.createElement('li'), { className: 'empty', textContent: "The search didn't answer. Press Enter to try again." }));
+    const text = err?.status >= 400 && err.status < 500 && err.message ? err.message : "The search didn't answer. Press Enter to try again.";
+    list.replaceChildren(Object.assign(document.createElement('li'), { className: 'empty', textContent: text }));
+    status.textContent = text;
     list.hidden = false;
     input.setAttribute('aria-expanded', 'true');
     highlight(-1);
@@ -99,10 +106,11 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
     let found;
     try {
       found = await search(q);
-    } catch {
-      if (mine === seq && document.activeElement === input) showFailure();
+    } catch (err) {
+      if (mine === seq && document.activeElement === input) showFailure(err);
       return;
     }
+    status.textContent = '';
     if (mine === seq && document.activeElement === input) show(found, q);
   }, 180);
 
@@ -127,12 +135,14 @@ export function combobox(input, list, { search, render, onPick, onClear }) {
     if (e.key === 'ArrowDown') {
       e.preventDefault();
       if (list.hidden) run();
-      else {
+      else if (items.length) {
         moved = true;
         highlight(Math.min(items.length - 1, active + 1));
       }
     } else if (e.key === 'ArrowUp') {
       e.preventDefault();
+      // Nothing to move through ("No matches", or a failed search): the keys change nothing.
+      if (list.hidden || !items.length) return;
       moved = true;
       highlight(Math.max(0, active - 1));
     } else if (e.key === 'Enter' && (!list.hidden || pickWhenShown || (typed && input.value.trim() && shownFor !== input.value.trim()))) {
