@@ -383,7 +383,7 @@ describe('deal billing in HubSpot', () => {
       expect(stopped.status).toBe('done');
       expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'while-stopped@customer.example')).toBe(true);
       expect(await problem()).toBe(
-        'HubSpot deal property "invoicecard_balance_due" exists with type string, not number: delete it in HubSpot (Settings → Properties) and the next push makes it again',
+        'HubSpot deal property "invoicecard_balance_due" exists with type string, not number: in HubSpot (Settings → Properties), edit it and set its field type to Number, and the next push goes on',
       );
     } finally {
       fake.deals.handMadeProperty(PORTAL, { name: P('balance_due'), type: 'number', fieldType: 'number' });
@@ -401,8 +401,10 @@ describe('deal billing in HubSpot', () => {
       await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false });
       await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true });
     };
-    // "Void only" removed by hand after the push checked the property; the mend's first read of
-    // the properties meets the daily limit. The run pauses (it does not go on as if mended).
+    // "Void only" removed by hand after the push checked the property (the push before it checks
+    // it); the mend's first read of the properties meets the daily limit. The run pauses (it does
+    // not go on as if mended).
+    expect(await push()).toMatchObject({ status: 'done', error: null });
     fake.deals.handMadeProperty(PORTAL, { name: status, options: options().filter((o) => o.value !== 'void_only') });
     const called = fake.deals.create(PORTAL, { dealname: 'Called off' }).id;
     const inv = await eur({ dealId: called });
@@ -413,6 +415,11 @@ describe('deal billing in HubSpot', () => {
     expect(paused.status).toBe('paused');
     expect(paused.error).toMatch(/^HubSpot daily API limit reached: paused until /);
     expect(props(called)[status]).toBeUndefined();
+    // It was the mend that met the limit: HubSpot refused the deal for the option first.
+    const row = (await app.deps.db.raw(`select state, reason from sync_state where portal_id = ? and object_type = 'deal' and external_id = ?`, [PORTAL, called])) as {
+      rows: Array<{ state: string; reason: string }>;
+    };
+    expect(row.rows).toEqual([{ state: 'pending', reason: expect.stringMatching(/^will retry: HubSpot's deal property invoicecard_billing_status changed since it was checked/) }]);
     await portalRepo.pause(app.deps.db, PORTAL, null, null, new Date()); // the limit has reset
     await pushUntilDone();
     expect(props(called)[status]).toBe('void_only');
@@ -432,13 +439,12 @@ describe('deal billing in HubSpot', () => {
       expect(stopped).toMatchObject({ status: 'done', error: null });
       expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'while-read-only@customer.example')).toBe(true);
       expect(await problem()).toBe(
-        'HubSpot refused to add the options void_only to deal property "invoicecard_billing_status" (The definition of property invoicecard_billing_status is read-only.): add them in HubSpot (Settings → Properties), or delete the property and the next push makes it again',
+        `HubSpot refused to add the options void_only to deal property "invoicecard_billing_status" (The definition of property invoicecard_billing_status is read-only.): add them to the property's options in HubSpot (Settings → Properties), and the next push goes on`,
       );
     } finally {
       fake.deals.handMadeProperty(PORTAL, { name: status, modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false } });
     }
-    await recheck();
-    await push();
+    await push(); // the admin fixed it in HubSpot: the next push goes on
     expect(await problem()).toBeNull();
     expect(options().map((o) => o.value)).toContain('void_only');
   });
@@ -446,6 +452,7 @@ describe('deal billing in HubSpot', () => {
   it('names a property deleted in HubSpot, whose name HubSpot keeps, and writes the deal once it is restored', async () => {
     const balance = P('balance_due');
     const problem = async () => (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals.problem;
+    expect(await push()).toMatchObject({ status: 'done', error: null }); // the properties are made and checked
     fake.deals.archiveProperty(PORTAL, balance);
     const d = fake.deals.create(PORTAL, { dealname: 'Bin' }).id;
     await eur({ dealId: d });
@@ -455,11 +462,9 @@ describe('deal billing in HubSpot', () => {
     expect(fake.records(PORTAL, 'contacts').some((r) => r.properties.email === 'while-deleted@customer.example')).toBe(true);
     expect(props(d)[balance]).toBeUndefined();
     expect(await problem()).toBe(
-      'HubSpot deal property "invoicecard_balance_due" was deleted in HubSpot, which keeps its name, so it cannot be made again: restore it in HubSpot (Settings → Properties, the deleted properties) and the next push goes on',
+      'HubSpot deal property "invoicecard_balance_due" was deleted in HubSpot, which keeps its name, so it cannot be made again: restore it in HubSpot (Settings → Properties, Archived properties) and the next push goes on',
     );
-    fake.deals.archiveProperty(PORTAL, balance, false); // restored by the admin
-    await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false });
-    await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true });
+    fake.deals.archiveProperty(PORTAL, balance, false); // restored by the admin: the next push goes on
     await pushUntilDone();
     expect(await problem()).toBeNull();
     expect(props(d)[balance]).toBe('240.00');

@@ -10,7 +10,7 @@ import { noteProperties, referenceParagraph } from './dealNotes.js';
 import * as dealStateRepo from './dealStateRepo.js';
 import type { ClaimedDeal, ClaimedNote } from './dealStateRepo.js';
 import { done, type Finished, type PushEnv, recordAll, refusedIn, retryLater, send, type WriteKind, writeOrBisect } from './pushBatch.js';
-import { backoffMs, MAX_ATTEMPTS } from './retryPolicy.js';
+import { backoffMs, classify, MAX_ATTEMPTS } from './retryPolicy.js';
 import * as syncStateRepo from './syncStateRepo.js';
 
 /**
@@ -57,6 +57,9 @@ async function scoped<T>(what: ScopeMissing['what'], fn: () => Promise<T>): Prom
   }
 }
 
+/** What HubSpot's property settings call our properties' field types (the admin sets one there). */
+const FIELD_TYPE_LABEL: Record<string, string> = { number: 'Number', date: 'Date picker', text: 'Single-line text', textarea: 'Multi-line text', select: 'Dropdown select' };
+
 /**
  * Creates the deal property group and every property HubSpot does not have yet, once per portal.
  * A property of ours that exists with another type (made by hand) stops the deal side with a
@@ -80,7 +83,7 @@ export async function ensureDealProperties(env: PushEnv): Promise<void> {
       if (have) {
         if (have.type !== def.type) {
           throw new DealSideProblem(
-            `HubSpot deal property "${def.name}" exists with type ${have.type}, not ${def.type}: delete it in HubSpot (Settings → Properties) and the next push makes it again`,
+            `HubSpot deal property "${def.name}" exists with type ${have.type}, not ${def.type}: in HubSpot (Settings → Properties), edit it and set its field type to ${FIELD_TYPE_LABEL[def.fieldType] ?? def.fieldType}, and the next push goes on`,
           );
         }
         // An option list made by hand, or by an older version of ours, may lack a value the push
@@ -97,7 +100,7 @@ export async function ensureDealProperties(env: PushEnv): Promise<void> {
             // stops with HubSpot's reason; contacts and products go on.
             if (err instanceof HubSpotError && err.status !== null && err.status >= 400 && err.status < 500 && ![401, 403, 429].includes(err.status)) {
               throw new DealSideProblem(
-                `HubSpot refused to add the options ${missing.map((o) => o.value).join(', ')} to deal property "${def.name}" (${err.message}): add them in HubSpot (Settings → Properties), or delete the property and the next push makes it again`,
+                `HubSpot refused to add the options ${missing.map((o) => o.value).join(', ')} to deal property "${def.name}" (${err.message}): add them to the property's options in HubSpot (Settings → Properties), and the next push goes on`,
               );
             }
             throw err;
@@ -116,7 +119,7 @@ export async function ensureDealProperties(env: PushEnv): Promise<void> {
         const made = await send(env, 'deal property read', () => env.api.getProperty('deals', def.name));
         if (!made) {
           throw new DealSideProblem(
-            `HubSpot deal property "${def.name}" was deleted in HubSpot, which keeps its name, so it cannot be made again: restore it in HubSpot (Settings → Properties, the deleted properties) and the next push goes on`,
+            `HubSpot deal property "${def.name}" was deleted in HubSpot, which keeps its name, so it cannot be made again: restore it in HubSpot (Settings → Properties, Archived properties) and the next push goes on`,
           );
         }
       }
@@ -233,14 +236,16 @@ export async function pushDealBatch(env: PushEnv, claimed: ClaimedDeal[], today:
   // Our properties changed in HubSpot since they were checked (an option removed, a property
   // deleted): they are checked and mended now, so the refused deals' retry (in this run) finds
   // them whole. A property of another type stops the deal side, as at the first check. Only a
-  // HubSpot call that kept failing is left to the next run, which checks again; the daily limit, a stop, a failed sign-in and our own errors end the run as anywhere else.
+  // HubSpot call that kept failing for a passing reason (5xx, timeouts, 429s) is left to the next
+  // run, which checks again; HubSpot's refusals, the daily limit, a stop, a failed sign-in and our
+  // own errors end the run as they do anywhere else in the push.
   if (schemaChanged) {
     await portalRepo.markDealPropertiesReady(env.db, env.portal.portalId, false, new Date());
     env.portal.dealPropertiesReady = false;
     try {
       await ensureDealProperties(env);
     } catch (err) {
-      if (!(err instanceof HubSpotError)) throw err;
+      if (!(err instanceof HubSpotError) || classify(err).kind !== 'retry') throw err;
       env.log.warn('could not check the deal properties again; the next push does', { error: err.message });
     }
   }

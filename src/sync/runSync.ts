@@ -295,14 +295,21 @@ class DealSide {
   }
 
   /**
-   * Whether the portal still has `kind` on, read from its row before each batch: a switch an admin
-   * turns off mid-run (on any instance) holds back every batch not yet claimed; those in flight finish.
+   * Whether the portal still has `kind` on, read from its row once a batch is claimed and before it
+   * is sent (a read per batch, none while there is nothing to send): a switch an admin turns off
+   * mid-run, on any instance, holds back every batch not yet sent; those in flight finish. A batch
+   * held back goes back to the queue as it was.
    */
-  async stillOn(db: Db, kind: 'deal' | 'note'): Promise<boolean> {
+  async stillOn(db: Db, kind: 'deal' | 'note', claimed: ReadonlyArray<{ stateId: string }>, worker: string): Promise<boolean> {
     const now = await portalRepo.get(db, this.portal.portalId);
-    const on = kind === 'deal' ? now?.dealPropertiesEnabled : now?.dealTimelineEnabled;
-    if (!on) this.turnedOff.add(kind);
-    return on === true;
+    if (kind === 'deal' ? now?.dealPropertiesEnabled : now?.dealTimelineEnabled) return true;
+    this.turnedOff.add(kind);
+    await syncStateRepo.release(
+      db,
+      claimed.map((c) => c.stateId),
+      worker,
+    );
+    return false;
   }
 
   has(kind: StateKind): boolean {
@@ -316,9 +323,9 @@ class DealSide {
     return was;
   }
 
-  /** Whether the deal side stopped in this run. */
+  /** Whether the deal side stopped, or was turned off, in this run (it did not go through). */
   get anyStopped(): boolean {
-    return this.stopped.size > 0;
+    return this.stopped.size > 0 || this.turnedOff.size > 0;
   }
 }
 
@@ -379,14 +386,16 @@ async function runLane({ ctx, env, signal, queue, property, rules, dealPropertie
       return claimed.length ? (await pushBatch(env, PRODUCTS, claimed)).finished : undefined;
     },
     deal: async () => {
-      if (!dealsReady() || !side.has('deal') || !(await side.stillOn(deps.db, 'deal'))) return undefined;
+      if (!dealsReady() || !side.has('deal')) return undefined;
       const claimed = await dealStateRepo.claimDeals(deps.db, portalId, opts.worker, size);
-      return claimed.length ? (await pushDealBatch(env, claimed, ctx.today)).finished : undefined;
+      if (!claimed.length || !(await side.stillOn(deps.db, 'deal', claimed, opts.worker))) return undefined;
+      return (await pushDealBatch(env, claimed, ctx.today)).finished;
     },
     note: async () => {
-      if (!side.has('note') || !(await side.stillOn(deps.db, 'note'))) return undefined;
+      if (!side.has('note')) return undefined;
       const claimed = await dealStateRepo.claimNotes(deps.db, portalId, opts.worker, size);
-      return claimed.length ? (await pushNoteBatch(env, claimed)).finished : undefined;
+      if (!claimed.length || !(await side.stillOn(deps.db, 'note', claimed, opts.worker))) return undefined;
+      return (await pushNoteBatch(env, claimed)).finished;
     },
   };
   const order: StateKind[] = n % 2 === 0 ? ['contact', 'product', 'deal', 'note'] : ['product', 'contact', 'note', 'deal'];
