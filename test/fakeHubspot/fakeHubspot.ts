@@ -328,6 +328,11 @@ export class FakeHubspot {
     this.options.tokens[token] = portalId;
   }
 
+  /** Stops a token working (a private app's token rotated or deleted in HubSpot): 401 INVALID_AUTHENTICATION from then on. */
+  removeToken(token: string): void {
+    delete this.options.tokens[token];
+  }
+
   /** Every live (not archived) record of a type in a portal. */
   records(portalId: string, type: ObjectType, includeArchived = false): FakeRecord[] {
     return [...this.portal(portalId).records[type].values()].filter((r) => includeArchived || !r.archived);
