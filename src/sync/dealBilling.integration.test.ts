@@ -449,6 +449,30 @@ describe('deal billing in HubSpot', () => {
     expect(options().map((o) => o.value)).toContain('void_only');
   });
 
+  it("fails the run in HubSpot's words when the mend meets a refusal (a token revoked mid-run), and goes on once it works again", async () => {
+    const status = P('billing_status');
+    const options = () => fake.deals.schema(PORTAL).properties.find((p) => p.name === status)!.options;
+    expect(await push()).toMatchObject({ status: 'done', error: null });
+    fake.deals.handMadeProperty(PORTAL, { name: status, options: options().filter((o) => o.value !== 'void_only') });
+    const d = fake.deals.create(PORTAL, { dealname: 'Revoked' }).id;
+    await voidByApi((await eur({ dealId: d })).id);
+    // The private app's token is rotated in HubSpot while the deal's write is there: HubSpot
+    // refuses the deal for the option, and the mend's first call is refused for the token.
+    fake.onWrite = (e) => {
+      if (e.phase === 'received' && /deals\/batch\/update/.test(e.route)) fake.removeToken(TOKEN);
+    };
+    try {
+      const run = await push();
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(/^HubSpot refused the portal's access token \(Authentication credentials not found\./);
+    } finally {
+      fake.onWrite = undefined;
+      fake.addToken(TOKEN, PORTAL);
+    }
+    await pushUntilDone();
+    expect(props(d)[status]).toBe('void_only');
+  });
+
   it('names a property deleted in HubSpot, whose name HubSpot keeps, and writes the deal once it is restored', async () => {
     const balance = P('balance_due');
     const problem = async () => (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals.problem;

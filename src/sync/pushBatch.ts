@@ -25,6 +25,22 @@ import type { ClaimedRecord, ObjectKind, Outcome, StateKind } from './syncStateR
 /** The daily limit: stop this portal's push until it resets. */
 export class DailyLimitReached extends Error {}
 
+/**
+ * HubSpot refused the portal's access token itself (a 401 other than an expired token: a private
+ * app's token rotated or deleted, an app uninstalled). That is the portal's sign-in, not any
+ * record's: the run stops at once and every record goes back to the queue as it was, rather than
+ * each batch being halved down to single records that all "fail".
+ */
+export class SignInRefused extends Error {
+  constructor(err: HubSpotError, authType: 'private_app' | 'oauth') {
+    super(
+      `HubSpot refused the portal's access token (${err.message}): ${
+        authType === 'private_app' ? "put the private app's current access token in HUBSPOT_ACCESS_TOKEN and restart the service" : 'connect the portal again (Connect HubSpot on the dashboard)'
+      }; nothing was lost, the records wait for the next push`,
+    );
+  }
+}
+
 export interface PushEnv {
   db: Db;
   api: HubSpotApi;
@@ -161,6 +177,7 @@ export async function send<T>(env: PushEnv, what: string, call: () => Promise<T>
       env.budget.adapt(err.headers);
       const verdict = classify(err);
       if (verdict.kind === 'daily_limit') throw new DailyLimitReached(verdict.reason);
+      if (err.status === 401 && err.category !== 'EXPIRED_AUTHENTICATION') throw new SignInRefused(err, env.portal.authType);
       if (err.status === 401 && err.category === 'EXPIRED_AUTHENTICATION' && env.reauthorize && attempt < IN_PLACE) {
         await env.reauthorize();
         continue;

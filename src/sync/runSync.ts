@@ -8,7 +8,7 @@ import type { Portal } from '../portals/portalRepo.js';
 import { accessTokenFor, PortalAuthError } from '../portals/portalTokens.js';
 import { todayUtc } from '../invoices/invoice.js';
 import * as dealStateRepo from './dealStateRepo.js';
-import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv, send } from './pushBatch.js';
+import { CONTACTS, DailyLimitReached, PRODUCTS, pushBatch, type PushEnv, send, SignInRefused } from './pushBatch.js';
 import { DealSideProblem, ensureDealProperties, pushDealBatch, pushNoteBatch, ScopeMissing } from './pushDeals.js';
 import type { PortalRules } from './portalRules.js';
 import { RateBudget, Stopped } from './rateBudget.js';
@@ -72,8 +72,9 @@ async function ensureIdProperty(env: PushEnv): Promise<void> {
  * and retried in place like every other call (send). The push goes on whatever happens: a failed
  * read, a missing scope or a stop leaves no rules, and HubSpot's own refusals take their place.
  * Only HubSpot's daily limit, which is the portal's, ends the run here as it would in a lane, and
- * so does a failed renewal of the portal's access token (met here first when the run starts with
- * an expired token): that is the portal's sign-in, not the rules, and every lane would meet it.
+ * so do HubSpot's refusal of the token and a failed renewal of it (met here first when the run
+ * starts with a revoked or expired token): that is the portal's sign-in, not the rules, and every
+ * lane would meet it.
  */
 async function readRules(env: PushEnv): Promise<void> {
   const rules: PortalRules = { contact: [], product: [] };
@@ -102,7 +103,7 @@ async function readRules(env: PushEnv): Promise<void> {
     env.log.info("read the portal's validation rules", { contactRules: rules.contact.length, productRules: rules.product.length });
     env.rules = rules;
   } catch (err) {
-    if (err instanceof DailyLimitReached || (signInFailed !== undefined && err === signInFailed)) throw err;
+    if (err instanceof DailyLimitReached || err instanceof SignInRefused || (signInFailed !== undefined && err === signInFailed)) throw err;
     const why = err instanceof HubSpotError ? err.message : err instanceof Error ? err.message : String(err);
     env.log.warn("could not read the portal's validation rules; the push goes on, and records they refuse are listed as HubSpot refuses them", { reason: why });
     env.rules = { contact: [], product: [], unreadable: why };
@@ -485,8 +486,9 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
     const lanes = await Promise.allSettled(
       Array.from({ length: opts.lanes ?? LANES }, (_, n) =>
         runLane({ ctx, env, signal: controller.signal, queue, property, rules, dealProperties, side }, n).catch((err: unknown) => {
-          // HubSpot's daily limit is the portal's, not the lane's: the first lane to meet it stops the others.
-          if (err instanceof DailyLimitReached) stop();
+          // HubSpot's daily limit and its refusal of the token are the portal's, not the lane's:
+          // the first lane to meet one stops the others.
+          if (err instanceof DailyLimitReached || err instanceof SignInRefused) stop();
           throw err;
         }),
       ),
@@ -510,7 +512,8 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
 
 /**
  * What ended the lanes, first match first: records that could not be queued; HubSpot's daily
- * limit (met by a lane, the rules read or the deal properties); the product property; the deal
+ * limit (met by a lane, the rules read or the deal properties); HubSpot's refusal of the token
+ * (met anywhere); the product property; the deal
  * properties (a failure not the deal side's own); the portal's sign-in, met by the
  * rules read; a lane's failure; the stop. Undefined when they ran out of work.
  */
@@ -521,6 +524,9 @@ function whatEndedTheLanes(queue: TaskState, property: TaskState, rules: TaskSta
   if (dealProperties.state === 'failed') failures.push(dealProperties.error);
   const dailyLimit = failures.find((err) => err instanceof DailyLimitReached);
   if (dailyLimit) return { kind: 'failed', error: dailyLimit };
+  // HubSpot refused the token, wherever it was met first (it stopped the lanes, so it is not a hand-back).
+  const refused = [...failures, property.state === 'failed' ? property.error : undefined].find((err) => err instanceof SignInRefused);
+  if (refused) return { kind: 'failed', error: refused };
   // A stopping worker interrupts the property call too: that is a hand-back, not a failure.
   if (property.state === 'failed' && !(property.error instanceof Stopped)) return { kind: 'failed', error: property.error };
   // The deal properties failed for a reason that is not the deal side's own (those stop only it
@@ -559,7 +565,7 @@ async function settleFailure(ctx: RunContext, err: unknown): Promise<SyncRun> {
     await portalRepo.pause(ctx.deps.db, ctx.run.portalId, until, err.message, new Date());
     return finish(ctx, 'paused', `${err.message}: paused until ${until.toISOString()}`);
   }
-  if (err instanceof PortalAuthError) return finish(ctx, 'failed', err.message);
+  if (err instanceof PortalAuthError || err instanceof SignInRefused) return finish(ctx, 'failed', err.message);
   if (err instanceof HubSpotError) {
     return finish(ctx, 'failed', `${/^HubSpot\b/.test(err.message) ? '' : 'HubSpot: '}${err.message}${err.correlationId ? ` (correlation id ${err.correlationId})` : ''} — ${classify(err).reason}`);
   }

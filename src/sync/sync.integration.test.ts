@@ -215,6 +215,33 @@ describe('the push under faults', () => {
     }, 120_000);
   }
 
+  it("stops at once when HubSpot refuses the portal's token, keeps every record for the next push, and says what to do", async () => {
+    await app.api('POST', '/contacts/batch', { items: contacts('revoked', 120) });
+    const requests = fake.stats.requests;
+    fake.removeToken('pat-sync'); // the private app's token rotated in HubSpot
+    let run;
+    try {
+      run = await push();
+    } finally {
+      fake.addToken('pat-sync', PORTAL);
+    }
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe(
+      "HubSpot refused the portal's access token (Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview): put the private app's current access token in HUBSPOT_ACCESS_TOKEN and restart the service; nothing was lost, the records wait for the next push",
+    );
+    // No batch was halved into single records: a handful of calls, each refused once.
+    expect(fake.stats.requests - requests).toBeLessThanOrEqual(10);
+    const states = (await tdb.db.raw(
+      `select state, attempts, count(*)::int as n from sync_state where portal_id = ? and object_type = 'contact' and external_id like 'revoked-%' group by state, attempts`,
+      [PORTAL],
+    )) as {
+      rows: Array<{ state: string; attempts: number; n: number }>;
+    };
+    expect(states.rows).toEqual([{ state: 'pending', attempts: 0, n: 120 }]);
+    expect(await push()).toMatchObject({ status: 'done', error: null });
+    expectExactlyOnce('revoked', 120, 0);
+  });
+
   it('pauses the portal at the daily limit, and picks up after the pause', async () => {
     await app.api('POST', '/contacts/batch', { items: contacts('daily', 10) });
     fake.inject({ kind: 'daily', times: 1 });
