@@ -240,6 +240,37 @@ describe('the push under faults', () => {
     expect(states.rows).toEqual([{ state: 'pending', attempts: 0, n: 120 }]);
     expect(await push()).toMatchObject({ status: 'done', error: null });
     expectExactlyOnce('revoked', 120, 0);
+
+    // Rotated mid-run, while the first of five batches is at HubSpot (it lands): the next batch's
+    // refusal stops the run; no batch is halved into single records that each "fail".
+    await app.api('POST', '/contacts/batch', { items: contacts('midrun', 250) });
+    const oneLane = new SyncWorker(app.deps, { lanes: 1, batchSize: 50 });
+    let removedAt: number | undefined;
+    fake.onWrite = (e) => {
+      if (e.phase !== 'received' || !/contacts\/batch\//.test(e.route) || removedAt !== undefined) return;
+      fake.removeToken('pat-sync');
+      removedAt = fake.stats.requests;
+    };
+    let midRun;
+    try {
+      midRun = await push(oneLane);
+    } finally {
+      fake.onWrite = undefined;
+      fake.addToken('pat-sync', PORTAL);
+    }
+    expect(midRun.status).toBe('failed');
+    expect(midRun.error).toMatch(/^HubSpot refused the portal's access token \(Authentication credentials not found\./);
+    expect(fake.stats.requests - removedAt!).toBeLessThanOrEqual(3);
+    const left = (await tdb.db.raw(
+      `select state, attempts, count(*)::int as n from sync_state where portal_id = ? and object_type = 'contact' and external_id like 'midrun-%' group by state, attempts order by state`,
+      [PORTAL],
+    )) as { rows: Array<{ state: string; attempts: number; n: number }> };
+    expect(left.rows).toEqual([
+      { state: 'pending', attempts: 0, n: 200 },
+      { state: 'synced', attempts: 0, n: 50 },
+    ]);
+    expect(await push()).toMatchObject({ status: 'done', error: null });
+    expectExactlyOnce('midrun', 250, 0);
   });
 
   it('pauses the portal at the daily limit, and picks up after the pause', async () => {
