@@ -28,15 +28,15 @@ export class DailyLimitReached extends Error {}
 /**
  * HubSpot refused the portal's access token itself (a 401 other than an expired token: a private
  * app's token rotated or deleted, an app uninstalled). That is the portal's sign-in, not any
- * record's: the run stops at once and every record goes back to the queue as it was, rather than
- * each batch being halved down to single records that all "fail".
+ * record's: the run stops at once and every record not yet written goes back to the queue as it
+ * was, rather than each batch being halved down to single records that all "fail".
  */
 export class SignInRefused extends Error {
-  constructor(err: HubSpotError, authType: 'private_app' | 'oauth') {
+  constructor(err: HubSpotError, authType: 'private_app' | 'oauth', publicBaseUrl: string | undefined) {
+    const what =
+      authType === 'private_app' ? "put the private app's current access token in HUBSPOT_ACCESS_TOKEN and restart the service" : `install the app again from ${publicBaseUrl ?? ''}/oauth/install`;
     super(
-      `HubSpot refused the portal's access token (${err.message}): ${
-        authType === 'private_app' ? "put the private app's current access token in HUBSPOT_ACCESS_TOKEN and restart the service" : 'connect the portal again (Connect HubSpot on the dashboard)'
-      }; nothing was lost, the records wait for the next push`,
+      `HubSpot refused the portal's access token (${err.message}${err.correlationId ? `; correlation id ${err.correlationId}` : ''}): ${what}; nothing was lost, the records not yet written wait for the next push`,
     );
   }
 }
@@ -177,7 +177,7 @@ export async function send<T>(env: PushEnv, what: string, call: () => Promise<T>
       env.budget.adapt(err.headers);
       const verdict = classify(err);
       if (verdict.kind === 'daily_limit') throw new DailyLimitReached(verdict.reason);
-      if (err.status === 401 && err.category !== 'EXPIRED_AUTHENTICATION') throw new SignInRefused(err, env.portal.authType);
+      if (err.status === 401 && err.category !== 'EXPIRED_AUTHENTICATION') throw new SignInRefused(err, env.portal.authType, env.publicBaseUrl);
       if (err.status === 401 && err.category === 'EXPIRED_AUTHENTICATION' && env.reauthorize && attempt < IN_PLACE) {
         await env.reauthorize();
         continue;

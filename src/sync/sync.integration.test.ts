@@ -226,8 +226,8 @@ describe('the push under faults', () => {
       fake.addToken('pat-sync', PORTAL);
     }
     expect(run.status).toBe('failed');
-    expect(run.error).toBe(
-      "HubSpot refused the portal's access token (Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview): put the private app's current access token in HUBSPOT_ACCESS_TOKEN and restart the service; nothing was lost, the records wait for the next push",
+    expect(run.error).toMatch(
+      /^HubSpot refused the portal's access token \(Authentication credentials not found\. This API supports OAuth 2\.0 authentication and you can find more details at https:\/\/developers\.hubspot\.com\/docs\/methods\/auth\/oauth-overview; correlation id [0-9a-f-]{36}\): put the private app's current access token in HUBSPOT_ACCESS_TOKEN and restart the service; nothing was lost, the records not yet written wait for the next push$/,
     );
     // No batch was halved into single records: a handful of calls, each refused once.
     expect(fake.stats.requests - requests).toBeLessThanOrEqual(10);
