@@ -67,6 +67,9 @@ async function ensureIdProperty(env: PushEnv): Promise<void> {
   env.portal.productIdPropertyReady = true;
 }
 
+/** HubSpot's daily limit and its refusal of the token: the portal's, met by whichever call comes first. */
+const portalWide = (err: unknown): boolean => err instanceof DailyLimitReached || err instanceof SignInRefused;
+
 /**
  * Reads the portal's property validation rules for contacts and products, once per run, paced
  * and retried in place like every other call (send). The push goes on whatever happens: a failed
@@ -103,7 +106,7 @@ async function readRules(env: PushEnv): Promise<void> {
     env.log.info("read the portal's validation rules", { contactRules: rules.contact.length, productRules: rules.product.length });
     env.rules = rules;
   } catch (err) {
-    if (err instanceof DailyLimitReached || err instanceof SignInRefused || (signInFailed !== undefined && err === signInFailed)) throw err;
+    if (portalWide(err) || (signInFailed !== undefined && err === signInFailed)) throw err;
     const why = err instanceof HubSpotError ? err.message : err instanceof Error ? err.message : String(err);
     env.log.warn("could not read the portal's validation rules; the push goes on, and records they refuse are listed as HubSpot refuses them", { reason: why });
     env.rules = { contact: [], product: [], unreadable: why };
@@ -488,7 +491,7 @@ async function runLanes(ctx: RunContext, { portal, api, reauthorize }: OpenRun):
         runLane({ ctx, env, signal: controller.signal, queue, property, rules, dealProperties, side }, n).catch((err: unknown) => {
           // HubSpot's daily limit and its refusal of the token are the portal's, not the lane's:
           // the first lane to meet one stops the others.
-          if (err instanceof DailyLimitReached || err instanceof SignInRefused) stop();
+          if (portalWide(err)) stop();
           throw err;
         }),
       ),
