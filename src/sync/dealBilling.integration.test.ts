@@ -66,6 +66,18 @@ async function voidFromCard(id: string, dealId: string) {
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
+/** What the dashboard says stopped the portal's deal side, or null. */
+const problem = async () => (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals.problem;
+
+/** Turns the deal properties off and on again: the push checks them again. */
+async function recheck() {
+  await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false });
+  await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true });
+}
+
+/** The options HubSpot has for the Billing status property now. */
+const statusOptions = () => fake.deals.schema(PORTAL).properties.find((p) => p.name === P('billing_status'))!.options;
+
 /** Every note on the deal names its event once, and there are `n` of them. */
 function expectNotes(dealId: string, n: number) {
   const notes = fake.deals.notesOf(PORTAL, dealId);
@@ -320,11 +332,6 @@ describe('deal billing in HubSpot', () => {
 
   it("adds the options a hand-edited status property lacks, keeping the admin's own, and names a property of another type", async () => {
     const status = P('billing_status');
-    const recheck = async () => {
-      await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false });
-      await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true }); // the properties are checked again
-    };
-    const problem = async () => (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals.problem;
     // An admin edited the status property in HubSpot: relabelled one option, dropped five, added one.
     fake.deals.handMadeProperty(PORTAL, {
       name: status,
@@ -362,7 +369,7 @@ describe('deal billing in HubSpot', () => {
 
     // Edited again once the push had checked it: "paid" removed. HubSpot refuses the deal that
     // comes out paid; the push mends the property and the deal's retry, in the same run, writes it.
-    const current = fake.deals.schema(PORTAL).properties.find((p) => p.name === status)!.options;
+    const current = statusOptions();
     fake.deals.handMadeProperty(PORTAL, { name: status, options: current.filter((o) => o.value !== 'paid') });
     const paidDeal = fake.deals.create(PORTAL, { dealname: 'Paid up' }).id;
     const paid = await eur({ dealId: paidDeal });
@@ -395,17 +402,11 @@ describe('deal billing in HubSpot', () => {
 
   it('pauses at the daily limit met while it mends a changed property, and a property HubSpot will not change stops only the deal side', async () => {
     const status = P('billing_status');
-    const options = () => fake.deals.schema(PORTAL).properties.find((p) => p.name === status)!.options;
-    const problem = async () => (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals.problem;
-    const recheck = async () => {
-      await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: false });
-      await app.api('PATCH', `/portals/${PORTAL}`, { dealProperties: true });
-    };
     // "Void only" removed by hand after the push checked the property (the push before it checks
     // it); the mend's first read of the properties meets the daily limit. The run pauses (it does
     // not go on as if mended).
     expect(await push()).toMatchObject({ status: 'done', error: null });
-    fake.deals.handMadeProperty(PORTAL, { name: status, options: options().filter((o) => o.value !== 'void_only') });
+    fake.deals.handMadeProperty(PORTAL, { name: status, options: statusOptions().filter((o) => o.value !== 'void_only') });
     const called = fake.deals.create(PORTAL, { dealname: 'Called off' }).id;
     const inv = await eur({ dealId: called });
     await voidByApi(inv.id);
@@ -423,13 +424,13 @@ describe('deal billing in HubSpot', () => {
     await portalRepo.pause(app.deps.db, PORTAL, null, null, new Date()); // the limit has reset
     await pushUntilDone();
     expect(props(called)[status]).toBe('void_only');
-    expect(options().map((o) => o.value)).toContain('void_only');
+    expect(statusOptions().map((o) => o.value)).toContain('void_only');
 
     // A property whose definition HubSpot keeps read-only: the options cannot be added. The deal
     // side stops with HubSpot's reason and what to do; contacts are pushed meanwhile.
     fake.deals.handMadeProperty(PORTAL, {
       name: status,
-      options: options().filter((o) => o.value !== 'void_only'),
+      options: statusOptions().filter((o) => o.value !== 'void_only'),
       modificationMetadata: { archivable: true, readOnlyDefinition: true, readOnlyValue: false },
     });
     try {
@@ -446,14 +447,13 @@ describe('deal billing in HubSpot', () => {
     }
     await push(); // the admin fixed it in HubSpot: the next push goes on
     expect(await problem()).toBeNull();
-    expect(options().map((o) => o.value)).toContain('void_only');
+    expect(statusOptions().map((o) => o.value)).toContain('void_only');
   });
 
   it("fails the run in HubSpot's words when the mend meets a refusal (a token revoked mid-run), and goes on once it works again", async () => {
     const status = P('billing_status');
-    const options = () => fake.deals.schema(PORTAL).properties.find((p) => p.name === status)!.options;
     expect(await push()).toMatchObject({ status: 'done', error: null });
-    fake.deals.handMadeProperty(PORTAL, { name: status, options: options().filter((o) => o.value !== 'void_only') });
+    fake.deals.handMadeProperty(PORTAL, { name: status, options: statusOptions().filter((o) => o.value !== 'void_only') });
     const d = fake.deals.create(PORTAL, { dealname: 'Revoked' }).id;
     await voidByApi((await eur({ dealId: d })).id);
     // The private app's token is rotated in HubSpot while the deal's write is there: HubSpot
@@ -475,7 +475,6 @@ describe('deal billing in HubSpot', () => {
 
   it('names a property deleted in HubSpot, whose name HubSpot keeps, and writes the deal once it is restored', async () => {
     const balance = P('balance_due');
-    const problem = async () => (await app.api('GET', '/portals')).body.portals.find((p: { portalId: string }) => p.portalId === PORTAL).deals.problem;
     expect(await push()).toMatchObject({ status: 'done', error: null }); // the properties are made and checked
     fake.deals.archiveProperty(PORTAL, balance);
     const d = fake.deals.create(PORTAL, { dealname: 'Bin' }).id;
